@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Targets point down this list; see docs/architecture.md for the picture.
+let package = Package(
+    name: "ConvScope",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "convscope", targets: ["convscope"]),
+        .library(name: "Commands", targets: ["Commands"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+    ],
+    targets: [
+        .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5-serial"),
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas"),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng"),
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG"),
+        .systemLibrary(name: "CVLFeat", path: "Sources/CVLFeat"),
+
+        .target(name: "HDF5", dependencies: ["CHDF5"]),
+        .target(name: "Tensor", dependencies: ["COpenBLAS"]),
+        .target(name: "Graph", dependencies: ["Tensor"]),
+        .target(name: "Imaging", dependencies: ["Tensor", "CPNG", "CJPEG"]),
+        .target(name: "KerasIO", dependencies: ["HDF5", "Graph", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .target(name: "Zoo", dependencies: ["Graph"]),
+        .target(name: "Visualize", dependencies: ["Graph", "Imaging"]),
+        .target(name: "Training", dependencies: ["Graph", "Imaging"]),
+        .target(name: "Matching", dependencies: ["Imaging", "CVLFeat"]),
+        .target(name: "Report", dependencies: ["Imaging"]),
+        .target(
+            name: "Commands",
+            dependencies: ["HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Visualize", "Training", "Matching", "Report"],
+            resources: [.copy("Resources")]
+        ),
+        .executableTarget(
+            name: "convscope",
+            dependencies: ["Commands", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(
+            name: "ConvScopeTests",
+            dependencies: ["Commands", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Visualize", "Training", "Matching"]
+        ),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,4 @@
+#ifndef CONVSCOPE_CPNG_SHIM_H
+#define CONVSCOPE_CPNG_SHIM_H
+#include <png.h>
+#endif

@@ -1,0 +1,1 @@
+// Commands target: see docs/architecture.md

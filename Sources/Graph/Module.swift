@@ -1,0 +1,1 @@
+// Graph target: see docs/architecture.md

@@ -1,0 +1,1 @@
+// KerasIO target: see docs/architecture.md

@@ -1,0 +1,1 @@
+// Matching target: see docs/architecture.md

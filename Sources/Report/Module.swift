@@ -1,0 +1,1 @@
+// Report target: see docs/architecture.md

@@ -1,0 +1,84 @@
+import Foundation
+
+/// A dense float32 tensor in row-major (C) order. Images and activations are NHWC.
+///
+/// Storage is a Swift array, so copies are cheap until written (copy-on-write);
+/// kernels take `withUnsafe…BufferPointer` views for speed.
+public struct Tensor: Equatable, Sendable {
+    public var shape: [Int]
+    public var data: [Float]
+
+    public init(shape: [Int], data: [Float]) {
+        precondition(shape.reduce(1, *) == data.count, "Tensor: shape \(shape) needs \(shape.reduce(1, *)) values, got \(data.count)")
+        self.shape = shape
+        self.data = data
+    }
+
+    public init(zeros shape: [Int]) {
+        self.shape = shape
+        self.data = [Float](repeating: 0, count: shape.reduce(1, *))
+    }
+
+    public init(repeating value: Float, shape: [Int]) {
+        self.shape = shape
+        self.data = [Float](repeating: value, count: shape.reduce(1, *))
+    }
+
+    public var count: Int { data.count }
+    public var rank: Int { shape.count }
+    /// Leading (batch) dimension.
+    public var batch: Int { shape.first ?? 1 }
+    /// Number of values per batch item.
+    public var itemCount: Int { shape.count <= 1 ? 1 : shape.dropFirst().reduce(1, *) }
+
+    public func reshaped(_ newShape: [Int]) -> Tensor {
+        Tensor(shape: newShape, data: data)
+    }
+
+    /// Item `i` of the batch, keeping a leading batch dimension of 1.
+    public func item(_ i: Int) -> Tensor {
+        let n = itemCount
+        return Tensor(shape: [1] + shape.dropFirst(), data: Array(data[(i * n)..<((i + 1) * n)]))
+    }
+
+    /// Stacks tensors of equal shape `[1, …]` or `[…]` along a new/first batch axis.
+    public static func stack(_ items: [Tensor]) -> Tensor {
+        precondition(!items.isEmpty)
+        let inner = items[0].shape.first == 1 && items[0].rank > 1 ? Array(items[0].shape.dropFirst()) : items[0].shape
+        var data = [Float]()
+        data.reserveCapacity(items.count * inner.reduce(1, *))
+        for t in items { data += t.data }
+        return Tensor(shape: [items.count] + inner, data: data)
+    }
+}
+
+extension Tensor {
+    public func map(_ f: (Float) -> Float) -> Tensor {
+        Tensor(shape: shape, data: data.map(f))
+    }
+
+    public static func + (a: Tensor, b: Tensor) -> Tensor {
+        precondition(a.shape == b.shape)
+        var out = a
+        out.data.withUnsafeMutableBufferPointer { o in
+            b.data.withUnsafeBufferPointer { bb in
+                for i in 0..<o.count { o[i] += bb[i] }
+            }
+        }
+        return out
+    }
+
+    public mutating func add(_ other: Tensor) {
+        precondition(shape == other.shape, "add: \(shape) vs \(other.shape)")
+        data.withUnsafeMutableBufferPointer { o in
+            other.data.withUnsafeBufferPointer { b in
+                for i in 0..<o.count { o[i] += b[i] }
+            }
+        }
+    }
+
+    public func sum() -> Double { data.reduce(0.0) { $0 + Double($1) } }
+    public func mean() -> Double { data.isEmpty ? 0 : sum() / Double(data.count) }
+    public var min: Float { data.min() ?? 0 }
+    public var max: Float { data.max() ?? 0 }
+}

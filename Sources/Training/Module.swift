@@ -1,0 +1,1 @@
+// Training target: see docs/architecture.md

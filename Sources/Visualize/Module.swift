@@ -1,0 +1,1 @@
+// Visualize target: see docs/architecture.md

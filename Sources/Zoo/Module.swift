@@ -1,0 +1,1 @@
+// Zoo target: see docs/architecture.md
