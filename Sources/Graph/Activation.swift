@@ -1,0 +1,133 @@
+import Foundation
+import Tensor
+
+/// Keras activation functions, used by `Activation` layers and by the `activation`
+/// argument of Conv2D, Dense and friends. Forward and backward side by side.
+public enum Activation: String, CaseIterable, Sendable {
+    case linear, relu, relu6, elu, selu, sigmoid, hardSigmoid = "hard_sigmoid", tanh, softmax
+    case softplus, softsign, swish, silu, gelu, exponential
+
+    /// Parses a config value: a name string, or Keras 3's serialized `{"class_name": …, "config": {"name": …}}` form.
+    public init(config value: JSON?, layer: String) throws {
+        guard let value, !value.isNull else { self = .linear; return }
+        var name = value.stringValue
+        if name == nil, let cfg = value["config"] { name = cfg["name"]?.stringValue ?? value["class_name"]?.stringValue }
+        guard let raw = name else { throw LayerError(layer, "activation \(value.serialized()) is not understood") }
+        guard let a = Activation(rawValue: raw.lowercased()) else {
+            throw LayerError(layer, "activation '\(raw)' is not supported")
+        }
+        self = a
+    }
+
+    /// Whether a backward rule (deconvnet, guided) replaces this activation's gradient.
+    public var isRectifier: Bool { self == .relu }
+
+    /// y = f(x), in place. `softmax` is over the last axis, so it needs the tensor's shape.
+    public func apply(_ t: inout Tensor) {
+        switch self {
+        case .linear: return
+        case .softmax: Self.softmaxLastAxis(&t); return
+        default: break
+        }
+        t.data.withUnsafeMutableBufferPointer { p in
+            switch self {
+            case .relu: for i in p.indices { p[i] = max(p[i], 0) }
+            case .relu6: for i in p.indices { p[i] = min(max(p[i], 0), 6) }
+            case .elu: for i in p.indices where p[i] <= 0 { p[i] = expm1f(p[i]) }
+            case .selu:
+                let a: Float = 1.6732632423543772, s: Float = 1.0507009873554805
+                for i in p.indices { p[i] = p[i] > 0 ? s * p[i] : s * a * expm1f(p[i]) }
+            case .sigmoid: for i in p.indices { p[i] = Self.sigmoid(p[i]) }
+            case .hardSigmoid: for i in p.indices { p[i] = Self.hardSigmoid(p[i]) }
+            case .tanh: for i in p.indices { p[i] = tanhf(p[i]) }
+            case .softplus: for i in p.indices { p[i] = Self.softplus(p[i]) }
+            case .softsign: for i in p.indices { p[i] = p[i] / (1 + abs(p[i])) }
+            case .swish, .silu: for i in p.indices { p[i] = p[i] * Self.sigmoid(p[i]) }
+            case .gelu: for i in p.indices { p[i] = Self.gelu(p[i]) }
+            case .exponential: for i in p.indices { p[i] = expf(p[i]) }
+            case .linear, .softmax: break
+            }
+        }
+    }
+
+    /// dL/dx from dL/dy, given the activation's input x and output y (same shape as upstream).
+    /// For `relu` the rule picks plain gradient, DeconvNet (relu of upstream) or guided backprop.
+    public func backward(_ upstream: Tensor, input x: Tensor, output y: Tensor, rule: BackwardRule) -> Tensor {
+        if self == .linear { return upstream }
+        var g = upstream
+        if self == .softmax { Self.softmaxBackward(&g, y: y); return g }
+        g.data.withUnsafeMutableBufferPointer { gp in
+            x.data.withUnsafeBufferPointer { xp in
+                y.data.withUnsafeBufferPointer { yp in
+                    switch self {
+                    case .relu:
+                        switch rule {
+                        case .gradient: for i in gp.indices where !(xp[i] > 0) { gp[i] = 0 }
+                        case .deconvnet: for i in gp.indices { gp[i] = max(gp[i], 0) }
+                        case .guided: for i in gp.indices where !(xp[i] > 0 && gp[i] > 0) { gp[i] = 0 }
+                        }
+                    case .relu6: for i in gp.indices where !(xp[i] > 0 && xp[i] < 6) { gp[i] = 0 }
+                    case .elu: for i in gp.indices where xp[i] <= 0 { gp[i] *= yp[i] + 1 }
+                    case .selu:
+                        let a: Float = 1.6732632423543772, s: Float = 1.0507009873554805
+                        for i in gp.indices { gp[i] *= xp[i] > 0 ? s : yp[i] + s * a }
+                    case .sigmoid: for i in gp.indices { gp[i] *= yp[i] * (1 - yp[i]) }
+                    case .hardSigmoid: for i in gp.indices { gp[i] *= (xp[i] > -3 && xp[i] < 3) ? 1 / 6 : 0 }
+                    case .tanh: for i in gp.indices { gp[i] *= 1 - yp[i] * yp[i] }
+                    case .softplus: for i in gp.indices { gp[i] *= Self.sigmoid(xp[i]) }
+                    case .softsign: for i in gp.indices { let d = 1 + abs(xp[i]); gp[i] /= d * d }
+                    case .swish, .silu:
+                        for i in gp.indices { let s = Self.sigmoid(xp[i]); gp[i] *= s * (1 + xp[i] * (1 - s)) }
+                    case .gelu: for i in gp.indices { gp[i] *= Self.geluDerivative(xp[i]) }
+                    case .exponential: for i in gp.indices { gp[i] *= yp[i] }
+                    case .linear, .softmax: break
+                    }
+                }
+            }
+        }
+        return g
+    }
+
+    @inline(__always) static func sigmoid(_ x: Float) -> Float {
+        x >= 0 ? 1 / (1 + expf(-x)) : { let e = expf(x); return e / (1 + e) }()
+    }
+    /// Keras 3 hard_sigmoid: relu6(x + 3) / 6. (Keras 2 used clip(0.2x + 0.5); files do not say which.)
+    @inline(__always) static func hardSigmoid(_ x: Float) -> Float { min(max(x / 6 + 0.5, 0), 1) }
+    @inline(__always) static func softplus(_ x: Float) -> Float { x > 20 ? x : log1pf(expf(x)) }
+    /// Exact gelu (Keras default approximate=False): x · Φ(x).
+    @inline(__always) static func gelu(_ x: Float) -> Float { 0.5 * x * (1 + erff(x / Float(2).squareRoot())) }
+    @inline(__always) static func geluDerivative(_ x: Float) -> Float {
+        let cdf = 0.5 * (1 + erff(x / Float(2).squareRoot()))
+        let pdf = expf(-0.5 * x * x) / (2 * Float.pi).squareRoot()
+        return cdf + x * pdf
+    }
+
+    /// Numerically stable softmax over the last axis.
+    public static func softmaxLastAxis(_ t: inout Tensor) {
+        let n = t.shape.last ?? 1
+        guard n > 0 else { return }
+        t.data.withUnsafeMutableBufferPointer { p in
+            for row in stride(from: 0, to: p.count, by: n) {
+                var m = -Float.infinity
+                for i in row..<row + n { m = max(m, p[i]) }
+                var s: Float = 0
+                for i in row..<row + n { p[i] = expf(p[i] - m); s += p[i] }
+                for i in row..<row + n { p[i] /= s }
+            }
+        }
+    }
+
+    /// dx = y ⊙ (g − Σ g⊙y) per row.
+    static func softmaxBackward(_ g: inout Tensor, y: Tensor) {
+        let n = g.shape.last ?? 1
+        g.data.withUnsafeMutableBufferPointer { gp in
+            y.data.withUnsafeBufferPointer { yp in
+                for row in stride(from: 0, to: gp.count, by: n) {
+                    var dot: Float = 0
+                    for i in row..<row + n { dot += gp[i] * yp[i] }
+                    for i in row..<row + n { gp[i] = yp[i] * (gp[i] - dot) }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import Tensor
+
+/// Gradients from one backward pass.
+public struct BackwardPass {
+    /// d(objective)/d(input), one per graph input (zeros when the objective does not reach it).
+    public var inputGradients: [Tensor]
+    /// Per layer (by identity), gradients in `Layer.weights` order, summed over shared applications.
+    public var weightGradients: [ObjectIdentifier: [Tensor]]
+}
+
+extension Graph {
+    /// Walks the graph backwards from `seeds` (d objective / d node output) with `rule`,
+    /// accumulating at forks (residual Adds, shared layers). The pass must have been recorded.
+    public func backward(seeds: [Int: Tensor], pass: ForwardPass, rule: BackwardRule = .gradient,
+                         weightGradients: Bool = false) throws -> BackwardPass {
+        var grads: [Int: Tensor] = seeds
+        var wgrads: [ObjectIdentifier: [Tensor]] = [:]
+        let top = seeds.keys.max() ?? -1
+        let reaching = ancestors(of: Array(seeds.keys))
+        for id in stride(from: top, through: 0, by: -1) where reaching.contains(id) {
+            guard let g = grads[id] else { continue }
+            let node = nodes[id]
+            if inputNodes.contains(id) { continue }
+            guard let tape = pass.tapes[id] else {
+                throw GraphError.badInput("backward: node '\(node.name)' has no recorded forward pass")
+            }
+            let result = try node.layer.backward(g, tape: tape, rule: rule, weightGradients: weightGradients)
+            for (k, src) in node.inputs.enumerated() {
+                if grads[src] == nil { grads[src] = result.inputs[k] } else { grads[src]!.add(result.inputs[k]) }
+            }
+            if weightGradients && !result.weights.isEmpty {
+                let key = ObjectIdentifier(node.layer)
+                if var acc = wgrads[key] {
+                    for k in acc.indices { acc[k].add(result.weights[k]) }
+                    wgrads[key] = acc
+                } else {
+                    wgrads[key] = result.weights
+                }
+            }
+            grads[id] = nil
+        }
+        let inputsGrad = inputNodes.map { id in
+            grads[id] ?? Tensor(zeros: pass.tapes[id]?.output.shape ?? [1] + nodes[id].outputShape)
+        }
+        return BackwardPass(inputGradients: inputsGrad, weightGradients: wgrads)
+    }
+}

@@ -1,0 +1,107 @@
+import Tensor
+
+/// How a backward pass treats rectifiers (section 2.1 of the paper; Springenberg et al. for `guided`).
+public enum BackwardRule: String, CaseIterable, Sendable {
+    /// Plain backpropagation: the true gradient.
+    case gradient
+    /// Zeiler & Fergus: a ReLU passes relu(upstream), ignoring the forward input.
+    case deconvnet
+    /// Guided backprop: a ReLU passes upstream where both the forward input and upstream are positive.
+    case guided
+}
+
+/// Inference uses moving statistics and identity dropout; training uses batch statistics and masks.
+public enum ExecutionMode: Sendable { case inference, training }
+
+/// One variable of a layer, in Keras' stored order (kernel, bias; gamma, beta, moving_mean, moving_variance …).
+public struct WeightVariable: Sendable {
+    /// Short name as Keras stores it, without layer prefix or `:0` ("kernel", "bias", "moving_mean").
+    public var name: String
+    public var value: Tensor
+    public var trainable: Bool
+
+    public init(name: String, shape: [Int], trainable: Bool = true) {
+        self.name = name
+        self.value = Tensor(zeros: shape)
+        self.trainable = trainable
+    }
+}
+
+/// What a node remembers from its forward pass for the backward pass.
+/// The executor fills `inputs` and `output`; layers add what else they need (switches, masks, statistics).
+public final class Tape {
+    public var inputs: [Tensor] = []
+    public var output = Tensor(zeros: [0])
+    public var saved: [Tensor] = []
+    public var indices: [Int32] = []
+    public init() {}
+}
+
+/// Gradients a layer returns from `backward`: one per input, and (when asked) one per weight variable.
+public struct LayerGradients {
+    public var inputs: [Tensor]
+    /// Same order as `Layer.weights`; empty when weight gradients were not requested.
+    public var weights: [Tensor]
+    public init(inputs: [Tensor], weights: [Tensor] = []) {
+        self.inputs = inputs
+        self.weights = weights
+    }
+}
+
+/// Options a forward pass sees.
+public struct ForwardContext {
+    public var mode: ExecutionMode
+    /// Source of randomness for training-time layers (Dropout, GaussianNoise).
+    public var random: SeededRandom
+    public init(mode: ExecutionMode = .inference, seed: UInt64 = 0) {
+        self.mode = mode
+        self.random = SeededRandom(seed: seed)
+    }
+}
+
+/// A Keras layer kind. One file per kind, forward and backward side by side.
+///
+/// Shapes passed to `build` and returned from it are per-sample (no batch dimension),
+/// as Keras prints them; tensors in `forward`/`backward` carry the batch first.
+public protocol Layer: AnyObject {
+    /// Keras class names this type implements (first one is canonical).
+    static var kerasClassNames: [String] { get }
+    /// Creates the layer from its Keras config (the `config` object of a layer entry).
+    init(name: String, config: JSON) throws
+
+    var name: String { get }
+    /// The Keras class name this instance was made from.
+    var className: String { get set }
+    var config: JSON { get }
+    /// Variables in Keras' stored order, with the shapes `build` gave them.
+    var weights: [WeightVariable] { get set }
+    /// False for layers ConvScope lists but cannot run (unknown kinds, Lambda).
+    var isRunnable: Bool { get }
+
+    /// Checks the input shapes, creates `weights` with Keras' shapes, returns the output shape.
+    func build(inputShapes: [[Int]]) throws -> [Int]
+    func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor
+    /// `upstream` has the output's shape; the tape is the one filled by `forward` for this node.
+    func backward(_ upstream: Tensor, tape: Tape, rule: BackwardRule, weightGradients: Bool) throws -> LayerGradients
+}
+
+extension Layer {
+    public var isRunnable: Bool { true }
+    /// Trainable flag from the config (`trainable: false` freezes every variable).
+    public var configTrainable: Bool { config["trainable"]?.boolValue ?? true }
+    public var parameterCount: Int { weights.reduce(0) { $0 + $1.value.count } }
+    public var trainableParameterCount: Int {
+        configTrainable ? weights.filter(\.trainable).reduce(0) { $0 + $1.value.count } : 0
+    }
+}
+
+/// Errors about a layer: always name the layer and what is wrong.
+public struct LayerError: Error, CustomStringConvertible {
+    public let layer: String
+    public let message: String
+    public init(_ layer: String, _ message: String) {
+        self.layer = layer
+        self.message = message
+    }
+    public var description: String { "layer '\(layer)': \(message)" }
+}

@@ -1,0 +1,90 @@
+/// Typed reads of a Keras layer config, with errors that name the layer and key.
+/// Handles the spellings of every generation (e.g. `kernel_size` as 3 or [3, 3]).
+public struct LayerConfig {
+    public let layer: String
+    public let json: JSON
+
+    public init(layer: String, json: JSON) {
+        self.layer = layer
+        self.json = json
+    }
+
+    public func has(_ key: String) -> Bool { json[key].map { !$0.isNull } ?? false }
+
+    public func int(_ key: String, default value: Int? = nil) throws -> Int {
+        guard let v = json[key], !v.isNull else {
+            if let value { return value }
+            throw LayerError(layer, "config has no '\(key)'")
+        }
+        guard let i = v.intValue else { throw LayerError(layer, "config '\(key)' must be an integer, found \(v.serialized())") }
+        return i
+    }
+
+    public func double(_ key: String, default value: Double? = nil) throws -> Double {
+        guard let v = json[key], !v.isNull else {
+            if let value { return value }
+            throw LayerError(layer, "config has no '\(key)'")
+        }
+        guard let d = v.doubleValue else { throw LayerError(layer, "config '\(key)' must be a number, found \(v.serialized())") }
+        return d
+    }
+
+    public func optionalDouble(_ key: String) throws -> Double? {
+        guard let v = json[key], !v.isNull else { return nil }
+        guard let d = v.doubleValue else { throw LayerError(layer, "config '\(key)' must be a number, found \(v.serialized())") }
+        return d
+    }
+
+    public func bool(_ key: String, default value: Bool) throws -> Bool {
+        guard let v = json[key], !v.isNull else { return value }
+        guard let b = v.boolValue else { throw LayerError(layer, "config '\(key)' must be true or false, found \(v.serialized())") }
+        return b
+    }
+
+    public func string(_ key: String, default value: String? = nil) throws -> String {
+        guard let v = json[key], !v.isNull else {
+            if let value { return value }
+            throw LayerError(layer, "config has no '\(key)'")
+        }
+        guard let s = v.stringValue else { throw LayerError(layer, "config '\(key)' must be a string, found \(v.serialized())") }
+        return s
+    }
+
+    /// An int tuple of `count` entries; a single int is repeated (Keras accepts both).
+    public func ints(_ key: String, count: Int, default value: [Int]? = nil) throws -> [Int] {
+        guard let v = json[key], !v.isNull else {
+            if let value { return value }
+            throw LayerError(layer, "config has no '\(key)'")
+        }
+        if let i = v.intValue { return [Int](repeating: i, count: count) }
+        guard let a = v.arrayValue, a.count == count else {
+            throw LayerError(layer, "config '\(key)' must be an integer or \(count) integers, found \(v.serialized())")
+        }
+        return try a.map {
+            guard let i = $0.intValue else { throw LayerError(layer, "config '\(key)' must hold integers, found \(v.serialized())") }
+            return i
+        }
+    }
+
+    /// A list of ints of any length (Reshape target, Permute dims); null entries become -1.
+    public func intList(_ key: String) throws -> [Int] {
+        guard let a = json[key]?.arrayValue else { throw LayerError(layer, "config has no list '\(key)'") }
+        return try a.map {
+            if $0.isNull { return -1 }
+            guard let i = $0.intValue else { throw LayerError(layer, "config '\(key)' must hold integers") }
+            return i
+        }
+    }
+
+    /// Refuses channels-first layers: ConvScope's tensors are NHWC.
+    public func requireChannelsLast() throws {
+        let format = (try? string("data_format", default: "channels_last")) ?? "channels_last"
+        if format != "channels_last" {
+            throw LayerError(layer, "data_format '\(format)' is not supported (ConvScope runs channels_last models)")
+        }
+    }
+}
+
+extension Layer {
+    public var cfg: LayerConfig { LayerConfig(layer: name, json: config) }
+}

@@ -1,0 +1,34 @@
+/// The one place that maps Keras class names to layer types.
+public enum LayerRegistry {
+    /// Every layer kind ConvScope can run. Add a new kind here and nowhere else.
+    public static let kinds: [any Layer.Type] = [
+        InputLayer.self,
+        Conv2D.self,
+        Dense.self,
+        MaxPooling2D.self,
+        ActivationLayer.self,
+        Flatten.self,
+    ]
+
+    private static let byName: [String: any Layer.Type] = {
+        var table: [String: any Layer.Type] = [:]
+        for kind in kinds { for n in kind.kerasClassNames { table[n] = kind } }
+        return table
+    }()
+
+    /// Whether a Keras class name is one ConvScope runs.
+    public static func isSupported(_ className: String) -> Bool { byName[className] != nil }
+
+    /// Makes a layer from a Keras class name and config. Unknown kinds and Lambda become
+    /// `OpaqueLayer`s: listed with their weights, refused when run. Never executes code from a file.
+    public static func make(className: String, name: String, config: JSON) throws -> any Layer {
+        if let kind = byName[className] {
+            let layer = try kind.init(name: name, config: config)
+            layer.className = className
+            return layer
+        }
+        let layer = try OpaqueLayer(name: name, config: config)
+        layer.className = className
+        return layer
+    }
+}

@@ -1,0 +1,32 @@
+import Tensor
+
+/// Keras `Activation(name)`: an elementwise activation as its own layer.
+public final class ActivationLayer: Layer {
+    public static let kerasClassNames = ["Activation"]
+    public let name: String
+    public var className = "Activation"
+    public let config: JSON
+    public var weights: [WeightVariable] = []
+    let activation: Activation
+
+    public init(name: String, config: JSON) throws {
+        self.name = name
+        self.config = config
+        activation = try Activation(config: config["activation"], layer: name)
+    }
+
+    public func build(inputShapes: [[Int]]) throws -> [Int] {
+        guard inputShapes.count == 1 else { throw LayerError(name, "expects one input") }
+        return inputShapes[0]
+    }
+
+    public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
+        var y = inputs[0]
+        activation.apply(&y)
+        return y
+    }
+
+    public func backward(_ upstream: Tensor, tape: Tape, rule: BackwardRule, weightGradients: Bool) throws -> LayerGradients {
+        LayerGradients(inputs: [activation.backward(upstream, input: tape.inputs[0], output: tape.output, rule: rule)])
+    }
+}

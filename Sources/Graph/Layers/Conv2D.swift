@@ -1,0 +1,169 @@
+import Tensor
+
+/// Keras `Conv2D`: cross-correlation with a (kh, kw, in, out) kernel, optional bias and activation.
+/// Forward is im2col + one sgemm per image; backward is the transposed convolution
+/// (sgemm with the same kernel transposed, then col2im) — the DeconvNet's "deconvolution".
+public final class Conv2D: Layer {
+    public static let kerasClassNames = ["Conv2D", "Convolution2D"]
+    public let name: String
+    public var className = "Conv2D"
+    public let config: JSON
+    public var weights: [WeightVariable] = []
+
+    let filters: Int
+    let kernel: [Int]
+    let strides: [Int]
+    let dilation: [Int]
+    let padding: ConvGeometry.Padding
+    let useBias: Bool
+    let activation: Activation
+    private(set) var geometry: ConvGeometry?
+
+    public init(name: String, config: JSON) throws {
+        self.name = name
+        self.config = config
+        let c = LayerConfig(layer: name, json: config)
+        try c.requireChannelsLast()
+        filters = try c.int("filters")
+        kernel = try c.ints("kernel_size", count: 2)
+        strides = try c.ints("strides", count: 2, default: [1, 1])
+        dilation = try c.ints("dilation_rate", count: 2, default: [1, 1])
+        guard let p = ConvGeometry.Padding(rawValue: try c.string("padding", default: "valid")) else {
+            throw LayerError(name, "padding '\(try c.string("padding"))' is not supported (same, valid)")
+        }
+        padding = p
+        useBias = try c.bool("use_bias", default: true)
+        activation = try Activation(config: config["activation"], layer: name)
+        if try c.int("groups", default: 1) != 1 { throw LayerError(name, "grouped convolution (groups > 1) is not supported") }
+        guard filters > 0, kernel.allSatisfy({ $0 > 0 }), strides.allSatisfy({ $0 > 0 }), dilation.allSatisfy({ $0 > 0 }) else {
+            throw LayerError(name, "filters, kernel_size, strides and dilation_rate must be positive")
+        }
+    }
+
+    public func build(inputShapes: [[Int]]) throws -> [Int] {
+        guard inputShapes.count == 1, inputShapes[0].count == 3 else {
+            throw LayerError(name, "expects one (height, width, channels) input, got \(inputShapes)")
+        }
+        let s = inputShapes[0]
+        let g = ConvGeometry(inH: s[0], inW: s[1], channels: s[2], kH: kernel[0], kW: kernel[1],
+                             strideH: strides[0], strideW: strides[1],
+                             dilationH: dilation[0], dilationW: dilation[1], padding: padding)
+        guard g.outH > 0, g.outW > 0 else { throw LayerError(name, "input \(s) is smaller than the kernel \(kernel)") }
+        geometry = g
+        weights = [WeightVariable(name: "kernel", shape: [kernel[0], kernel[1], s[2], filters])]
+        if useBias { weights.append(WeightVariable(name: "bias", shape: [filters])) }
+        return [g.outH, g.outW, filters]
+    }
+
+    public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
+        let x = inputs[0]                                              // (N, H, W, Cin)
+        let g = try geometry(for: x)
+        let n = x.batch
+        var y = Tensor(zeros: [n, g.outH, g.outW, filters])             // (N, outH, outW, Cout)
+        let identity = Im2Col.isIdentity(g)
+        var cols = [Float](repeating: 0, count: identity ? 0 : g.patches * g.patchSize)
+        x.data.withUnsafeBufferPointer { xp in
+            weights[0].value.data.withUnsafeBufferPointer { kp in
+                y.data.withUnsafeMutableBufferPointer { yp in
+                    cols.withUnsafeMutableBufferPointer { cp in
+                        for b in 0..<n {
+                            let xi = xp.baseAddress! + b * g.inH * g.inW * g.channels
+                            let a: UnsafePointer<Float>
+                            if identity { a = xi } else {
+                                Im2Col.forward(g, x: xi, cols: cp.baseAddress!)  // (P, K)
+                                a = UnsafePointer(cp.baseAddress!)
+                            }
+                            // (P, K) × (K, Cout) → (P, Cout)
+                            sgemm(m: g.patches, n: filters, k: g.patchSize, a: a, lda: g.patchSize,
+                                  b: kp.baseAddress!, ldb: filters,
+                                  c: yp.baseAddress! + b * g.patches * filters, ldc: filters)
+                        }
+                    }
+                }
+            }
+        }
+        if useBias { addBias(&y) }
+        if let tape, activation != .linear { tape.saved = [y] }        // pre-activation, for backward
+        activation.apply(&y)
+        return y
+    }
+
+    public func backward(_ upstream: Tensor, tape: Tape, rule: BackwardRule, weightGradients: Bool) throws -> LayerGradients {
+        let x = tape.inputs[0]
+        let g = try geometry(for: x)
+        let n = x.batch
+        let preact = activation == .linear ? tape.output : tape.saved[0]
+        let dz = activation.backward(upstream, input: preact, output: tape.output, rule: rule)   // (N, outH, outW, Cout)
+        var dx = Tensor(zeros: x.shape)                                                      // (N, H, W, Cin)
+        var dk = Tensor(zeros: weightGradients ? weights[0].value.shape : [0])
+        let identity = Im2Col.isIdentity(g)
+        var cols = [Float](repeating: 0, count: g.patches * g.patchSize)
+        dz.data.withUnsafeBufferPointer { dzp in
+            weights[0].value.data.withUnsafeBufferPointer { kp in
+                dx.data.withUnsafeMutableBufferPointer { dxp in
+                    cols.withUnsafeMutableBufferPointer { cp in
+                        for b in 0..<n {
+                            let dzi = dzp.baseAddress! + b * g.patches * filters
+                            let dxi = dxp.baseAddress! + b * g.inH * g.inW * g.channels
+                            // (P, Cout) × (K, Cout)ᵀ → (P, K): the transposed convolution
+                            sgemm(transB: true, m: g.patches, n: g.patchSize, k: filters, a: dzi, lda: filters,
+                                  b: kp.baseAddress!, ldb: filters,
+                                  c: identity ? dxi : cp.baseAddress!, ldc: g.patchSize)
+                            if !identity { Im2Col.backward(g, cols: cp.baseAddress!, dx: dxi) }
+                        }
+                    }
+                }
+            }
+        }
+        guard weightGradients else { return LayerGradients(inputs: [dx]) }
+        x.data.withUnsafeBufferPointer { xp in
+            dz.data.withUnsafeBufferPointer { dzp in
+                dk.data.withUnsafeMutableBufferPointer { dkp in
+                    cols.withUnsafeMutableBufferPointer { cp in
+                        for b in 0..<n {
+                            let xi = xp.baseAddress! + b * g.inH * g.inW * g.channels
+                            let a: UnsafePointer<Float>
+                            if identity { a = xi } else {
+                                Im2Col.forward(g, x: xi, cols: cp.baseAddress!)
+                                a = UnsafePointer(cp.baseAddress!)
+                            }
+                            // (P, K)ᵀ × (P, Cout) → (K, Cout), accumulated over the batch
+                            sgemm(transA: true, m: g.patchSize, n: filters, k: g.patches, a: a, lda: g.patchSize,
+                                  b: dzp.baseAddress! + b * g.patches * filters, ldb: filters,
+                                  beta: b == 0 ? 0 : 1, c: dkp.baseAddress!, ldc: filters)
+                        }
+                    }
+                }
+            }
+        }
+        var grads = [dk]
+        if useBias { grads.append(sumOverPositions(dz)) }
+        return LayerGradients(inputs: [dx], weights: grads)
+    }
+
+    private func geometry(for x: Tensor) throws -> ConvGeometry {
+        guard x.rank == 4, let g = geometry, x.shape[1] == g.inH, x.shape[2] == g.inW, x.shape[3] == g.channels else {
+            throw LayerError(name, "input of shape \(x.shape) does not match the built shape")
+        }
+        return g
+    }
+
+    private func addBias(_ y: inout Tensor) {
+        let c = filters
+        weights[1].value.data.withUnsafeBufferPointer { bp in
+            y.data.withUnsafeMutableBufferPointer { yp in
+                for i in stride(from: 0, to: yp.count, by: c) { for k in 0..<c { yp[i + k] += bp[k] } }
+            }
+        }
+    }
+}
+
+/// Sum of a channels-last tensor over everything but the last axis (a bias gradient).
+func sumOverPositions(_ t: Tensor) -> Tensor {
+    let c = t.shape.last ?? 1
+    var out = [Float](repeating: 0, count: c)
+    t.data.withUnsafeBufferPointer { p in
+        for i in stride(from: 0, to: p.count, by: c) { for k in 0..<c { out[k] += p[i + k] } }
+    }
+    return Tensor(shape: [c], data: out)
+}

@@ -1,0 +1,30 @@
+import Tensor
+
+/// Keras `Flatten`: (N, H, W, C) → (N, H·W·C) in H, W, C order (channels-last, so a pure reshape).
+public final class Flatten: Layer {
+    public static let kerasClassNames = ["Flatten"]
+    public let name: String
+    public var className = "Flatten"
+    public let config: JSON
+    public var weights: [WeightVariable] = []
+
+    public init(name: String, config: JSON) throws {
+        self.name = name
+        self.config = config
+        try LayerConfig(layer: name, json: config).requireChannelsLast()
+    }
+
+    public func build(inputShapes: [[Int]]) throws -> [Int] {
+        guard inputShapes.count == 1 else { throw LayerError(name, "expects one input") }
+        return [inputShapes[0].reduce(1, *)]
+    }
+
+    public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
+        let x = inputs[0]
+        return x.reshaped([x.batch, x.itemCount])
+    }
+
+    public func backward(_ upstream: Tensor, tape: Tape, rule: BackwardRule, weightGradients: Bool) throws -> LayerGradients {
+        LayerGradients(inputs: [upstream.reshaped(tape.inputs[0].shape)])
+    }
+}

@@ -1,1 +1,0 @@
-// Graph target: see docs/architecture.md

@@ -1,0 +1,56 @@
+import COpenBLAS
+import Foundation
+
+/// Matrix multiply through OpenBLAS: C = alpha · op(A) · op(B) + beta · C, all row-major.
+/// op(A) is M×K, op(B) is K×N, C is M×N.
+@inline(__always)
+public func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+                  alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+                  b: UnsafePointer<Float>, ldb: Int,
+                  beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    guard m > 0, n > 0 else { return }
+    if k == 0 {
+        if beta == 0 { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
+        return
+    }
+    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}
+
+/// Thread settings shared by OpenBLAS and ConvScope's own parallel loops.
+public enum Threading {
+    nonisolated(unsafe) private static var configured = ProcessInfo.processInfo.activeProcessorCount
+
+    /// Threads used by sgemm and by `parallelFor`.
+    public static var count: Int { configured }
+
+    public static func set(_ n: Int) {
+        configured = max(1, n)
+        openblas_set_num_threads(Int32(configured))
+    }
+
+    /// The kernel OpenBLAS chose for this CPU (e.g. "Haswell", "SkylakeX").
+    public static var blasCore: String {
+        guard let p = openblas_get_corename() else { return "unknown" }
+        return String(cString: p)
+    }
+
+    public static var blasConfig: String {
+        guard let p = openblas_get_config() else { return "unknown" }
+        return String(cString: p)
+    }
+}
+
+/// Runs `body(i)` for i in 0..<n, split over `Threading.count` workers when the work is big enough to pay.
+public func parallelFor(_ n: Int, minPerThread: Int = 1, _ body: (Int) -> Void) {
+    let workers = min(Threading.count, n / max(minPerThread, 1))
+    if workers <= 1 {
+        for i in 0..<n { body(i) }
+        return
+    }
+    let chunk = (n + workers - 1) / workers
+    DispatchQueue.concurrentPerform(iterations: workers) { w in
+        let lo = w * chunk, hi = min(n, lo + chunk)
+        if lo < hi { for i in lo..<hi { body(i) } }
+    }
+}
