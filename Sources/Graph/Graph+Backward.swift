@@ -6,20 +6,24 @@ public struct BackwardPass {
     public var inputGradients: [Tensor]
     /// Per layer (by identity), gradients in `Layer.weights` order, summed over shared applications.
     public var weightGradients: [ObjectIdentifier: [Tensor]]
+    /// Total gradients with respect to the outputs of the nodes asked for in `captureAt`.
+    public var captured: [Int: Tensor] = [:]
 }
 
 extension Graph {
     /// Walks the graph backwards from `seeds` (d objective / d node output) with `rule`,
     /// accumulating at forks (residual Adds, shared layers). The pass must have been recorded.
     public func backward(seeds: [Int: Tensor], pass: ForwardPass, rule: BackwardRule = .gradient,
-                         weightGradients: Bool = false) throws -> BackwardPass {
+                         weightGradients: Bool = false, captureAt: Set<Int> = []) throws -> BackwardPass {
         var grads: [Int: Tensor] = seeds
         var wgrads: [ObjectIdentifier: [Tensor]] = [:]
+        var captured: [Int: Tensor] = [:]
         let top = seeds.keys.max() ?? -1
         let reaching = ancestors(of: Array(seeds.keys))
         for id in stride(from: top, through: 0, by: -1) where reaching.contains(id) {
             guard let g = grads[id] else { continue }
             let node = nodes[id]
+            if captureAt.contains(id) { captured[id] = g }
             if inputNodes.contains(id) { continue }
             guard let tape = pass.tapes[id] else {
                 throw GraphError.badInput("backward: node '\(node.name)' has no recorded forward pass")
@@ -42,6 +46,6 @@ extension Graph {
         let inputsGrad = inputNodes.map { id in
             grads[id] ?? Tensor(zeros: pass.tapes[id]?.output.shape ?? [1] + nodes[id].outputShape)
         }
-        return BackwardPass(inputGradients: inputsGrad, weightGradients: wgrads)
+        return BackwardPass(inputGradients: inputsGrad, weightGradients: wgrads, captured: captured)
     }
 }

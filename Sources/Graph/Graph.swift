@@ -28,20 +28,15 @@ public final class Graph {
     @discardableResult
     public func add(_ layer: any Layer, inputs: [Int], name nodeName: String? = nil) throws -> Int {
         let shapes = inputs.map { nodes[$0].outputShape }
-        let key = ObjectIdentifier(layer)
-        let shape: [Int]
-        if built.contains(key) {
-            // A shared layer applied again: keep its variables, only infer this node's shape.
-            let kept = layer.weights
-            shape = try layer.build(inputShapes: shapes)
-            guard kept.map(\.value.shape) == layer.weights.map(\.value.shape) else {
-                throw LayerError(layer.name, "shared layer applied to inputs of incompatible shapes \(shapes)")
-            }
-            layer.weights = kept
-        } else {
-            shape = try layer.build(inputShapes: shapes)
-            built.insert(key)
+        // Building creates zeroed variables; keep the ones a layer already holds when their shapes
+        // still fit (a shared layer applied again, or a layer moved into a derived graph).
+        let kept = layer.weights
+        let shape = try layer.build(inputShapes: shapes)
+        if built.contains(ObjectIdentifier(layer)) && kept.map(\.value.shape) != layer.weights.map(\.value.shape) {
+            throw LayerError(layer.name, "shared layer applied to inputs of incompatible shapes \(shapes)")
         }
+        if !kept.isEmpty && kept.map(\.value.shape) == layer.weights.map(\.value.shape) { layer.weights = kept }
+        built.insert(ObjectIdentifier(layer))
         let id = nodes.count
         var unique = nodeName ?? layer.name
         if nodes.contains(where: { $0.name == unique }) {
@@ -54,6 +49,16 @@ public final class Graph {
     }
 
     public func node(named name: String) -> Node? { nodes.first { $0.name == name } }
+
+    /// A graph with the same nodes where `replacements` (node id → layer) stand in for some layers.
+    /// Other layers are shared with this graph, weights included.
+    public func replacing(_ replacements: [Int: any Layer]) throws -> Graph {
+        let g = Graph(name: name)
+        for n in nodes { try g.add(replacements[n.id] ?? n.layer, inputs: n.inputs, name: n.name) }
+        g.inputNodes = inputNodes
+        g.outputNodes = outputNodes
+        return g
+    }
 
     /// Node of a layer name, accepting plain layer names for nested layers when unambiguous.
     public func resolve(_ name: String) throws -> Node {

@@ -1,0 +1,174 @@
+import Foundation
+import Graph
+import Tensor
+
+/// What activation maximization pushes up.
+public enum MaximizationTarget: Equatable, Sendable {
+    /// A class's pre-softmax score (the paper) or, with `probability`, its softmax output.
+    case classScore(Int, probability: Bool)
+    /// The mean activation of one channel of a layer.
+    case channel(layer: String, channel: Int)
+}
+
+/// Settings of one maximization run.
+public struct MaximizationSettings: Sendable {
+    public enum Method: String, Sendable { case paper, regularized }
+    public var method: Method = .paper
+    public var steps = 20
+    public var stepSize: Float = 1.0
+    public var seed: UInt64 = 0
+    /// Random shift in pixels applied before each step and undone after (regularized).
+    public var jitter = 0
+    /// Gaussian blur σ applied every `blurEvery` steps (regularized; 0 = off).
+    public var blurSigma: Float = 0
+    public var blurEvery = 4
+    /// L2 decay: x ← x · (1 − decay) each step (regularized).
+    public var decay: Float = 0
+    /// Number of octaves (regularized): optimise at smaller scales first, then upscale.
+    public var octaves = 1
+    public var octaveScale: Float = 1.4
+    /// Clip pixels to this range (model input space) after each step.
+    public var clip: ClosedRange<Float>?
+
+    public init() {}
+}
+
+/// One step's record.
+public struct MaximizationStep: Codable, Sendable {
+    public let step: Int
+    public let octave: Int
+    public let objective: Double
+}
+
+/// Activation maximization by gradient ascent in pixel space: the paper's Algorithm 1
+/// (Erhan et al.; Simonyan et al.), plus the regularisers that remove its high-frequency
+/// patterns (jitter, blur, decay, octaves; Mordvintsev et al., Olah et al.).
+///
+/// Algorithm 1 as the authors ran it: g ← ∇x objective; g ← g / (√mean(g²) + 1e−5); x ← x + step · g.
+/// The authors' code indexed the feature map on the wrong axis (a row of the map, not a channel);
+/// ConvScope maximizes the channel.
+public struct ActivationMaximizer {
+    let graph: Graph
+    let targetNode: Int
+    let target: MaximizationTarget
+
+    public init(graph: Graph, target: MaximizationTarget) throws {
+        try graph.checkRunnable()
+        self.target = target
+        switch target {
+        case .classScore(let c, let probability):
+            let g = probability ? graph : try graph.logitGraph()
+            let classes = g.nodes[g.outputNodes[0]].outputShape.last ?? 0
+            guard c >= 0 && c < classes else {
+                throw GraphError.badInput("class \(c) is out of range: the model has \(classes) outputs")
+            }
+            self.graph = g
+            targetNode = g.outputNodes[0]
+        case .channel(let layer, let k):
+            let node = try graph.resolve(layer)
+            let channels = node.outputShape.last ?? 0
+            guard k >= 0 && k < channels else {
+                throw GraphError.badInput("layer '\(node.name)' has \(channels) channels; channel \(k) is out of range")
+            }
+            self.graph = graph
+            targetNode = node.id
+        }
+    }
+
+    /// The model's input shape (without batch).
+    public var inputShape: [Int] { graph.nodes[graph.inputNodes[0]].outputShape }
+
+    /// The paper's start: uniform noise in [0, 1) plus 100 (from the DeepDream tutorial the authors followed).
+    public func paperStart(seed: UInt64) -> Tensor {
+        var rng = SeededRandom(seed: seed)
+        var t = Tensor(zeros: [1] + inputShape)
+        for i in t.data.indices { t.data[i] = rng.uniform() + 100 }
+        return t
+    }
+
+    /// Objective and its gradient with respect to the input.
+    public func objectiveAndGradient(_ x: Tensor) throws -> (Double, Tensor) {
+        var ctx = ForwardContext()
+        let pass = try graph.forward([x], targets: [targetNode], record: true, context: &ctx)
+        let y = pass.value(targetNode)!
+        var seed = Tensor(zeros: y.shape)
+        let value: Double
+        switch target {
+        case .classScore(let c, _):
+            value = Double(y.data[c])
+            seed.data[c] = 1
+        case .channel(_, let k):
+            let ch = y.shape.last!
+            let n = y.count / ch
+            var s = 0.0
+            for i in stride(from: k, to: y.count, by: ch) { s += Double(y.data[i]); seed.data[i] = 1 / Float(n) }
+            value = s / Double(n)
+        }
+        let g = try graph.backward(seeds: [targetNode: seed], pass: pass, rule: .gradient).inputGradients[0]
+        return (value, g)
+    }
+
+    /// Runs the ascent from `start`; `progress` is called after every step.
+    public func run(from start: Tensor, settings: MaximizationSettings,
+                    progress: (MaximizationStep) -> Void = { _ in }) throws -> (image: Tensor, steps: [MaximizationStep]) {
+        guard Array(start.shape.dropFirst()) == inputShape, start.batch == 1 else {
+            throw GraphError.badInput("start tensor has shape \(start.shape); the model takes (1, \(inputShape.map(String.init).joined(separator: ", ")))")
+        }
+        var rng = SeededRandom(seed: settings.seed &+ 0x5EED)
+        var history: [MaximizationStep] = []
+        let regularized = settings.method == .regularized
+        let octaves = regularized ? max(1, settings.octaves) : 1
+        let (h, w, c) = (inputShape[0], inputShape[1], inputShape[2])
+        // The optimised parameter: an image at the octave's scale, resized to the model's size to evaluate.
+        var param = start
+        var step = 0
+        for octave in 0..<octaves {
+            let scale = powf(settings.octaveScale, Float(octaves - 1 - octave))
+            let oh = max(1, Int((Float(h) / scale).rounded())), ow = max(1, Int((Float(w) / scale).rounded()))
+            param = Resample.bilinear(param, height: oh, width: ow)
+            let steps = octave == octaves - 1 ? settings.steps - step : settings.steps / octaves
+            for _ in 0..<max(steps, 0) {
+                var (dy, dx) = (0, 0)
+                if regularized && settings.jitter > 0 {
+                    dy = Int.random(in: -settings.jitter...settings.jitter, using: &rng)
+                    dx = Int.random(in: -settings.jitter...settings.jitter, using: &rng)
+                    param = Resample.roll(param, dy: dy, dx: dx)
+                }
+                let input = (oh, ow) == (h, w) ? param : Resample.bilinear(param, height: h, width: w)
+                let (value, gFull) = try objectiveAndGradient(input)
+                var g = (oh, ow) == (h, w) ? gFull : Resample.bilinearAdjoint(gFull, height: oh, width: ow)
+                let rms = (g.data.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(max(g.count, 1))).squareRoot()
+                let scaleG = settings.stepSize / Float(rms + 1e-5)
+                g.data.withUnsafeMutableBufferPointer { gp in for i in gp.indices { gp[i] *= scaleG } }
+                param.add(g)
+                if dy != 0 || dx != 0 { param = Resample.roll(param, dy: -dy, dx: -dx) }
+                if regularized {
+                    if settings.decay > 0 { param = param.map { $0 * (1 - settings.decay) } }
+                    if settings.blurSigma > 0 && settings.blurEvery > 0 && (step + 1) % settings.blurEvery == 0 {
+                        param = Resample.gaussianBlur(param, sigma: settings.blurSigma)
+                    }
+                }
+                if let r = settings.clip { param = param.map { min(max($0, r.lowerBound), r.upperBound) } }
+                let rec = MaximizationStep(step: step, octave: octave, objective: value)
+                history.append(rec)
+                progress(rec)
+                step += 1
+            }
+        }
+        _ = c
+        let final = Array(param.shape.dropFirst()) == inputShape ? param : Resample.bilinear(param, height: h, width: w)
+        return (final, history)
+    }
+
+    /// The authors' display transform: (x − mean) / max(std, 1e−4) · 0.1 + 0.5, then min–max to [0, 1].
+    public static func displayTransform(_ x: Tensor) -> Tensor {
+        let n = Double(max(x.count, 1))
+        let mean = x.sum() / n
+        let std = (x.data.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / n).squareRoot()
+        var y = x.map { Float((Double($0) - mean) / max(std, 1e-4) * 0.1 + 0.5) }
+        let lo = y.min, hi = y.max
+        let span = hi - lo
+        y = y.map { span > 0 ? ($0 - lo) / span : 0.5 }
+        return y
+    }
+}

@@ -1,1 +1,0 @@
-// Visualize target: see docs/architecture.md

@@ -1,0 +1,70 @@
+import Graph
+import Tensor
+
+/// Class saliency maps: Simonyan et al. (gradient of the pre-softmax score), guided backprop,
+/// and Grad-CAM (Selvaraju et al.: channel weights = spatial mean of the score's gradient at a layer).
+public struct SaliencyMapper {
+    public enum Method: String, CaseIterable, Sendable { case gradient, guided, gradcam }
+
+    public let logits: Graph
+
+    public init(graph: Graph) throws {
+        try graph.checkRunnable()
+        logits = try graph.logitGraph()
+    }
+
+    /// Pre-softmax scores for one image.
+    public func scores(_ image: Tensor) throws -> [Float] {
+        try logits.predict(image).data
+    }
+
+    /// Gradient (or guided) saliency: d score_c / d input, shape of the input.
+    public func inputGradient(_ image: Tensor, classIndex c: Int, rule: BackwardRule) throws -> Tensor {
+        var ctx = ForwardContext()
+        let out = logits.outputNodes[0]
+        let pass = try logits.forward([image], targets: [out], record: true, context: &ctx)
+        let y = pass.value(out)!
+        try checkClass(c, y)
+        var seed = Tensor(zeros: y.shape)
+        seed.data[c] = 1
+        return try logits.backward(seeds: [out: seed], pass: pass, rule: rule).inputGradients[0]
+    }
+
+    /// Grad-CAM heat map at `layer` (default: the last layer with a spatial output), shape (h, w) of that layer, ReLU'd.
+    public func gradCAM(_ image: Tensor, classIndex c: Int, layer: String? = nil) throws -> (map: Tensor, layer: String) {
+        let node: Node
+        if let layer { node = try logits.resolve(layer) } else {
+            guard let last = logits.nodes.last(where: { $0.outputShape.count == 3 && $0.layer.className != "InputLayer" }) else {
+                throw GraphError.badInput("the model has no spatial layer for Grad-CAM")
+            }
+            node = last
+        }
+        guard node.outputShape.count == 3 else { throw GraphError.badInput("layer '\(node.name)' has no spatial output for Grad-CAM") }
+        var ctx = ForwardContext()
+        let out = logits.outputNodes[0]
+        let pass = try logits.forward([image], targets: [out, node.id], record: true, context: &ctx)
+        let y = pass.value(out)!
+        try checkClass(c, y)
+        var seed = Tensor(zeros: y.shape)
+        seed.data[c] = 1
+        // Gradient at the layer: seed the output, stop at the layer by reading the accumulated gradient there.
+        let grads = try logits.backward(seeds: [out: seed], pass: pass, rule: .gradient, captureAt: [node.id])
+        guard let g = grads.captured[node.id] else { throw GraphError.badInput("layer '\(node.name)' does not reach the output") }
+        let a = pass.value(node.id)!
+        let weights = channelMeans(g)
+        let (h, w, ch) = (a.shape[1], a.shape[2], a.shape[3])
+        var map = Tensor(zeros: [h, w])
+        for p in 0..<(h * w) {
+            var s = 0.0
+            for k in 0..<ch { s += weights[k] * Double(a.data[p * ch + k]) }
+            map.data[p] = Float(max(s, 0))
+        }
+        return (map, node.name)
+    }
+
+    private func checkClass(_ c: Int, _ y: Tensor) throws {
+        guard y.rank == 2, c >= 0, c < y.shape[1] else {
+            throw GraphError.badInput("class \(c) is out of range: the model has \(y.shape.last ?? 0) outputs")
+        }
+    }
+}

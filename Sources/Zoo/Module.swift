@@ -1,1 +1,0 @@
-// Zoo target: see docs/architecture.md
