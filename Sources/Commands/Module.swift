@@ -1,1 +1,0 @@
-// Commands target: see docs/architecture.md
