@@ -68,7 +68,8 @@ extension H5Dataset {
         }
         let (bytes, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<T>.stride)
         guard !overflow, bytes <= byteLimit else {
-            throw location.error("reading \(count) elements needs more than the \(byteLimit)-byte limit")
+            let size = overflow ? "more than \(Int.max)" : "\(bytes)"
+            throw location.error("reading \(count) elements needs \(size) bytes, over the \(byteLimit)-byte limit")
         }
         guard count > 0 else { return [] }
         let id = handle.id

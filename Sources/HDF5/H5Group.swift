@@ -93,7 +93,8 @@ public final class H5Group: H5AttributeOwner {
         guard let parent = try openGroups(names, absolute: absolute, strict: true) else {
             throw target.error("cannot resolve path")  // unreachable: strict mode throws instead
         }
-        let link = try parent.use { try H5LinkLister(group: $0, location: target).link(named: last) }
+        let parentLocation = objectLocation((absolute ? "/" : "") + names.joined(separator: "/"))
+        let link = try parent.use { try H5LinkLister(group: $0, location: parentLocation).link(named: last) }
         guard link.kind == kind else { throw Self.refusal(link, at: target, expected: kind) }
         return ResolvedPath(parent: parent, name: last, location: target)
     }

@@ -34,6 +34,7 @@ extension H5Group {
 
     private func createDataset<T>(_ name: String, _ shape: [Int], _ values: [T], fileType: hid_t, memoryType: hid_t) throws -> H5Dataset {
         let target = objectLocation(name)
+        guard shape.allSatisfy({ $0 >= 0 }) else { throw target.error("shape \(shape) has a negative dimension") }
         guard let count = H5Dataspace.elementCount(shape), count == values.count else {
             throw target.error("shape \(shape) does not hold \(values.count) values")
         }
