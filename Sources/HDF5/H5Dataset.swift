@@ -46,9 +46,12 @@ public final class H5Dataset: H5AttributeOwner {
     /// The attributes stored on this dataset.
     public var attributes: H5Attributes { H5Attributes(owner: handle, location: location) }
 
-    /// Bytes the data occupies in the file (after compression); 0 when never written.
+    /// Bytes the data occupies in the file (after compression); 0 when never written or unknown.
     public var storageSize: Int {
-        Int(H5Library.locked { H5Dget_storage_size(handle.id) })
+        let id = handle.id
+        // HDF5 reports failure as 0, the same as "nothing allocated", so there is nothing to throw.
+        let size = try? check(location, "cannot read storage size", failsIf: { _ in false }) { H5Dget_storage_size(id) }
+        return Int(clamping: size ?? 0)
     }
 
     /// Bytes the elements occupy uncompressed, or nil when that overflows `Int`.

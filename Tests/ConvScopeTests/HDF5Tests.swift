@@ -419,6 +419,20 @@ final class HDF5Tests: XCTestCase {
         assertH5Error(mentioning: written, "not a dataset") { try out.dataset("") }
     }
 
+    func testConcurrentUseIsSerialisedByTheWrapper() throws {
+        // Debian's libhdf5 is not thread-safe; the wrapper's lock must make parallel readers safe.
+        let path = try fixture("numeric.h5")
+        let sums = UnsafeMutableBufferPointer<Float>.allocate(capacity: 8)
+        defer { sums.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: 8) { index in
+            let total = (try? H5File.open(path).root.dataset("rows").readFloats().reduce(0, +)) ?? -1
+            _ = try? H5File.open(path).root.dataset("missing")
+            sums[index] = total
+        }
+        XCTAssertEqual(Array(sums), Array(repeating: 780, count: 8))
+        XCTAssertEqual(try H5File.openObjectCountInAllFiles(), 0)
+    }
+
     func testErrorDescriptionIsOneLineWithFileAndObject() {
         let error = H5Error(filePath: "/tmp/m.h5", objectPath: "/g/d", message: "cannot read", detail: "addr\noverflow")
         XCTAssertEqual(error.description, "/tmp/m.h5: /g/d: cannot read (HDF5: addr overflow)")
