@@ -6,7 +6,8 @@
 //  - harris_pair: Harris corners of both + window-SSD pairing + affine RANSAC;
 //  - bow_30: SIFT of 30 scenes, 10-word k-means vocabulary, histograms, then SIFT
 //    of one query scene (seed 1) and its cosine scores against the 30.
-// Each value is the median wall-clock time in seconds over `repeats` runs.
+// Each value is the median wall-clock time in seconds over `repeats` runs. The
+// Python counterparts are opencv_sift_pair, skimage_sift_pair and opencv_bow_30.
 import Foundation
 import Imaging
 
