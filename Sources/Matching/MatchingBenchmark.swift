@@ -1,0 +1,55 @@
+// Timing of the matching pipeline for `convscope bench matching`, on the
+// deterministic `SyntheticScene` images that Benchmarks/matching_bench.py also
+// draws (so OpenCV / scikit-image timings are on the same inputs):
+//  - sift_pair: SIFT extraction of two 224x224 scenes + nearest-neighbour matching;
+//  - sift_pair_ransac: the same plus RANSAC (one-match similarity, 100 trials, 15 px);
+//  - harris_pair: Harris corners of both + window-SSD pairing + affine RANSAC;
+//  - bow_30: SIFT of 30 scenes, 10-word k-means vocabulary, histograms, then SIFT
+//    of one query scene (seed 1) and its cosine scores against the 30.
+// Each value is the median wall-clock time in seconds over `repeats` runs. The
+// Python counterparts are opencv_sift_pair, skimage_sift_pair and opencv_bow_30.
+import Foundation
+import Imaging
+
+/// Matching benchmarks on synthetic scenes.
+public enum MatchingBenchmark {
+    /// Seeds of the two scenes of the pair benchmarks.
+    public static let pairSeeds: (UInt64, UInt64) = (1, 2)
+    /// Seeds of the 30 BoW scenes.
+    public static let bowSeeds: [UInt64] = Array(100..<130)
+
+    /// Runs every benchmark `repeats` times; returns median seconds by name.
+    public static func run(repeats: Int = 5) -> [String: Double] {
+        let a = SyntheticScene.image(seed: pairSeeds.0), b = SyntheticScene.image(seed: pairSeeds.1)
+        let bowImages = bowSeeds.map { SyntheticScene.image(seed: $0) }
+        var result: [String: Double] = [:]
+        result["sift_pair"] = median(repeats) {
+            let fa = SIFT.extract(GreyImage(a)), fb = SIFT.extract(GreyImage(b))
+            _ = DescriptorMatcher.match(query: fa.descriptors, train: fb.descriptors)
+        }
+        let siftOptions = MatchOptions(method: .sift)
+        result["sift_pair_ransac"] = median(repeats) {
+            _ = matchQuery(query: a, against: [(name: "b", image: b)], options: siftOptions)
+        }
+        result["harris_pair"] = median(repeats) {
+            _ = matchQuery(query: a, against: [(name: "b", image: b)], options: MatchOptions(method: .harris))
+        }
+        result["bow_30"] = median(repeats) {
+            let named = bowImages.enumerated().map { (name: "scene\($0.offset)", image: $0.element) }
+            _ = bowScores(queries: [(name: "query", image: a)], dataset: named)
+        }
+        return result
+    }
+
+    /// Median wall-clock seconds of `body` over `repeats` runs.
+    static func median(_ repeats: Int, _ body: () -> Void) -> Double {
+        var times: [Double] = []
+        for _ in 0..<max(repeats, 1) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            body()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        times.sort()
+        return times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+    }
+}

@@ -1,1 +1,0 @@
-// Matching target: see docs/architecture.md
