@@ -21,4 +21,10 @@ static inline hid_t cs_H5S_ALL(void) { return H5S_ALL; }
 static inline hid_t cs_H5P_DEFAULT(void) { return H5P_DEFAULT; }
 static inline hid_t cs_H5E_DEFAULT(void) { return H5E_DEFAULT; }
 static inline size_t cs_H5T_VARIABLE(void) { return H5T_VARIABLE; }
+static inline hid_t cs_H5T_NATIVE_INT8(void) { return H5T_NATIVE_INT8; }
+static inline hid_t cs_H5T_IEEE_F32LE(void) { return H5T_IEEE_F32LE; }
+static inline hid_t cs_H5T_IEEE_F64LE(void) { return H5T_IEEE_F64LE; }
+static inline hid_t cs_H5T_STD_I64LE(void) { return H5T_STD_I64LE; }
+static inline unsigned cs_H5F_OBJ_ALL(void) { return H5F_OBJ_ALL; }
+static inline unsigned cs_H5O_INFO_BASIC(void) { return H5O_INFO_BASIC; }
 #endif
