@@ -293,6 +293,7 @@ final class ConfigGraphBuilder {
         let config = entry["config"] ?? .null
         if KerasConfigJSON.modelClasses.contains(cls) {
             let sub = try buildModel(className: cls, config: config, prefix: path + "/", inputs: inputs)
+            nodesByPath[path, default: []] += sub.outputs
             return (sub.outputs, ModelEntry(name: name, path: path, className: cls, layer: nil,
                                             children: sub.entries, config: config))
         }
