@@ -1,0 +1,94 @@
+import Graph
+
+/// Helpers for the shapes Keras configs take across generations.
+enum KerasConfigJSON {
+    static let modelClasses: Set<String> = ["Sequential", "Functional", "Model"]
+
+    /// A layer or model entry: `class_name`, `config`, and optionally `name`, `inbound_nodes`.
+    /// Keras 3 adds `module` / `registered_name`; those are ignored (never imported).
+    static func className(_ entry: JSON) -> String? { entry["class_name"]?.stringValue }
+
+    /// Layer name: entry-level `name` (Functional), else `config.name`.
+    static func layerName(_ entry: JSON) -> String? {
+        entry["name"]?.stringValue ?? entry["config"]?["name"]?.stringValue
+    }
+
+    /// Per-sample shape from a Keras shape list (`[null, 16, 16, 3]`): drops the batch, null → -1.
+    static func sampleShape(_ v: JSON?) -> [Int]? {
+        guard let a = v?.arrayValue, !a.isEmpty else { return nil }
+        var out: [Int] = []
+        for x in a.dropFirst() {
+            if x.isNull { out.append(-1) } else if let i = x.intValue { out.append(i) } else { return nil }
+        }
+        return out
+    }
+
+    /// A tensor reference `[name, node_index, tensor_index, ...]`.
+    struct TensorRef: Hashable {
+        let layer: String
+        let node: Int
+        let tensor: Int
+    }
+
+    static func ref(_ v: JSON) -> TensorRef? {
+        guard let a = v.arrayValue, a.count >= 1, let n = a[0].stringValue else { return nil }
+        let node = a.count > 1 ? (a[1].intValue ?? 0) : 0
+        let tensor = a.count > 2 ? (a[2].intValue ?? 0) : 0
+        return TensorRef(layer: n, node: node, tensor: tensor)
+    }
+
+    /// `input_layers` / `output_layers`: a list of refs, or (Keras 3, single tensor) one ref.
+    static func refList(_ v: JSON?) -> [TensorRef]? {
+        guard let a = v?.arrayValue else { return nil }
+        if a.first?.stringValue != nil { return ref(.array(a)).map { [$0] } }
+        var out: [TensorRef] = []
+        for x in a {
+            // Keras 3 may nest dict-structured outputs; take refs in order.
+            if let r = ref(x) { out.append(r) } else if let inner = refList(x) { out += inner } else { return nil }
+        }
+        return out
+    }
+
+    /// One inbound node: the tensors it consumes in order, each with the shape Keras recorded (Keras 3 only).
+    struct InboundNode {
+        var inputs: [(ref: TensorRef, shape: [Int]?)]
+    }
+
+    /// Parses an inbound node in any generation's form:
+    /// Keras 1/2 `[["name", node, tensor, {kwargs}], …]` and Keras 3 `{"args": […], "kwargs": {…}}`.
+    static func inboundNode(_ v: JSON) -> InboundNode? {
+        if let a = v.arrayValue {
+            var inputs: [(TensorRef, [Int]?)] = []
+            for x in a {
+                guard let r = ref(x) else { return nil }
+                inputs.append((r, nil))
+            }
+            return InboundNode(inputs: inputs)
+        }
+        if v.objectValue != nil {
+            var inputs: [(TensorRef, [Int]?)] = []
+            collectTensors(v["args"], into: &inputs)
+            if let kw = v["kwargs"]?.objectValue {
+                for (_, value) in kw.pairs { collectTensors(value, into: &inputs) }
+            }
+            return InboundNode(inputs: inputs)
+        }
+        return nil
+    }
+
+    private static func collectTensors(_ v: JSON?, into out: inout [(TensorRef, [Int]?)]) {
+        guard let v else { return }
+        switch v {
+        case .array(let a): for x in a { collectTensors(x, into: &out) }
+        case .object(let o):
+            if o["class_name"]?.stringValue == "__keras_tensor__" {
+                if let c = o["config"], let h = c["keras_history"], let r = ref(h) {
+                    out.append((r, sampleShape(c["shape"])))
+                }
+            } else {
+                for (_, x) in o.pairs { collectTensors(x, into: &out) }
+            }
+        default: return
+        }
+    }
+}

@@ -1,0 +1,25 @@
+/// Every failure reading a Keras file: one line naming the file and the object inside it.
+public struct KerasIOError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// Path of the file on disk (or a label such as `config.json in x.keras`).
+    public let file: String
+    /// The object concerned: an HDF5 path, a zip entry, a layer name, or "" for the whole file.
+    public let object: String
+    public let message: String
+
+    public init(file: String, object: String = "", _ message: String) {
+        self.file = file
+        self.object = object
+        self.message = message
+    }
+
+    public var description: String {
+        let line = object.isEmpty ? "\(file): \(message)" : "\(file): \(object): \(message)"
+        return line.split(whereSeparator: \.isNewline).joined(separator: " ")
+    }
+
+    /// Wraps any error as a KerasIOError naming `file` (keeps one that already is).
+    public static func wrap(_ error: Error, file: String, object: String = "") -> KerasIOError {
+        if let e = error as? KerasIOError { return e }
+        return KerasIOError(file: file, object: object, String(describing: error))
+    }
+}

@@ -1,0 +1,338 @@
+import Graph
+
+/// Turns a Keras `model_config` (any generation) into a `KerasModel`: a flattened `Graph`
+/// plus model.layers order and nesting. Never imports or runs anything named in the config.
+public struct ModelConfigParser {
+    /// File the config came from, for error messages.
+    public var file: String
+    /// Keras 1 configs (`dim_ordering`, `nb_filter` …) are kept as opaque layers.
+    public var isKeras1: Bool
+    public var jsonLimits: JSONParser
+
+    public init(file: String, isKeras1: Bool = false, jsonLimits: JSONParser = JSONParser(maxDepth: 512)) {
+        self.file = file
+        self.isKeras1 = isKeras1
+        self.jsonLimits = jsonLimits
+    }
+
+    /// Parses JSON text (untrusted: depth and size limited).
+    public func parse(text: String, object: String = "model_config") throws -> KerasModel {
+        let json: JSON
+        do { json = try jsonLimits.parse(text) } catch {
+            throw KerasIOError(file: file, object: object, "unreadable JSON: \(error)")
+        }
+        return try parse(json: json, object: object)
+    }
+
+    public func parse(json: JSON, object: String = "model_config") throws -> KerasModel {
+        guard let cls = KerasConfigJSON.className(json), let config = json["config"] else {
+            throw KerasIOError(file: file, object: object, "config has no class_name/config")
+        }
+        guard KerasConfigJSON.modelClasses.contains(cls) else {
+            throw KerasIOError(file: file, object: object, "top-level class '\(cls)' is not a Sequential or Functional model")
+        }
+        let b = ConfigGraphBuilder(file: file, object: object, isKeras1: isKeras1)
+        let name = config["name"]?.stringValue ?? (cls == "Sequential" ? "sequential" : "model")
+        b.graph = Graph(name: name)
+        let built = try b.buildModel(className: cls, config: config, prefix: "", inputs: nil)
+        b.graph.outputNodes = built.outputs
+        return KerasModel(name: name, className: cls, graph: b.graph, layers: built.entries,
+                          unknownShapeNodes: b.unknown, notes: b.notes, nodesByPath: b.nodesByPath)
+    }
+}
+
+/// Classes whose output shape is their input shape; used while a kind is not in `LayerRegistry`.
+let shapePreservingClasses: Set<String> = [
+    "BatchNormalization", "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
+    "GaussianNoise", "GaussianDropout", "AlphaDropout", "Activation", "ReLU", "LeakyReLU", "PReLU",
+    "ELU", "ThresholdedReLU", "Softmax", "LayerNormalization", "ActivityRegularization", "Masking",
+    "UnitNormalization", "Rescaling", "Normalization", "Identity", "GroupNormalization",
+]
+
+final class ConfigGraphBuilder {
+    let file: String
+    let object: String
+    let isKeras1: Bool
+    var graph = Graph(name: "")
+    var unknown = Set<Int>()
+    var notes: [String] = []
+    var nodesByPath: [String: [Int]] = [:]
+    /// Layers by path, so a nested model applied twice reuses its layers.
+    var layerCache: [String: any Layer] = [:]
+    var depth = 0
+
+    init(file: String, object: String, isKeras1: Bool) {
+        self.file = file
+        self.object = object
+        self.isKeras1 = isKeras1
+    }
+
+    func fail(_ where_: String, _ message: String) -> KerasIOError {
+        KerasIOError(file: file, object: where_.isEmpty ? object : "\(object): layer '\(where_)'", message)
+    }
+
+    /// Builds a (possibly nested) model. With `inputs` nil its InputLayers become graph inputs;
+    /// otherwise they are bound to the given nodes.
+    func buildModel(className: String, config: JSON, prefix: String, inputs: [Int]?) throws
+        -> (outputs: [Int], entries: [ModelEntry]) {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= 64 else { throw fail(prefix, "models nested more than 64 levels deep") }
+        if className == "Sequential" { return try buildSequential(config: config, prefix: prefix, inputs: inputs) }
+        return try buildFunctional(config: config, prefix: prefix, inputs: inputs)
+    }
+
+    // MARK: Sequential
+
+    func buildSequential(config: JSON, prefix: String, inputs: [Int]?) throws -> (outputs: [Int], entries: [ModelEntry]) {
+        // Keras 2.2.4 wrote the layer list itself as the config; later versions {"name", "layers"}.
+        let list: [JSON]
+        if let a = config.arrayValue { list = a } else if let a = config["layers"]?.arrayValue { list = a } else {
+            throw fail(prefix, "Sequential config has no layer list")
+        }
+        var entries: [ModelEntry] = []
+        var current: [Int]
+        var rest = list[...]
+        if let first = rest.first, KerasConfigJSON.className(first) == "InputLayer" {
+            rest = rest.dropFirst()
+            if let inputs { current = inputs } else {
+                current = [try addInputLayer(entry: first, prefix: prefix)]
+            }
+        } else if let inputs {
+            current = inputs
+        } else {
+            guard let first = rest.first else { throw fail(prefix, "Sequential model has no layers") }
+            let fc = first["config"] ?? .null
+            let shapeKey = fc["batch_shape"] != nil ? "batch_shape" : "batch_input_shape"
+            if let shape = fc[shapeKey], !shape.isNull {
+                // Keras names the generated input after the first layer.
+                let firstName = KerasConfigJSON.layerName(first) ?? "sequential"
+                let name = "\(firstName)_input"
+                var ic = JSONObject()
+                ic["batch_input_shape"] = shape
+                ic["dtype"] = fc["dtype"]?.stringValue.map(JSON.string) ?? "float32"
+                ic["name"] = .string(name)
+                current = [try addInputLayer(entry: ["class_name": "InputLayer", "config": .object(ic)], prefix: prefix)]
+            } else if let fcls = KerasConfigJSON.className(first), KerasConfigJSON.modelClasses.contains(fcls) {
+                current = []  // a nested model first: it brings its own inputs
+            } else {
+                throw fail(KerasConfigJSON.layerName(first) ?? "", "Sequential model has no InputLayer and its first layer no batch_input_shape")
+            }
+        }
+        var isFirst = true
+        for entry in rest {
+            let ins: [Int]? = (isFirst && current.isEmpty) ? nil : current
+            isFirst = false
+            let (outs, e) = try apply(entry: entry, prefix: prefix, inputs: ins, node: 0, declared: nil)
+            entries.append(e)
+            current = outs
+        }
+        return (current, entries)
+    }
+
+    // MARK: Functional
+
+    func buildFunctional(config: JSON, prefix: String, inputs: [Int]?) throws -> (outputs: [Int], entries: [ModelEntry]) {
+        guard let list = config["layers"]?.arrayValue else { throw fail(prefix, "Functional config has no layers") }
+        guard let inRefs = KerasConfigJSON.refList(config["input_layers"]),
+              let outRefs = KerasConfigJSON.refList(config["output_layers"]) else {
+            throw fail(prefix, "Functional config has no input_layers/output_layers")
+        }
+        typealias Ref = KerasConfigJSON.TensorRef
+        struct Pending { let index: Int; let name: String; let nodes: [KerasConfigJSON.InboundNode]; var done = 0 }
+        var pending: [Pending] = []
+        // Shapes Keras 3 recorded for tensors: declared output shapes of their producers.
+        var declared: [Ref: [Int]] = [:]
+        var names = Set<String>()
+        for (i, entry) in list.enumerated() {
+            guard let name = KerasConfigJSON.layerName(entry), KerasConfigJSON.className(entry) != nil else {
+                throw fail(prefix, "layer entry \(i) has no name or class_name")
+            }
+            guard names.insert(name).inserted else { throw fail(prefix + name, "duplicate layer name") }
+            var nodes: [KerasConfigJSON.InboundNode] = []
+            for (k, n) in (entry["inbound_nodes"]?.arrayValue ?? []).enumerated() {
+                guard let node = KerasConfigJSON.inboundNode(n) else {
+                    throw fail(prefix + name, "inbound node \(k) is not understood: \(n.serialized().prefix(120))")
+                }
+                for t in node.inputs { if let s = t.shape { declared[t.ref] = s } }
+                nodes.append(node)
+            }
+            pending.append(Pending(index: i, name: name, nodes: nodes))
+        }
+        var produced: [String: [Int: [Int]]] = [:]  // layer → node index → output node ids
+        var entries = [ModelEntry?](repeating: nil, count: list.count)
+
+        // Input layers: graph inputs at top level, bound to the caller's tensors when nested.
+        for (k, r) in inRefs.enumerated() {
+            guard let i = pending.firstIndex(where: { $0.name == r.layer }) else {
+                throw fail(prefix, "input layer '\(r.layer)' is not among the layers")
+            }
+            let entry = list[pending[i].index]
+            let id: Int
+            if let inputs {
+                guard k < inputs.count else { throw fail(prefix, "model called with \(inputs.count) inputs, needs \(inRefs.count)") }
+                id = inputs[k]
+            } else if KerasConfigJSON.className(entry) == "InputLayer" {
+                id = try addInputLayer(entry: entry, prefix: prefix)
+            } else {
+                throw fail(prefix + r.layer, "model input is not an InputLayer")
+            }
+            produced[r.layer, default: [:]][0] = [id]
+            if KerasConfigJSON.className(entry) == "InputLayer" {
+                let layer = try makeLayer(entry: entry, path: prefix + r.layer)
+                entries[pending[i].index] = ModelEntry(name: r.layer, path: prefix + r.layer, className: "InputLayer",
+                                                       layer: layer, children: nil,
+                                                       config: entry["config"] ?? .null)
+                pending[i].done = max(pending[i].done, 1)
+            }
+        }
+        // Apply nodes once their inputs exist; Keras does the same in passes.
+        var progress = true
+        while progress {
+            progress = false
+            for p in pending.indices where pending[p].done < pending[p].nodes.count {
+                let k = pending[p].done
+                let node = pending[p].nodes[k]
+                var ids: [Int] = []
+                var ready = true
+                for t in node.inputs {
+                    guard let outs = produced[t.ref.layer]?[t.ref.node] else { ready = false; break }
+                    guard t.ref.tensor < outs.count else {
+                        throw fail(prefix + pending[p].name, "refers to output \(t.ref.tensor) of '\(t.ref.layer)', which has \(outs.count)")
+                    }
+                    ids.append(outs[t.ref.tensor])
+                }
+                guard ready else { continue }
+                let name = pending[p].name
+                let decl = declared[Ref(layer: name, node: k, tensor: 0)]
+                let (outs, e) = try apply(entry: list[pending[p].index], prefix: prefix, inputs: ids, node: k, declared: decl)
+                if entries[pending[p].index] == nil { entries[pending[p].index] = e }
+                produced[name, default: [:]][k] = outs
+                pending[p].done += 1
+                progress = true
+            }
+        }
+        if let stuck = pending.first(where: { $0.done < $0.nodes.count }) {
+            let missing = stuck.nodes[stuck.done].inputs.map(\.ref).first { produced[$0.layer]?[$0.node] == nil }
+            throw fail(prefix + stuck.name, "inbound node \(stuck.done) needs '\(missing?.layer ?? "?")' node \(missing?.node ?? 0), which is never produced")
+        }
+        var outputs: [Int] = []
+        for r in outRefs {
+            guard let outs = produced[r.layer]?[r.node], r.tensor < outs.count else {
+                throw fail(prefix, "output '\(r.layer)' node \(r.node) is never produced")
+            }
+            outputs.append(outs[r.tensor])
+        }
+        // Layers never called (no inbound nodes and not inputs) are still listed, like Keras does.
+        var listed: [ModelEntry] = []
+        for (i, e) in entries.enumerated() {
+            if let e { listed.append(e); continue }
+            let entry = list[i]
+            let name = KerasConfigJSON.layerName(entry) ?? "?"
+            let layer = try makeLayer(entry: entry, path: prefix + name)
+            listed.append(ModelEntry(name: name, path: prefix + name, className: KerasConfigJSON.className(entry) ?? "?",
+                                     layer: layer, children: nil, config: entry["config"] ?? .null))
+        }
+        return (outputs, listed)
+    }
+
+    // MARK: Layers
+
+    func addInputLayer(entry: JSON, prefix: String) throws -> Int {
+        let name = KerasConfigJSON.layerName(entry) ?? "input"
+        let path = prefix + name
+        let layer = try makeLayer(entry: entry, path: path)
+        let id: Int
+        do { id = try graph.add(layer, inputs: [], name: path) } catch {
+            throw fail(path, "\(error)")
+        }
+        if layer is OpaqueLayer { unknown.insert(id) }
+        nodesByPath[path, default: []].append(id)
+        graph.inputNodes.append(id)
+        return id
+    }
+
+    func makeLayer(entry: JSON, path: String) throws -> any Layer {
+        if let l = layerCache[path] { return l }
+        let cls = KerasConfigJSON.className(entry) ?? "Unknown"
+        let name = KerasConfigJSON.layerName(entry) ?? path
+        let config = entry["config"] ?? .null
+        let layer: any Layer
+        if isKeras1 && cls != "InputLayer" {
+            layer = try opaque(cls, name, config)
+        } else {
+            do {
+                layer = try LayerRegistry.make(className: cls, name: name, config: config)
+            } catch {
+                notes.append("layer '\(path)' (\(cls)) kept opaque: \(error)")
+                layer = try opaque(cls, name, config)
+            }
+        }
+        if cls == "Lambda" {
+            notes.append("layer '\(path)' is a Lambda: it holds Python code, which ConvScope never executes")
+        } else if layer is OpaqueLayer && !isKeras1 {
+            notes.append("layer '\(path)' has class \(cls), which ConvScope lists but cannot run")
+        }
+        layerCache[path] = layer
+        return layer
+    }
+
+    func opaque(_ cls: String, _ name: String, _ config: JSON) throws -> OpaqueLayer {
+        let l = try OpaqueLayer(name: name, config: config)
+        l.className = cls
+        return l
+    }
+
+    /// Applies one layer entry (or nested model) to `inputs`; returns its output node ids and its entry.
+    func apply(entry: JSON, prefix: String, inputs: [Int]?, node k: Int, declared: [Int]?) throws
+        -> ([Int], ModelEntry) {
+        guard let cls = KerasConfigJSON.className(entry), let name = KerasConfigJSON.layerName(entry) else {
+            throw fail(prefix, "layer entry has no class_name or name")
+        }
+        let path = prefix + name
+        let config = entry["config"] ?? .null
+        if KerasConfigJSON.modelClasses.contains(cls) {
+            let sub = try buildModel(className: cls, config: config, prefix: path + "/", inputs: inputs)
+            nodesByPath[path, default: []] += sub.outputs
+            return (sub.outputs, ModelEntry(name: name, path: path, className: cls, layer: nil,
+                                            children: sub.entries, config: config))
+        }
+        let ins = inputs ?? []
+        var layer = try makeLayer(entry: entry, path: path)
+        let inputUnknown = ins.contains { unknown.contains($0) }
+        if inputUnknown, !(layer is OpaqueLayer), nodesByPath[path] == nil {
+            // Its input shape is unknown, so neither are its weights' shapes: keep it opaque (the graph
+            // cannot run anyway, an upstream layer is opaque).
+            layer = try opaque(cls, name, config)
+            layerCache[path] = layer
+        }
+        var isUnknown = false
+        if let o = layer as? OpaqueLayer {
+            if let declared {
+                o.declaredOutputShape = declared
+            } else if shapePreservingClasses.contains(cls), !inputUnknown, !isKeras1 {
+                o.declaredOutputShape = ins.first.map { graph.nodes[$0].outputShape }
+            } else {
+                o.declaredOutputShape = nil
+                isUnknown = true
+            }
+        }
+        let id: Int
+        do {
+            id = try graph.add(layer, inputs: ins, name: path)
+        } catch {
+            guard !(layer is OpaqueLayer), nodesByPath[path] == nil else { throw fail(path, "\(error)") }
+            // A kind ConvScope runs but whose build refused this config: list it, don't run it.
+            notes.append("layer '\(path)' (\(cls)) kept opaque: \(error)")
+            let o = try opaque(cls, name, config)
+            o.declaredOutputShape = declared
+            isUnknown = declared == nil
+            layerCache[path] = o
+            id = try graph.add(o, inputs: ins, name: path)
+        }
+        if isUnknown { unknown.insert(id) }
+        nodesByPath[path, default: []].append(id)
+        let e = ModelEntry(name: name, path: path, className: cls, layer: layerCache[path], children: nil, config: config)
+        return ([id], e)
+    }
+}

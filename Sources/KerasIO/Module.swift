@@ -1,1 +1,0 @@
-// KerasIO target: see docs/architecture.md

@@ -1,0 +1,195 @@
+import Graph
+import Tensor
+
+/// What attaching weights did.
+public struct WeightAttachment: Codable, Equatable, Sendable {
+    /// Layer paths that received weights, in order.
+    public var assigned: [String] = []
+    /// Stored layers (with weights) that no graph layer took.
+    public var unusedStored: [String] = []
+    /// Graph layers with variables that the file did not provide (only with by-name loading).
+    public var missing: [String] = []
+    public var notes: [String] = []
+}
+
+/// Puts stored weights into a model's layers, checking every shape against what `build` created.
+struct WeightAttacher {
+    let file: String
+    /// Reads a dataset's values by its path in the weights file.
+    let read: (StoredWeight) throws -> [Float]
+    var report = WeightAttachment()
+
+    init(file: String, read: @escaping (StoredWeight) throws -> [Float]) {
+        self.file = file
+        self.read = read
+    }
+
+    // MARK: One layer
+
+    /// Assigns `stored` (in stored order) to `layer`. Opaque layers adopt the stored shapes.
+    mutating func assign(_ stored: [StoredWeight], to layer: any Layer, path: String, className: String,
+                         config: JSON, keras3Names: Bool) throws {
+        if let o = layer as? OpaqueLayer {
+            let names = keras3Names ? WeightNames.keras3Names(className: className, config: config, count: stored.count)
+                                    : stored.map(\.shortName)
+            o.weights = try stored.enumerated().map { i, w in
+                var v = WeightVariable(name: names[i], shape: [0], trainable: WeightNames.isTrainable(names[i]))
+                v.value = Tensor(shape: w.shape, data: try read(w))
+                return v
+            }
+            if !stored.isEmpty { report.assigned.append(path) }
+            return
+        }
+        var vars = layer.weights
+        guard vars.count == stored.count else {
+            let have = stored.map(\.name).joined(separator: ", ")
+            let want = vars.map(\.name).joined(separator: ", ")
+            throw KerasIOError(file: file, object: "layer '\(path)'",
+                               "file has \(stored.count) weights (\(have)) but the layer's config creates \(vars.count) (\(want))")
+        }
+        for (i, w) in stored.enumerated() where vars[i].value.shape != w.shape {
+            throw KerasIOError(file: file, object: "layer '\(path)'",
+                               "weight '\(w.name)' has shape \(fmt(w.shape)) in the file but \(fmt(vars[i].value.shape)) from the layer config (\(vars[i].name))")
+        }
+        for (i, w) in stored.enumerated() {
+            let values = try read(w)
+            guard values.count == vars[i].value.count else {
+                throw KerasIOError(file: file, object: w.path, "read \(values.count) values, expected \(vars[i].value.count)")
+            }
+            vars[i].value = Tensor(shape: w.shape, data: values)
+        }
+        layer.weights = vars
+        if !stored.isEmpty { report.assigned.append(path) }
+    }
+
+    func fmt(_ s: [Int]) -> String { "(" + s.map(String.init).joined(separator: ", ") + ")" }
+
+    static func expectsWeights(_ e: ModelEntry) -> Bool {
+        if let c = e.children { return c.contains(where: expectsWeights) }
+        guard let l = e.layer else { return false }
+        return l is OpaqueLayer || !l.weights.isEmpty
+    }
+    static func knownToHaveWeights(_ e: ModelEntry) -> Bool {
+        if let c = e.children { return c.contains(where: knownToHaveWeights) }
+        guard let l = e.layer else { return false }
+        return !(l is OpaqueLayer) && !l.weights.isEmpty
+    }
+
+    // MARK: Legacy layout
+
+    /// Keras' `load_weights_from_hdf5_group`: stored layers matched to model.layers by name, by order when
+    /// names differ; `byName` (like `load_weights(by_name=True)`) only matches names and skips the rest.
+    mutating func attachLegacy(_ stored: [StoredLayer], to entries: [ModelEntry], byName: Bool) throws {
+        var taken = Set<String>()
+        var unmatched: [StoredLayer] = []
+        for s in stored {
+            if let e = entries.first(where: { $0.name == s.name }), !taken.contains(e.path) {
+                taken.insert(e.path)
+                try attachLegacy(s, to: e)
+            } else if !s.weights.isEmpty {
+                unmatched.append(s)
+            }
+        }
+        let open = entries.filter { !taken.contains($0.path) && Self.knownToHaveWeights($0) }
+        if byName {
+            report.unusedStored += unmatched.map(\.name)
+            report.missing += open.map(\.path)
+            return
+        }
+        if !unmatched.isEmpty {
+            // Names differ: Keras itself loads positionally over layers that have weights.
+            let candidates = entries.filter { !taken.contains($0.path) && Self.expectsWeights($0) }
+            let known = candidates.filter(Self.knownToHaveWeights)
+            let targets = known.count == unmatched.count ? known : candidates
+            guard targets.count == unmatched.count else {
+                throw KerasIOError(file: file, object: "weights",
+                                   "file has \(unmatched.count) layers with weights not named in the model (\(unmatched.prefix(5).map(\.name).joined(separator: ", "))) but the model has \(targets.count) unfilled layers with weights")
+            }
+            for (s, e) in zip(unmatched, targets) {
+                report.notes.append("stored layer '\(s.name)' loaded into '\(e.path)' by position")
+                taken.insert(e.path)
+                try attachLegacy(s, to: e)
+            }
+        } else if let e = open.first {
+            throw KerasIOError(file: file, object: "layer '\(e.path)'", "the file has no weights for this layer")
+        }
+    }
+
+    /// One stored layer group onto one model entry (a nested model gets its inner layers by name).
+    mutating func attachLegacy(_ s: StoredLayer, to e: ModelEntry) throws {
+        guard let children = e.children else {
+            try assign(s.weights, to: e.layer!, path: e.path, className: e.className, config: e.config, keras3Names: false)
+            return
+        }
+        // Nested model: weights named `inner/kernel:0` (tf-keras), `inner/kernel` or `outer/inner/kernel`
+        // (Keras 3), listed trainable first: group them by the inner layer named in the weight name.
+        let leaves = children.flatMap(\.flattenedLayers)
+        var byLeaf: [String: [StoredWeight]] = [:]
+        for w in s.weights {
+            var comps = w.name.split(separator: "/").map(String.init)
+            if let last = comps.last, let c = last.lastIndex(of: ":") { comps[comps.count - 1] = String(last[..<c]) }
+            comps.removeLast()
+            guard let leaf = comps.reversed().lazy.compactMap({ c in leaves.first { $0.name == c } }).first else {
+                throw KerasIOError(file: file, object: w.path,
+                                   "weight '\(w.name)' of nested model '\(e.path)' names none of its layers")
+            }
+            byLeaf[leaf.path, default: []].append(w)
+        }
+        for leaf in leaves {
+            let ws = byLeaf[leaf.path] ?? []
+            if ws.isEmpty, let l = leaf.layer, !(l is OpaqueLayer), !l.weights.isEmpty {
+                throw KerasIOError(file: file, object: "layer '\(leaf.path)'", "the file has no weights for this layer")
+            }
+            if let l = leaf.layer, !ws.isEmpty || !(l is OpaqueLayer) {
+                try assign(ws, to: l, path: leaf.path, className: leaf.className, config: leaf.config, keras3Names: false)
+            }
+        }
+    }
+
+    // MARK: Keras 3 layout
+
+    /// Keras 3 `saving_lib`: layer groups keyed by snake-cased class name and a counter in model.layers
+    /// order; nested models below their own key.
+    mutating func attachKeras3(_ stored: [StoredLayer], to entries: [ModelEntry]) throws {
+        let keys = KerasNaming.keys(forClassNames: entries.map(\.className))
+        var used = Set<String>()
+        for (e, key) in zip(entries, keys) {
+            var s = stored.first { $0.key == key }
+            if s == nil, let byName = stored.first(where: { $0.name == e.name && !used.contains($0.key) }) {
+                report.notes.append("layer '\(e.path)' matched stored group '\(byName.key)' by name, not by key '\(key)'")
+                s = byName
+            }
+            guard let s else {
+                if Self.knownToHaveWeights(e) {
+                    throw KerasIOError(file: file, object: "layer '\(e.path)'", "no stored group 'layers/\(key)' for this \(e.className)")
+                }
+                continue
+            }
+            used.insert(s.key)
+            if let children = e.children {
+                try attachKeras3(s.children ?? [], to: children)
+            } else if let l = e.layer {
+                try assign(s.weights, to: l, path: e.path, className: e.className, config: e.config, keras3Names: true)
+            }
+        }
+        for s in stored where !used.contains(s.key) && !(s.weights.isEmpty && (s.children ?? []).isEmpty) {
+            report.unusedStored.append(s.name)
+        }
+    }
+}
+
+/// Keras 1 Theano kernels: stored (out, in, kh, kw) and spatially flipped (true convolution).
+public enum TheanoKernels {
+    /// Converts a Theano Convolution2D kernel to TensorFlow's (kh, kw, in, out) cross-correlation layout.
+    public static func toTensorFlow(_ k: Tensor) -> Tensor {
+        precondition(k.rank == 4, "Theano kernel must have rank 4")
+        let (o, i, h, w) = (k.shape[0], k.shape[1], k.shape[2], k.shape[3])
+        var out = [Float](repeating: 0, count: k.count)
+        for a in 0..<o { for b in 0..<i { for y in 0..<h { for x in 0..<w {
+            let src = ((a * i + b) * h + y) * w + x
+            let dst = (((h - 1 - y) * w + (w - 1 - x)) * i + b) * o + a
+            out[dst] = k.data[src]
+        } } } }
+        return Tensor(shape: [h, w, i, o], data: out)
+    }
+}
