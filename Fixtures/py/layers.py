@@ -1,0 +1,180 @@
+"""Section 2: one small model per layer kind/config, with Keras' outputs."""
+import os
+
+import numpy as np
+
+from . import common as C
+
+ACTS = ["linear", "relu", "relu6", "elu", "selu", "sigmoid", "hard_sigmoid", "tanh",
+        "softmax", "softplus", "softsign", "swish", "silu", "gelu", "exponential",
+        "hard_silu", "leaky_relu", "log_softmax", "mish"]
+
+S = (7, 9, 3)  # default per-item input shape (odd sizes on purpose)
+
+
+def cases(L):
+    """[(case, layer factory, [input shapes without batch])]"""
+    c = []
+    add = lambda name, f, shapes=(S,): c.append((name, f, list(shapes)))
+    # Conv2D
+    for pad in ("same", "valid"):
+        for st in (1, 2):
+            add(f"conv2d_{pad}_s{st}", lambda pad=pad, st=st: L.Conv2D(4, 3, strides=st, padding=pad))
+    add("conv2d_same_s2_k4", lambda: L.Conv2D(4, 4, strides=2, padding="same"))
+    add("conv2d_same_s2_k1", lambda: L.Conv2D(4, 1, strides=2, padding="same"))
+    add("conv2d_same_s3_k5", lambda: L.Conv2D(2, 5, strides=3, padding="same"))
+    add("conv2d_valid_k2x3_s2x1", lambda: L.Conv2D(4, (2, 3), strides=(2, 1), padding="valid"))
+    add("conv2d_same_dil2", lambda: L.Conv2D(4, 3, dilation_rate=2, padding="same"))
+    add("conv2d_valid_dil2", lambda: L.Conv2D(4, 3, dilation_rate=2, padding="valid"))
+    add("conv2d_nobias", lambda: L.Conv2D(4, 3, padding="same", use_bias=False))
+    for a in ACTS:
+        add(f"conv2d_act_{a}", lambda a=a: L.Conv2D(4, 3, padding="same", activation=a))
+    # Depthwise / separable / transpose
+    add("depthwise_dm1_same", lambda: L.DepthwiseConv2D(3, padding="same"))
+    add("depthwise_dm2_valid", lambda: L.DepthwiseConv2D(3, depth_multiplier=2, padding="valid"))
+    add("depthwise_dm1_same_s2", lambda: L.DepthwiseConv2D(3, strides=2, padding="same"))
+    add("depthwise_dm2_valid_s2_relu", lambda: L.DepthwiseConv2D(3, strides=2, depth_multiplier=2, activation="relu"))
+    add("separable_same", lambda: L.SeparableConv2D(5, 3, padding="same"))
+    add("separable_dm2_s2_same_relu", lambda: L.SeparableConv2D(5, 3, strides=2, depth_multiplier=2,
+                                                                padding="same", activation="relu"))
+    add("separable_valid_nobias", lambda: L.SeparableConv2D(4, 3, padding="valid", use_bias=False))
+    for pad in ("same", "valid"):
+        for st in (1, 2):
+            add(f"conv2dtranspose_{pad}_s{st}", lambda pad=pad, st=st: L.Conv2DTranspose(4, 3, strides=st, padding=pad))
+    add("conv2dtranspose_same_s2_k4_relu", lambda: L.Conv2DTranspose(2, 4, strides=2, padding="same", activation="relu"))
+    # Dense
+    add("dense_rank2", lambda: L.Dense(4), [(6,)])
+    add("dense_rank2_relu_nobias", lambda: L.Dense(4, activation="relu", use_bias=False), [(6,)])
+    add("dense_rank2_softmax", lambda: L.Dense(5, activation="softmax"), [(6,)])
+    add("dense_rank4", lambda: L.Dense(4))
+    # Pooling
+    for kind, cls in (("max", L.MaxPooling2D), ("avg", L.AveragePooling2D)):
+        add(f"{kind}pool_p2", lambda cls=cls: cls(2))
+        add(f"{kind}pool_p2_same", lambda cls=cls: cls(2, padding="same"))
+        add(f"{kind}pool_p3", lambda cls=cls: cls(3))
+        add(f"{kind}pool_p3_s2_same", lambda cls=cls: cls(3, strides=2, padding="same"))
+        add(f"{kind}pool_p3_s2_valid", lambda cls=cls: cls(3, strides=2, padding="valid"))
+        add(f"{kind}pool_p3_s1_same", lambda cls=cls: cls(3, strides=1, padding="same"))
+        add(f"{kind}pool_p2x3_s1x2", lambda cls=cls: cls((2, 3), strides=(1, 2)))
+    add("gap", lambda: L.GlobalAveragePooling2D())
+    add("gmp", lambda: L.GlobalMaxPooling2D())
+    add("gap_keepdims", lambda: L.GlobalAveragePooling2D(keepdims=True))
+    # BatchNormalization
+    add("bn", lambda: L.BatchNormalization())
+    add("bn_eps1001e-5", lambda: L.BatchNormalization(epsilon=1.001e-5))
+    add("bn_nocenter", lambda: L.BatchNormalization(center=False))
+    add("bn_noscale", lambda: L.BatchNormalization(scale=False))
+    add("bn_nocenter_noscale", lambda: L.BatchNormalization(center=False, scale=False))
+    add("bn_rank2", lambda: L.BatchNormalization(), [(6,)])
+    # Activations
+    for a in ACTS:
+        add(f"activation_{a}", lambda a=a: L.Activation(a))
+    add("relu_layer", lambda: L.ReLU())
+    add("relu_max6", lambda: L.ReLU(max_value=6.0))
+    add("relu_slope", lambda: L.ReLU(negative_slope=0.1))
+    add("relu_threshold", lambda: L.ReLU(threshold=0.5))
+    add("relu_all", lambda: L.ReLU(max_value=1.0, negative_slope=0.2, threshold=0.3))
+    add("leakyrelu_default", lambda: L.LeakyReLU())
+    add("leakyrelu_0.1", lambda: L.LeakyReLU(negative_slope=0.1))
+    add("prelu", lambda: L.PReLU())
+    add("prelu_shared12", lambda: L.PReLU(shared_axes=[1, 2]))
+    add("elu_layer", lambda: L.ELU(alpha=0.7))
+    add("softmax_layer", lambda: L.Softmax())
+    add("softmax_axis1", lambda: L.Softmax(axis=1))
+    # Shape layers
+    add("zeropad_1", lambda: L.ZeroPadding2D(1))
+    add("zeropad_asym", lambda: L.ZeroPadding2D(((1, 2), (3, 0))))
+    add("crop_asym", lambda: L.Cropping2D(((1, 2), (0, 3))))
+    add("upsample_2_nearest", lambda: L.UpSampling2D(2))
+    add("upsample_2x3_nearest", lambda: L.UpSampling2D((2, 3)))
+    add("upsample_2_bilinear", lambda: L.UpSampling2D(2, interpolation="bilinear"))
+    add("flatten", lambda: L.Flatten())
+    add("reshape", lambda: L.Reshape((7, 27)))
+    add("reshape_infer", lambda: L.Reshape((-1, 3)))
+    add("permute_213", lambda: L.Permute((2, 1, 3)))
+    add("permute_312", lambda: L.Permute((3, 1, 2)))
+    # Inference-time identities
+    add("dropout", lambda: L.Dropout(0.5))
+    add("spatialdropout2d", lambda: L.SpatialDropout2D(0.5))
+    add("gaussiannoise", lambda: L.GaussianNoise(0.5))
+    add("gaussiandropout", lambda: L.GaussianDropout(0.5))
+    add("activityregularization", lambda: L.ActivityRegularization(l1=0.01, l2=0.01))
+    add("rescaling", lambda: L.Rescaling(1.0 / 127.5, offset=-1.0))
+    # Merges
+    for n, cls in (("add", L.Add), ("subtract", L.Subtract), ("multiply", L.Multiply),
+                   ("average", L.Average), ("maximum", L.Maximum), ("minimum", L.Minimum)):
+        add(n, lambda cls=cls: cls(), [S, S])
+    add("add3", lambda: L.Add(), [S, S, S])
+    add("concat_last", lambda: L.Concatenate(axis=-1), [S, (7, 9, 2)])
+    add("concat_axis1", lambda: L.Concatenate(axis=1), [S, (4, 9, 3)])
+    return c
+
+
+TFKERAS_CASES = ["conv2d_same_s2", "conv2d_act_relu", "depthwise_dm2_valid", "conv2dtranspose_same_s2",
+                 "bn", "bn_eps1001e-5", "dense_rank2", "dense_rank4", "activation_hard_sigmoid",
+                 "activation_gelu", "activation_swish", "avgpool_p3_s2_same", "separable_same"]
+
+
+def make_inputs(case, shapes):
+    r = C.rng_for("layer-input", case)
+    xs = []
+    for s in shapes:
+        x = r.normal(0, 1.0, (2,) + tuple(s))
+        if case == "rescaling":
+            x = r.uniform(0, 255, (2,) + tuple(s))
+        if case.startswith("activation_exponential") or case == "conv2d_act_exponential":
+            x = np.clip(x, -3, 3)
+        xs.append(C.f32(x))
+    return xs
+
+
+def build(K, case, factory, shapes):
+    ins = [K.Input(s, name=f"in{i}") for i, s in enumerate(shapes)]
+    layer = factory()
+    layer._name = case.replace(".", "_") if False else layer.name
+    y = layer(ins if len(ins) > 1 else ins[0])
+    return K.Model(ins, y, name="m_" + case.replace("-", "_").replace(".", "_")), layer
+
+
+def generate(out):
+    import keras
+    import tf_keras
+    d = os.path.join(out, "layers")
+    os.makedirs(d, exist_ok=True)
+    result = []
+    for fw, K in (("keras3", keras), ("tf_keras", tf_keras)):
+        names = None if fw == "keras3" else set(TFKERAS_CASES)
+        for case, factory, shapes in cases(K.layers):
+            if names is not None and case not in names:
+                continue
+            C.seed_all()
+            K.backend.clear_session()
+            model, layer = build(K, case, factory, shapes)
+            C.init_weights(model, case)
+            xs = make_inputs(case, shapes)
+            y = model(xs if len(xs) > 1 else xs[0], training=False)
+            y = np.asarray(y)
+            stem = case if fw == "keras3" else case + ".tfkeras"
+            for i, x in enumerate(xs):
+                if fw == "keras3":
+                    C.save_npy(os.path.join(d, f"{case}.in{i}.npy"), x)
+            C.save_npy(os.path.join(d, f"{stem}.out.npy"), y)
+            model.save(os.path.join(d, f"{stem}.h5"))
+            # reload check: the saved file reproduces the output
+            if fw == "keras3":
+                m2 = keras.models.load_model(os.path.join(d, f"{stem}.h5"), compile=False)
+            else:
+                m2 = tf_keras.models.load_model(os.path.join(d, f"{stem}.h5"), compile=False)
+            y2 = np.asarray(m2(xs if len(xs) > 1 else xs[0], training=False))
+            assert np.allclose(y, y2, atol=1e-6), case
+            result.append({
+                "case": stem, "framework": fw, "file": f"{stem}.h5",
+                "layer_name": layer.name, "class_name": layer.__class__.__name__,
+                "config": C.tolist(layer.get_config()),
+                "inputs": [f"{case}.in{i}.npy" for i in range(len(xs))],
+                "input_shapes": [[2] + list(s) for s in shapes],
+                "output": f"{stem}.out.npy", "output_shape": list(y.shape),
+                "weights": [{"name": C.short_weight_name(v), "shape": list(v.shape)} for v in layer.weights],
+            })
+    C.dump_json(os.path.join(d, "cases.json"), result)
+    print(f"  layers: {len(result)} cases")
