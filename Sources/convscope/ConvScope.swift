@@ -10,13 +10,13 @@ struct ConvScope: ParsableCommand {
         discussion: """
         Exit codes: 0 success; 1 a check failed (validate, diff); 2 bad input or usage.
         """,
-        subcommands: [BenchCommand.self]
+        subcommands: [InspectCommand.self, ValidateCommand.self, BenchCommand.self]
     )
 
     /// Runs a command body, turning any error into one line on stderr and the right exit code.
     static func guarded(_ body: () throws -> Void) throws {
         do { try body() } catch let e as CommandError {
-            printError("convscope: \(e.message)")
+            if !e.message.isEmpty { printError("convscope: \(e.message)") }
             throw ExitCode(e.exitCode)
         } catch let e as ExitCode {
             throw e

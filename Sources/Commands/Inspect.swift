@@ -1,0 +1,211 @@
+import Foundation
+import Graph
+import HDF5
+import KerasIO
+import Zoo
+
+/// What `convscope inspect` reports (the `--json` form follows Schemas/inspect.schema.json).
+public struct InspectReport: Codable {
+    public struct FileFacts: Codable {
+        public var path: String
+        public var bytes: Int
+        public var generation: String
+        public var kerasVersion: String?
+        public var backend: String?
+        public var fullModel: Bool
+        public var optimizerState: Bool
+        public var optimizerStateBytes: Int
+        public var training: TrainingSummary?
+        public var kernelOrientation: String
+        public var archiveEntries: [String]?
+    }
+    public var file: FileFacts
+    /// The built-in architecture paired with a weights-only file.
+    public var arch: String?
+    /// Keras' summary (nil for a weights-only file inspected without --arch).
+    public var model: ModelSummary?
+    /// Every stored weight in stored order.
+    public var storedWeights: [StoredWeight]
+    public var storedParams: Int
+    public var totalParams: Int
+    public var trainableParams: Int?
+    public var nonTrainableParams: Int?
+    /// Per-weight statistics (with --weights).
+    public var weights: [WeightStatistics]?
+    /// The HDF5 object tree (with --tree).
+    public var tree: [TreeEntry]?
+    public var notes: [String]
+
+    public struct TreeEntry: Codable {
+        public var path: String
+        public var kind: String
+        public var shape: [Int]?
+        public var dtype: String?
+        public var attributes: [String: String]
+    }
+}
+
+public enum Inspect {
+    public static func run(path: String, arch: String?, weights: Bool, tree: Bool, expandNested: Bool) throws -> InspectReport {
+        let file = try KerasFile.open(path, loadValues: arch != nil)
+        var summary: ModelSummary?
+        var notes = file.notes
+        if let arch {
+            let loaded = try ModelLoader.load(path, arch: arch)
+            summary = ModelSummary(loaded.model, expandNested: expandNested)
+            notes += loaded.attachment?.notes ?? []
+        } else if let m = file.model {
+            summary = ModelSummary(m, expandNested: expandNested)
+        }
+        let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        let facts = InspectReport.FileFacts(
+            path: path, bytes: bytes ?? 0, generation: file.generation.rawValue, kerasVersion: file.kerasVersion,
+            backend: file.backend, fullModel: file.isFullModel, optimizerState: file.hasOptimizerState,
+            optimizerStateBytes: file.optimizerStateBytes, training: file.training,
+            kernelOrientation: file.kernelOrientation.rawValue, archiveEntries: file.archiveEntries)
+        let stored = file.storedWeights
+        return InspectReport(
+            file: facts, arch: arch, model: summary, storedWeights: stored.weights, storedParams: stored.parameterCount,
+            totalParams: summary?.totalParams ?? stored.parameterCount,
+            trainableParams: summary?.trainableParams, nonTrainableParams: summary?.nonTrainableParams,
+            weights: weights ? try WeightStatistics.compute(path: path, weights: stored) : nil,
+            tree: tree ? try objectTree(path) : nil,
+            notes: (notes + (summary?.notes ?? [])).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } })
+    }
+
+    /// The HDF5 objects with their attributes (long values shortened).
+    static func objectTree(_ path: String) throws -> [InspectReport.TreeEntry] {
+        try KerasFile.withWeightsHDF5(path) { f in
+            var out: [InspectReport.TreeEntry] = []
+            let root = try f.root
+            out.append(.init(path: "/", kind: "group", shape: nil, dtype: nil, attributes: try attributes(of: root)))
+            try root.walk { e in
+                guard !e.isRevisit else { return }
+                switch e.link.kind {
+                case .group:
+                    out.append(.init(path: e.path, kind: "group", shape: nil, dtype: nil, attributes: try attributes(of: try root.group(e.path))))
+                case .dataset:
+                    let d = try root.dataset(e.path)
+                    out.append(.init(path: e.path, kind: "dataset", shape: d.shape, dtype: "\(d.dtype)", attributes: try attributes(of: d)))
+                case .softLink:
+                    out.append(.init(path: e.path, kind: "soft link (not followed)", shape: nil, dtype: nil, attributes: ["target": e.link.target ?? "?"]))
+                case .externalLink:
+                    out.append(.init(path: e.path, kind: "external link (not followed)", shape: nil, dtype: nil,
+                                     attributes: ["target": "\(e.link.targetFile ?? "?"):\(e.link.target ?? "?")"]))
+                case .other:
+                    out.append(.init(path: e.path, kind: "other", shape: nil, dtype: nil, attributes: [:]))
+                }
+            }
+            return out
+        }
+    }
+
+    static func attributes(of owner: some H5AttributeOwner) throws -> [String: String] {
+        var out: [String: String] = [:]
+        for name in try owner.attributeNames() {
+            let text: String
+            switch try owner.attribute(name) {
+            case .string(let s): text = s
+            case .strings(let a): text = "[" + a.joined(separator: ", ") + "]"
+            case .ints(let a): text = "\(a)"
+            case .doubles(let a): text = "\(a)"
+            }
+            out[name] = text.count > 120 ? String(text.prefix(117)) + "…" : text
+        }
+        return out
+    }
+
+    /// Keras-summary-like text.
+    public static func render(_ r: InspectReport) -> String {
+        var lines: [String] = []
+        let f = r.file
+        lines.append("File: \(f.path) (\(formatBytes(f.bytes)))")
+        lines.append("Generation: \(f.generation)  keras_version: \(f.kerasVersion ?? "absent")  backend: \(f.backend ?? "absent")")
+        lines.append("Contents: \(f.fullModel ? "full model" : "weights only")\(r.arch.map { ", paired with built-in --arch \($0)" } ?? "")")
+        lines.append("Optimizer state: \(f.optimizerState ? "present (\(formatBytes(f.optimizerStateBytes)))" : "absent")")
+        if let t = f.training {
+            lines.append("Training config: optimizer \(t.optimizer ?? "?")\(t.learningRate.map { ", learning rate \($0)" } ?? ""), loss \(t.loss ?? "?")")
+        }
+        if f.kernelOrientation.hasPrefix("theano") { lines.append("Kernel orientation: \(f.kernelOrientation)") }
+        lines.append("")
+        if let m = r.model {
+            let showInbound = m.className != "Sequential"
+            var rows: [[String]] = [["Layer (type)", "Output Shape", "Param #"] + (showInbound ? ["Connected to"] : [])]
+            func add(_ l: LayerSummary, indent: String) {
+                let shapes = l.outputShapes.map { s in s.map { "(None, " + $0.map(String.init).joined(separator: ", ") + ")" } ?? "(unknown)" }
+                var row = ["\(indent)\(l.name) (\(l.className))\(l.runnable ? "" : " [not runnable]")",
+                           shapes.joined(separator: ", "), formatCount(l.params)]
+                if showInbound { row.append(l.inbound.joined(separator: ", ")) }
+                rows.append(row)
+                for c in l.children ?? [] { add(c, indent: indent + "  ") }
+            }
+            for l in m.layers { add(l, indent: "") }
+            lines.append("Model: \"\(m.name)\" (\(m.className))")
+            lines += table(rows)
+            lines.append("Total params: \(formatCount(m.totalParams)) (\(formatBytes(m.totalParams * 4)))")
+            lines.append("Trainable params: \(formatCount(m.trainableParams))")
+            lines.append("Non-trainable params: \(formatCount(m.nonTrainableParams))")
+        } else {
+            lines.append("Stored weights (no architecture in the file; pair one with --arch \(Zoo.names.joined(separator: "|"))):")
+            var rows: [[String]] = [["Layer", "Weight", "Shape", "Dtype"]]
+            for w in r.storedWeights { rows.append([w.layer, w.name, "(" + w.shape.map(String.init).joined(separator: ", ") + ")", w.dtype]) }
+            lines += table(rows)
+            lines.append("Total stored params: \(formatCount(r.storedParams)) (\(formatBytes(r.storedParams * 4)))")
+        }
+        if let ws = r.weights {
+            lines.append("")
+            var rows: [[String]] = [["Weight", "Shape", "Min", "Max", "Mean", "Std", "Zeros", "NaN/Inf"]]
+            for w in ws {
+                rows.append(["\(w.layer)/\(w.name)", "(" + w.shape.map(String.init).joined(separator: ", ") + ")",
+                             fmt(w.min), fmt(w.max), fmt(w.mean), fmt(w.std),
+                             String(format: "%.1f%%", w.zeroFraction * 100), "\(w.nanCount)/\(w.infCount)"])
+            }
+            lines += table(rows)
+        }
+        if let t = r.tree {
+            lines.append("")
+            lines.append("HDF5 objects:")
+            for e in t {
+                var s = "  \(e.path)  [\(e.kind)]"
+                if let shape = e.shape { s += " shape (\(shape.map(String.init).joined(separator: ", "))) \(e.dtype ?? "")" }
+                lines.append(s)
+                for (k, v) in e.attributes.sorted(by: { $0.key < $1.key }) { lines.append("      @\(k) = \(v)") }
+            }
+        }
+        for n in r.notes { lines.append("Note: \(n)") }
+        return lines.joined(separator: "\n")
+    }
+
+    static func fmt(_ d: Double) -> String { String(format: "%.4g", d) }
+}
+
+/// 1,234,567 style.
+public func formatCount(_ n: Int) -> String {
+    let s = String(abs(n))
+    var out = ""
+    for (i, ch) in s.enumerated() {
+        if i > 0 && (s.count - i) % 3 == 0 { out += "," }
+        out.append(ch)
+    }
+    return n < 0 ? "-" + out : out
+}
+
+public func formatBytes(_ n: Int) -> String {
+    let d = Double(n)
+    if d >= 1e9 { return String(format: "%.2f GB", d / 1e9) }
+    if d >= 1e6 { return String(format: "%.1f MB", d / 1e6) }
+    if d >= 1e3 { return String(format: "%.1f KB", d / 1e3) }
+    return "\(n) B"
+}
+
+/// Left-aligned text table with a rule under the header.
+func table(_ rows: [[String]]) -> [String] {
+    guard let header = rows.first else { return [] }
+    var widths = [Int](repeating: 0, count: header.count)
+    for r in rows { for (i, c) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) } }
+    func line(_ r: [String]) -> String {
+        r.enumerated().map { i, c in i == r.count - 1 ? c : c.padding(toLength: widths[i] + 2, withPad: " ", startingAt: 0) }.joined()
+    }
+    let rule = String(repeating: "─", count: widths.reduce(0, +) + 2 * (widths.count - 1))
+    return [rule, line(header), rule] + rows.dropFirst().map(line) + [rule]
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Commands
+
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "List a Keras file's layers, shapes and parameter counts, and what the file is.",
+        discussion: "Reads .h5 (Keras 1, 2, tf.keras, Keras 3), .weights.h5 and .keras files. Exit 2 on a bad file.")
+
+    @Argument(help: "Keras model or weights file.") var file: String
+    @Option(help: "Pair a weights-only file with a built-in architecture (conv, vonc, vgg16, resnet50).") var arch: String?
+    @Flag(help: "Per-weight statistics (min, max, mean, std, zeros, NaN/Inf), streamed.") var weights = false
+    @Flag(help: "The HDF5 object tree with attributes.") var tree = false
+    @Flag(help: "List the layers of nested models.") var expandNested = false
+    @Flag(help: "Print JSON (Schemas/inspect.schema.json).") var json = false
+
+    func run() throws {
+        try ConvScope.guarded {
+            let r = try Inspect.run(path: file, arch: arch, weights: weights, tree: tree, expandNested: expandNested)
+            print(json ? try JSONOutput.string(r) : Inspect.render(r))
+        }
+    }
+}
+
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check a Keras file against an expected parameter count, architecture or other file.",
+        discussion: "Exit 0 when it holds, 1 when it does not (each difference is listed), 2 on bad input.")
+
+    @Argument(help: "Keras model or weights file.") var file: String
+    @Option(help: "Expected total parameter count.") var expectParams: Int?
+    @Option(help: "Expected built-in architecture (conv, vonc, vgg16, resnet50).") var arch: String?
+    @Option(help: "Another file whose layers and weight shapes this one must match.") var like: String?
+    @Flag(help: "Print JSON (Schemas/validate.schema.json).") var json = false
+
+    func validate() throws {
+        let given = [expectParams != nil, arch != nil, like != nil].filter { $0 }.count
+        guard given == 1 else { throw ValidationError("give exactly one of --expect-params, --arch, --like") }
+    }
+
+    func run() throws {
+        try ConvScope.guarded {
+            let expect: Validate.Expectation = expectParams.map { .params($0) } ?? arch.map { .arch($0) } ?? .like(like!)
+            let r = try Validate.run(path: file, expect: expect)
+            print(json ? try JSONOutput.string(r) : Validate.render(r))
+            if !r.ok { throw CommandError("", exitCode: 1) }
+        }
+    }
+}
