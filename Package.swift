@@ -23,7 +23,13 @@ let package = Package(
         .target(name: "HDF5", dependencies: ["CHDF5"]),
         .target(name: "Tensor", dependencies: ["COpenBLAS"]),
         .target(name: "Graph", dependencies: ["Tensor"]),
-        .target(name: "Imaging", dependencies: ["Tensor", "CPNG", "CJPEG"]),
+        // libpng/libjpeg error handling (setjmp/longjmp) must stay in C.
+        .target(
+            name: "CImageSupport",
+            dependencies: ["CPNG", "CJPEG"],
+            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]
+        ),
+        .target(name: "Imaging", dependencies: ["Tensor", "CImageSupport"]),
         .target(name: "KerasIO", dependencies: ["HDF5", "Graph", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "Zoo", dependencies: ["Graph"]),
         .target(name: "Visualize", dependencies: ["Graph", "Imaging"]),

@@ -1,0 +1,56 @@
+import Foundation
+
+/// CIFAR-10 binary batches (`data_batch_N.bin`, `test_batch.bin`): records of one label
+/// byte followed by 3072 bytes of 32×32 pixels as a red plane, a green plane, a blue plane.
+public enum CIFAR10 {
+    /// Bytes per record.
+    public static let recordSize = 1 + 3 * 32 * 32
+    /// Class names by label index.
+    public static let classNames = ["airplane", "automobile", "bird", "cat", "deer",
+                                    "dog", "frog", "horse", "ship", "truck"]
+
+    /// Reads a batch file into RGB images and labels (0…9).
+    public static func read(_ path: String) throws -> (images: [Image], labels: [Int]) {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw ImagingError(.io, "cannot read file", path: path)
+        }
+        do {
+            return try decode(data)
+        } catch let error as ImagingError {
+            throw error.at(path)
+        }
+    }
+
+    /// Parses batch bytes; the size must be a positive multiple of 3073.
+    public static func decode(_ data: Data) throws -> (images: [Image], labels: [Int]) {
+        guard !data.isEmpty, data.count % recordSize == 0 else {
+            throw ImagingError(.corrupt, "size \(data.count) is not a multiple of the \(recordSize)-byte CIFAR-10 record")
+        }
+        let plane = 32 * 32
+        var images = [Image]()
+        var labels = [Int]()
+        let n = data.count / recordSize
+        images.reserveCapacity(n)
+        labels.reserveCapacity(n)
+        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            let b = raw.bindMemory(to: UInt8.self)
+            for r in 0..<n {
+                let base = r * recordSize
+                let label = Int(b[base])
+                guard label < classNames.count else {
+                    throw ImagingError(.corrupt, "record \(r) has label \(label); CIFAR-10 labels are 0…9")
+                }
+                var pixels = [Float](repeating: 0, count: 3 * plane)
+                for i in 0..<plane {
+                    for c in 0..<3 { pixels[3 * i + c] = Float(b[base + 1 + c * plane + i]) }
+                }
+                images.append(Image(width: 32, height: 32, channels: 3, pixels: pixels))
+                labels.append(label)
+            }
+        }
+        return (images, labels)
+    }
+}
