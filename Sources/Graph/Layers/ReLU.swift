@@ -23,6 +23,7 @@ public final class ReLU: Layer {
         threshold = Float(try c.double("threshold", default: 0))
         if let m = maxValue, m < 0 { throw LayerError(name, "max_value \(m) must not be negative") }
         if slope < 0 { throw LayerError(name, "negative_slope \(slope) must not be negative") }
+        if threshold < 0 { throw LayerError(name, "threshold \(threshold) must not be negative (Keras refuses it too)") }
     }
 
     var isPlain: Bool { maxValue == nil && slope == 0 && threshold == 0 }
