@@ -98,16 +98,25 @@ public final class BatchNormalization: Layer {
         let invStd = variance.map { 1 / ($0 + epsilon).squareRoot() }
         var y = Tensor(zeros: x.shape)
         var xhat = Tensor(zeros: tape == nil ? [0] : x.shape)
+        let record = tape != nil
         x.data.withUnsafeBufferPointer { xp in
             y.data.withUnsafeMutableBufferPointer { yp in
                 xhat.data.withUnsafeMutableBufferPointer { hp in
-                    let record = tape != nil
-                    for r in 0..<rows {
-                        for k in 0..<c {
-                            let i = r * c + k
-                            let h = (xp[i] - mean[k]) * invStd[k]
-                            if record { hp[i] = h }
-                            yp[i] = h * gamma[k] + beta[k]
+                    mean.withUnsafeBufferPointer { mp in
+                        invStd.withUnsafeBufferPointer { sp in
+                            gamma.withUnsafeBufferPointer { gp in
+                                beta.withUnsafeBufferPointer { bp in
+                                    let xb = xp.baseAddress!, yb = yp.baseAddress!, hb = hp.baseAddress
+                                    parallelFor(rows, minPerThread: max(1, 16384 / c)) { r in
+                                        for k in 0..<c {
+                                            let i = r * c + k
+                                            let h = (xb[i] - mp[k]) * sp[k]
+                                            if record { hb![i] = h }
+                                            yb[i] = h * gp[k] + bp[k]
+                                        }
+                                    }
+                                }
+                            }
                         }
                     }
                 }

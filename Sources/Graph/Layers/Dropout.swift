@@ -49,7 +49,9 @@ public final class Dropout: Layer {
 func dropoutMask(shape: [Int], rate: Float, random: inout SeededRandom) -> Tensor {
     let keep = 1 / (1 - rate)
     var m = Tensor(zeros: shape)
-    for i in 0..<m.count { m.data[i] = random.uniform() < rate ? 0 : keep }
+    m.data.withUnsafeMutableBufferPointer { p in
+        for i in p.indices { p[i] = random.uniform() < rate ? 0 : keep }
+    }
     return m
 }
 

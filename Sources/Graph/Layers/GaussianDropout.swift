@@ -29,7 +29,9 @@ public final class GaussianDropout: Layer {
         guard context.mode == .training, rate > 0 else { return x }
         let sigma = (rate / (1 - rate)).squareRoot()
         var mask = Tensor(zeros: x.shape)
-        for i in 0..<mask.count { mask.data[i] = 1 + sigma * context.random.normal() }
+        mask.data.withUnsafeMutableBufferPointer { p in
+            for i in p.indices { p[i] = 1 + sigma * context.random.normal() }
+        }
         return applyMask(x, mask, tape: tape)
     }
 

@@ -26,7 +26,10 @@ public final class GaussianNoise: Layer {
     public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
         var y = inputs[0]
         guard context.mode == .training, stddev > 0 else { return y }
-        for i in 0..<y.count { y.data[i] += stddev * context.random.normal() }
+        let sd = stddev
+        y.data.withUnsafeMutableBufferPointer { p in
+            for i in p.indices { p[i] += sd * context.random.normal() }
+        }
         return y
     }
 
