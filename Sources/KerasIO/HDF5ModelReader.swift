@@ -6,8 +6,9 @@ import HDF5
 enum HDF5ModelReader {
     enum Layout { case legacyFull, legacyWeights, keras3Weights }
 
-    static func openFile(_ path: String, label: String) throws -> (H5File, H5Group) {
+    static func openFile(_ path: String, label: String, opened: (() -> Void)? = nil) throws -> (H5File, H5Group) {
         let f = try H5Reading.guarded(label) { try H5File.open(path) }
+        opened?()
         let root = try H5Reading.guarded(label, "/") { try f.root }
         // Links are refused wherever they are, before anything is read.
         try H5Reading.refuseLinks(in: root, file: label)
@@ -29,9 +30,10 @@ enum HDF5ModelReader {
     }
 
     static func open(_ path: String, loadValues: Bool, label: String? = nil, keras3Config: JSON? = nil,
-                     archive: (version: String?, entries: [String], compile: JSON?)? = nil) throws -> KerasModelFile {
+                     archive: (version: String?, entries: [String], compile: JSON?)? = nil,
+                     opened: (() -> Void)? = nil) throws -> KerasModelFile {
         let label = label ?? path
-        let (file, root) = try openFile(path, label: label)
+        let (file, root) = try openFile(path, label: label, opened: opened)
         defer { file.close() }
         let read: (StoredWeight) throws -> [Float] = { w in
             loadValues ? try H5Reading.readFloats(root, path: w.path, file: label) : [Float](repeating: 0, count: w.count)
@@ -101,9 +103,10 @@ enum HDF5ModelReader {
         }
     }
 
-    static func attach(_ path: String, entries: [ModelEntry], label: String? = nil) throws -> WeightAttachment {
+    static func attach(_ path: String, entries: [ModelEntry], label: String? = nil,
+                       opened: (() -> Void)? = nil) throws -> WeightAttachment {
         let label = label ?? path
-        let (file, root) = try openFile(path, label: label)
+        let (file, root) = try openFile(path, label: label, opened: opened)
         defer { file.close() }
         let read: (StoredWeight) throws -> [Float] = { try H5Reading.readFloats(root, path: $0.path, file: label) }
         var att = WeightAttacher(file: label, read: read)
@@ -169,7 +172,7 @@ enum KerasArchiveReader {
         let mem = try MemoryFile(bytes: weights, label: path)
         return try withExtendedLifetime(mem) {
             try HDF5ModelReader.open(mem.path, loadValues: loadValues, label: path + ":model.weights.h5", keras3Config: cfg,
-                                     archive: (version, a.entryNames, cfg["compile_config"]))
+                                     archive: (version, a.entryNames, cfg["compile_config"]), opened: mem.remove)
         }
     }
 
@@ -178,7 +181,7 @@ enum KerasArchiveReader {
         guard let weights else { throw KerasIOError(file: path, object: "model.weights.h5", "missing from the archive") }
         let mem = try MemoryFile(bytes: weights, label: path)
         return try withExtendedLifetime(mem) {
-            try HDF5ModelReader.attach(mem.path, entries: entries, label: path + ":model.weights.h5")
+            try HDF5ModelReader.attach(mem.path, entries: entries, label: path + ":model.weights.h5", opened: mem.remove)
         }
     }
 }

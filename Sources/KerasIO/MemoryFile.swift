@@ -1,46 +1,48 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
-/// Bytes exposed under a file path without writing them to disk (Linux: an anonymous `memfd`),
-/// so the HDF5 library can open `model.weights.h5` from inside a `.keras` archive.
+/// Hands the bytes of `model.weights.h5` (from inside a `.keras` zip) to the HDF5 library.
+///
+/// libhdf5 opens files by name only, and the HDF5 target has no file-image open yet: a Linux memfd
+/// does not work (HDF5 resolves `/proc/self/fd/N` with realpath and fails). So the bytes go to a
+/// private (0700 directory, 0600 file) temporary file that is unlinked as soon as HDF5 has it open;
+/// once `H5File.open(image:)` exists this type becomes a thin wrapper over it.
 final class MemoryFile {
     let path: String
-    private let fd: Int32
+    private let dir: String
+    private var removed = false
 
     init(bytes: Data, label: String) throws {
-        #if os(Linux)
-        typealias MemfdCreate = @convention(c) (UnsafePointer<CChar>, UInt32) -> Int32
-        guard let sym = dlsym(nil, "memfd_create") else {
-            throw KerasIOError(file: label, "cannot create an in-memory file (no memfd_create)")
+        var template = Array((NSTemporaryDirectory() + "/convscope-keras-XXXXXX").utf8CString)
+        guard let d = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+            throw KerasIOError(file: label, "cannot create a private scratch directory (errno \(errno))")
         }
-        let memfdCreate = unsafeBitCast(sym, to: MemfdCreate.self)
-        let fd = memfdCreate("convscope-weights", 1 /* MFD_CLOEXEC */)
-        guard fd >= 0 else { throw KerasIOError(file: label, "cannot create an in-memory file (errno \(errno))") }
-        var written = 0
+        dir = String(cString: d)
+        path = dir + "/model.weights.h5"
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else { throw KerasIOError(file: label, "cannot stage model.weights.h5 (errno \(errno))") }
+        defer { close(fd) }
         let ok = bytes.withUnsafeBytes { (p: UnsafeRawBufferPointer) -> Bool in
+            var written = 0
             while written < p.count {
-                let n = Glibc.write(fd, p.baseAddress! + written, p.count - written)
+                let n = write(fd, p.baseAddress! + written, p.count - written)
                 if n <= 0 { return false }
                 written += n
             }
             return true
         }
         guard ok else {
-            close(fd)
-            throw KerasIOError(file: label, "cannot fill an in-memory file (errno \(errno))")
+            remove()
+            throw KerasIOError(file: label, "cannot stage model.weights.h5 (errno \(errno))")
         }
-        self.fd = fd
-        self.path = "/proc/self/fd/\(fd)"
-        #else
-        throw KerasIOError(file: label, "reading HDF5 from memory needs Linux memfd on this build")
-        #endif
     }
 
-    deinit {
-        #if os(Linux)
-        close(fd)
-        #endif
+    /// Unlinks the staged copy (HDF5 keeps reading through its open descriptor).
+    func remove() {
+        guard !removed else { return }
+        removed = true
+        unlink(path)
+        rmdir(dir)
     }
+
+    deinit { remove() }
 }

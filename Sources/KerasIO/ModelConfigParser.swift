@@ -172,6 +172,7 @@ final class ConfigGraphBuilder {
             if let inputs {
                 guard k < inputs.count else { throw fail(prefix, "model called with \(inputs.count) inputs, needs \(inRefs.count)") }
                 id = inputs[k]
+                nodesByPath[prefix + r.layer, default: []].append(id)
             } else if KerasConfigJSON.className(entry) == "InputLayer" {
                 id = try addInputLayer(entry: entry, prefix: prefix)
             } else {

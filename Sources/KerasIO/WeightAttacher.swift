@@ -10,6 +10,8 @@ public struct WeightAttachment: Codable, Equatable, Sendable {
     /// Graph layers with variables that the file did not provide (only with by-name loading).
     public var missing: [String] = []
     public var notes: [String] = []
+    /// Dataset paths each layer's variables came from, in variable order, by layer path.
+    public var sources: [String: [String]] = [:]
 }
 
 /// Puts stored weights into a model's layers, checking every shape against what `build` created.
@@ -37,7 +39,7 @@ struct WeightAttacher {
                 v.value = Tensor(shape: w.shape, data: try read(w))
                 return v
             }
-            if !stored.isEmpty { report.assigned.append(path) }
+            if !stored.isEmpty { report.assigned.append(path); report.sources[path] = stored.map(\.path) }
             return
         }
         var vars = layer.weights
@@ -59,7 +61,7 @@ struct WeightAttacher {
             vars[i].value = Tensor(shape: w.shape, data: values)
         }
         layer.weights = vars
-        if !stored.isEmpty { report.assigned.append(path) }
+        if !stored.isEmpty { report.assigned.append(path); report.sources[path] = stored.map(\.path) }
     }
 
     func fmt(_ s: [Int]) -> String { "(" + s.map(String.init).joined(separator: ", ") + ")" }

@@ -28,7 +28,9 @@ enum WeightNames {
         return names
     }
 
+    /// Moving statistics are not trained; Keras 1 names them `<layer>_running_mean` / `_running_std`.
     static func isTrainable(_ shortName: String) -> Bool {
-        !nonTrainableNames.contains(shortName) && !shortName.hasPrefix("moving_") && !shortName.hasPrefix("running_")
+        if nonTrainableNames.contains(shortName) { return false }
+        return !["moving_mean", "moving_variance", "running_mean", "running_std"].contains { shortName.hasSuffix($0) }
     }
 }
