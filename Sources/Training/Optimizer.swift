@@ -1,0 +1,67 @@
+import Tensor
+
+/// Per-variable optimizer state (Adam's m and v, SGD's momentum, RMSprop's velocity …),
+/// plus the step counter. Exported into checkpoints so a resumed run continues bit-exactly.
+public struct OptimizerState: Equatable, Sendable {
+    /// Updates applied so far (Keras `optimizer.iterations`).
+    public var iterations: Int
+    /// Slot tensors by variable key (`layer/variable`), in the optimizer's slot order.
+    public var slots: [String: [Tensor]]
+
+    public init(iterations: Int = 0, slots: [String: [Tensor]] = [:]) {
+        self.iterations = iterations
+        self.slots = slots
+    }
+}
+
+/// A Keras optimizer: `update` applies one variable's step; `finishStep` advances `iterations`
+/// once all variables of a batch are updated (Keras increments after `apply_gradients`).
+public protocol Optimizer: AnyObject {
+    /// Keras class name ("Adam", "SGD", "RMSprop").
+    var kind: String { get }
+    var schedule: LearningRateSchedule { get set }
+    var state: OptimizerState { get set }
+    /// Applies one step to `value` given its `gradient`, with the rate of the current step.
+    /// `key` names the variable's slots in `state`.
+    func update(_ value: inout Tensor, gradient: Tensor, key: String, learningRate: Float)
+}
+
+extension Optimizer {
+    public var iterations: Int { state.iterations }
+    /// The learning rate the next update will use.
+    public var currentLearningRate: Float { schedule.rate(at: state.iterations) }
+
+    /// Updates every `(key, value, gradient)` triple with the current step's rate, then counts the step.
+    public func step(_ variables: inout [(key: String, value: Tensor, gradient: Tensor)]) {
+        let lr = currentLearningRate
+        for i in variables.indices {
+            update(&variables[i].value, gradient: variables[i].gradient, key: variables[i].key, learningRate: lr)
+        }
+        state.iterations += 1
+    }
+
+    /// Slots of `key`, created as `count` zero tensors shaped like `like` on first use.
+    func slots(_ key: String, count: Int, like: Tensor) -> [Tensor] {
+        if let s = state.slots[key], s.count == count, s.allSatisfy({ $0.shape == like.shape }) { return s }
+        return [Tensor](repeating: Tensor(zeros: like.shape), count: count)
+    }
+}
+
+/// Makes an optimizer from its Keras name and the usual hyper-parameters.
+public enum OptimizerFactory {
+    public static func make(_ name: String, learningRate: Double? = nil, decay: Double = 0,
+                            momentum: Double = 0, nesterov: Bool = false) throws -> any Optimizer {
+        switch name.lowercased() {
+        case "adam":
+            return Adam(schedule: LearningRateSchedule(learningRate: learningRate ?? 0.001, decay: decay))
+        case "sgd":
+            return SGD(schedule: LearningRateSchedule(learningRate: learningRate ?? 0.01, decay: decay),
+                       momentum: momentum, nesterov: nesterov)
+        case "rmsprop":
+            return RMSprop(schedule: LearningRateSchedule(learningRate: learningRate ?? 0.001, decay: decay),
+                           momentum: momentum)
+        default:
+            throw TrainingError.badArgument("optimizer '\(name)' is not supported (adam, sgd, rmsprop)")
+        }
+    }
+}
