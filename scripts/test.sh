@@ -14,7 +14,7 @@ stamp="Fixtures/cache/.generator.sha"
 want=$(cat Fixtures/generate.py Fixtures/requirements.txt | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "test: generating large fixtures into Fixtures/cache" >&2
-  TF_CPP_MIN_LOG_LEVEL=3 "$CONVSCOPE_PYTHON" Fixtures/generate.py --large --cache-only
+  TF_CPP_MIN_LOG_LEVEL=3 "$CONVSCOPE_PYTHON" Fixtures/generate.py --only "" --large
   echo "$want" > "$stamp"
 fi
 

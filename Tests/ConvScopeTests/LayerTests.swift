@@ -1,5 +1,6 @@
 import Foundation
 import Graph
+import Imaging
 import Tensor
 import XCTest
 
@@ -35,20 +36,20 @@ final class LayerTests: XCTestCase {
             let caseName = c["name"]!.stringValue!, className = c["class_name"]!.stringValue!
             let layer = try LayerRegistry.make(className: className, name: caseName, config: c["config"]!)
             XCTAssertTrue(LayerRegistry.isSupported(className), "\(className) is not registered")
-            let inputs = try c["inputs"]!.arrayValue!.map { try NPY.read(resources.appendingPathComponent($0.stringValue!)) }
+            let inputs = try c["inputs"]!.arrayValue!.map { try NPY.read(resources.appendingPathComponent($0.stringValue!).path) }
             _ = try layer.build(inputShapes: inputs.map { Array($0.shape.dropFirst()) })
-            let stored = try c["weights"]!.arrayValue!.map { try NPY.read(resources.appendingPathComponent($0.stringValue!)) }
+            let stored = try c["weights"]!.arrayValue!.map { try NPY.read(resources.appendingPathComponent($0.stringValue!).path) }
             XCTAssertEqual(layer.weights.map(\.value.shape), stored.map(\.shape), "\(caseName): weight shapes / order")
             guard layer.weights.count == stored.count else { continue }
             for k in stored.indices { layer.weights[k].value = stored[k] }
             var ctx = ForwardContext(mode: c["mode"]?.stringValue == "training" ? .training : .inference)
             let y = try layer.forward(inputs, context: &ctx, tape: nil)
-            let expected = try NPY.read(resources.appendingPathComponent(c["output"]!.stringValue!))
+            let expected = try NPY.read(resources.appendingPathComponent(c["output"]!.stringValue!).path)
             XCTAssertEqual(y.shape, expected.shape, "\(caseName): output shape")
             guard y.shape == expected.shape else { continue }
             var err = Self.relativeError(y, expected)
             for (k, f) in (c["after"]?.arrayValue ?? []).enumerated() {
-                let after = try NPY.read(resources.appendingPathComponent(f.stringValue!))
+                let after = try NPY.read(resources.appendingPathComponent(f.stringValue!).path)
                 err = max(err, Self.relativeError(layer.weights[k].value, after))
             }
             XCTAssertLessThanOrEqual(err, 1e-4, "\(caseName): max relative error against Keras")
@@ -320,43 +321,3 @@ final class LayerTests: XCTestCase {
     }
 }
 
-/// A minimal reader for the little-endian float32 .npy files make.py writes.
-enum NPY {
-    struct Bad: Error, CustomStringConvertible { let description: String }
-
-    static func read(_ url: URL) throws -> Tensor {
-        let bytes = [UInt8](try Data(contentsOf: url))
-        guard bytes.count > 10, bytes[0] == 0x93, Array(bytes[1...5]) == Array("NUMPY".utf8) else {
-            throw Bad(description: "\(url.lastPathComponent): not a .npy file")
-        }
-        let major = bytes[6]
-        let headerLength: Int, start: Int
-        if major == 1 {
-            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
-            start = 10
-        } else {
-            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
-            start = 12
-        }
-        let header = String(decoding: bytes[start..<start + headerLength], as: UTF8.self)
-        guard header.contains("'descr': '<f4'"), header.contains("'fortran_order': False") else {
-            throw Bad(description: "\(url.lastPathComponent): only C-order little-endian float32 is supported: \(header)")
-        }
-        guard let open = header.range(of: "'shape': ("), let close = header[open.upperBound...].firstIndex(of: ")") else {
-            throw Bad(description: "\(url.lastPathComponent): no shape in \(header)")
-        }
-        let shape = header[open.upperBound..<close].split(separator: ",").compactMap {
-            Int($0.trimmingCharacters(in: .whitespaces))
-        }
-        let count = shape.reduce(1, *)
-        let dataStart = start + headerLength
-        guard bytes.count >= dataStart + 4 * count else { throw Bad(description: "\(url.lastPathComponent): truncated") }
-        var values = [Float](repeating: 0, count: count)
-        values.withUnsafeMutableBytes { dst in
-            bytes.withUnsafeBytes { src in
-                dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[dataStart..<dataStart + 4 * count]))
-            }
-        }
-        return Tensor(shape: shape, data: values)
-    }
-}
