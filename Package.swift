@@ -41,7 +41,8 @@ let package = Package(
         ),
         .testTarget(
             name: "ConvScopeTests",
-            dependencies: ["Commands", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Visualize", "Training", "Matching"]
+            dependencies: ["Commands", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Visualize", "Training", "Matching"],
+            resources: [.copy("Resources")]
         ),
     ],
     swiftLanguageModes: [.v5]
