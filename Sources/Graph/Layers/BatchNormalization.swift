@@ -1,0 +1,187 @@
+import Foundation
+import Tensor
+
+/// Keras `BatchNormalization` over the last (channel) axis.
+///
+/// Inference: y = (x − moving_mean) / √(moving_variance + ε) · γ + β.
+/// Training (`context.mode == .training`): normalises with the batch mean and biased batch variance,
+/// and updates the moving statistics in place as Keras 3 does:
+/// moving = moving · momentum + batch · (1 − momentum), with the *biased* batch variance.
+/// Weights: gamma (if `scale`), beta (if `center`), moving_mean, moving_variance (not trainable).
+public final class BatchNormalization: Layer {
+    public static let kerasClassNames = ["BatchNormalization"]
+    public let name: String
+    public var className = "BatchNormalization"
+    public let config: JSON
+    public var weights: [WeightVariable] = []
+    let axis: Int
+    let epsilon: Float
+    let momentum: Float
+    let scale: Bool
+    let center: Bool
+    private var channels = 0
+
+    public init(name: String, config: JSON) throws {
+        self.name = name
+        self.config = config
+        let c = LayerConfig(layer: name, json: config)
+        // Keras 2 files may store the axis as a one-element list.
+        if let list = config["axis"]?.arrayValue {
+            guard list.count == 1, let a = list[0].intValue else {
+                throw LayerError(name, "axis \(config["axis"]!.serialized()) is not supported (only the channel axis -1 / 3)")
+            }
+            axis = a
+        } else {
+            axis = try c.int("axis", default: -1)
+        }
+        epsilon = Float(try c.double("epsilon", default: 1e-3))
+        momentum = Float(try c.double("momentum", default: 0.99))
+        scale = try c.bool("scale", default: true)
+        center = try c.bool("center", default: true)
+        if try c.bool("renorm", default: false) { throw LayerError(name, "batch renormalization (renorm=true) is not supported") }
+    }
+
+    public func build(inputShapes: [[Int]]) throws -> [Int] {
+        guard inputShapes.count == 1, let c = inputShapes[0].last, c > 0 else {
+            throw LayerError(name, "expects one input with a known channel dimension, got \(inputShapes)")
+        }
+        let rank = inputShapes[0].count + 1                        // Keras counts the batch axis
+        guard axis == -1 || axis == rank - 1 else {
+            throw LayerError(name, "axis \(axis) is not supported: ConvScope normalises over the channel axis only (-1 or \(rank - 1) for this \(rank)-D input)")
+        }
+        channels = c
+        weights = []
+        if scale { weights.append(WeightVariable(name: "gamma", shape: [c])) }
+        if center { weights.append(WeightVariable(name: "beta", shape: [c])) }
+        weights.append(WeightVariable(name: "moving_mean", shape: [c], trainable: false))
+        weights.append(WeightVariable(name: "moving_variance", shape: [c], trainable: false))
+        if scale { weights[0].value = Tensor(repeating: 1, shape: [c]) }
+        weights[weights.count - 1].value = Tensor(repeating: 1, shape: [c])
+        return inputShapes[0]
+    }
+
+    private var gammaIndex: Int? { scale ? 0 : nil }
+    private var betaIndex: Int? { center ? (scale ? 1 : 0) : nil }
+    private var meanIndex: Int { (scale ? 1 : 0) + (center ? 1 : 0) }
+
+    private func vector(_ index: Int?, default value: Float) -> [Float] {
+        guard let index else { return [Float](repeating: value, count: channels) }
+        return weights[index].value.data
+    }
+
+    public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
+        let x = inputs[0]                                                      // (…, C)
+        let c = channels
+        guard x.shape.last == c else { throw LayerError(name, "input \(x.shape) does not end in \(c) channels") }
+        let rows = x.count / c
+        let training = context.mode == .training
+        var mean = [Float](repeating: 0, count: c), variance = [Float](repeating: 0, count: c)
+        if training {
+            guard rows > 0 else { throw LayerError(name, "training-mode batch statistics need a non-empty batch") }
+            var s = [Double](repeating: 0, count: c), s2 = [Double](repeating: 0, count: c)
+            x.data.withUnsafeBufferPointer { xp in
+                for r in 0..<rows { for k in 0..<c { s[k] += Double(xp[r * c + k]) } }
+                for k in 0..<c { s[k] /= Double(rows) }
+                for r in 0..<rows { for k in 0..<c { let d = Double(xp[r * c + k]) - s[k]; s2[k] += d * d } }
+            }
+            for k in 0..<c { mean[k] = Float(s[k]); variance[k] = Float(s2[k] / Double(rows)) }   // biased variance
+            let m = meanIndex
+            for k in 0..<c {
+                weights[m].value.data[k] = weights[m].value.data[k] * momentum + mean[k] * (1 - momentum)
+                weights[m + 1].value.data[k] = weights[m + 1].value.data[k] * momentum + variance[k] * (1 - momentum)
+            }
+        } else {
+            mean = weights[meanIndex].value.data
+            variance = weights[meanIndex + 1].value.data
+        }
+        let gamma = vector(gammaIndex, default: 1), beta = vector(betaIndex, default: 0)
+        let invStd = variance.map { 1 / ($0 + epsilon).squareRoot() }
+        var y = Tensor(zeros: x.shape)
+        var xhat = Tensor(zeros: tape == nil ? [0] : x.shape)
+        let record = tape != nil
+        x.data.withUnsafeBufferPointer { xp in
+            y.data.withUnsafeMutableBufferPointer { yp in
+                xhat.data.withUnsafeMutableBufferPointer { hp in
+                    mean.withUnsafeBufferPointer { mp in
+                        invStd.withUnsafeBufferPointer { sp in
+                            gamma.withUnsafeBufferPointer { gp in
+                                beta.withUnsafeBufferPointer { bp in
+                                    let xb = xp.baseAddress!, yb = yp.baseAddress!, hb = hp.baseAddress
+                                    parallelFor(rows, minPerThread: max(1, 16384 / c)) { r in
+                                        for k in 0..<c {
+                                            let i = r * c + k
+                                            let h = (xb[i] - mp[k]) * sp[k]
+                                            if record { hb![i] = h }
+                                            yb[i] = h * gp[k] + bp[k]
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if let tape {
+            tape.saved = [xhat, Tensor(shape: [c], data: invStd)]
+            tape.indices = [training ? 1 : 0]
+        }
+        return y
+    }
+
+    public func backward(_ upstream: Tensor, tape: Tape, rule: BackwardRule, weightGradients: Bool) throws -> LayerGradients {
+        let c = channels
+        let xhat = tape.saved[0], invStd = tape.saved[1].data
+        let training = tape.indices.first == 1
+        let rows = upstream.count / c
+        let gamma = vector(gammaIndex, default: 1)
+        // Per-channel Σ g and Σ g·x̂, in Double.
+        var sumG = [Double](repeating: 0, count: c), sumGH = [Double](repeating: 0, count: c)
+        upstream.data.withUnsafeBufferPointer { up in
+            xhat.data.withUnsafeBufferPointer { hp in
+                for r in 0..<rows {
+                    for k in 0..<c {
+                        let g = Double(up[r * c + k])
+                        sumG[k] += g
+                        sumGH[k] += g * Double(hp[r * c + k])
+                    }
+                }
+            }
+        }
+        var dx = Tensor(zeros: upstream.shape)                                 // (…, C)
+        upstream.data.withUnsafeBufferPointer { up in
+            xhat.data.withUnsafeBufferPointer { hp in
+                dx.data.withUnsafeMutableBufferPointer { dp in
+                    if training {
+                        // dx = γ/σ · (g − mean(g) − x̂ · mean(g·x̂))
+                        let m = Double(rows)
+                        let meanG = sumG.map { Float($0 / m) }, meanGH = sumGH.map { Float($0 / m) }
+                        for r in 0..<rows {
+                            for k in 0..<c {
+                                let i = r * c + k
+                                dp[i] = gamma[k] * invStd[k] * (up[i] - meanG[k] - hp[i] * meanGH[k])
+                            }
+                        }
+                    } else {
+                        for r in 0..<rows { for k in 0..<c { dp[r * c + k] = up[r * c + k] * gamma[k] * invStd[k] } }
+                    }
+                }
+            }
+        }
+        guard weightGradients else { return LayerGradients(inputs: [dx]) }
+        var grads: [Tensor] = []
+        if scale { grads.append(Tensor(shape: [c], data: sumGH.map { Float($0) })) }
+        if center { grads.append(Tensor(shape: [c], data: sumG.map { Float($0) })) }
+        if training {
+            // The output does not depend on the moving statistics while training.
+            grads += [Tensor(zeros: [c]), Tensor(zeros: [c])]
+        } else {
+            // ∂y/∂μ = −γ/σ;  ∂y/∂v = −½ γ (x − μ) / σ³ = −½ γ x̂ / σ².
+            grads.append(Tensor(shape: [c], data: (0..<c).map { Float(-sumG[$0]) * gamma[$0] * invStd[$0] }))
+            grads.append(Tensor(shape: [c], data: (0..<c).map {
+                Float(-0.5 * sumGH[$0]) * gamma[$0] * invStd[$0] * invStd[$0]
+            }))
+        }
+        return LayerGradients(inputs: [dx], weights: grads)
+    }
+}

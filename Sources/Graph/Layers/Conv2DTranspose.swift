@@ -1,0 +1,164 @@
+import Tensor
+
+/// Keras `Conv2DTranspose` (kernel (kh, kw, out, in)): the adjoint of the convolution that maps the
+/// layer's output size back to its input size. Forward is one sgemm per image then col2im;
+/// backward is im2col then sgemm — the mirror image of `Conv2D`.
+///
+/// Output size follows Keras (`_get_output_shape_given_tf_padding`): valid → (in−1)·s + k + op with
+/// op = max(k, s) − k when `output_padding` is null; same → in·s, or (in−1)·s + k mod 2 + op.
+/// Padding is then TensorFlow's, inferred from the output size (conv_transpose semantics).
+public final class Conv2DTranspose: Layer {
+    public static let kerasClassNames = ["Conv2DTranspose", "Convolution2DTranspose"]
+    public let name: String
+    public var className = "Conv2DTranspose"
+    public let config: JSON
+    public var weights: [WeightVariable] = []
+
+    let filters: Int
+    let kernel: [Int]
+    let strides: [Int]
+    let dilation: [Int]
+    let padding: ConvGeometry.Padding
+    let outputPadding: [Int]?
+    let useBias: Bool
+    let activation: Activation
+    /// The convolution from this layer's output (as its input) to this layer's input (as its output).
+    private(set) var geometry: ConvGeometry?
+    private var inChannels = 0
+
+    public init(name: String, config: JSON) throws {
+        self.name = name
+        self.config = config
+        let c = LayerConfig(layer: name, json: config)
+        try c.requireChannelsLast()
+        filters = try c.int("filters")
+        kernel = try c.ints("kernel_size", count: 2)
+        strides = try c.ints("strides", count: 2, default: [1, 1])
+        dilation = try c.ints("dilation_rate", count: 2, default: [1, 1])
+        padding = try Depthwise.padding(c)
+        outputPadding = c.has("output_padding") ? try c.ints("output_padding", count: 2) : nil
+        useBias = try c.bool("use_bias", default: true)
+        activation = try Activation(config: config["activation"], layer: name)
+        guard filters > 0, kernel.allSatisfy({ $0 > 0 }), strides.allSatisfy({ $0 > 0 }), dilation.allSatisfy({ $0 > 0 }) else {
+            throw LayerError(name, "filters, kernel_size, strides and dilation_rate must be positive")
+        }
+        if let op = outputPadding {
+            for i in 0..<2 where op[i] < 0 || op[i] >= strides[i] {
+                throw LayerError(name, "output_padding \(op) must be non-negative and smaller than strides \(strides)")
+            }
+        }
+    }
+
+    /// Keras' output length along one axis.
+    private func outputLength(_ input: Int, axis i: Int) -> Int {
+        let k = (kernel[i] - 1) * dilation[i] + 1, s = strides[i]
+        switch padding {
+        case .valid: return (input - 1) * s + k + (outputPadding?[i] ?? (max(k, s) - k))
+        case .same:
+            if let op = outputPadding?[i] { return (input - 1) * s + k % 2 + op }
+            return input * s
+        }
+    }
+
+    public func build(inputShapes: [[Int]]) throws -> [Int] {
+        guard inputShapes.count == 1, inputShapes[0].count == 3 else {
+            throw LayerError(name, "expects one (height, width, channels) input, got \(inputShapes)")
+        }
+        let s = inputShapes[0]
+        let outH = outputLength(s[0], axis: 0), outW = outputLength(s[1], axis: 1)
+        let g = ConvGeometry(inH: outH, inW: outW, channels: filters, kH: kernel[0], kW: kernel[1],
+                             strideH: strides[0], strideW: strides[1],
+                             dilationH: dilation[0], dilationW: dilation[1], padding: padding)
+        guard outH > 0, outW > 0, g.outH == s[0], g.outW == s[1] else {
+            throw LayerError(name, "input \(s) gives output \(outH)×\(outW), whose convolution does not map back to the input size")
+        }
+        geometry = g
+        inChannels = s[2]
+        weights = [WeightVariable(name: "kernel", shape: [kernel[0], kernel[1], filters, s[2]])]
+        if useBias { weights.append(WeightVariable(name: "bias", shape: [filters])) }
+        return [outH, outW, filters]
+    }
+
+    private func check(_ x: Tensor) throws -> ConvGeometry {
+        guard x.rank == 4, let g = geometry, x.shape[1] == g.outH, x.shape[2] == g.outW, x.shape[3] == inChannels else {
+            throw LayerError(name, "input of shape \(x.shape) does not match the built shape")
+        }
+        return g
+    }
+
+    public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
+        let x = inputs[0]                                                  // (N, H, W, Cin); H·W = g.patches
+        let g = try check(x)
+        let n = x.batch, cin = inChannels
+        var y = Tensor(zeros: [n, g.inH, g.inW, filters])                   // (N, outH, outW, F)
+        let identity = Im2Col.isIdentity(g)
+        var cols = [Float](repeating: 0, count: identity ? 0 : g.patches * g.patchSize)
+        x.data.withUnsafeBufferPointer { xp in
+            weights[0].value.data.withUnsafeBufferPointer { kp in
+                y.data.withUnsafeMutableBufferPointer { yp in
+                    cols.withUnsafeMutableBufferPointer { cp in
+                        for b in 0..<n {
+                            let yi = yp.baseAddress! + b * g.inH * g.inW * filters
+                            // (P, Cin) × (K, Cin)ᵀ → (P, K), K = kh·kw·F
+                            sgemm(transB: true, m: g.patches, n: g.patchSize, k: cin,
+                                  a: xp.baseAddress! + b * g.patches * cin, lda: cin,
+                                  b: kp.baseAddress!, ldb: cin,
+                                  c: identity ? yi : cp.baseAddress!, ldc: g.patchSize)
+                            if !identity { Im2Col.backward(g, cols: cp.baseAddress!, dx: yi) }   // col2im
+                        }
+                    }
+                }
+            }
+        }
+        if useBias { addBiasLastAxis(&y, weights[1].value) }
+        if let tape, activation != .linear { tape.saved = [y] }
+        activation.apply(&y)
+        return y
+    }
+
+    public func backward(_ upstream: Tensor, tape: Tape, rule: BackwardRule, weightGradients: Bool) throws -> LayerGradients {
+        let x = tape.inputs[0]
+        let g = try check(x)
+        let n = x.batch, cin = inChannels
+        let preact = activation == .linear ? tape.output : tape.saved[0]
+        let dz = activation.backward(upstream, input: preact, output: tape.output, rule: rule)   // (N, outH, outW, F)
+        var dx = Tensor(zeros: x.shape)                                                      // (N, H, W, Cin)
+        var dk = Tensor(zeros: weightGradients ? weights[0].value.shape : [0])
+        let identity = Im2Col.isIdentity(g)
+        var cols = [Float](repeating: 0, count: identity ? 0 : g.patches * g.patchSize)
+        dz.data.withUnsafeBufferPointer { dzp in
+            x.data.withUnsafeBufferPointer { xp in
+                weights[0].value.data.withUnsafeBufferPointer { kp in
+                    dx.data.withUnsafeMutableBufferPointer { dxp in
+                        dk.data.withUnsafeMutableBufferPointer { dkp in
+                            cols.withUnsafeMutableBufferPointer { cp in
+                                for b in 0..<n {
+                                    let dzi = dzp.baseAddress! + b * g.inH * g.inW * filters
+                                    let a: UnsafePointer<Float>
+                                    if identity { a = dzi } else {
+                                        Im2Col.forward(g, x: dzi, cols: cp.baseAddress!)     // (P, K)
+                                        a = UnsafePointer(cp.baseAddress!)
+                                    }
+                                    // (P, K) × (K, Cin) → (P, Cin)
+                                    sgemm(m: g.patches, n: cin, k: g.patchSize, a: a, lda: g.patchSize,
+                                          b: kp.baseAddress!, ldb: cin,
+                                          c: dxp.baseAddress! + b * g.patches * cin, ldc: cin)
+                                    if weightGradients {
+                                        // (P, K)ᵀ × (P, Cin) → (K, Cin), accumulated over the batch
+                                        sgemm(transA: true, m: g.patchSize, n: cin, k: g.patches, a: a, lda: g.patchSize,
+                                              b: xp.baseAddress! + b * g.patches * cin, ldb: cin,
+                                              beta: b == 0 ? 0 : 1, c: dkp.baseAddress!, ldc: cin)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        guard weightGradients else { return LayerGradients(inputs: [dx]) }
+        var grads = [dk]
+        if useBias { grads.append(sumOverPositions(dz)) }
+        return LayerGradients(inputs: [dx], weights: grads)
+    }
+}

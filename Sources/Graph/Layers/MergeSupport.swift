@@ -1,0 +1,87 @@
+import Tensor
+
+// Shared shape rules and broadcasting for the elementwise merge layers
+// (Add, Subtract, Multiply, Average, Maximum) and PReLU's shared α.
+
+/// For every element of `to` (row-major), the row-major index of its source in `from`,
+/// where `from` has the same rank and size 1 along broadcast axes.
+func broadcastSourceIndex(from: [Int], to: [Int]) -> [Int] {
+    let count = to.reduce(1, *)
+    var strides = [Int](repeating: 0, count: from.count)
+    var s = 1
+    for a in stride(from: from.count - 1, through: 0, by: -1) {
+        strides[a] = from[a] == 1 ? 0 : s
+        s *= from[a]
+    }
+    var out = [Int](repeating: 0, count: count)
+    var counter = [Int](repeating: 0, count: to.count)
+    var src = 0
+    for i in 0..<count {
+        out[i] = src
+        var a = to.count - 1
+        while a >= 0 {                                  // odometer step over `to`
+            counter[a] += 1
+            src += strides[a]
+            if counter[a] < to[a] { break }
+            src -= strides[a] * counter[a]
+            counter[a] = 0
+            a -= 1
+        }
+    }
+    return out
+}
+
+enum Merge {
+    /// Keras' elementwise-merge shape rule: equal ranks; along each axis sizes agree or one is 1.
+    /// Returns the per-sample output shape, or refuses naming both offending shapes.
+    static func outputShape(_ name: String, _ shapes: [[Int]], minInputs: Int = 2) throws -> [Int] {
+        guard shapes.count >= minInputs else { throw LayerError(name, "expects at least \(minInputs) inputs, got \(shapes.count)") }
+        var out = shapes[0]
+        for s in shapes.dropFirst() {
+            guard s.count == out.count else {
+                throw LayerError(name, "inputs of shapes \(shapes[0]) and \(s) cannot be merged (different ranks)")
+            }
+            for a in s.indices where s[a] != out[a] {
+                if s[a] == 1 { continue }
+                if out[a] == 1 { out[a] = s[a]; continue }
+                throw LayerError(name, "inputs of shapes \(shapes[0]) and \(s) cannot be merged (axis \(a + 1): \(out[a]) vs \(s[a]))")
+            }
+        }
+        return out
+    }
+
+    /// The full (batch-first) output shape for runtime tensors, checked like `outputShape`.
+    static func runtimeShape(_ name: String, _ inputs: [Tensor]) throws -> [Int] {
+        let n = inputs[0].batch
+        for t in inputs where t.batch != n {
+            throw LayerError(name, "inputs of shapes \(inputs[0].shape) and \(t.shape) have different batch sizes")
+        }
+        return [n] + (try outputShape(name, inputs.map { Array($0.shape.dropFirst()) }, minInputs: 1))
+    }
+
+    /// `t` expanded to `shape` (a copy only when broadcasting is needed).
+    static func expand(_ t: Tensor, to shape: [Int]) -> Tensor {
+        if t.shape == shape { return t }
+        let idx = broadcastSourceIndex(from: t.shape, to: shape)
+        var out = Tensor(zeros: shape)
+        t.data.withUnsafeBufferPointer { tp in
+            out.data.withUnsafeMutableBufferPointer { op in
+                for i in op.indices { op[i] = tp[idx[i]] }
+            }
+        }
+        return out
+    }
+
+    /// Sums a gradient of the broadcast `shape` back onto an input of shape `target`.
+    static func reduce(_ g: Tensor, to target: [Int]) -> Tensor {
+        if g.shape == target { return g }
+        let idx = broadcastSourceIndex(from: target, to: g.shape)
+        var out = Tensor(zeros: target)
+        g.data.withUnsafeBufferPointer { gp in
+            out.data.withUnsafeMutableBufferPointer { op in
+                for i in gp.indices { op[idx[i]] += gp[i] }
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,362 @@
+import Foundation
+import Graph
+import Tensor
+import XCTest
+
+final class LayerTests: XCTestCase {
+    // MARK: helpers
+
+    private func config(_ text: String) throws -> JSON { try JSONParser().parse(text) }
+
+    private func make(_ className: String, _ json: String, name: String? = nil) throws -> any Layer {
+        try LayerRegistry.make(className: className, name: name ?? className.lowercased(), config: try config(json))
+    }
+
+    /// The copied Resources/layers folder (its place in the bundle differs between macOS and Linux).
+    private var resources: URL {
+        let b = Bundle.module
+        let candidates = [b.bundleURL.appendingPathComponent("Resources/layers"),
+                          b.resourceURL?.appendingPathComponent("Resources/layers"),
+                          b.resourceURL?.appendingPathComponent("layers")].compactMap { $0 }
+        return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("cases.json").path) }
+            ?? candidates[0]
+    }
+
+    // MARK: forward against Keras
+
+    /// Every case of Resources/layers/cases.json (written by make.py with Keras 3.15): the layer built
+    /// from Keras' own config, weights checked against Keras' stored order and shapes, output within
+    /// 1e-4 of max |expected|; training cases also compare the updated variables.
+    func testForwardMatchesKeras() throws {
+        let text = try String(contentsOf: resources.appendingPathComponent("cases.json"), encoding: .utf8)
+        guard let cases = try config(text)["cases"]?.arrayValue else { return XCTFail("cases.json has no cases") }
+        var worstByKind: [String: Double] = [:]
+        for c in cases {
+            let caseName = c["name"]!.stringValue!, className = c["class_name"]!.stringValue!
+            let layer = try LayerRegistry.make(className: className, name: caseName, config: c["config"]!)
+            XCTAssertTrue(LayerRegistry.isSupported(className), "\(className) is not registered")
+            let inputs = try c["inputs"]!.arrayValue!.map { try NPY.read(resources.appendingPathComponent($0.stringValue!)) }
+            _ = try layer.build(inputShapes: inputs.map { Array($0.shape.dropFirst()) })
+            let stored = try c["weights"]!.arrayValue!.map { try NPY.read(resources.appendingPathComponent($0.stringValue!)) }
+            XCTAssertEqual(layer.weights.map(\.value.shape), stored.map(\.shape), "\(caseName): weight shapes / order")
+            guard layer.weights.count == stored.count else { continue }
+            for k in stored.indices { layer.weights[k].value = stored[k] }
+            var ctx = ForwardContext(mode: c["mode"]?.stringValue == "training" ? .training : .inference)
+            let y = try layer.forward(inputs, context: &ctx, tape: nil)
+            let expected = try NPY.read(resources.appendingPathComponent(c["output"]!.stringValue!))
+            XCTAssertEqual(y.shape, expected.shape, "\(caseName): output shape")
+            guard y.shape == expected.shape else { continue }
+            var err = Self.relativeError(y, expected)
+            for (k, f) in (c["after"]?.arrayValue ?? []).enumerated() {
+                let after = try NPY.read(resources.appendingPathComponent(f.stringValue!))
+                err = max(err, Self.relativeError(layer.weights[k].value, after))
+            }
+            XCTAssertLessThanOrEqual(err, 1e-4, "\(caseName): max relative error against Keras")
+            worstByKind[className] = max(worstByKind[className] ?? 0, err)
+        }
+        for k in worstByKind.keys.sorted() {
+            print(String(format: "keras-forward %-24@ max rel error %.2e", k as NSString, worstByKind[k]!))
+        }
+        // Every registered kind except the graph's entry is covered by at least one Keras case.
+        for kind in LayerRegistry.kinds where kind != InputLayer.self {
+            XCTAssertNotNil(worstByKind[kind.kerasClassNames[0]], "no Keras case for \(kind.kerasClassNames[0])")
+        }
+    }
+
+    static func relativeError(_ a: Tensor, _ b: Tensor) -> Double {
+        var maxDiff = 0.0, maxRef = 0.0
+        for i in 0..<a.count {
+            maxDiff = max(maxDiff, abs(Double(a.data[i]) - Double(b.data[i])))
+            maxRef = max(maxRef, abs(Double(b.data[i])))
+        }
+        return maxDiff / max(maxRef, 1e-30)
+    }
+
+    // MARK: gradients
+
+    /// (class name, config, per-sample input shapes, mode) for every kind and the configurations that matter.
+    private var gradientCases: [(String, String, [[Int]], ExecutionMode)] {
+        let img = [[5, 6, 3]]
+        var cases: [(String, String, [[Int]], ExecutionMode)] = [
+            ("Conv2D", #"{"filters": 4, "kernel_size": 3}"#, img, .inference),
+            ("Conv2D", #"{"filters": 3, "kernel_size": [3, 2], "strides": 2, "padding": "same", "activation": "relu"}"#, img, .inference),
+            ("Conv2D", #"{"filters": 2, "kernel_size": 2, "dilation_rate": 2, "padding": "same", "activation": "tanh"}"#, img, .inference),
+            ("Conv2D", #"{"filters": 2, "kernel_size": 1}"#, img, .inference),
+            ("Dense", #"{"units": 5, "activation": "sigmoid"}"#, [[7]], .inference),
+            ("Dense", #"{"units": 4}"#, img, .inference),
+            ("MaxPooling2D", #"{"pool_size": 2}"#, img, .inference),
+            ("MaxPooling2D", #"{"pool_size": 3, "strides": 2, "padding": "same"}"#, img, .inference),
+            ("Flatten", #"{}"#, img, .inference),
+            ("DepthwiseConv2D", #"{"kernel_size": 3, "padding": "same"}"#, img, .inference),
+            ("DepthwiseConv2D", #"{"kernel_size": [3, 2], "strides": 2, "depth_multiplier": 2, "activation": "relu"}"#, img, .inference),
+            ("DepthwiseConv2D", #"{"kernel_size": 2, "dilation_rate": 2, "depth_multiplier": 3, "use_bias": false, "padding": "same"}"#, img, .inference),
+            ("SeparableConv2D", #"{"filters": 4, "kernel_size": 3, "padding": "same", "depth_multiplier": 2}"#, img, .inference),
+            ("SeparableConv2D", #"{"filters": 3, "kernel_size": 2, "strides": 2, "activation": "elu"}"#, img, .inference),
+            ("Conv2DTranspose", #"{"filters": 2, "kernel_size": 3}"#, [[4, 3, 3]], .inference),
+            ("Conv2DTranspose", #"{"filters": 2, "kernel_size": 3, "strides": 2, "padding": "same"}"#, [[4, 3, 3]], .inference),
+            ("Conv2DTranspose", #"{"filters": 2, "kernel_size": 3, "strides": 2, "padding": "same", "output_padding": 1}"#, [[4, 3, 3]], .inference),
+            ("Conv2DTranspose", #"{"filters": 3, "kernel_size": 2, "strides": 3, "activation": "softplus"}"#, [[3, 3, 2]], .inference),
+            ("Conv2DTranspose", #"{"filters": 2, "kernel_size": 2, "dilation_rate": 2, "padding": "same"}"#, [[4, 3, 2]], .inference),
+            ("Conv2DTranspose", #"{"filters": 2, "kernel_size": 1}"#, [[4, 3, 2]], .inference),
+            ("AveragePooling2D", #"{"pool_size": 2}"#, img, .inference),
+            ("AveragePooling2D", #"{"pool_size": 3, "strides": 2, "padding": "same"}"#, img, .inference),
+            ("GlobalAveragePooling2D", #"{}"#, img, .inference),
+            ("GlobalAveragePooling2D", #"{"keepdims": true}"#, img, .inference),
+            ("GlobalMaxPooling2D", #"{}"#, img, .inference),
+            ("GlobalMaxPooling2D", #"{"keepdims": true}"#, img, .inference),
+            ("BatchNormalization", #"{"epsilon": 0.001}"#, img, .inference),
+            ("BatchNormalization", #"{"epsilon": 0.001, "momentum": 0.9}"#, img, .training),
+            ("BatchNormalization", #"{"scale": false, "center": false, "epsilon": 0.01}"#, img, .training),
+            ("BatchNormalization", #"{"axis": 1, "center": false}"#, [[7]], .training),
+            ("BatchNormalization", #"{"axis": [1], "scale": false}"#, [[7]], .inference),
+            ("ReLU", #"{}"#, img, .inference),
+            ("ReLU", #"{"max_value": 1.2, "negative_slope": 0.1, "threshold": 0.5}"#, img, .inference),
+            ("ReLU", #"{"max_value": 6.0}"#, img, .inference),
+            ("ReLU", #"{"threshold": 0.3}"#, img, .inference),
+            ("LeakyReLU", #"{"negative_slope": 0.1}"#, img, .inference),
+            ("LeakyReLU", #"{"alpha": 0.2}"#, img, .inference),
+            ("PReLU", #"{}"#, img, .inference),
+            ("PReLU", #"{"shared_axes": [1, 2]}"#, img, .inference),
+            ("ZeroPadding2D", #"{"padding": [[1, 2], [3, 0]]}"#, img, .inference),
+            ("Cropping2D", #"{"cropping": [[0, 2], [1, 3]]}"#, img, .inference),
+            ("UpSampling2D", #"{"size": [2, 3]}"#, img, .inference),
+            ("UpSampling2D", #"{"size": 2, "interpolation": "bilinear"}"#, img, .inference),
+            ("UpSampling2D", #"{"size": [3, 2], "interpolation": "bilinear"}"#, [[3, 4, 2]], .inference),
+            ("Reshape", #"{"target_shape": [-1, 3]}"#, img, .inference),
+            ("Permute", #"{"dims": [3, 1, 2]}"#, img, .inference),
+            ("Dropout", #"{"rate": 0.4}"#, img, .training),
+            ("Dropout", #"{"rate": 0.4, "noise_shape": [null, 1, 1, 3]}"#, img, .training),
+            ("SpatialDropout2D", #"{"rate": 0.4}"#, img, .training),
+            ("GaussianNoise", #"{"stddev": 0.3}"#, img, .training),
+            ("GaussianDropout", #"{"rate": 0.3}"#, img, .training),
+            ("ActivityRegularization", #"{"l1": 0.01}"#, img, .training),
+            ("Add", #"{}"#, [[4, 3, 2], [4, 3, 2], [4, 3, 2]], .inference),
+            ("Add", #"{}"#, [[4, 3, 2], [1, 1, 2]], .inference),
+            ("Subtract", #"{}"#, [[4, 3, 2], [4, 1, 2]], .inference),
+            ("Multiply", #"{}"#, [[4, 3, 2], [4, 3, 2], [1, 3, 2]], .inference),
+            ("Average", #"{}"#, [[4, 3, 2], [4, 3, 2]], .inference),
+            ("Maximum", #"{}"#, [[4, 3, 2], [4, 3, 2], [4, 3, 2]], .inference),
+            ("Maximum", #"{}"#, [[4, 3, 2], [1, 1, 2]], .inference),
+            ("Concatenate", #"{"axis": -1}"#, [[4, 3, 2], [4, 3, 1]], .inference),
+            ("Concatenate", #"{"axis": 1}"#, [[4, 3, 2], [2, 3, 2]], .inference),
+            ("Concatenate", #"{"axis": -2}"#, [[4, 3, 2], [4, 1, 2]], .inference),
+            ("Rescaling", #"{"scale": [0.5, 2.0, -1.0], "offset": 0.1}"#, img, .inference),
+        ]
+        for a in Activation.allCases {
+            cases.append(("Activation", #"{"activation": "\#(a.rawValue)"}"#, [[3, 4, 3]], .inference))
+        }
+        // Inference-mode regularisers are the identity: check those too.
+        for k in ["Dropout", "SpatialDropout2D", "GaussianNoise", "GaussianDropout"] {
+            cases.append((k, k == "GaussianNoise" ? #"{"stddev": 0.3}"# : #"{"rate": 0.3}"#, img, .inference))
+        }
+        return cases
+    }
+
+    func testGradientsOfEveryKind() throws {
+        var covered = Set<String>()
+        var worst: [String: (Double, Double)] = [:]
+        var checked = 0, skipped = 0
+        for (index, (kind, json, shapes, mode)) in gradientCases.enumerated() {
+            let layer = try make(kind, json, name: "\(kind.lowercased())_\(index)")
+            let r = try GradientCheck.run(layer, inputShapes: shapes, mode: mode, seed: UInt64(index + 1))
+            covered.insert(layer.className)
+            checked += r.checked
+            skipped += r.skipped
+            let w = worst[kind] ?? (0, 0)
+            worst[kind] = (max(w.0, r.maxInputError), max(w.1, r.maxWeightError))
+        }
+        for k in worst.keys.sorted() {
+            print(String(format: "gradient-check %-24@ input %.1e  weights %.1e", k as NSString, worst[k]!.0, worst[k]!.1))
+        }
+        print("gradient-check: \(checked) derivatives checked, \(skipped) skipped at kinks")
+        for kind in LayerRegistry.kinds where kind != InputLayer.self {
+            XCTAssertTrue(covered.contains(kind.kerasClassNames[0]), "no gradient check for \(kind.kerasClassNames[0])")
+        }
+    }
+
+    /// The training-mode batch-norm backward differs from the inference (affine) one, and the
+    /// training forward updates the moving statistics with the biased batch variance.
+    func testBatchNormModes() throws {
+        let bn = try make("BatchNormalization", #"{"momentum": 0.9, "epsilon": 0.001}"#)
+        _ = try bn.build(inputShapes: [[2, 2, 1]])
+        let x = Tensor(shape: [2, 2, 2, 1], data: [1, 2, 3, 4, 5, 6, 7, 9])
+        var ctx = ForwardContext(mode: .training)
+        _ = try bn.forward([x], context: &ctx, tape: nil)
+        let mean = x.data.reduce(0, +) / 8
+        let variance = x.data.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 8          // biased
+        XCTAssertEqual(bn.weights[2].value.data[0], 0.1 * mean, accuracy: 1e-5)
+        XCTAssertEqual(bn.weights[3].value.data[0], 0.9 + 0.1 * variance, accuracy: 1e-5)
+    }
+
+    // MARK: backward rules
+
+    /// Conv2D(relu) → MaxPooling2D: deconvnet and guided backprop differ from the gradient exactly as defined:
+    /// with u the unpooled upstream and z the pre-activation, the conv's transposed kernel is applied to
+    /// u·[z > 0] (gradient), relu(u) (deconvnet), u·[z > 0]·[u > 0] (guided).
+    func testBackwardRulesThroughConvReluMaxPool() throws {
+        for reluAsLayer in [false, true] {
+            let g = Graph(name: "rules")
+            let input = try g.add(make("InputLayer", #"{"batch_shape": [null, 6, 6, 2]}"#, name: "in"), inputs: [])
+            let conv = try make("Conv2D", #"{"filters": 3, "kernel_size": 3, "padding": "same", "activation": "\#(reluAsLayer ? "linear" : "relu")"}"#, name: "conv")
+            var id = try g.add(conv, inputs: [input])
+            if reluAsLayer { id = try g.add(make("ReLU", "{}", name: "relu"), inputs: [id]) }
+            let pool = try g.add(make("MaxPooling2D", #"{"pool_size": 2}"#, name: "pool"), inputs: [id])
+            g.inputNodes = [input]
+            g.outputNodes = [pool]
+            var random = SeededRandom(seed: 5)
+            GradientCheck.randomizeWeights(conv, random: &random)
+            let x = GradientCheck.separatedInputs([[2, 6, 6, 2]], random: &random)[0]
+            var ctx = ForwardContext()
+            let pass = try g.forward([x], targets: [pool], record: true, context: &ctx)
+            var seed = Tensor(zeros: pass.value(pool)!.shape)
+            for i in 0..<seed.count { seed.data[i] = random.normal() }
+
+            // u: the upstream at the rectifier's output (max pooling routes it to the switches).
+            let poolTape = pass.tapes[pool]!
+            let u = try g.nodes[pool].layer.backward(seed, tape: poolTape, rule: .gradient, weightGradients: false).inputs[0]
+            let z = reluAsLayer ? pass.tapes[id]!.inputs[0] : pass.tapes[1]!.saved[0]
+            let linear = try make("Conv2D", #"{"filters": 3, "kernel_size": 3, "padding": "same"}"#, name: "linear")
+            _ = try linear.build(inputShapes: [[6, 6, 2]])
+            linear.weights = conv.weights
+            let linearTape = Tape()
+            linearTape.inputs = [x]
+            var lctx = ForwardContext()
+            linearTape.output = try linear.forward([x], context: &lctx, tape: linearTape)
+
+            var results: [BackwardRule: Tensor] = [:]
+            for rule in BackwardRule.allCases {
+                let got = try g.backward(seeds: [pool: seed], pass: pass, rule: rule).inputGradients[0]
+                var masked = u
+                for i in 0..<masked.count {
+                    let ui = u.data[i], zi = z.data[i]
+                    switch rule {
+                    case .gradient: masked.data[i] = zi > 0 ? ui : 0
+                    case .deconvnet: masked.data[i] = max(ui, 0)
+                    case .guided: masked.data[i] = zi > 0 && ui > 0 ? ui : 0
+                    }
+                }
+                let expected = try linear.backward(masked, tape: linearTape, rule: .gradient, weightGradients: false).inputs[0]
+                XCTAssertEqual(got.shape, expected.shape)
+                XCTAssertLessThanOrEqual(Self.relativeError(got, expected), 1e-6, "\(rule) (ReLU layer: \(reluAsLayer))")
+                results[rule] = got
+            }
+            XCTAssertGreaterThan(Self.relativeError(results[.deconvnet]!, results[.gradient]!), 1e-2)
+            XCTAssertGreaterThan(Self.relativeError(results[.guided]!, results[.gradient]!), 1e-2)
+            XCTAssertGreaterThan(Self.relativeError(results[.guided]!, results[.deconvnet]!), 1e-2)
+        }
+    }
+
+    // MARK: training-mode randomness
+
+    func testDropoutMasksInTraining() throws {
+        // 16 × 32 = 512 channel draws for SpatialDropout2D: the dropped fraction's sd is ≈ 0.019.
+        let x = Tensor(repeating: 1, shape: [16, 4, 4, 32])
+        for (kind, json) in [("Dropout", #"{"rate": 0.25}"#), ("SpatialDropout2D", #"{"rate": 0.25}"#)] {
+            let layer = try make(kind, json)
+            _ = try layer.build(inputShapes: [[4, 4, 32]])
+            var inference = ForwardContext()
+            XCTAssertEqual(try layer.forward([x], context: &inference, tape: nil), x, "\(kind) is the identity at inference")
+            var ctx = ForwardContext(mode: .training, seed: 3)
+            let tape = Tape()
+            let y = try layer.forward([x], context: &ctx, tape: tape)
+            let dropped = y.data.filter { $0 == 0 }.count
+            XCTAssertEqual(Double(dropped) / Double(y.count), 0.25, accuracy: 0.06, kind)
+            XCTAssertTrue(y.data.allSatisfy { $0 == 0 || abs($0 - 1 / 0.75) < 1e-6 }, "\(kind): inverted scaling")
+            if kind == "SpatialDropout2D" {
+                for b in 0..<16 {
+                    for ch in 0..<32 {
+                        let values = Set((0..<16).map { y.data[(b * 16 + $0) * 32 + ch] })
+                        XCTAssertEqual(values.count, 1, "whole channels are dropped")
+                    }
+                }
+            }
+            tape.inputs = [x]
+            tape.output = y
+            let g = try layer.backward(x, tape: tape, rule: .gradient, weightGradients: false).inputs[0]
+            XCTAssertEqual(g, y, "\(kind): backward applies the same mask")
+        }
+        let gd = try make("GaussianDropout", #"{"rate": 0.5}"#)
+        _ = try gd.build(inputShapes: [[4, 4, 32]])
+        var ctx = ForwardContext(mode: .training, seed: 4)
+        let y = try gd.forward([x], context: &ctx, tape: nil)
+        let mean = y.mean(), sd = (y.data.map { (Double($0) - mean) * (Double($0) - mean) }.reduce(0, +) / Double(y.count)).squareRoot()
+        XCTAssertEqual(mean, 1, accuracy: 0.05)
+        XCTAssertEqual(sd, 1, accuracy: 0.05)                                   // √(0.5 / 0.5)
+        let gn = try make("GaussianNoise", #"{"stddev": 0.5}"#)
+        _ = try gn.build(inputShapes: [[4, 4, 32]])
+        let n = try gn.forward([x], context: &ctx, tape: nil)
+        XCTAssertEqual(n.mean(), 1, accuracy: 0.03)
+    }
+
+    // MARK: refusals
+
+    func testRefusalsNameTheLayerAndProblem() throws {
+        func expectError(_ body: () throws -> Void, _ fragments: [String], file: StaticString = #filePath, line: UInt = #line) {
+            do {
+                try body()
+                XCTFail("expected an error", file: file, line: line)
+            } catch {
+                let text = "\(error)"
+                for f in fragments { XCTAssertTrue(text.contains(f), "'\(text)' lacks '\(f)'", file: file, line: line) }
+            }
+        }
+        expectError({ _ = try make("BatchNormalization", #"{"axis": 1}"#, name: "bn").build(inputShapes: [[5, 6, 3]]) }, ["bn", "axis 1"])
+        expectError({ _ = try make("DepthwiseConv2D", #"{"kernel_size": 3, "data_format": "channels_first"}"#, name: "dw") }, ["dw", "channels_first"])
+        expectError({ _ = try make("Add", "{}", name: "sum").build(inputShapes: [[5, 6, 3], [5, 6, 4]]) }, ["sum", "[5, 6, 3]", "[5, 6, 4]"])
+        expectError({ _ = try make("Concatenate", #"{"axis": -1}"#, name: "cat").build(inputShapes: [[5, 6, 3], [4, 6, 3]]) }, ["cat", "[5, 6, 3]", "[4, 6, 3]"])
+        expectError({ _ = try make("UpSampling2D", #"{"interpolation": "bicubic"}"#, name: "up") }, ["up", "bicubic"])
+        expectError({ _ = try make("Reshape", #"{"target_shape": [7, -1]}"#, name: "rs").build(inputShapes: [[5, 6, 3]]) }, ["rs", "90"])
+    }
+
+    /// LeakyReLU's slope key: Keras 3 `negative_slope`, Keras 2 `alpha`, default 0.3 (both generations).
+    func testLeakyReLUSlopeKeys() throws {
+        let x = Tensor(shape: [1, 1], data: [-1])
+        for (json, slope) in [(#"{"negative_slope": 0.1}"#, Float(0.1)), (#"{"alpha": 0.2}"#, 0.2), ("{}", 0.3)] {
+            let l = try make("LeakyReLU", json)
+            _ = try l.build(inputShapes: [[1]])
+            var ctx = ForwardContext()
+            XCTAssertEqual(try l.forward([x], context: &ctx, tape: nil).data[0], -slope, accuracy: 1e-7)
+        }
+    }
+}
+
+/// A minimal reader for the little-endian float32 .npy files make.py writes.
+enum NPY {
+    struct Bad: Error, CustomStringConvertible { let description: String }
+
+    static func read(_ url: URL) throws -> Tensor {
+        let bytes = [UInt8](try Data(contentsOf: url))
+        guard bytes.count > 10, bytes[0] == 0x93, Array(bytes[1...5]) == Array("NUMPY".utf8) else {
+            throw Bad(description: "\(url.lastPathComponent): not a .npy file")
+        }
+        let major = bytes[6]
+        let headerLength: Int, start: Int
+        if major == 1 {
+            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+            start = 10
+        } else {
+            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+            start = 12
+        }
+        let header = String(decoding: bytes[start..<start + headerLength], as: UTF8.self)
+        guard header.contains("'descr': '<f4'"), header.contains("'fortran_order': False") else {
+            throw Bad(description: "\(url.lastPathComponent): only C-order little-endian float32 is supported: \(header)")
+        }
+        guard let open = header.range(of: "'shape': ("), let close = header[open.upperBound...].firstIndex(of: ")") else {
+            throw Bad(description: "\(url.lastPathComponent): no shape in \(header)")
+        }
+        let shape = header[open.upperBound..<close].split(separator: ",").compactMap {
+            Int($0.trimmingCharacters(in: .whitespaces))
+        }
+        let count = shape.reduce(1, *)
+        let dataStart = start + headerLength
+        guard bytes.count >= dataStart + 4 * count else { throw Bad(description: "\(url.lastPathComponent): truncated") }
+        var values = [Float](repeating: 0, count: count)
+        values.withUnsafeMutableBytes { dst in
+            bytes.withUnsafeBytes { src in
+                dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[dataStart..<dataStart + 4 * count]))
+            }
+        }
+        return Tensor(shape: shape, data: values)
+    }
+}
