@@ -89,6 +89,14 @@ final class TrainingTests: XCTestCase {
         for model in ["dense", "conv"] { _ = try replay("\(model)_rmsprop", RMSprop()) }
     }
 
+    func testBatchNormalizationTrainingMatchesKeras() throws {
+        // Gamma and beta are updated by Adam; the moving statistics (non-trainable) by the layer's
+        // training-mode forward. Both are compared with Keras' final weights. (d1 has no bias: a bias
+        // feeding a batch norm has a true gradient of 0, so both sides would only see rounding noise
+        // there, which Adam's g/sqrt(v) scales up to ±lr per step.)
+        _ = try replay("bn_adam", Adam())
+    }
+
     func testMaxNormConstraintMatchesKeras() throws {
         let c = try Self.load("dense_maxnorm")
         let d1 = try c.graph.resolve("d1").layer

@@ -43,6 +43,16 @@ def conv_model():
     ])
 
 
+def bn_model():
+    return keras.Sequential([
+        keras.Input((6,), name="input"),
+        keras.layers.Dense(5, use_bias=False, name="d1"),  # a bias before BN has gradient 0 + rounding noise
+        keras.layers.BatchNormalization(name="bn"),
+        keras.layers.Activation("relu", name="r1"),
+        keras.layers.Dense(3, activation="softmax", name="d2"),
+    ])
+
+
 def optimizers():
     return {
         "adam_decay": lambda: keras.optimizers.Adam(learning_rate=LegacyDecay(1e-3, 1e-2)),
@@ -81,6 +91,8 @@ if __name__ == "__main__":
     for opt_name, make_opt in optimizers().items():
         run("dense_" + opt_name, dense_model, make_opt, (6,), 3, 1)
         run("conv_" + opt_name, conv_model, make_opt, (6, 6, 2), 4, 2)
+    # BatchNormalization in training mode: batch statistics, moving averages updated by the layer.
+    run("bn_adam", bn_model, lambda: keras.optimizers.Adam(), (6,), 3, 4)
     # Max-norm: a big SGD step pushes d1's kernel columns past norm 3; the constraint pulls them back.
     run("dense_maxnorm", lambda: dense_model(keras.constraints.MaxNorm(3)),
         lambda: keras.optimizers.SGD(learning_rate=5.0), (6,), 3, 3)
