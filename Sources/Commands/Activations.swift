@@ -1,0 +1,41 @@
+import Foundation
+import Graph
+import Imaging
+import Tensor
+
+/// What `convscope activations` reports.
+public struct ActivationsReport: Codable {
+    public var layer: String
+    public var shape: [Int]
+    public var npy: String
+    public var png: String?
+    public var min: Double
+    public var max: Double
+    public var mean: Double
+}
+
+public enum Activations {
+    /// Writes the layer's output for one input as `.npy` (and a feature-map grid PNG with `png`).
+    public static func run(model: LoadedModel, input path: String, options: ImageOptions, layer: String,
+                           out: String, png: Bool) throws -> ActivationsReport {
+        let input = try options.load([path], for: model)
+        let node = try model.graph.resolve(layer)
+        var ctx = ForwardContext()
+        let pass = try model.graph.forward([input.tensor], targets: [node.id], context: &ctx)
+        let act = pass.value(node.id)!
+        let isFolder = !out.lowercased().hasSuffix(".npy")
+        let folder = try OutputFolder(isFolder ? out : (out as NSString).deletingLastPathComponent.isEmpty ? "." : (out as NSString).deletingLastPathComponent)
+        let base = OutputFolder.safe(node.name)
+        let npyName = isFolder ? base + ".npy" : (out as NSString).lastPathComponent
+        let npyPath = try folder.npy(act, npyName)
+        var pngPath: String?
+        if png {
+            guard act.rank == 4 else { throw CommandError("layer '\(node.name)' output \(act.shape) is not a feature map; --png needs (batch, h, w, channels)") }
+            let zoom = max(1, 48 / max(1, act.shape[1]))
+            let grid = Montage.featureMaps(act, columns: Int(Double(act.shape[3]).squareRoot().rounded(.up)), zoom: zoom)
+            pngPath = try folder.png(grid, (npyName as NSString).deletingPathExtension + ".png")
+        }
+        return ActivationsReport(layer: node.name, shape: act.shape, npy: npyPath, png: pngPath,
+                                 min: Double(act.min), max: Double(act.max), mean: act.mean())
+    }
+}

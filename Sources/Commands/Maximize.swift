@@ -1,0 +1,125 @@
+import Foundation
+import Graph
+import Imaging
+import Tensor
+import Visualize
+
+/// What `convscope maximize` reports (Schemas/maximize.schema.json).
+public struct MaximizeReport: Codable {
+    public struct Run: Codable {
+        public var target: String
+        public var label: String
+        public var objectives: [Double]
+        public var png: String
+        public var npy: String
+    }
+    public var method: String
+    public var steps: Int
+    public var stepSize: Double
+    public var seed: UInt64
+    public var init_: String
+    public var display: String
+    public var runs: [Run]
+    public var grid: String?
+
+    enum CodingKeys: String, CodingKey { case method, steps, stepSize, seed, init_ = "init", display, runs, grid }
+}
+
+public enum Maximize {
+    public enum Start: Sendable {
+        case noise, zeros
+        case file(String)
+    }
+
+    public static func run(model: LoadedModel, targets: [MaximizationTarget], settings: MaximizationSettings, start: Start,
+                           options: ImageOptions, out: String, quiet: Bool = false) throws -> MaximizeReport {
+        guard !targets.isEmpty else { throw CommandError("give --class or --layer with --channel") }
+        let mode = options.mode(for: model)
+        var settings = settings
+        if settings.method == .regularized && settings.clip == nil { settings.clip = validRange(mode) }
+        let maximizers = try targets.map { try ActivationMaximizer(graph: model.graph, target: $0) }
+        let singleFile = targets.count == 1 && out.lowercased().hasSuffix(".png")
+        let folder = try OutputFolder(singleFile ? ((out as NSString).deletingLastPathComponent.isEmpty ? "." : (out as NSString).deletingLastPathComponent) : out)
+        var runs: [MaximizeReport.Run] = []
+        var tiles: [Montage.Tile] = []
+        for (k, (target, m)) in zip(targets, maximizers).enumerated() {
+            let x0 = try startTensor(start, maximizer: m, model: model, options: options, mode: mode, method: settings.method, seed: settings.seed &+ UInt64(k))
+            let label = describe(target, classes: model.classCount)
+            let bar = ProgressBar(total: settings.steps, label: "maximize \(label.prefix(24))", quiet: quiet)
+            let (x, history) = try m.run(from: x0, settings: settings) { s in
+                bar.update(s.step + 1, status: String(format: "objective %.4g", s.objective))
+            }
+            let picture = displayImage(x, method: settings.method, mode: mode)
+            let base = OutputFolder.safe(targetName(target))
+            let png = singleFile ? try folder.png(picture, (out as NSString).lastPathComponent) : try folder.png(picture, base + ".png")
+            let npy = try folder.npy(x, ((png as NSString).lastPathComponent as NSString).deletingPathExtension + ".npy")
+            runs.append(.init(target: targetName(target), label: label, objectives: history.map(\.objective), png: png, npy: npy))
+            tiles.append(.init(displayZoom(picture), caption: label))
+        }
+        var grid: String?
+        if targets.count > 1 {
+            grid = try folder.png(Montage.grid(tiles, columns: min(4, tiles.count), padding: 6), "grid.png")
+        }
+        let initName: String
+        switch start {
+        case .noise: initName = settings.method == .paper ? "uniform noise in [0, 1) + 100 (the authors' start)" : "grey noise in pixel space, preprocessed"
+        case .zeros: initName = "zeros"
+        case .file(let p): initName = p
+        }
+        return MaximizeReport(method: settings.method.rawValue, steps: settings.steps, stepSize: Double(settings.stepSize), seed: settings.seed,
+                              init_: initName,
+                              display: settings.method == .paper ? "the authors' transform: (x - mean)/max(std, 1e-4)*0.1 + 0.5, then min-max to [0, 1]"
+                                  : "model input space mapped back to pixels (inverse preprocessing), clipped to [0, 255]",
+                              runs: runs, grid: grid)
+    }
+
+    static func startTensor(_ start: Start, maximizer m: ActivationMaximizer, model: LoadedModel, options: ImageOptions,
+                            mode: Preprocessing, method: MaximizationSettings.Method, seed: UInt64) throws -> Tensor {
+        switch start {
+        case .noise:
+            if method == .paper { return m.paperStart(seed: seed) }
+            var rng = SeededRandom(seed: seed)
+            let s = m.inputShape
+            var img = Image(width: s[1], height: s[0], channels: s[2])
+            for i in img.pixels.indices { img.pixels[i] = 115 + 25 * rng.uniform() }
+            return mode.tensor(from: [img])
+        case .zeros:
+            return Tensor(zeros: [1] + m.inputShape)
+        case .file(let p):
+            let input = try options.load([p], for: model)
+            return input.tensor.item(0)
+        }
+    }
+
+    /// The pixel range [0, 255] expressed in model input space (bounds over channels).
+    public static func validRange(_ mode: Preprocessing) -> ClosedRange<Float> {
+        let black = Image(width: 1, height: 1, channels: 3, fill: 0), white = Image(width: 1, height: 1, channels: 3, fill: 255)
+        let lo = mode.tensor(from: [black]).data, hi = mode.tensor(from: [white]).data
+        return min(lo.min()!, hi.min()!)...max(lo.max()!, hi.max()!)
+    }
+
+    static func displayImage(_ x: Tensor, method: MaximizationSettings.Method, mode: Preprocessing) -> Image {
+        if method == .paper || x.shape.last != 3 {
+            return normalizeForDisplay(ActivationMaximizer.displayTransform(x).map { $0 * 255 }, mode: .minMax)
+        }
+        var img = mode.image(from: x)
+        img.pixels = img.pixels.map { min(max($0, 0), 255) }
+        return img
+    }
+
+    static func targetName(_ t: MaximizationTarget) -> String {
+        switch t {
+        case .classScore(let c, let p): return "class\(c)\(p ? "_prob" : "")"
+        case .channel(let l, let k): return "\(l)_ch\(k)"
+        }
+    }
+
+    static func describe(_ t: MaximizationTarget, classes: Int?) -> String {
+        switch t {
+        case .classScore(let c, _):
+            if let n = ClassNames.name(c, classes: classes) { return "\(c) \(n.split(separator: ",").first ?? "")" }
+            return "class \(c)"
+        case .channel(let l, let k): return "\(l) #\(k)"
+        }
+    }
+}

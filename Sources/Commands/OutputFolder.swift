@@ -1,0 +1,50 @@
+import Foundation
+import Imaging
+import Tensor
+
+/// Where a command writes its files; every file goes through an atomic write.
+public struct OutputFolder {
+    public let url: URL
+
+    public init(_ path: String) throws {
+        url = URL(fileURLWithPath: path)
+        do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) } catch {
+            throw CommandError("\(path): cannot create the output folder (\(error.localizedDescription))")
+        }
+    }
+
+    public func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    @discardableResult
+    public func png(_ image: Image, _ name: String) throws -> String {
+        let p = path(name)
+        try ImageFile.save(image, to: p)
+        return p
+    }
+
+    @discardableResult
+    public func npy(_ tensor: Tensor, _ name: String) throws -> String {
+        let p = path(name)
+        try NPY.write(tensor, to: p)
+        return p
+    }
+
+    @discardableResult
+    public func json<T: Encodable>(_ value: T, _ name: String) throws -> String {
+        let p = path(name)
+        try AtomicFile.write(data: Data(try JSONOutput.string(value).utf8), to: URL(fileURLWithPath: p))
+        return p
+    }
+
+    /// A file-name-safe form of a layer name (`outer/inner:1` → `outer_inner_1`).
+    public static func safe(_ s: String) -> String {
+        String(s.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" })
+    }
+}
+
+/// Enlarges small images (e.g. 32×32 CIFAR inputs) by an integer factor so figures are legible.
+func displayZoom(_ image: Image, minSide: Int = 128) -> Image {
+    let f = max(1, minSide / max(1, min(image.width, image.height)))
+    guard f > 1 else { return image }
+    return image.resized(width: image.width * f, height: image.height * f, interpolation: .nearest)
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Commands
+import Imaging
+import Tensor
+
+/// `--arch` and `--threads`, shared by every command that runs a model.
+struct ModelOptions: ParsableArguments {
+    @Option(help: "Built-in architecture for a weights-only file: conv, vonc, vgg16, resnet50.") var arch: String?
+    @Option(help: "Threads for OpenBLAS and ConvScope's own loops (default: all cores).") var threads: Int?
+
+    func load(_ path: String) throws -> LoadedModel {
+        if let threads { Threading.set(threads) }
+        return try ModelLoader.load(path, arch: arch)
+    }
+}
+
+/// Image options shared by every command that reads images.
+struct ImageOptionGroup: ParsableArguments {
+    @Option(help: "Preprocessing as keras.applications: caffe, tf, torch, scale, none (default: caffe for VGG16/ResNet50, else scale).")
+    var preprocess: String?
+    @Option(help: "Resize interpolation as keras.utils.load_img: nearest (Keras' default), bilinear, bicubic, lanczos, box, hamming.")
+    var interpolation: String = "nearest"
+    @Option(help: "Resize images to HxW before use (default: the model's input size).") var size: String?
+
+    func options() throws -> ImageOptions {
+        var o = ImageOptions()
+        if let p = preprocess {
+            guard let mode = Preprocessing(rawValue: p) else { throw ValidationError("--preprocess must be one of caffe, tf, torch, scale, none") }
+            o.preprocess = mode
+        }
+        guard let i = Interpolation(rawValue: interpolation) else {
+            throw ValidationError("--interpolation must be one of \(Interpolation.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        o.interpolation = i
+        if let s = size {
+            let parts = s.lowercased().split(separator: "x").compactMap { Int($0) }
+            guard parts.count == 2, parts.allSatisfy({ $0 > 0 }) else { throw ValidationError("--size must look like 224x224") }
+            o.size = (parts[0], parts[1])
+        }
+        return o
+    }
+}
