@@ -11,7 +11,8 @@ struct ConvScope: ParsableCommand {
         Exit codes: 0 success; 1 a check failed (validate, diff); 2 bad input or usage.
         """,
         subcommands: [InspectCommand.self, ValidateCommand.self, PredictCommand.self, ActivationsCommand.self,
-                      DeconvCommand.self, SaliencyCommand.self, MaximizeCommand.self, DemoCommand.self, BenchCommand.self]
+                      DeconvCommand.self, SaliencyCommand.self, MaximizeCommand.self, DemoCommand.self,
+                      MatchCommand.self, BoWCommand.self, BenchCommand.self]
     )
 
     /// Runs a command body, turning any error into one line on stderr and the right exit code.
