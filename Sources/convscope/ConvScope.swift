@@ -8,12 +8,31 @@ struct ConvScope: ParsableCommand {
         commandName: "convscope",
         abstract: "Look inside convolutional networks saved by Keras.",
         discussion: """
-        Exit codes: 0 success; 1 a check failed (validate, diff); 2 bad input or usage.
+        Exit codes: 0 success; 1 a check failed (validate); 2 bad input or usage.
         """,
         subcommands: [InspectCommand.self, ValidateCommand.self, PredictCommand.self, ActivationsCommand.self,
                       DeconvCommand.self, SaliencyCommand.self, MaximizeCommand.self, DemoCommand.self,
                       MatchCommand.self, BoWCommand.self, BenchCommand.self]
     )
+
+    /// Parses and runs; every failure exits 2 (bad input or usage) or 1 (a check failed), never 64.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let code as ExitCode {
+            Foundation.exit(code.rawValue)
+        } catch {
+            let status = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if status == .success {
+                print(message)
+                Foundation.exit(0)
+            }
+            FileHandle.standardError.write(Data((message + "\n").utf8))
+            Foundation.exit(2)
+        }
+    }
 
     /// Runs a command body, turning any error into one line on stderr and the right exit code.
     static func guarded(_ body: () throws -> Void) throws {

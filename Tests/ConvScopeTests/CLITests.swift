@@ -1,0 +1,174 @@
+import Foundation
+import Graph
+import XCTest
+
+/// Runs the real `convscope` binary: JSON output against Schemas/, exit codes, one-line errors.
+final class CLITests: XCTestCase {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static var binary: URL { root.appendingPathComponent(".build/debug/convscope") }
+    var fixtures: URL { Self.root.appendingPathComponent("Fixtures") }
+
+    struct Run { let status: Int32; let stdout: String; let stderr: String }
+
+    func convscope(_ args: [String], in dir: URL? = nil) throws -> Run {
+        guard FileManager.default.isExecutableFile(atPath: Self.binary.path) else {
+            XCTFail("\(Self.binary.path) is not built: run `swift build` (scripts/test.sh does) before the tests")
+            throw CocoaError(.fileNoSuchFile)
+        }
+        let p = Process()
+        p.executableURL = Self.binary
+        p.arguments = args
+        if let dir { p.currentDirectoryURL = dir }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    func temporaryFolder() throws -> URL {
+        let u = FileManager.default.temporaryDirectory.appendingPathComponent("convscope-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: u) }
+        return u
+    }
+
+    /// Runs with --json and validates stdout against Schemas/NAME.schema.json.
+    @discardableResult
+    func assertSchema(_ name: String, _ args: [String], in dir: URL? = nil, file: StaticString = #filePath, line: UInt = #line) throws -> JSON {
+        let r = try convscope(args + ["--json"], in: dir)
+        XCTAssertEqual(r.status, 0, "convscope \(args.joined(separator: " ")): \(r.stderr)", file: file, line: line)
+        let json = try JSONParser().parse(r.stdout)
+        let validator = try SchemaValidator(schemaFile: Self.root.appendingPathComponent("Schemas/\(name).schema.json"))
+        let errors = validator.validate(json)
+        XCTAssertTrue(errors.isEmpty, "\(name): \(errors.prefix(10).joined(separator: "; "))", file: file, line: line)
+        return json
+    }
+
+    func testInspectJSONFollowsSchemaForEveryGeneration() throws {
+        for f in ["tiny.keras3.h5", "tiny.tfkeras.h5", "tiny.tfkeras-weights.h5", "tiny.keras3.weights.h5", "tiny.keras3.keras",
+                  "tiny.keras224.h5", "tiny.keras1-theano.h5", "nested.keras3.h5", "multi.tfkeras.h5", "lambda.tfkeras.h5",
+                  "rnn.keras3.h5", "tiny.tfkeras-optimizer.h5"] {
+            try assertSchema("inspect", ["inspect", fixtures.appendingPathComponent("formats/\(f)").path, "--weights", "--tree"])
+        }
+    }
+
+    func testInspectCountsEqualKeras() throws {
+        let expected = try JSONParser().parse(String(decoding: try Data(contentsOf: fixtures.appendingPathComponent("formats/expected.json")), as: UTF8.self))
+        for f in ["tiny.keras3.h5", "nested.keras3.keras", "multi.tfkeras.h5"] {
+            let j = try assertSchema("inspect", ["inspect", fixtures.appendingPathComponent("formats/\(f)").path])
+            let e = expected["files"]![f]!
+            XCTAssertEqual(j["total_params"]?.intValue, e["total_params"]?.intValue, f)
+            XCTAssertEqual(j["trainable_params"]?.intValue, e["trainable_params"]?.intValue, f)
+            XCTAssertEqual(j["non_trainable_params"]?.intValue, e["non_trainable_params"]?.intValue, f)
+        }
+    }
+
+    func testValidateExitCodes() throws {
+        let tiny = fixtures.appendingPathComponent("formats/tiny.keras3.h5").path
+        let expected = try JSONParser().parse(String(decoding: try Data(contentsOf: fixtures.appendingPathComponent("formats/expected.json")), as: UTF8.self))
+        let n = expected["files"]!["tiny.keras3.h5"]!["total_params"]!.intValue!
+        let ok = try assertSchema("validate", ["validate", tiny, "--expect-params", String(n)])
+        XCTAssertEqual(ok["ok"], .bool(true))
+        let bad = try convscope(["validate", tiny, "--expect-params", String(n + 1), "--json"])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertEqual(try SchemaValidator(schemaFile: Self.root.appendingPathComponent("Schemas/validate.schema.json")).validate(try JSONParser().parse(bad.stdout)), [])
+        let like = try convscope(["validate", tiny, "--like", fixtures.appendingPathComponent("formats/tiny.tfkeras.h5").path])
+        XCTAssertEqual(like.status, 0, like.stdout + like.stderr)
+        let unlike = try convscope(["validate", tiny, "--like", fixtures.appendingPathComponent("formats/multi.tfkeras.h5").path])
+        XCTAssertEqual(unlike.status, 1)
+        XCTAssertTrue(unlike.stdout.contains("layer"), unlike.stdout)
+        let usage = try convscope(["validate", tiny])
+        XCTAssertEqual(usage.status, 2)
+    }
+
+    /// Every hostile or broken file: exit 2, exactly one line on stderr naming the file, nothing on stdout.
+    func testBadFilesGiveOneLineAndExit2() throws {
+        let bad = fixtures.appendingPathComponent("bad")
+        for name in try FileManager.default.contentsOfDirectory(atPath: bad.path).sorted() where name != "cases.json" && name != "unknown_class.h5" {
+            let r = try convscope(["inspect", bad.appendingPathComponent(name).path])
+            XCTAssertEqual(r.status, 2, name)
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "\(name): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(name), "\(name): \(r.stderr)")
+            XCTAssertEqual(r.stdout, "", name)
+        }
+        let dir = try convscope(["inspect", fixtures.path])
+        XCTAssertEqual(dir.status, 2)
+        XCTAssertTrue(dir.stderr.contains("directory"), dir.stderr)
+    }
+
+    func testUnknownLayerIsListedButRefusedWhenRun() throws {
+        let f = fixtures.appendingPathComponent("bad/unknown_class.h5").path
+        let r = try convscope(["inspect", f])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("FancyLayer"))
+        let img = fixtures.appendingPathComponent("demo/digit_3.png").path
+        let run = try convscope(["predict", f, img])
+        XCTAssertEqual(run.status, 2)
+        XCTAssertTrue(run.stderr.contains("FancyLayer"), run.stderr)
+    }
+
+    func testLambdaIsReportedNeverRun() throws {
+        let f = fixtures.appendingPathComponent("formats/lambda.tfkeras.h5").path
+        let r = try convscope(["inspect", f])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("Lambda"))
+        let npy = fixtures.appendingPathComponent("formats/lambda.in0.npy").path
+        let run = try convscope(["predict", f, npy])
+        XCTAssertEqual(run.status, 2)
+        XCTAssertTrue(run.stderr.contains("never executed"), run.stderr)
+    }
+
+    func testPredictDeconvSaliencyMaximizeJSON() throws {
+        let dir = try temporaryFolder()
+        let model = fixtures.appendingPathComponent("demo/digits_conv.h5").path
+        let img = fixtures.appendingPathComponent("demo/digit_3.png").path
+        let p = try assertSchema("predict", ["predict", model, img, "--top", "3"])
+        XCTAssertEqual(p["items"]?.arrayValue?.first?["top"]?.arrayValue?.first?["class_index"]?.intValue, 3)
+        let d = try assertSchema("deconv", ["deconv", model, img, "--out", dir.appendingPathComponent("d").path])
+        for pr in d["projections"]!.arrayValue! { XCTAssertTrue(FileManager.default.fileExists(atPath: pr["png"]!.stringValue!)) }
+        try assertSchema("deconv", ["deconv", model, img, "--layer", "conv2", "--top", "3", "--rule", "guided", "--out", dir.appendingPathComponent("g").path])
+        for m in ["gradient", "guided", "gradcam"] {
+            try assertSchema("saliency", ["saliency", model, img, "--method", m, "--overlay", "--out", dir.appendingPathComponent("s_\(m).png").path])
+        }
+        let mx = try assertSchema("maximize", ["maximize", model, "--class", "3", "--steps", "4", "--seed", "1", "--out", dir.appendingPathComponent("m.png").path])
+        XCTAssertEqual(mx["runs"]?.arrayValue?.first?["objectives"]?.arrayValue?.count, 4)
+    }
+
+    func testBadTargetsAreRefused() throws {
+        let model = fixtures.appendingPathComponent("demo/digits_conv.h5").path
+        let img = fixtures.appendingPathComponent("demo/digit_3.png").path
+        let cases: [([String], String)] = [
+            (["maximize", model, "--class", "10"], "out of range"),
+            (["maximize", model, "--layer", "nope", "--channel", "0"], "no layer named 'nope'"),
+            (["maximize", model, "--layer", "conv1", "--channel", "999"], "channel 999"),
+            (["deconv", model, img, "--layer", "conv1", "--channel", "999"], "channel 999"),
+            (["saliency", model, img, "--class", "42"], "out of range"),
+            (["predict", model, fixtures.appendingPathComponent("formats/tiny.in0.npy").path], "does not fit the model input"),
+        ]
+        for (args, needle) in cases {
+            let r = try convscope(args)
+            XCTAssertEqual(r.status, 2, args.joined(separator: " "))
+            XCTAssertTrue(r.stderr.contains(needle), "\(args.joined(separator: " ")): \(r.stderr)")
+        }
+    }
+
+    func testMatchJSONAndDemo() throws {
+        let dir = try temporaryFolder()
+        let q = fixtures.appendingPathComponent("demo/cat224.jpg").path
+        let others = (0..<3).map { fixtures.appendingPathComponent("demo/digit_\($0).png").path } + [q]
+        let m = try assertSchema("match", ["match", q] + others + ["--query", fixtures.appendingPathComponent("demo/cat32.png").path, "--plot", dir.path])
+        let first = m["queries"]!.arrayValue![0]["results"]!.arrayValue![0]
+        // The query matched with itself: every match an inlier, the largest contribution.
+        XCTAssertEqual(first["ranking"]!.arrayValue![0]["name"]?.stringValue, "cat224.jpg")
+        XCTAssertNotNil(m["figure6"])
+        let demo = try assertSchema("demo", ["demo", "--out", dir.appendingPathComponent("demo").path])
+        XCTAssertEqual(demo["accuracy"]?.doubleValue, 1.0)
+        for key in ["deconv_montage", "guided_montage", "saliency", "gradcam", "maximize_grid"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: demo[key]!.stringValue!), key)
+        }
+    }
+}
