@@ -468,7 +468,7 @@ def cmd_predict_process(a):
            "process_median_s": median(walls), "process_times_s": walls}
     for ph in phases:
         vals = [r[ph] for r in runs if r.get(ph) is not None]
-        out[ph.replace("_s", "_median_s")] = median(vals) if vals else None
+        out[ph[:-2] + "_median_s"] = median(vals) if vals else None
     out["runs"] = [{k: r[k] for k in phases + ["top_class"]} for r in runs]
     out["peak_rss_mb"] = max(r["peak_rss_mb"] for r in runs)
     out["env"] = runs[-1]["env"]
@@ -503,13 +503,16 @@ def cmd_inspect_h5(a):
                 st["datasets"] += 1
                 _ = (obj.shape, obj.dtype, obj.chunks, obj.compression)
                 st["elements"] += int(obj.size)
-                if a.weights and obj.dtype.kind in "fiu":
+                if a.weights and obj.dtype.kind in "fiu" and obj.size:
                     v = obj[()]
-                    fv = v.astype(np.float64, copy=False) if v.dtype.kind == "f" else v
-                    nan = int(np.isnan(fv).sum()) if v.dtype.kind == "f" else 0
-                    stats[name] = (float(np.nanmin(fv)) if v.size else None, float(np.nanmax(fv)) if v.size else None,
-                                   float(np.nanmean(fv)) if v.size else None, float(np.nanstd(fv)) if v.size else None,
-                                   float((v == 0).mean()) if v.size else None, nan)
+                    nan = int(np.count_nonzero(np.isnan(v))) if v.dtype.kind == "f" else 0
+                    w = v[~np.isnan(v)] if nan else v
+                    if w.size:  # float64 accumulation for mean/std, no float64 copy of the data
+                        st_ = (float(w.min()), float(w.max()), float(w.mean(dtype=np.float64)),
+                               float(w.std(dtype=np.float64)))
+                    else:
+                        st_ = (None, None, None, None)
+                    stats[name] = st_ + (np.count_nonzero(v == 0) / v.size, nan)
             for _k, _v in f.attrs.items():
                 st["attrs"] += 1
             st["groups"] += 1  # the root
