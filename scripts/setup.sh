@@ -2,10 +2,12 @@
 # Installs what ConvScope needs on a fresh Debian machine. Idempotent.
 #   scripts/setup.sh            system libraries only (enough to build and run convscope)
 #   scripts/setup.sh --python   also the pinned Python (Fixtures/requirements.txt) used as the Keras oracle
+#   scripts/setup.sh --test     the pinned Python and what the tests need besides (headless Chromium for the report check)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(pkg-config libhdf5-dev libopenblas-dev libpng-dev libjpeg62-turbo-dev libvlfeat-dev)
+[ "${1:-}" = "--test" ] && APT_PACKAGES+=(chromium python3-venv)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -15,7 +17,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-if [ "${1:-}" = "--python" ]; then
+if [ "${1:-}" = "--python" ] || [ "${1:-}" = "--test" ]; then
   VENV="${CONVSCOPE_VENV:-$HOME/.cache/convscope/venv}"
   stamp="$VENV/.requirements.sha"
   want=$(sha256sum Fixtures/requirements.txt | cut -d' ' -f1)

@@ -4,9 +4,10 @@
 # then runs the Swift test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh --python
+bash scripts/setup.sh --test
 VENV="${CONVSCOPE_VENV:-$HOME/.cache/convscope/venv}"
 export CONVSCOPE_PYTHON="$VENV/bin/python"
+export CONVSCOPE_CHROMIUM=1
 
 # Large fixtures (VGG16, ResNet50, the paper's Conv/Vonc) are made on demand and cached,
 # keyed by the generator's content so a changed generator rebuilds them.
@@ -18,6 +19,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
+swift build
 swift build --build-tests
 swift test --skip-build 2>&1 | tee /tmp/convscope-test.log | grep -vE "^Test Case .* (started|passed)" || true
 # swift test's status is lost in the pipe above; recover it from its closing line.
