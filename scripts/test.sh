@@ -21,6 +21,9 @@ fi
 
 swift build
 swift build --build-tests
-swift test --skip-build 2>&1 | tee /tmp/convscope-test.log | grep -vE "^Test Case .* (started|passed)" || true
-# swift test's status is lost in the pipe above; recover it from its closing line.
-grep -qE "Executed [0-9]+ tests?, with 0 failures" /tmp/convscope-test.log
+# The per-test "started/passed" lines are dropped from the console (the full log is kept).
+set +e
+swift test --skip-build 2>&1 | tee /tmp/convscope-test.log | grep -vE "^Test Case .* (started|passed)"
+status=${PIPESTATUS[0]}
+set -e
+exit "$status"
