@@ -1,38 +1,156 @@
 import ArgumentParser
 import Commands
 import Foundation
+import Graph
+import HDF5
+import KerasIO
 import Tensor
+import Visualize
 import Zoo
 
+/// Benchmarks against TensorFlow measured in the same run: each prints ConvScope's median, TensorFlow's, and the ratio.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Time forward passes of built-in models (random weights).")
+        abstract: "Benchmarks with ratios against TensorFlow measured in the same run (needs the pinned Python: scripts/setup.sh --python).",
+        subcommands: [ForwardBench.self, DeconvBench.self, SaliencyBench.self, MaximizeBench.self, InspectBench.self],
+        defaultSubcommand: ForwardBench.self)
+}
 
-    @Option(help: "Built-in models to time.") var arch: [String] = ["vgg16", "resnet50"]
-    @Option(help: "Batch sizes.") var batch: [Int] = [1, 8]
-    @Option(help: "Thread counts.") var threads: [Int] = [1, 2]
-    @Option(help: "Timed runs per setting (median reported).") var repeats = 5
-    @Flag(help: "Print JSON.") var json = false
+struct BenchOptions: ParsableArguments {
+    @Option(help: "Timed runs (median reported).") var repeats = 5
+    @Option(parsing: .upToNextOption, help: "Thread counts.") var threads: [Int] = [1, 2]
+    @Flag(help: "Skip the TensorFlow side.") var noTF = false
+}
+
+/// One line of a comparison table.
+func report(_ what: String, convscope: Double, tf: Double?) {
+    if let tf {
+        print(String(format: "%-44@ ConvScope %9.1f ms   TensorFlow %9.1f ms   ratio %.2f", what as NSString, convscope * 1000, tf * 1000, convscope / tf))
+    } else {
+        print(String(format: "%-44@ ConvScope %9.1f ms", what as NSString, convscope * 1000))
+    }
+}
+
+struct ForwardBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "forward", abstract: "Forward passes of built-in models (random weights), batch × threads.")
+    @Option(parsing: .upToNextOption, help: "Models.") var arch: [String] = ["vgg16", "resnet50"]
+    @Option(parsing: .upToNextOption, help: "Batch sizes.") var batch: [Int] = [1, 8]
+    @OptionGroup var options: BenchOptions
 
     func run() throws {
         try ConvScope.guarded {
-            printError("OpenBLAS core: \(Threading.blasCore)")
-            var results: [ForwardBenchmark.Result] = []
+            print("OpenBLAS core: \(Threading.blasCore)")
             for a in arch {
                 let graph = try Zoo.graph(named: a)
                 ForwardBenchmark.randomizeWeights(graph)
-                let flops = ["vgg16": 30.95, "resnet50": 7.74][a]
-                for b in batch { for t in threads {
-                    let r = try ForwardBenchmark.run(graph: graph, batch: b, threads: t, repeats: repeats, gflopPerImage: flops)
-                    results.append(r)
-                    if !json {
-                        print(String(format: "%-9@ batch %2d threads %d  %8.1f ms  %6.1f GFLOP/s  peak %6.0f MB",
-                                     a as NSString, b, t, r.medianSeconds * 1000, r.gflops ?? 0, r.peakRSSMB))
-                    }
+                let flops = ["vgg16": 30.95, "resnet50": 7.74, "conv": 0.154, "vonc": 0.097][a]
+                for b in batch { for t in options.threads {
+                    let r = try ForwardBenchmark.run(graph: graph, batch: b, threads: t, repeats: options.repeats, gflopPerImage: flops)
+                    let tf = options.noTF ? nil : try TFReference.run(["forward", "--model", a, "--batch", "\(b)", "--threads", "\(t)", "--repeats", "\(options.repeats)"])["median_s"]?.doubleValue
+                    report("\(a) batch \(b) threads \(t)\(r.gflops.map { String(format: " (%.0f GFLOP/s)", $0) } ?? "")", convscope: r.medianSeconds, tf: tf)
                 } }
             }
-            if json { print(try JSONOutput.string(results)) }
+            print(String(format: "peak memory of this process: %.0f MB", peakRSSMegabytes()))
+        }
+    }
+}
+
+struct DeconvBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "deconv", abstract: "DeconvNet projections of all 13 VGG16 convolutional layers for one image (one forward pass).")
+    @OptionGroup var options: BenchOptions
+
+    func run() throws {
+        try ConvScope.guarded {
+            let graph = try Zoo.graph(named: "vgg16")
+            ForwardBenchmark.randomizeWeights(graph)
+            let projector = try FeatureProjector(graph: graph)
+            let layers = graph.nodes.filter { $0.layer.className == "Conv2D" }.map(\.name)
+            var x = Tensor(zeros: [1, 224, 224, 3])
+            var rng = SeededRandom(seed: 3)
+            for i in x.data.indices { x.data[i] = rng.uniform() * 256 - 128 }
+            for t in options.threads {
+                Threading.set(t)
+                let s = try medianSeconds(repeats: options.repeats) { _ = try projector.project(x, layers: layers, rule: .deconvnet, seed: .activation) }
+                let tf = options.noTF ? nil : try TFReference.run(["deconv", "--model", "vgg16", "--threads", "\(t)", "--repeats", "\(options.repeats)"])["median_s"]?.doubleValue
+                report("vgg16 deconv 13 layers threads \(t)", convscope: s, tf: tf)
+            }
+        }
+    }
+}
+
+struct SaliencyBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "saliency", abstract: "One gradient saliency map of ResNet50 (logit of the top class).")
+    @OptionGroup var options: BenchOptions
+
+    func run() throws {
+        try ConvScope.guarded {
+            let graph = try Zoo.graph(named: "resnet50")
+            ForwardBenchmark.randomizeWeights(graph)
+            let mapper = try SaliencyMapper(graph: graph)
+            var x = Tensor(zeros: [1, 224, 224, 3])
+            var rng = SeededRandom(seed: 3)
+            for i in x.data.indices { x.data[i] = rng.uniform() * 256 - 128 }
+            for t in options.threads {
+                Threading.set(t)
+                let s = try medianSeconds(repeats: options.repeats) { _ = try mapper.inputGradient(x, classIndex: 0, rule: .gradient) }
+                let tf = options.noTF ? nil : try TFReference.run(["saliency", "--model", "resnet50", "--threads", "\(t)", "--repeats", "\(options.repeats)"])["median_s"]?.doubleValue
+                report("resnet50 saliency threads \(t)", convscope: s, tf: tf)
+            }
+        }
+    }
+}
+
+struct MaximizeBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "maximize", abstract: "One Algorithm-1 step (forward + backward to the input) and a 20-step run.")
+    @Option(parsing: .upToNextOption, help: "Models.") var arch: [String] = ["vgg16", "resnet50"]
+    @OptionGroup var options: BenchOptions
+
+    func run() throws {
+        try ConvScope.guarded {
+            for a in arch {
+                let graph = try Zoo.graph(named: a)
+                ForwardBenchmark.randomizeWeights(graph)
+                let m = try ActivationMaximizer(graph: graph, target: .classScore(284, probability: false))
+                let start = m.paperStart(seed: 1)
+                for t in options.threads {
+                    Threading.set(t)
+                    let step = try medianSeconds(repeats: options.repeats) { _ = try m.objectiveAndGradient(start) }
+                    var settings = MaximizationSettings()
+                    settings.steps = 20
+                    let full = try medianSeconds(repeats: 1) { _ = try m.run(from: start, settings: settings) }
+                    var tfStep: Double?, tfRun: Double?
+                    if !options.noTF {
+                        let j = try TFReference.run(["maxstep", "--model", a, "--steps", "20", "--threads", "\(t)", "--repeats", "\(options.repeats)"])
+                        tfStep = j["step_median_s"]?.doubleValue
+                        tfRun = j["run_median_s"]?.doubleValue
+                    }
+                    report("\(a) maximize step threads \(t)", convscope: step, tf: tfStep)
+                    report("\(a) maximize 20 steps threads \(t)", convscope: full, tf: tfRun)
+                }
+            }
+        }
+    }
+}
+
+struct InspectBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "inspect", abstract: "inspect of a Keras .h5 (metadata, and --weights statistics) against h5py walking the same file.")
+    @Argument(help: "A Keras .h5 file (e.g. Fixtures/cache/vgg16.keras3.h5).") var file: String
+    @Option(help: "Timed runs.") var repeats = 3
+    @Flag(help: "Skip the h5py side.") var noTF = false
+
+    func run() throws {
+        try ConvScope.guarded {
+            let meta = try medianSeconds(repeats: repeats) { _ = try Inspect.run(path: file, arch: nil, weights: false, tree: false, expandNested: false) }
+            let full = try medianSeconds(repeats: repeats) { _ = try Inspect.run(path: file, arch: nil, weights: true, tree: false, expandNested: false) }
+            var h5Meta: Double?, h5Full: Double?
+            if !noTF {
+                h5Meta = try TFReference.run(["inspect-h5", "--file", file, "--repeats", "\(repeats)"])["median_s"]?.doubleValue
+                h5Full = try TFReference.run(["inspect-h5", "--file", file, "--weights", "--repeats", "\(repeats)"])["median_s"]?.doubleValue
+            }
+            report("inspect metadata (h5py walk)", convscope: meta, tf: h5Meta)
+            report("inspect --weights (h5py + numpy stats)", convscope: full, tf: h5Full)
+            print(String(format: "peak memory of this process: %.0f MB", peakRSSMegabytes()))
         }
     }
 }
