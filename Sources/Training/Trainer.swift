@@ -233,10 +233,10 @@ public final class Trainer {
 
     // MARK: Weights and checkpoints
 
-    /// Every layer's variables by layer key.
+    /// Every layer's variables by layer key (layers without variables are left out).
     public func currentWeights() -> [String: [Tensor]] {
         var out: [String: [Tensor]] = [:]
-        for layer in graph.layers { out[key(layer)] = layer.weights.map(\.value) }
+        for layer in graph.layers where !layer.weights.isEmpty { out[key(layer)] = layer.weights.map(\.value) }
         return out
     }
 
