@@ -10,7 +10,7 @@ struct ConvScope: ParsableCommand {
         discussion: """
         Exit codes: 0 success; 1 a check failed (validate, diff); 2 bad input or usage.
         """,
-        subcommands: [InspectCommand.self, ValidateCommand.self, BenchCommand.self]
+        subcommands: [InspectCommand.self, ValidateCommand.self, BenchCommand.self, ExportCommand.self, DiffCommand.self]
     )
 
     /// Runs a command body, turning any error into one line on stderr and the right exit code.
