@@ -213,8 +213,12 @@ public enum KerasConfigConversion {
             }
             c["layers"] = .array(layers.map(k3Entry))
         }
+        // Keras 3 writes a single input or output as one flat ref; a one-element list makes the model
+        // return a list, which breaks the layer after a nested model.
         for key in ["input_layers", "output_layers"] {
-            if let refs = c[key]?.arrayValue, refs.first?.stringValue != nil { c[key] = .array([.array(refs)]) }
+            if let refs = c[key]?.arrayValue, refs.count == 1, let only = refs[0].arrayValue, only.first?.stringValue != nil {
+                c[key] = .array(only)
+            }
         }
         return .object(c)
     }
