@@ -362,7 +362,7 @@ final class ExportTests: XCTestCase {
         let target = dir.appendingPathComponent("out.h5")
         // The "old" file at the target: a small complete model.
         try KerasWriter(file: try KerasFile.open(Self.fixture("tiny.keras3.h5"))).write(.keras3H5, to: target.path)
-        let old = try Data(contentsOf: target)
+        var old = try Data(contentsOf: target)
 
         func run(killAfter seconds: Double?, format: String) throws -> (Int32, Double) {
             let p = Process()
@@ -398,6 +398,7 @@ final class ExportTests: XCTestCase {
 
         for (k, fraction) in [0.1, 0.35, 0.6, 0.85, 0.97].enumerated() {
             try KerasWriter(file: try KerasFile.open(Self.fixture("tiny.keras3.h5"))).write(.keras3H5, to: target.path)
+            old = try Data(contentsOf: target)
             let format = k % 2 == 0 ? "keras3-h5" : "keras"
             _ = try run(killAfter: duration * fraction, format: format)
             try checkTarget("killed at \(fraction) of a run (\(format))")
