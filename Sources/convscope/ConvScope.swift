@@ -8,11 +8,11 @@ struct ConvScope: ParsableCommand {
         commandName: "convscope",
         abstract: "Look inside convolutional networks saved by Keras.",
         discussion: """
-        Exit codes: 0 success; 1 a check failed (validate); 2 bad input or usage.
+        Exit codes: 0 success; 1 a check failed (validate) or weights differ (diff); 2 bad input or usage.
         """,
         subcommands: [InspectCommand.self, ValidateCommand.self, PredictCommand.self, ActivationsCommand.self,
                       DeconvCommand.self, SaliencyCommand.self, MaximizeCommand.self, DemoCommand.self,
-                      MatchCommand.self, BoWCommand.self, BenchCommand.self]
+                      ExportCommand.self, DiffCommand.self, MatchCommand.self, BoWCommand.self, BenchCommand.self]
     )
 
     /// Parses and runs; every failure exits 2 (bad input or usage) or 1 (a check failed), never 64.
