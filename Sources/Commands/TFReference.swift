@@ -11,20 +11,20 @@ public enum TFReference {
         return FileManager.default.isExecutableFile(atPath: p) ? p : nil
     }
 
-    /// Finds Benchmarks/tf_reference.py from the current folder upwards.
-    public static var script: String? {
+    /// Finds Benchmarks/NAME from the current folder upwards.
+    public static func script(_ name: String = "tf_reference.py") -> String? {
         var dir = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         for _ in 0..<6 {
-            let p = dir.appendingPathComponent("Benchmarks/tf_reference.py").path
+            let p = dir.appendingPathComponent("Benchmarks/\(name)").path
             if FileManager.default.fileExists(atPath: p) { return p }
             dir.deleteLastPathComponent()
         }
         return nil
     }
 
-    public static func run(_ args: [String]) throws -> JSON {
-        guard let python else { throw CommandError("no pinned Python for the TensorFlow reference: run scripts/setup.sh --python (or set CONVSCOPE_PYTHON)") }
-        guard let script else { throw CommandError("Benchmarks/tf_reference.py not found: run bench from the ConvScope checkout") }
+    public static func run(_ args: [String], script name: String = "tf_reference.py") throws -> JSON {
+        guard let python else { throw CommandError("no pinned Python for the reference side: run scripts/setup.sh --python (or set CONVSCOPE_PYTHON)") }
+        guard let script = script(name) else { throw CommandError("Benchmarks/\(name) not found: run bench from the ConvScope checkout") }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: python)
         p.arguments = [script] + args
@@ -37,7 +37,7 @@ public enum TFReference {
         try p.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw CommandError("tf_reference.py \(args.joined(separator: " ")) failed (exit \(p.terminationStatus))") }
+        guard p.terminationStatus == 0 else { throw CommandError("\(name) \(args.joined(separator: " ")) failed (exit \(p.terminationStatus))") }
         return try JSONParser().parse(String(decoding: data, as: UTF8.self))
     }
 }

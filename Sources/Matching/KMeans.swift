@@ -1,6 +1,6 @@
 // k-means vocabulary for the bag of visual words — Lloyd's algorithm (Lloyd 1982)
 // seeded by k-means++ (Arthur & Vassilvitskii, SODA 2007) drawn with
-// `SeededRandom`, so a seed fixes the vocabulary. Stops when no assignment changes
+// `SplitMix64`, so a seed fixes the vocabulary. Stops when no assignment changes
 // or after `maxIterations`; an empty cluster keeps its previous centre.
 
 /// Deterministic k-means on flat row-major Float points.
@@ -11,7 +11,7 @@ public enum KMeans {
                            maxIterations: Int = 100) -> [Float] {
         let n = points.count / dimension
         precondition(n > 0 && k > 0, "KMeans: need points and k > 0")
-        var rng = SeededRandom(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var centres = [Float](repeating: 0, count: k * dimension)
         func copyCentre(_ c: Int, from p: Int) {
             for d in 0..<dimension { centres[c * dimension + d] = points[p * dimension + d] }

@@ -3,7 +3,7 @@
 // random minimal samples, inliers = residual < threshold, keep the sample with
 // most inliers (ties: smaller summed inlier residual), then refit the model on
 // those inliers (least squares) and return the best trial's inlier mask.
-// Randomness comes only from `SeededRandom`, so equal seeds give equal results.
+// Randomness comes only from `SplitMix64`, so equal seeds give equal results.
 
 /// RANSAC settings; the paper uses 100 trials with 15 px (SIFT) or 2 px (Harris).
 public struct RANSACOptions: Codable, Equatable, Sendable {
@@ -39,7 +39,7 @@ public enum RANSAC {
                                                   options: RANSACOptions) -> RANSACResult<Model> {
         let n = correspondences.count, k = Model.minimalSampleSize
         guard n >= k, k > 0 else { return RANSACResult(model: nil, inliers: [Bool](repeating: false, count: n)) }
-        var rng = SeededRandom(seed: options.seed)
+        var rng = SplitMix64(seed: options.seed)
         var indices = Array(0..<n)
         var bestModel: Model?
         var bestMask = [Bool](repeating: false, count: n)

@@ -1,7 +1,7 @@
 // Deterministic synthetic test scenes (ConvScope's own construction, used by the
 // matching tests and by `MatchingBenchmark`; Benchmarks/matching_bench.py draws
 // the same scenes from the same formula). All randomness comes from SplitMix64
-// (`SeededRandom`), so a seed identifies a scene on every platform.
+// (`SplitMix64`), so a seed identifies a scene on every platform.
 //
 // Formula, in draw order (u = rng.nextUnit(), k(n) = rng.nextInt(below: n)):
 //   base[c] = 40 + 120u (c = 0, 1, 2); gx = 0.6(u - 0.5); gy = 0.6(u - 0.5)
@@ -22,7 +22,7 @@ import Imaging
 public enum SyntheticScene {
     /// Draws the scene for `seed` at the given size (HWC RGB, values in [0, 255]).
     public static func image(seed: UInt64, width: Int = 224, height: Int = 224) -> Image {
-        var rng = SeededRandom(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let base = (0..<3).map { _ in 40 + 120 * rng.nextUnit() }
         let gx = 0.6 * (rng.nextUnit() - 0.5), gy = 0.6 * (rng.nextUnit() - 0.5)
         let amp = 10 + 20 * rng.nextUnit()
@@ -64,7 +64,7 @@ public enum SyntheticScene {
         let noiseSeed = rng.next()
         let cell = 8, latticeWidth = width / cell + 2
         func lattice(_ i: Int, _ j: Int) -> Double {
-            let h = SeededRandom.mix(noiseSeed &+ UInt64(j * latticeWidth + i))
+            let h = SplitMix64.mix(noiseSeed &+ UInt64(j * latticeWidth + i))
             return 60 * (Double(h >> 11) * 0x1.0p-53 - 0.5)
         }
         var pixels = [Float](repeating: 0, count: width * height * 3)

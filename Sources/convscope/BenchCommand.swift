@@ -4,6 +4,7 @@ import Foundation
 import Graph
 import HDF5
 import KerasIO
+import Matching
 import Tensor
 import Visualize
 import Zoo
@@ -13,7 +14,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks with ratios against TensorFlow measured in the same run (needs the pinned Python: scripts/setup.sh --python).",
-        subcommands: [ForwardBench.self, DeconvBench.self, SaliencyBench.self, MaximizeBench.self, InspectBench.self],
+        subcommands: [ForwardBench.self, DeconvBench.self, SaliencyBench.self, MaximizeBench.self, InspectBench.self, MatchingBench.self],
         defaultSubcommand: ForwardBench.self)
 }
 
@@ -151,6 +152,26 @@ struct InspectBench: ParsableCommand {
             report("inspect metadata (h5py walk)", convscope: meta, tf: h5Meta)
             report("inspect --weights (h5py + numpy stats)", convscope: full, tf: h5Full)
             print(String(format: "peak memory of this process: %.0f MB", peakRSSMegabytes()))
+        }
+    }
+}
+
+struct MatchingBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "matching",
+        abstract: "SIFT extraction + matching of a 224x224 pair and BoW over 30 images, against OpenCV and scikit-image on the same synthetic scenes.")
+    @Option(help: "Timed runs.") var repeats = 5
+    @Flag(help: "Skip the Python side.") var noTF = false
+
+    func run() throws {
+        try ConvScope.guarded {
+            let ours = MatchingBenchmark.run(repeats: repeats)
+            let ref: JSON? = noTF ? nil : try TFReference.run(["--repeats", "\(repeats)"], script: "matching_bench.py")
+            let sift = ours["sift_pair"]!
+            report("SIFT pair + NN matching (vs OpenCV)", convscope: sift, tf: ref?["opencv_sift_pair"]?.doubleValue)
+            report("SIFT pair + NN matching (vs scikit-image)", convscope: sift, tf: ref?["skimage_sift_pair"]?.doubleValue)
+            report("BoW over 30 images (vs OpenCV + cv2.kmeans)", convscope: ours["bow_30"]!, tf: ref?["opencv_bow_30"]?.doubleValue)
+            report("SIFT pair + RANSAC similarity", convscope: ours["sift_pair_ransac"]!, tf: nil)
+            report("Harris pair + RANSAC affine", convscope: ours["harris_pair"]!, tf: nil)
         }
     }
 }

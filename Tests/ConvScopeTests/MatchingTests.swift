@@ -83,17 +83,17 @@ final class MatchingTests: XCTestCase {
     // MARK: determinism
 
     func testSeededRandomIsSplitMix64() {
-        var r = SeededRandom(seed: 1234567)
+        var r = SplitMix64(seed: 1234567)
         // Reference values of Vigna's splitmix64.c for seed 1234567.
         XCTAssertEqual(r.next(), 6457827717110365317)
         XCTAssertEqual(r.next(), 3203168211198807973)
-        var a = SeededRandom(seed: 9), b = SeededRandom(seed: 9)
+        var a = SplitMix64(seed: 9), b = SplitMix64(seed: 9)
         for _ in 0..<100 { XCTAssertEqual(a.nextInt(below: 17), b.nextInt(below: 17)) }
     }
 
     func testSameSeedSameRANSACAndVocabulary() {
         let truth = AffineModel(matrix: [1.1, 0.1, 3, -0.05, 0.9, -2])
-        var rng = SeededRandom(seed: 5)
+        var rng = SplitMix64(seed: 5)
         let cs = (0..<40).map { i -> Correspondence in
             let p = Point2(x: rng.nextUnit() * 200, y: rng.nextUnit() * 200)
             let q = i % 3 == 0 ? Point2(x: rng.nextUnit() * 200, y: rng.nextUnit() * 200) : truth.apply(p)
@@ -115,7 +115,7 @@ final class MatchingTests: XCTestCase {
     // MARK: models
 
     func testModelsFromExactCorrespondences() throws {
-        var rng = SeededRandom(seed: 11)
+        var rng = SplitMix64(seed: 11)
         let sources = (0..<12).map { _ in Point2(x: rng.nextUnit() * 224, y: rng.nextUnit() * 224) }
 
         let sim = similarity(scale: 1.3, angle: 0.4, tx: 12, ty: -7)
@@ -144,7 +144,7 @@ final class MatchingTests: XCTestCase {
     }
 
     func testRANSACRecoversModelsWith30PercentOutliers() throws {
-        var rng = SeededRandom(seed: 21)
+        var rng = SplitMix64(seed: 21)
         func data(_ map: (Point2) -> Point2, scaleRatio: Double = 1, angle: Double = 0) -> [Correspondence] {
             (0..<60).map { i in
                 let p = Point2(x: rng.nextUnit() * 224, y: rng.nextUnit() * 224)
@@ -237,7 +237,7 @@ final class MatchingTests: XCTestCase {
 
     func testSelfMatchAllInliersAndUnrelatedLowContribution() {
         let unrelated = SyntheticScene.image(seed: 9001)
-        var rng = SeededRandom(seed: 77)
+        var rng = SplitMix64(seed: 77)
         let noise = Image(width: 224, height: 224, channels: 1, pixels: (0..<(224 * 224)).map { _ in Float(rng.nextUnit() * 255) })
         for method in MatchMethod.allCases {
             let result = matchQuery(query: scene, against: [(name: "self", image: scene), (name: "unrelated", image: unrelated),

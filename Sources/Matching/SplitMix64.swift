@@ -1,10 +1,12 @@
-// SeededRandom — SplitMix64 (Steele, Lea & Flood, "Fast splittable pseudorandom
+// SplitMix64 (Steele, Lea & Flood, "Fast splittable pseudorandom
 // number generators", OOPSLA 2014; constants as in Vigna's reference splitmix64.c).
 // Used for every random choice in Matching (RANSAC samples, k-means++ seeding,
-// synthetic scenes) so that a seed fully determines a result.
+// synthetic scenes) so that a seed fully determines a result. Kept separate from
+// Tensor.SeededRandom (xoshiro) because Benchmarks/matching_bench.py reproduces these
+// sequences bit for bit in Python to draw the same synthetic scenes.
 
 /// A deterministic SplitMix64 generator: same seed, same sequence, on every platform.
-public struct SeededRandom: RandomNumberGenerator, Sendable {
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     /// The internal 64-bit state (advanced by the golden-ratio increment).
     public private(set) var state: UInt64
 
@@ -22,7 +24,7 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
     /// Next 64 random bits.
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
-        return SeededRandom.mix(state)
+        return SplitMix64.mix(state)
     }
 
     /// Uniform double in [0, 1) from the top 53 bits.
@@ -32,7 +34,7 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
 
     /// Uniform integer in 0..<bound (Lemire's multiply-shift; bound must be > 0).
     public mutating func nextInt(below bound: Int) -> Int {
-        precondition(bound > 0, "SeededRandom.nextInt: bound must be positive")
+        precondition(bound > 0, "SplitMix64.nextInt: bound must be positive")
         let product = next().multipliedFullWidth(by: UInt64(bound))
         return Int(product.high)
     }
