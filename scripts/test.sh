@@ -23,7 +23,14 @@ swift build
 swift build --build-tests
 # The per-test "started/passed" lines are dropped from the console (the full log is kept).
 set +e
-swift test --skip-build 2>&1 | tee /tmp/convscope-test.log | grep -vE "^Test Case .* (started|passed)"
+swift test --skip-build --disable-swift-testing 2>&1 | tee /tmp/convscope-test.log | grep -vE "^Test Case .* (started|passed)"
 status=${PIPESTATUS[0]}
 set -e
+# A plain closing line: tests run (the last XCTest "Executed N tests" total) and test cases that failed.
+summary=$(grep -E "Executed [0-9]+ tests?, with" /tmp/convscope-test.log | tail -1)
+if [ -n "$summary" ]; then
+  total=$(echo "$summary" | sed -E 's/.*Executed ([0-9]+) tests?.*/\1/')
+  failed=$(grep -cE "^Test Case .* failed \(" /tmp/convscope-test.log || true)
+  echo "tests: $((total - failed)) passed, $failed failed"
+fi
 exit "$status"
