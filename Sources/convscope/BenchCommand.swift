@@ -14,7 +14,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks with ratios against TensorFlow measured in the same run (needs the pinned Python: scripts/setup.sh --python).",
-        subcommands: [ForwardBench.self, DeconvBench.self, SaliencyBench.self, MaximizeBench.self, InspectBench.self, MatchingBench.self],
+        subcommands: [ForwardBench.self, DeconvBench.self, SaliencyBench.self, MaximizeBench.self, InspectBench.self, MatchingBench.self, BLASBench.self, PredictProcessBench.self],
         defaultSubcommand: ForwardBench.self)
 }
 
@@ -172,6 +172,85 @@ struct MatchingBench: ParsableCommand {
             report("BoW over 30 images (vs OpenCV + cv2.kmeans)", convscope: ours["bow_30"]!, tf: ref?["opencv_bow_30"]?.doubleValue)
             report("SIFT pair + RANSAC similarity", convscope: ours["sift_pair_ransac"]!, tf: nil)
             report("Harris pair + RANSAC affine", convscope: ours["harris_pair"]!, tf: nil)
+        }
+    }
+}
+
+struct BLASBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "blas",
+        abstract: "Time every OpenBLAS kernel on this CPU (each in a child process, results checked) and record the fastest correct one for convscope to use.")
+    @Flag(help: "Internal: run one probe with the current kernel and print JSON.") var probe = false
+    @Flag(help: "Measure only; do not record the choice.") var dryRun = false
+
+    func run() throws {
+        if probe {
+            let (core, gflops) = BLASCore.probe()
+            print("{\"core\": \"\(core)\", \"gflops\": \(gflops.map { String($0) } ?? "null")}")
+            return
+        }
+        try ConvScope.guarded {
+            if let set = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] {
+                print("OPENBLAS_CORETYPE=\(set) is set in the environment; it is respected and nothing is recorded.")
+                return
+            }
+            print("CPU: \(BLASCore.cpuModel())")
+            var best: (String, Double)?
+            for candidate in BLASCore.candidates {
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: "/proc/self/exe")
+                p.arguments = ["bench", "blas", "--probe"]
+                var env = ProcessInfo.processInfo.environment
+                env["CONVSCOPE_BLAS_REEXEC"] = "1"
+                if candidate != "auto" { env["OPENBLAS_CORETYPE"] = candidate }
+                p.environment = env
+                let out = Pipe()
+                p.standardOutput = out
+                p.standardError = FileHandle.nullDevice
+                try p.run()
+                let data = out.fileHandleForReading.readDataToEndOfFile()
+                p.waitUntilExit()
+                let j = p.terminationStatus == 0 ? try? JSONParser().parse(String(decoding: data, as: UTF8.self)) : nil
+                let core = j?["core"]?.stringValue ?? "?"
+                if let g = j?["gflops"]?.doubleValue {
+                    print(String(format: "%-16@ loads kernel %-14@ %7.1f GFLOP/s, results correct", candidate as NSString, core as NSString, g))
+                    if best == nil || g > best!.1 * 1.03 { best = (candidate, g) }
+                } else {
+                    print(String(format: "%-16@ %@", candidate as NSString, p.terminationStatus == 0 ? "wrong results" : "crashed (exit \(p.terminationStatus))"))
+                }
+            }
+            guard let (choice, g) = best else { throw CommandError("no OpenBLAS kernel gave correct results") }
+            print(String(format: "fastest correct: %@ (%.1f GFLOP/s)", choice, g))
+            if !dryRun {
+                try BLASCore.record(choice)
+                print("recorded in \(BLASCore.cacheFile.path); convscope uses it from now on")
+            }
+        }
+    }
+}
+
+struct PredictProcessBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "predict-process",
+        abstract: "`convscope predict` of VGG16 on one image as a whole process (decode, preprocess, load weights, forward) against a Keras script doing the same.")
+    @Argument(help: "A VGG16 Keras file (e.g. Fixtures/cache/vgg16.keras3.h5).") var model: String
+    @Argument(help: "An image (e.g. Fixtures/demo/cat224.jpg).") var image: String
+    @Option(help: "Timed runs.") var repeats = 3
+    @Flag(help: "Skip the Keras side.") var noTF = false
+
+    func run() throws {
+        try ConvScope.guarded {
+            let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            let seconds = try medianSeconds(repeats: repeats) {
+                let p = Process()
+                p.executableURL = exe
+                p.arguments = ["predict", model, image]
+                p.standardOutput = FileHandle.nullDevice
+                p.standardError = FileHandle.nullDevice
+                try p.run()
+                p.waitUntilExit()
+                guard p.terminationStatus == 0 else { throw CommandError("convscope predict failed (exit \(p.terminationStatus))") }
+            }
+            let tf: Double? = noTF ? nil : try TFReference.run(["predict-process", "--image", image, "--weights", model, "--repeats", "\(repeats)"])["process_median_s"]?.doubleValue
+            report("predict VGG16, one image, whole process", convscope: seconds, tf: tf)
         }
     }
 }

@@ -17,6 +17,7 @@ struct ConvScope: ParsableCommand {
 
     /// Parses and runs; every failure exits 2 (bad input or usage) or 1 (a check failed), never 64.
     static func main() {
+        BLASCore.applyRecordedChoice()
         do {
             var command = try parseAsRoot()
             try command.run()
