@@ -137,6 +137,11 @@ final class ModelTests: XCTestCase {
 
     /// Every large file (full models, and weights-only files paired with the zoo) reproduces Keras'
     /// output within 1e-4 relative and has the paper's exact parameter counts.
+    ///
+    /// VGG16's and ResNet50's references (random weights on caffe-preprocessed noise) are saturated
+    /// softmaxes — one class at 1.0, the rest ≤ 1e-14 — so against Keras they check little beyond the
+    /// arg max. Both loading paths of each (full file; weights-only file + zoo) must therefore also agree
+    /// on the pre-softmax logits, which catches a weight put in the wrong layer or a wrong layer order.
     func testLargeModelsMatchKeras() throws {
         // (label, architecture source, weights file, fixture stem, total, non-trainable)
         let cases: [(String, String?, String, String, Int, Int)] = [
@@ -147,6 +152,7 @@ final class ModelTests: XCTestCase {
             ("resnet50 full model", nil, "resnet50.keras3.h5", "resnet50", 25_636_712, 53_120),
             ("resnet50 tf-keras weights + zoo", "resnet50", "resnet50.tfkeras-weights.h5", "resnet50", 25_636_712, 53_120),
         ]
+        var firstLogits: [String: (label: String, logits: Tensor)] = [:]
         for (label, arch, file, stem, total, frozen) in cases {
             guard let weights = Fixture.cached(file), let input = Fixture.cached(stem + ".in.npy"),
                   let output = Fixture.cached(stem + ".out.npy") else { continue }
@@ -162,13 +168,27 @@ final class ModelTests: XCTestCase {
             XCTAssertEqual(graph.parameterCount, total, "\(label): parameters")
             XCTAssertEqual(graph.parameterCount - graph.trainableParameterCount, frozen, "\(label): non-trainable parameters")
             let start = Date()
-            let y = try graph.predict(try NPY.read(input))
+            // One forward pass: the logits, then the softmax the model ends with.
+            let logits = try graph.logitGraph().predict(try NPY.read(input))
+            var y = logits
+            Activation.softmaxLastAxis(&y)
+            let seconds = Date().timeIntervalSince(start)
             let want = try NPY.read(output)
             XCTAssertEqual(y.shape, want.shape, "\(label): output shape")
             guard y.shape == want.shape else { continue }
             let err = Fixture.relativeError(y, want)
             XCTAssertLessThanOrEqual(err, 1e-4, "\(label): output")
-            print(String(format: "model %@: output max rel error %.2e (forward %.1f s)", label, err, Date().timeIntervalSince(start)))
+            let argmax = { (t: Tensor) in t.data.indices.max { t.data[$0] < t.data[$1] }! }
+            XCTAssertEqual(argmax(y), argmax(want), "\(label): top class")
+            var line = String(format: "model %@: output max rel error %.2e (forward %.1f s)", label, err, seconds)
+            if let first = firstLogits[stem] {
+                let e = Fixture.relativeError(logits, first.logits)
+                XCTAssertLessThanOrEqual(e, 1e-6, "\(label) vs \(first.label): logits")
+                line += String(format: "; logits vs %@ %.2e", first.label, e)
+            } else {
+                firstLogits[stem] = (label, logits)
+            }
+            print(line)
         }
     }
 

@@ -3,7 +3,7 @@ import Graph
 import Imaging
 import KerasIO
 import Tensor
-@testable import Visualize
+import Visualize
 import XCTest
 
 final class VisualizeTests: XCTestCase {
