@@ -89,7 +89,8 @@ public struct FeatureProjector {
         let act = pass.value(node.id)!
         var s = Tensor(zeros: act.shape)
         let (h, w, c) = (act.shape[1], act.shape[2], act.shape[3])
-        guard channel < c, y < h, x < w else { throw GraphError.badInput("unit (\(y), \(x), \(channel)) is outside \(act.shape)") }
+        // Negative coordinates are outside too (they used to pass this check and index out of bounds).
+        guard (0..<c).contains(channel), (0..<h).contains(y), (0..<w).contains(x) else { throw GraphError.badInput("unit (\(y), \(x), \(channel)) is outside \(act.shape)") }
         let i = (y * w + x) * c + channel
         s.data[i] = act.data[i]
         return try graph.backward(seeds: [node.id: s], pass: pass, rule: rule).inputGradients[0]

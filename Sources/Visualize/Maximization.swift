@@ -160,15 +160,16 @@ public struct ActivationMaximizer {
         return (final, history)
     }
 
-    /// The authors' display transform: (x − mean) / max(std, 1e−4) · 0.1 + 0.5, then min–max to [0, 1].
+    /// The authors' display transform (Keras' `deprocess_image`): x ← (x − mean) / (std + ε) · 0.1 + 0.5,
+    /// then clipped to [0, 1], with ε = 1e−7 (`K.epsilon()`).
+    ///
+    /// Fixed: this used to min–max rescale the standardised image instead of clipping it, which made the
+    /// 0.1 / 0.5 steps void (the result was a plain min–max normalisation): one extreme pixel then
+    /// squashed the rest of the image to a flat grey, unlike the paper's figures.
     public static func displayTransform(_ x: Tensor) -> Tensor {
         let n = Double(max(x.count, 1))
         let mean = x.sum() / n
         let std = (x.data.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / n).squareRoot()
-        var y = x.map { Float((Double($0) - mean) / max(std, 1e-4) * 0.1 + 0.5) }
-        let lo = y.min, hi = y.max
-        let span = hi - lo
-        y = y.map { span > 0 ? ($0 - lo) / span : 0.5 }
-        return y
+        return x.map { Float(min(max((Double($0) - mean) / (std + 1e-7) * 0.1 + 0.5, 0), 1)) }
     }
 }

@@ -95,27 +95,35 @@ public final class Conv2D: Layer {
         let preact = activation == .linear ? tape.output : tape.saved[0]
         let dz = activation.backward(upstream, input: preact, output: tape.output, rule: rule)   // (N, outH, outW, Cout)
         var dx = Tensor(zeros: x.shape)                                                      // (N, H, W, Cin)
-        var dk = Tensor(zeros: weightGradients ? weights[0].value.shape : [0])
         let identity = Im2Col.isIdentity(g)
-        var cols = [Float](repeating: 0, count: g.patches * g.patchSize)
+        // The transposed convolution runs over blocks of output rows, so its (patches × patchSize)
+        // column matrix stays a few MB: the whole matrix is 115 MB for VGG16's block1_conv2, and
+        // allocating, zeroing, writing and re-reading it dominated DeconvNet projections besides sgemm (VGG16, 13 conv layers: ~11 s → ~8.5 s).
+        let rowsPerBlock = identity ? g.outH : max(1, min(g.outH, Self.blockPatches / max(1, g.outW)))
+        var blockCols = [Float](repeating: 0, count: identity ? 0 : rowsPerBlock * g.outW * g.patchSize)
         dz.data.withUnsafeBufferPointer { dzp in
             weights[0].value.data.withUnsafeBufferPointer { kp in
                 dx.data.withUnsafeMutableBufferPointer { dxp in
-                    cols.withUnsafeMutableBufferPointer { cp in
+                    blockCols.withUnsafeMutableBufferPointer { cp in
                         for b in 0..<n {
                             let dzi = dzp.baseAddress! + b * g.patches * filters
                             let dxi = dxp.baseAddress! + b * g.inH * g.inW * g.channels
-                            // (P, Cout) × (K, Cout)ᵀ → (P, K): the transposed convolution
-                            sgemm(transB: true, m: g.patches, n: g.patchSize, k: filters, a: dzi, lda: filters,
-                                  b: kp.baseAddress!, ldb: filters,
-                                  c: identity ? dxi : cp.baseAddress!, ldc: g.patchSize)
-                            if !identity { Im2Col.backward(g, cols: cp.baseAddress!, dx: dxi) }
+                            for oy0 in stride(from: 0, to: g.outH, by: rowsPerBlock) {
+                                let oy1 = min(g.outH, oy0 + rowsPerBlock), p0 = oy0 * g.outW, m = (oy1 - oy0) * g.outW
+                                // (m, Cout) × (K, Cout)ᵀ → (m, K): the transposed convolution of these rows
+                                sgemm(transB: true, m: m, n: g.patchSize, k: filters, a: dzi + p0 * filters, lda: filters,
+                                      b: kp.baseAddress!, ldb: filters,
+                                      c: identity ? dxi + p0 * g.patchSize : cp.baseAddress!, ldc: g.patchSize)
+                                if !identity { Self.col2im(g, cols: cp.baseAddress!, rows: oy0..<oy1, dx: dxi) }
+                            }
                         }
                     }
                 }
             }
         }
         guard weightGradients else { return LayerGradients(inputs: [dx]) }
+        var dk = Tensor(zeros: weights[0].value.shape)
+        var cols = [Float](repeating: 0, count: identity ? 0 : g.patches * g.patchSize)
         x.data.withUnsafeBufferPointer { xp in
             dz.data.withUnsafeBufferPointer { dzp in
                 dk.data.withUnsafeMutableBufferPointer { dkp in
@@ -139,6 +147,30 @@ public final class Conv2D: Layer {
         var grads = [dk]
         if useBias { grads.append(sumOverPositions(dz)) }
         return LayerGradients(inputs: [dx], weights: grads)
+    }
+
+    /// Output rows per block of the transposed convolution (≈ 4096 patches, a few MB of columns).
+    static let blockPatches = 4096
+
+    /// col2im for the output rows `rows` (cols holds just those rows' patches): accumulates into dx.
+    private static func col2im(_ g: ConvGeometry, cols: UnsafePointer<Float>, rows: Range<Int>, dx: UnsafeMutablePointer<Float>) {
+        let c = g.channels
+        var src = cols
+        for oy in rows {
+            for ox in 0..<g.outW {
+                for ky in 0..<g.kH {
+                    let iy = oy * g.strideH - g.padTop + ky * g.dilationH
+                    for kx in 0..<g.kW {
+                        let ix = ox * g.strideW - g.padLeft + kx * g.dilationW
+                        if iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW {
+                            let d = dx + (iy * g.inW + ix) * c
+                            for ch in 0..<c { d[ch] += src[ch] }
+                        }
+                        src += c
+                    }
+                }
+            }
+        }
     }
 
     private func geometry(for x: Tensor) throws -> ConvGeometry {
