@@ -68,7 +68,7 @@ public enum Maximize {
         }
         return MaximizeReport(method: settings.method.rawValue, steps: settings.steps, stepSize: Double(settings.stepSize), seed: settings.seed,
                               init_: initName,
-                              display: settings.method == .paper ? "the authors' transform: (x - mean)/max(std, 1e-4)*0.1 + 0.5, then min-max to [0, 1]"
+                              display: settings.method == .paper ? "the authors' transform: (x - mean)/max(std, 1e-4)*0.1 + 0.5, clipped to [0, 1]"
                                   : "model input space mapped back to pixels (inverse preprocessing), clipped to [0, 255]",
                               runs: runs, grid: grid)
     }
@@ -100,7 +100,10 @@ public enum Maximize {
 
     static func displayImage(_ x: Tensor, method: MaximizationSettings.Method, mode: Preprocessing) -> Image {
         if method == .paper || x.shape.last != 3 {
-            return normalizeForDisplay(ActivationMaximizer.displayTransform(x).map { $0 * 255 }, mode: .minMax)
+            let shown = ActivationMaximizer.displayTransform(x).map { $0 * 255 }
+            let (h, w, c) = (x.shape[1], x.shape[2], x.shape[3])
+            if c == 1 || c == 3 { return Image(width: w, height: h, channels: c, pixels: shown.data) }
+            return normalizeForDisplay(shown, mode: .minMax)
         }
         var img = mode.image(from: x)
         img.pixels = img.pixels.map { min(max($0, 0), 255) }

@@ -160,8 +160,8 @@ public struct ActivationMaximizer {
         return (final, history)
     }
 
-    /// The authors' display transform (Keras' `deprocess_image`): x ← (x − mean) / (std + ε) · 0.1 + 0.5,
-    /// then clipped to [0, 1], with ε = 1e−7 (`K.epsilon()`).
+    /// The authors' display transform (after Keras' `deprocess_image`): x ← (x − mean) / max(std, 1e−4) · 0.1 + 0.5,
+    /// then clipped to [0, 1] (paper-details.md; issue #6 says "min–max", which would cancel the 0.1 and 0.5).
     ///
     /// Fixed: this used to min–max rescale the standardised image instead of clipping it, which made the
     /// 0.1 / 0.5 steps void (the result was a plain min–max normalisation): one extreme pixel then
@@ -170,6 +170,6 @@ public struct ActivationMaximizer {
         let n = Double(max(x.count, 1))
         let mean = x.sum() / n
         let std = (x.data.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / n).squareRoot()
-        return x.map { Float(min(max((Double($0) - mean) / (std + 1e-7) * 0.1 + 0.5, 0), 1)) }
+        return x.map { Float(min(max((Double($0) - mean) / max(std, 1e-4) * 0.1 + 0.5, 0), 1)) }
     }
 }
