@@ -12,7 +12,7 @@ export CONVSCOPE_CHROMIUM=1
 # Large fixtures (VGG16, ResNet50, the paper's Conv/Vonc) are made on demand and cached,
 # keyed by the generator's content so a changed generator rebuilds them.
 stamp="Fixtures/cache/.generator.sha"
-want=$(cat Fixtures/generate.py Fixtures/requirements.txt | sha256sum | cut -d' ' -f1)
+want=$(cat Fixtures/generate.py Fixtures/py/*.py Fixtures/requirements.txt | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "test: generating large fixtures into Fixtures/cache" >&2
   TF_CPP_MIN_LOG_LEVEL=3 "$CONVSCOPE_PYTHON" Fixtures/generate.py --only "" --large

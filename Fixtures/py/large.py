@@ -51,11 +51,17 @@ def generate(out):
         C.init_weights(m, name)
         x = caffe_input(11)
         y = np.asarray(m(x, training=False))
+        # The same network with a linear classifier: the pre-softmax logits, which (unlike the saturated
+        # softmax of random weights) compare every class.
+        lin = ctor(weights=None, classifier_activation=None)
+        lin.set_weights(m.get_weights())
+        z = np.asarray(lin(x, training=False))
         m.save(os.path.join(d, f"{name}.keras3.h5"))
         C.save_npy(os.path.join(d, f"{name}.in.npy"), x)
         C.save_npy(os.path.join(d, f"{name}.out.npy"), y)
+        C.save_npy(os.path.join(d, f"{name}.logits.npy"), z)
         exp[name] = {"file": f"{name}.keras3.h5", **C.param_counts(m),
-                     "input": f"{name}.in.npy", "output": f"{name}.out.npy",
+                     "input": f"{name}.in.npy", "output": f"{name}.out.npy", "logits": f"{name}.logits.npy",
                      "input_preprocessing": "caffe: random RGB uniform[0,255) -> BGR - (103.939,116.779,123.68)"}
         if name == "vgg16":
             m.save_weights(os.path.join(d, "vgg16.keras3.weights.h5"))

@@ -181,6 +181,12 @@ final class ModelTests: XCTestCase {
             let argmax = { (t: Tensor) in t.data.indices.max { t.data[$0] < t.data[$1] }! }
             XCTAssertEqual(argmax(y), argmax(want), "\(label): top class")
             var line = String(format: "model %@: output max rel error %.2e (forward %.1f s)", label, err, seconds)
+            if stem == "vgg16" || stem == "resnet50", let lf = Fixture.cached(stem + ".logits.npy") {
+                // Keras' own pre-softmax logits: every class compared, not only the saturated arg max.
+                let e = Fixture.relativeError(logits, try NPY.read(lf))
+                XCTAssertLessThanOrEqual(e, 1e-4, "\(label): logits against Keras")
+                line += String(format: "; logits vs Keras %.2e", e)
+            }
             if let first = firstLogits[stem] {
                 let e = Fixture.relativeError(logits, first.logits)
                 XCTAssertLessThanOrEqual(e, 1e-6, "\(label) vs \(first.label): logits")
