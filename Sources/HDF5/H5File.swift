@@ -29,6 +29,9 @@ public final class H5File {
         // Checking the signature first gives a clear error for text, empty and foreign files.
         let signature = try check(location, "cannot read the file to look for an HDF5 signature") { H5Fis_hdf5(path) }
         guard signature > 0 else { throw location.error("not an HDF5 file (no HDF5 signature found)") }
+        if let problem = H5GlobalHeapCheck.problem(inFileAt: path) {
+            throw location.error("damaged HDF5 file: \(problem); refusing it")
+        }
         let access = try accessList(location)
         defer { release(access, H5Pclose) }
         let id = try check(location, "cannot open HDF5 file (damaged or truncated?)") {

@@ -164,8 +164,7 @@ enum KerasArchiveReader {
     static func load(_ path: String) throws -> (KerasArchive, Data?) {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         guard size <= KerasFile.maxArchiveBytes else { throw KerasIOError(file: path, "archive of \(size) bytes is over the limit") }
-        guard let data = FileManager.default.contents(atPath: path) else { throw KerasIOError(file: path, "cannot be read") }
-        let a = try KerasArchive(data: data, file: path)
+        let a = try KerasArchive(file: path)
         return (a, try a.read("model.weights.h5"))
     }
 

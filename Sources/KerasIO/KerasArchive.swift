@@ -1,7 +1,7 @@
 import Foundation
 import ZIPFoundation
 
-/// A `.keras` zip read entirely in memory. Every entry is checked before anything is extracted:
+/// A `.keras` zip, read from its file. Every entry is checked before anything is extracted:
 /// no `..` or absolute paths, no symlinks, declared sizes under a cap; reads stop at the cap too.
 struct KerasArchive {
     static let maxEntryBytes = 4 << 30
@@ -14,9 +14,12 @@ struct KerasArchive {
     let entries: [String: Entry]
     let entryNames: [String]
 
-    init(data: Data, file: String) throws {
+    /// Opens the zip at `file`. (Not `Archive(data:)`: ZIPFoundation's in-memory reader traps on
+    /// offsets past the end of the data, which hostile central directories produce; see
+    /// Tests/ConvScopeTests/Resources/regressions/keras-zip-offset-past-end.keras.)
+    init(file: String) throws {
         self.file = file
-        do { archive = try Archive(data: data, accessMode: .read) } catch {
+        do { archive = try Archive(url: URL(fileURLWithPath: file), accessMode: .read) } catch {
             throw KerasIOError(file: file, "not a readable zip archive (\(error))")
         }
         var map: [String: Entry] = [:]

@@ -77,9 +77,7 @@ extension KerasFile {
             defer { f.close() }
             return try body(f)
         case .zip:
-            let url = URL(fileURLWithPath: path)
-            let data = try Data(contentsOf: url, options: .mappedIfSafe)
-            let archive = try KerasArchive(data: data, file: path)
+            let archive = try KerasArchive(file: path)
             guard let bytes = try archive.read("model.weights.h5") else {
                 throw KerasIOError(file: path, "archive has no model.weights.h5")
             }

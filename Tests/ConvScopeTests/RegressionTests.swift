@@ -1,0 +1,197 @@
+import Foundation
+import Graph
+@testable import HDF5
+import Imaging
+import KerasIO
+import XCTest
+import Zoo
+
+/// Inputs the fuzzers (Fuzz/) crashed or hung on, and the limits and refusals for untrusted files.
+/// Each regression file is named `<fuzz target>-<what>.<ext>` and must give a clean, one-line thrown error.
+final class RegressionTests: XCTestCase {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let regressions = Bundle.module.url(forResource: "Resources", withExtension: nil)!
+        .appendingPathComponent("regressions")
+
+    static func regressionFiles() throws -> [URL] {
+        try FileManager.default.contentsOfDirectory(at: regressions, includingPropertiesForKeys: nil)
+            .filter { !$0.lastPathComponent.hasPrefix(".") }
+            .sorted { $0.lastPathComponent < $1.lastPathComponent }
+    }
+
+    /// Opens `url` with the reader its fuzz target exercises.
+    static func open(_ url: URL) throws {
+        let name = url.lastPathComponent
+        let target = String(name.prefix { $0 != "-" })
+        let data = try Data(contentsOf: url)
+        switch target {
+        case "h5", "keras": _ = try KerasFile.open(url.path, loadValues: true)
+        case "weights_h5":
+            _ = try KerasFile.open(url.path, loadValues: true)
+            _ = try KerasFile.attach(weightsFile: url.path, to: try Zoo.graph(named: "conv"))
+        case "json": _ = try ModelConfigParser(file: name).parse(text: String(decoding: data, as: UTF8.self))
+        case "png": _ = try PNGCodec.decode(data, name: name)
+        case "jpeg": _ = try JPEGCodec.decode(data, name: name)
+        case "npy": _ = try NPY.read(url.path)
+        case "cifar": _ = try CIFAR10.read(url.path)
+        default: XCTFail("\(name): no fuzz target '\(target)'; name regression files <target>-<what>.<ext>")
+        }
+    }
+
+    func testEveryRegressionInputThrowsACleanError() throws {
+        let files = try Self.regressionFiles()
+        XCTAssertGreaterThanOrEqual(files.count, 4)
+        for url in files {
+            XCTAssertThrowsError(try Self.open(url), url.lastPathComponent) { e in
+                let line = "\(e)"
+                XCTAssertFalse(line.contains("\n"), "\(url.lastPathComponent): \(line)")
+                XCTAssertFalse(line.isEmpty, url.lastPathComponent)
+            }
+        }
+    }
+
+    func testSpecificRegressionMessages() throws {
+        let expect: [(String, String)] = [
+            ("h5-global-heap-free-space-loop.h5", "global heap"),
+            ("keras-zip-offset-past-end.keras", "zip"),
+            ("keras-absolute-path.keras", "path escapes the archive"),
+            ("keras-windows-drive-path.keras", "path escapes the archive"),
+        ]
+        for (file, text) in expect {
+            XCTAssertThrowsError(try Self.open(Self.regressions.appendingPathComponent(file))) { e in
+                XCTAssertTrue("\(e)".contains(text), "\(file): \(e)")
+            }
+        }
+    }
+
+    // MARK: Global heap check
+
+    func testGlobalHeapCheckAcceptsEveryFixtureAndRefusesBrokenCollections() throws {
+        for url in Self.allFiles(under: ["Fixtures", "Tests/ConvScopeTests/Resources"]) where url.pathExtension == "h5" && !url.path.contains("/regressions/") {
+            XCTAssertNil(H5GlobalHeapCheck.problem(inFileAt: url.path), url.path)
+        }
+        // A collection whose free-space object has size 0 (libhdf5 1.10 loops forever on it).
+        var heap = [UInt8]("GCOL".utf8) + [1, 0, 0, 0] + le64(4096)
+        heap += le16(1) + le16(0) + [0, 0, 0, 0] + le64(5) + Array("hello".utf8) + [0, 0, 0]
+        heap += le16(0) + le16(0) + [0, 0, 0, 0] + le64(0)
+        heap += [UInt8](repeating: 0, count: 4096 - heap.count)
+        XCTAssertNotNil(heap.withUnsafeBytes { H5GlobalHeapCheck.problem(in: $0) })
+        // An object larger than its collection.
+        var big = [UInt8]("GCOL".utf8) + [1, 0, 0, 0] + le64(64)
+        big += le16(1) + le16(0) + [0, 0, 0, 0] + le64(1 << 40)
+        big += [UInt8](repeating: 0, count: 64 - big.count)
+        XCTAssertNotNil(big.withUnsafeBytes { H5GlobalHeapCheck.problem(in: $0) })
+        // A collection declared past the end of the file.
+        XCTAssertNotNil(([UInt8]("GCOL".utf8) + [1, 0, 0, 0] + le64(1 << 20)).withUnsafeBytes { H5GlobalHeapCheck.problem(in: $0) })
+    }
+
+    // MARK: Limits and refusals
+
+    func testJSONDepthAndSizeLimits() throws {
+        // Depth counts from 0: maxDepth 8 allows 9 nested levels.
+        XCTAssertThrowsError(try JSONParser(maxDepth: 8).parse(String(repeating: "[", count: 10) + String(repeating: "]", count: 10))) { e in
+            XCTAssertTrue("\(e)".contains("deeper"), "\(e)")
+        }
+        XCTAssertNoThrow(try JSONParser(maxDepth: 8).parse(String(repeating: "[", count: 9) + String(repeating: "]", count: 9)))
+        let big = "[" + String(repeating: "1,", count: 600) + "1]"
+        XCTAssertThrowsError(try JSONParser(maxBytes: 1000).parse(big)) { e in
+            XCTAssertFalse("\(e)".contains("\n"))
+        }
+        XCTAssertNoThrow(try JSONParser(maxBytes: 2000).parse(big))
+        let p = ModelConfigParser(file: "x.json", jsonLimits: JSONParser(maxDepth: 512, maxBytes: 100))
+        XCTAssertThrowsError(try p.parse(text: big)) { e in XCTAssertTrue("\(e)".hasPrefix("x.json: model_config:"), "\(e)") }
+    }
+
+    func testLambdaIsListedNeverRun() throws {
+        let f = try KerasFile.open(Self.root.appendingPathComponent("Fixtures/formats/lambda.keras3.keras").path)
+        let row = try XCTUnwrap(ModelSummary(f.model!).layers.first { $0.className == "Lambda" })
+        XCTAssertFalse(row.runnable)
+        XCTAssertTrue(f.notes.joined(separator: " ").contains("Lambda"), "\(f.notes)")
+    }
+
+    func testShapeContradictingConfigNamesBothShapes() {
+        XCTAssertThrowsError(try KerasFile.open(Self.root.appendingPathComponent("Fixtures/bad/shape_mismatch.h5").path)) { e in
+            XCTAssertTrue("\(e)".contains("(3, 3, 4, 4)") && "\(e)".contains("(3, 3, 3, 4)"), "\(e)")
+        }
+    }
+
+    func testDeclaredSizesAboveLimitsAreRefusedBeforeAllocating() throws {
+        // A .npy header declaring 2^40 float32 values.
+        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1048576, 1048576), }"
+        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+        header += "\n"
+        let npy = Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)]
+            + Array(header.utf8))
+        XCTAssertThrowsError(try NPY.decode(npy, byteLimit: 1 << 20)) { e in XCTAssertFalse("\(e)".contains("\n")) }
+        // A PNG whose IHDR declares 100000 x 100000 pixels (a decompression bomb's header).
+        var png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13] + Array("IHDR".utf8)
+        png += be32(100_000) + be32(100_000) + [8, 2, 0, 0, 0] + [0, 0, 0, 0]
+        XCTAssertThrowsError(try PNGCodec.decode(Data(png))) { e in
+            guard let i = e as? ImagingError else { return XCTFail("\(e)") }
+            XCTAssertEqual(i.kind, .tooLarge, "\(e)")
+        }
+    }
+
+    // MARK: No leaked HDF5 identifiers
+
+    func testNoHDF5IdentifiersLeakAcrossEveryFixtureAndBadFile() throws {
+        let before = try H5File.openObjectCountInAllFiles()
+        var opened = 0
+        for url in Self.allFiles(under: ["Fixtures/formats", "Fixtures/bad", "Fixtures/demo", "Fixtures/models",
+                                         "Tests/ConvScopeTests/Resources/hdf5", "Tests/ConvScopeTests/Resources/regressions"])
+        where ["h5", "keras"].contains(url.pathExtension) {
+            _ = try? KerasFile.open(url.path, loadValues: true)
+            _ = try? KerasFile.open(url.path, loadValues: false)
+            if let f = try? H5File.open(url.path) {
+                _ = try? f.root.walk { _ in }
+                f.close()
+            }
+            opened += 1
+        }
+        XCTAssertGreaterThan(opened, 30)
+        XCTAssertEqual(try H5File.openObjectCountInAllFiles(), before, "HDF5 identifiers leaked")
+    }
+
+    // MARK: The CLI exits 2 on every refused file
+
+    func testInspectExitsTwoWithOneLineOnRefusedFiles() throws {
+        let exe = Self.root.appendingPathComponent(".build/debug/convscope")
+        guard FileManager.default.isExecutableFile(atPath: exe.path) else {
+            return XCTFail("\(exe.path) is not built; run `swift build` in \(Self.root.path) first")
+        }
+        var files = try Self.regressionFiles()
+        let bad = Self.root.appendingPathComponent("Fixtures/bad")
+        for name in ["bad_json.h5", "empty.h5", "extlink.h5", "hostile_json.h5", "missing_model_weights.h5", "shape_mismatch.h5",
+                     "softlink.h5", "symlink.keras", "text.h5", "traversal.keras", "truncated.h5", "zipbomb.keras"] {
+            files.append(bad.appendingPathComponent(name))
+        }
+        for url in files where ["h5", "keras"].contains(url.pathExtension) {
+            let p = Process()
+            p.executableURL = exe
+            p.arguments = ["inspect", url.path]
+            let err = Pipe()
+            p.standardError = err
+            p.standardOutput = Pipe()
+            try p.run()
+            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            XCTAssertEqual(p.terminationReason, .exit, "\(url.lastPathComponent): killed by a signal")
+            XCTAssertEqual(p.terminationStatus, 2, "\(url.lastPathComponent): \(text)")
+            XCTAssertEqual(text.split(separator: "\n").count, 1, "\(url.lastPathComponent): \(text)")
+        }
+    }
+
+    // MARK: Helpers
+
+    static func allFiles(under dirs: [String]) -> [URL] {
+        dirs.flatMap { d -> [URL] in
+            let e = FileManager.default.enumerator(at: root.appendingPathComponent(d), includingPropertiesForKeys: nil)
+            return (e?.allObjects as? [URL] ?? []).filter { !$0.hasDirectoryPath }
+        }.sorted { $0.path < $1.path }
+    }
+}
+
+private func le16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF)] }
+private func le64(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8(v >> (8 * UInt64($0)) & 0xFF) } }
+private func be32(_ v: UInt32) -> [UInt8] { (0..<4).reversed().map { UInt8(v >> (8 * UInt32($0)) & 0xFF) } }
