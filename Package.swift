@@ -30,7 +30,7 @@ let package = Package(
             linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]
         ),
         .target(name: "Imaging", dependencies: ["Tensor", "CImageSupport"]),
-        .target(name: "KerasIO", dependencies: ["HDF5", "Graph", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .target(name: "KerasIO", dependencies: ["HDF5", "Graph", "Imaging", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "Zoo", dependencies: ["Graph"]),
         .target(name: "Visualize", dependencies: ["Graph", "Imaging"]),
         .target(name: "Training", dependencies: ["Graph", "Imaging"]),

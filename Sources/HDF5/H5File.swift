@@ -7,11 +7,14 @@ public final class H5File {
     public let path: String
     /// Whether the file was opened for writing.
     public let isWritable: Bool
+    /// Whether the file lives only in memory (`open(image:name:)`, `createInMemory(name:)`).
+    public let isInMemory: Bool
     let handle: H5Handle
 
-    private init(path: String, id: hid_t, writable: Bool) {
+    init(path: String, id: hid_t, writable: Bool, inMemory: Bool = false) {
         self.path = path
         self.isWritable = writable
+        self.isInMemory = inMemory
         self.handle = H5Handle(id, closer: H5Fclose)
     }
 

@@ -65,4 +65,39 @@ public enum AtomicFile {
             close(dirFD)
         }
     }
+
+    /// Atomically replaces (or creates) `url` with a file that `produce` writes at the temporary path it is
+    /// given (in the same folder), for writers that need a path rather than bytes (HDF5). The temp file is
+    /// fsynced, then renamed over `url`; on any error it is removed and `url` is left as it was.
+    public static func write(to url: URL, producing produce: (String) throws -> Void) throws {
+        let path = url.path
+        let folder = url.deletingLastPathComponent().path
+        func fail(_ what: String) -> WriteError {
+            WriteError(path: path, message: "\(what): \(String(cString: strerror(errno)))")
+        }
+        var template = Array("\(folder)/.\(url.lastPathComponent).tmp-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw fail("cannot create temporary file") }
+        let tempPath = String(cString: template)
+        let mask = umask(0)
+        umask(mask)
+        fchmod(fd, 0o666 & ~mask)
+        close(fd)
+        var done = false
+        defer {
+            if !done { unlink(tempPath) }
+        }
+        try produce(tempPath)
+        let syncFD = open(tempPath, O_RDONLY)
+        guard syncFD >= 0 else { throw fail("cannot reopen temporary file") }
+        guard fsync(syncFD) == 0 else { let e = fail("fsync failed"); close(syncFD); throw e }
+        close(syncFD)
+        guard rename(tempPath, path) == 0 else { throw fail("rename failed") }
+        done = true
+        let dirFD = open(folder, O_RDONLY)
+        if dirFD >= 0 {
+            fsync(dirFD)
+            close(dirFD)
+        }
+    }
 }

@@ -6,9 +6,18 @@ import HDF5
 enum HDF5ModelReader {
     enum Layout { case legacyFull, legacyWeights, keras3Weights }
 
-    static func openFile(_ path: String, label: String, opened: (() -> Void)? = nil) throws -> (H5File, H5Group) {
-        let f = try H5Reading.guarded(label) { try H5File.open(path) }
-        opened?()
+    /// Where the HDF5 bytes are: a file on disk, or an image in memory (from a `.keras` zip).
+    enum Source {
+        case path(String)
+        case image(Data)
+    }
+
+    static func openFile(_ source: Source, label: String) throws -> (H5File, H5Group) {
+        let f: H5File
+        switch source {
+        case .path(let path): f = try H5Reading.guarded(label) { try H5File.open(path) }
+        case .image(let bytes): f = try MemoryFile.open(bytes: bytes, label: label)
+        }
         let root = try H5Reading.guarded(label, "/") { try f.root }
         // Links are refused wherever they are, before anything is read.
         try H5Reading.refuseLinks(in: root, file: label)
@@ -29,11 +38,13 @@ enum HDF5ModelReader {
         }
     }
 
-    static func open(_ path: String, loadValues: Bool, label: String? = nil, keras3Config: JSON? = nil,
-                     archive: (version: String?, entries: [String], compile: JSON?)? = nil,
-                     opened: (() -> Void)? = nil) throws -> KerasModelFile {
-        let label = label ?? path
-        let (file, root) = try openFile(path, label: label, opened: opened)
+    static func open(_ path: String, loadValues: Bool) throws -> KerasModelFile {
+        try open(.path(path), loadValues: loadValues, label: path)
+    }
+
+    static func open(_ source: Source, loadValues: Bool, label: String, keras3Config: JSON? = nil,
+                     archive: (version: String?, entries: [String], compile: JSON?)? = nil) throws -> KerasModelFile {
+        let (file, root) = try openFile(source, label: label)
         defer { file.close() }
         let read: (StoredWeight) throws -> [Float] = { w in
             loadValues ? try H5Reading.readFloats(root, path: w.path, file: label) : [Float](repeating: 0, count: w.count)
@@ -103,10 +114,12 @@ enum HDF5ModelReader {
         }
     }
 
-    static func attach(_ path: String, entries: [ModelEntry], label: String? = nil,
-                       opened: (() -> Void)? = nil) throws -> WeightAttachment {
-        let label = label ?? path
-        let (file, root) = try openFile(path, label: label, opened: opened)
+    static func attach(_ path: String, entries: [ModelEntry]) throws -> WeightAttachment {
+        try attach(.path(path), entries: entries, label: path)
+    }
+
+    static func attach(_ source: Source, entries: [ModelEntry], label: String) throws -> WeightAttachment {
+        let (file, root) = try openFile(source, label: label)
         defer { file.close() }
         let read: (StoredWeight) throws -> [Float] = { try H5Reading.readFloats(root, path: $0.path, file: label) }
         var att = WeightAttacher(file: label, read: read)
@@ -169,19 +182,13 @@ enum KerasArchiveReader {
         guard let weights else {
             throw KerasIOError(file: path, object: "model.weights.h5", "missing from the archive")
         }
-        let mem = try MemoryFile(bytes: weights, label: path)
-        return try withExtendedLifetime(mem) {
-            try HDF5ModelReader.open(mem.path, loadValues: loadValues, label: path + ":model.weights.h5", keras3Config: cfg,
-                                     archive: (version, a.entryNames, cfg["compile_config"]), opened: mem.remove)
-        }
+        return try HDF5ModelReader.open(.image(weights), loadValues: loadValues, label: path + ":model.weights.h5",
+                                        keras3Config: cfg, archive: (version, a.entryNames, cfg["compile_config"]))
     }
 
     static func attach(_ path: String, entries: [ModelEntry]) throws -> WeightAttachment {
         let (_, weights) = try load(path)
         guard let weights else { throw KerasIOError(file: path, object: "model.weights.h5", "missing from the archive") }
-        let mem = try MemoryFile(bytes: weights, label: path)
-        return try withExtendedLifetime(mem) {
-            try HDF5ModelReader.attach(mem.path, entries: entries, label: path + ":model.weights.h5", opened: mem.remove)
-        }
+        return try HDF5ModelReader.attach(.image(weights), entries: entries, label: path + ":model.weights.h5")
     }
 }

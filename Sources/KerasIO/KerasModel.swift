@@ -40,6 +40,9 @@ public final class KerasModel {
     public let notes: [String]
     /// Node ids of every application of each layer, by layer path.
     public let nodesByPath: [String: [Int]]
+    /// The model config this model was built from (`{"class_name", "config"}`), as read; nil when unknown.
+    /// Writers reuse it so an exported file describes the model exactly as its source did.
+    public internal(set) var sourceConfig: JSON?
 
     init(name: String, className: String, graph: Graph, layers: [ModelEntry], unknownShapeNodes: Set<Int>,
          notes: [String], nodesByPath: [String: [Int]]) {

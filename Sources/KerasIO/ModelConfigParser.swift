@@ -36,8 +36,10 @@ public struct ModelConfigParser {
         b.graph = Graph(name: name)
         let built = try b.buildModel(className: cls, config: config, prefix: "", inputs: nil)
         b.graph.outputNodes = built.outputs
-        return KerasModel(name: name, className: cls, graph: b.graph, layers: built.entries,
-                          unknownShapeNodes: b.unknown, notes: b.notes, nodesByPath: b.nodesByPath)
+        let model = KerasModel(name: name, className: cls, graph: b.graph, layers: built.entries,
+                               unknownShapeNodes: b.unknown, notes: b.notes, nodesByPath: b.nodesByPath)
+        model.sourceConfig = json
+        return model
     }
 }
 

@@ -83,10 +83,9 @@ extension KerasFile {
             guard let bytes = try archive.read("model.weights.h5") else {
                 throw KerasIOError(file: path, "archive has no model.weights.h5")
             }
-            let mem = try MemoryFile(bytes: bytes, label: path)
-            let f = try H5File.open(mem.path)
+            let f = try MemoryFile.open(bytes: bytes, label: path + ":model.weights.h5")
             defer { f.close() }
-            return try withExtendedLifetime(mem) { try body(f) }
+            return try body(f)
         }
     }
 }

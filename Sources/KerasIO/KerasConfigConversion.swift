@@ -1,0 +1,258 @@
+import Graph
+
+/// Rewrites a model config between the conventions of Keras 3 and of tf-keras / Keras 2, so a file
+/// written for one loads in the other. Only what differs is touched; everything else is kept as read.
+public enum KerasConfigConversion {
+    /// Keras 3 keys that tf-keras layers do not accept (they reject unknown keyword arguments).
+    static let keras3OnlyLayerKeys: Set<String> = ["quantization_config", "lora_rank", "lora_alpha", "lora_enabled"]
+    /// Keras 3 initializer arguments tf-keras initializers do not accept.
+    static let keras3OnlyInitializerKeys: Set<String> = ["input_axes", "output_axes"]
+
+    /// Whether a config is written the Keras 3 way (`batch_shape`, `{"args", "kwargs"}` nodes, dtype policies).
+    public static func isKeras3(_ config: JSON) -> Bool {
+        let text = config.serialized()
+        if text.contains("\"batch_input_shape\"") { return false }
+        return text.contains("\"batch_shape\"") || text.contains("\"__keras_tensor__\"") || text.contains("\"DTypePolicy\"")
+    }
+
+    // MARK: Keras 3 → tf-keras
+
+    /// A Keras 3 model config (`{"class_name", "config"}`) as tf-keras writes one.
+    public static func toTFKeras(_ model: JSON) -> JSON { tfEntry(model) }
+
+    /// One layer or model entry.
+    static func tfEntry(_ entry: JSON) -> JSON {
+        guard var o = entry.objectValue else { return entry }
+        let cls = o["class_name"]?.stringValue ?? ""
+        if o["registered_name"]?.isNull ?? true { o["module"] = nil; o["registered_name"] = nil }
+        if cls == "Model" { o["class_name"] = "Functional" }
+        if let c = o["config"] {
+            if KerasConfigJSON.modelClasses.contains(cls) {
+                o["config"] = tfModelConfig(c, className: cls)
+            } else {
+                o["config"] = tfLayerConfig(c, className: cls)
+            }
+        }
+        if let nodes = o["inbound_nodes"]?.arrayValue {
+            o["inbound_nodes"] = .array(nodes.map(tfInboundNode))
+        }
+        return .object(o)
+    }
+
+    static func tfModelConfig(_ config: JSON, className: String) -> JSON {
+        guard var c = config.objectValue else {
+            // Keras 2.2.4 Sequential: the layer list itself.
+            if let a = config.arrayValue { return .array(a.map(tfEntry)) }
+            return config
+        }
+        if let d = c["dtype"], d.objectValue != nil { c["dtype"] = nil }
+        if let layers = c["layers"]?.arrayValue { c["layers"] = .array(layers.map(tfEntry)) }
+        for key in ["input_layers", "output_layers"] {
+            if let refs = c[key]?.arrayValue, refs.first?.stringValue != nil { c[key] = .array([.array(refs)]) }
+        }
+        return .object(c)
+    }
+
+    static func tfLayerConfig(_ config: JSON, className: String) -> JSON {
+        guard var c = config.objectValue else { return config }
+        for k in keras3OnlyLayerKeys where c[k] != nil { c[k] = nil }
+        if className == "InputLayer", let shape = c["batch_shape"] {
+            var n = JSONObject()
+            n["batch_input_shape"] = shape
+            for (k, v) in c.pairs where k != "batch_shape" { n[k] = v }
+            c = n
+        }
+        var out = JSONObject()
+        for (k, v) in c.pairs { out[k] = tfValue(v, key: k) }
+        return .object(out)
+    }
+
+    /// Values inside a layer config: dtype policies become their name, initializers lose Keras 3 arguments.
+    static func tfValue(_ v: JSON, key: String) -> JSON {
+        guard var o = v.objectValue else { return v }
+        let cls = o["class_name"]?.stringValue ?? ""
+        if cls.hasSuffix("DTypePolicy"), let name = o["config"]?["name"] { return name }
+        if (o["module"]?.stringValue ?? "").hasPrefix("keras.initializers") || key.hasSuffix("_initializer"),
+           var ic = o["config"]?.objectValue {
+            for k in keras3OnlyInitializerKeys { ic[k] = nil }
+            o["config"] = .object(ic)
+        }
+        o["shared_object_id"] = nil
+        return .object(o)
+    }
+
+    /// `{"args": [...], "kwargs": {...}}` → `[[layer, node, tensor, kwargs], ...]`.
+    static func tfInboundNode(_ node: JSON) -> JSON {
+        guard node.objectValue != nil else { return node }
+        var refs: [JSON] = []
+        collectHistories(node["args"], into: &refs)
+        var kwargs = JSONObject()
+        if let kw = node["kwargs"]?.objectValue {
+            for (k, v) in kw.pairs where !v.isNull {
+                var tensors: [JSON] = []
+                collectHistories(v, into: &tensors)
+                if tensors.isEmpty { kwargs[k] = v } else { refs += tensors }
+            }
+        }
+        return .array(refs.map { r in
+            var a = r.arrayValue ?? []
+            a = Array(a.prefix(3))
+            a.append(.object(kwargs))
+            return .array(a)
+        })
+    }
+
+    static func collectHistories(_ v: JSON?, into out: inout [JSON]) {
+        guard let v else { return }
+        switch v {
+        case .array(let a): for x in a { collectHistories(x, into: &out) }
+        case .object(let o):
+            if o["class_name"]?.stringValue == "__keras_tensor__", let h = o["config"]?["keras_history"] {
+                out.append(h)
+            } else {
+                for (_, x) in o.pairs { collectHistories(x, into: &out) }
+            }
+        default: return
+        }
+    }
+
+    // MARK: Tensor shapes
+
+    /// Fills `__keras_tensor__` shapes Keras 3 needs (it refuses undefined shapes) from the built graph:
+    /// `keras_history` [layer, node, tensor] → that layer's node output shape, batch dimension null.
+    public static func fillTensorShapes(_ model: JSON, from keras: KerasModel) -> JSON {
+        fillModel(model, prefix: "", keras: keras)
+    }
+
+    /// A model entry whose layers live under `prefix` in the graph ("" for the top model).
+    static func fillModel(_ entry: JSON, prefix: String, keras: KerasModel) -> JSON {
+        guard var o = entry.objectValue, var c = o["config"]?.objectValue, let layers = c["layers"]?.arrayValue else { return entry }
+        c["layers"] = .array(layers.map { layer -> JSON in
+            guard var lo = layer.objectValue else { return layer }
+            if let nodes = lo["inbound_nodes"] { lo["inbound_nodes"] = fillTensors(nodes, prefix: prefix, keras: keras) }
+            if let cls = lo["class_name"]?.stringValue, KerasConfigJSON.modelClasses.contains(cls),
+               let name = KerasConfigJSON.layerName(layer) {
+                return fillModel(.object(lo), prefix: prefix + name + "/", keras: keras)
+            }
+            return .object(lo)
+        })
+        o["config"] = .object(c)
+        return .object(o)
+    }
+
+    static func fillTensors(_ v: JSON, prefix: String, keras: KerasModel) -> JSON {
+        switch v {
+        case .array(let a): return .array(a.map { fillTensors($0, prefix: prefix, keras: keras) })
+        case .object(var o):
+            if o["class_name"]?.stringValue == "__keras_tensor__", var c = o["config"]?.objectValue {
+                if c["shape"]?.isNull ?? true, let h = c["keras_history"]?.arrayValue, let name = h.first?.stringValue,
+                   let ids = keras.nodesByPath[prefix + name], !ids.isEmpty {
+                    let nodeIndex = h.count > 1 ? (h[1].intValue ?? 0) : 0
+                    let shape = keras.graph.nodes[ids[min(nodeIndex, ids.count - 1)]].outputShape
+                    c["shape"] = .array([.null] + shape.map { $0 < 0 ? JSON.null : JSON.number(Double($0)) })
+                    o["config"] = .object(c)
+                }
+                return .object(o)
+            }
+            var out = JSONObject()
+            for (k, x) in o.pairs { out[k] = fillTensors(x, prefix: prefix, keras: keras) }
+            return .object(out)
+        default: return v
+        }
+    }
+
+    // MARK: tf-keras / Keras 2 → Keras 3
+
+    /// A tf-keras or Keras 2 model config as Keras 3 writes one.
+    public static func toKeras3(_ model: JSON) -> JSON { k3Entry(model) }
+
+    static func k3Entry(_ entry: JSON) -> JSON {
+        guard var o = entry.objectValue else { return entry }
+        let cls = o["class_name"]?.stringValue ?? ""
+        if cls == "Model" { o["class_name"] = "Functional" }
+        if let c = o["config"] {
+            if KerasConfigJSON.modelClasses.contains(cls) {
+                o["config"] = k3ModelConfig(c, className: cls == "Model" ? "Functional" : cls)
+            } else {
+                o["config"] = k3LayerConfig(c, className: cls)
+            }
+        }
+        if let nodes = o["inbound_nodes"]?.arrayValue {
+            o["inbound_nodes"] = .array(nodes.map(k3InboundNode))
+        }
+        return .object(o)
+    }
+
+    static func k3ModelConfig(_ config: JSON, className: String) -> JSON {
+        var c: JSONObject
+        if let a = config.arrayValue {
+            // Keras 2.2.4 Sequential: a bare list.
+            c = JSONObject()
+            c["name"] = "sequential"
+            c["layers"] = .array(a)
+        } else if let o = config.objectValue {
+            c = o
+        } else {
+            return config
+        }
+        if var layers = c["layers"]?.arrayValue {
+            if className == "Sequential", let first = layers.first, KerasConfigJSON.className(first) != "InputLayer",
+               let fc = first["config"]?.objectValue, let shape = fc["batch_input_shape"] ?? fc["batch_shape"] {
+                // Keras 3 wants the InputLayer spelled out; Keras 2 named it after the first layer.
+                let firstName = KerasConfigJSON.layerName(first) ?? "sequential"
+                let input: JSON = ["class_name": "InputLayer",
+                                   "config": ["batch_shape": shape, "dtype": fc["dtype"]?.stringValue.map(JSON.string) ?? "float32",
+                                              "sparse": false, "name": .string(firstName + "_input")]]
+                var stripped = fc
+                stripped["batch_input_shape"] = nil
+                stripped["batch_shape"] = nil
+                var firstObject = first.objectValue!
+                firstObject["config"] = .object(stripped)
+                layers[0] = .object(firstObject)
+                layers.insert(input, at: 0)
+            }
+            c["layers"] = .array(layers.map(k3Entry))
+        }
+        for key in ["input_layers", "output_layers"] {
+            if let refs = c[key]?.arrayValue, refs.first?.stringValue != nil { c[key] = .array([.array(refs)]) }
+        }
+        return .object(c)
+    }
+
+    static func k3LayerConfig(_ config: JSON, className: String) -> JSON {
+        guard var c = config.objectValue else { return config }
+        if className == "InputLayer", let shape = c["batch_input_shape"] {
+            var n = JSONObject()
+            n["batch_shape"] = shape
+            for (k, v) in c.pairs where k != "batch_input_shape" { n[k] = v }
+            c = n
+        }
+        // tf-keras Depthwise/SeparableConv configs carry arguments Keras 3 rejects.
+        if className.hasPrefix("DepthwiseConv") || className.hasPrefix("SeparableConv") {
+            c["groups"] = nil
+        }
+        if className.hasPrefix("SeparableConv") {
+            for k in ["kernel_initializer", "kernel_regularizer", "kernel_constraint"] { c[k] = nil }
+        }
+        // tf-keras writes normalization axes as lists ([3]); Keras 3 BatchNormalization takes one int.
+        if className == "BatchNormalization", let a = c["axis"]?.arrayValue, a.count == 1 { c["axis"] = a[0] }
+        // tf-keras RNN arguments Keras 3 does not accept.
+        if ["LSTM", "GRU", "SimpleRNN"].contains(className) { c["time_major"] = nil }
+        return .object(c)
+    }
+
+    /// `[[layer, node, tensor, kwargs], ...]` → `{"args": [tensor or [tensors]], "kwargs": {...}}`.
+    static func k3InboundNode(_ node: JSON) -> JSON {
+        guard let refs = node.arrayValue else { return node }
+        var tensors: [JSON] = []
+        var kwargs = JSONObject()
+        for r in refs {
+            guard let a = r.arrayValue, a.count >= 3 else { continue }
+            tensors.append(["class_name": "__keras_tensor__",
+                            "config": ["shape": .null, "dtype": "float32", "keras_history": .array(Array(a.prefix(3)))]])
+            if a.count > 3, let kw = a[3].objectValue { for (k, v) in kw.pairs { kwargs[k] = v } }
+        }
+        let args: JSON = tensors.count == 1 ? tensors[0] : .array(tensors)
+        return ["args": [args], "kwargs": .object(kwargs)]
+    }
+}

@@ -1,0 +1,26 @@
+import ArgumentParser
+import Commands
+
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write a model (or weights paired with --arch) as a Keras file that Keras loads.",
+        discussion: """
+        Formats: same (the input's own generation and layout), keras3-h5 (Keras 3 model.save("x.h5")), \
+        tfkeras-h5 (tf-keras model.save("x.h5")), weights-h5 (save_weights("x.h5")), weights.h5 (Keras 3 \
+        .weights.h5), keras (Keras 3 .keras zip). The file is written atomically. Exit 2 on bad input.
+        """)
+
+    @Argument(help: "Keras model or weights file.") var model: String
+    @Option(help: "Pair a weights-only file with a built-in architecture (conv, vonc, vgg16, resnet50).") var arch: String?
+    @Option(help: "same | keras3-h5 | tfkeras-h5 | weights-h5 | weights.h5 | keras") var format: String = "same"
+    @Option(help: "Output file.") var out: String
+    @Flag(help: "Print JSON (Schemas/export.schema.json).") var json = false
+
+    func run() throws {
+        try ConvScope.guarded {
+            let r = try Export.run(path: model, arch: arch, format: format, out: out)
+            print(json ? try JSONOutput.string(r) : Export.render(r))
+        }
+    }
+}
