@@ -90,8 +90,9 @@ public struct ExperimentPhase: Codable, Equatable, Sendable {
     public var bow: ExperimentBoW
 }
 
-/// How far one layer's variables moved in a round (all its variables together).
-public struct LayerChange: Codable, Equatable, Sendable {
+/// How far one layer's variables moved in a round (all its variables together): the measures of
+/// `convscope diff` (WeightDiff), computed on the weights in memory.
+public struct RoundLayerChange: Codable, Equatable, Sendable {
     public var layer: String
     public var parameters: Int
     /// ‖W_after − W_before‖₂, ‖ΔW‖ / ‖W_before‖, cosine(W_before, W_after), max |ΔW|.
@@ -118,7 +119,7 @@ public struct ExperimentRound: Codable, Equatable, Sendable {
     public var before: ExperimentPhase
     public var after: ExperimentPhase
     public var training: TrainingCurve
-    public var weightChange: [LayerChange]
+    public var weightChange: [RoundLayerChange]
 }
 
 public struct ExperimentResults: Codable, Equatable, Sendable {
@@ -438,7 +439,7 @@ public enum Experiment {
     }
 
     /// Per layer (depth order): how far all its variables moved together.
-    public static func weightChange(before: [String: [Tensor]], after: [String: [Tensor]], order: [String]) -> [LayerChange] {
+    public static func weightChange(before: [String: [Tensor]], after: [String: [Tensor]], order: [String]) -> [RoundLayerChange] {
         order.compactMap { key in
             guard let a = before[key], let b = after[key], a.count == b.count else { return nil }
             var dd = 0.0, aa = 0.0, bb = 0.0, ab = 0.0, mx = 0.0, n = 0
@@ -451,7 +452,7 @@ public enum Experiment {
                 n += x.count
             }
             let cos = aa > 0 && bb > 0 ? ab / (aa.squareRoot() * bb.squareRoot()) : (aa == bb ? 1 : 0)
-            return LayerChange(layer: key, parameters: n, l2Change: dd.squareRoot(), relativeChange: aa > 0 ? dd.squareRoot() / aa.squareRoot() : 0,
+            return RoundLayerChange(layer: key, parameters: n, l2Change: dd.squareRoot(), relativeChange: aa > 0 ? dd.squareRoot() / aa.squareRoot() : 0,
                                cosine: cos, maxAbsChange: mx)
         }
     }

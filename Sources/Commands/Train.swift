@@ -1,8 +1,10 @@
 import Foundation
 import Graph
 import Imaging
+import KerasIO
 import Tensor
 import Training
+import Zoo
 
 /// Hyper-parameters of a training run (`convscope train`, and each round of `convscope experiment`).
 public struct TrainSettings: Codable, Equatable, Sendable {
@@ -348,5 +350,41 @@ public enum Train {
         }
         lines += ["model:   \(r.out) (\(r.format))", "history: \(r.history)", "plot:    \(r.plot)"]
         return lines.joined(separator: "\n")
+    }
+}
+
+extension Train {
+    /// Formats `--format` accepts.
+    public static var formatNames: [String] { Export.formatNames }
+
+    /// Writes `model` (with its current, trained weights) as `format` to `out`, atomically, through KerasWriter.
+    /// `same` keeps the input file's generation and layout; a zoo architecture gets its Keras 3 config.
+    @discardableResult
+    public static func save(_ model: LoadedModel, format: String, to out: String) throws -> KerasWriteSummary {
+        let writer: KerasWriter
+        if let arch = model.arch {
+            let config = try Zoo.model(named: arch).config
+            writer = KerasWriter(model: model.model, config: config, sourceGeneration: model.file?.generation,
+                                 sourceVersion: model.file?.kerasVersion, sourceBackend: model.file?.backend)
+        } else if let file = model.file {
+            writer = try KerasWriter(file: file)
+        } else {
+            writer = KerasWriter(model: model.model)
+        }
+        let chosen: KerasExportFormat
+        if format == "same" {
+            guard let file = model.file else { throw CommandError("--format same needs a model read from a file; choose one of \(formatNames.dropFirst().joined(separator: ", "))") }
+            do { chosen = try KerasExportFormat.same(as: file.generation, isFullModel: model.arch == nil && file.isFullModel) } catch let e as KerasIOError {
+                throw CommandError("\(file.path): \(e.message)")
+            }
+        } else if let f = KerasExportFormat(rawValue: format) {
+            chosen = f
+        } else {
+            throw CommandError("unknown --format '\(format)' (choose from \(formatNames.joined(separator: ", ")))")
+        }
+        if chosen.isFullModel && writer.config == nil {
+            throw CommandError("no model config to write as \(chosen.rawValue); choose weights-h5 or weights.h5")
+        }
+        do { return try writer.write(chosen, to: out) } catch let e as KerasIOError { throw CommandError(e.description) }
     }
 }

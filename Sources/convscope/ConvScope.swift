@@ -12,7 +12,8 @@ struct ConvScope: ParsableCommand {
         """,
         subcommands: [InspectCommand.self, ValidateCommand.self, PredictCommand.self, ActivationsCommand.self,
                       DeconvCommand.self, SaliencyCommand.self, MaximizeCommand.self, DemoCommand.self,
-                      MatchCommand.self, BoWCommand.self, ExportCommand.self, DiffCommand.self, BenchCommand.self]
+                      MatchCommand.self, BoWCommand.self, TrainCommand.self, ExperimentCommand.self, ExportCommand.self, DiffCommand.self,
+                      BenchCommand.self]
     )
 
     /// Runs a command body, turning any error into one line on stderr and the right exit code.
