@@ -501,7 +501,7 @@ public enum Experiment {
                 let top = names.indices.sorted { stats[$0].0 > stats[$1].0 || (stats[$0].0 == stats[$1].0 && $0 < $1) }.prefix(11)
                 let file = "figure6_\(method)_\(phase).png"
                 let chart = BarChart(categories: top.map { names[$0] }, values: top.map { stats[$0].0 }, errors: top.map { stats[$0].1 },
-                                     title: "\(method == "sift" ? "SIFT" : "Harris") contributions \(phase) retraining (mean ± std, \(rounds.count) rounds)",
+                                     title: "\(method == "sift" ? "SIFT" : "Harris"), \(phase) retraining",
                                      xLabel: "training image", yLabel: "contribution", color: phase == "before" ? .blue : .orange)
                 try save(chart.render(), file, key: "figure6_\(method)_\(phase)")
                 fig6.append(.init(method: method, phase: phase, images: top.map { names[$0] }, mean: top.map { stats[$0].0 },
@@ -538,7 +538,7 @@ public enum Experiment {
         let layerStats = layers.indices.map { i in meanStd(rounds.map { $0.weightChange[i].relativeChange }) }
         let weightSummary = zip(layers, layerStats).map { ExperimentResults.LayerSummary(layer: $0, meanRelativeChange: $1.0, stdRelativeChange: $1.1) }
         let wchart = BarChart(categories: layers, values: layerStats.map(\.0), errors: layerStats.map(\.1),
-                              title: "Relative weight change per layer (||dW|| / ||W||, mean ± std over \(rounds.count) rounds)",
+                              title: "Relative weight change per layer",
                               xLabel: "layer (depth order)", yLabel: "relative change", color: .purple)
         try save(wchart.render(width: 720, height: 420), "weight_change.png", key: "weight_change")
 
@@ -620,17 +620,22 @@ public enum Experiment {
             sec.paragraph("Weights follow the authors' code (idf = ln(N / (n_w + 1)), weight = count · max(tf·idf, 1e-4), the query counted among the images). With 10 words nearly every word occurs in every image, so the textbook idf ln(N / n_w) is 0 and all scores collapse; the authors' variant is what gives the paper's scale of about 0.95.")
         }
         try page.section("Figure 6 — contributions of the training images") { sec in
+            var items: [(png: Data, caption: String)] = []
             for m in ["sift", "harris"] {
                 for p in ["before", "after"] {
-                    sec.figure(png: try png("figure6_\(m)_\(p)"), caption: "\(m == "sift" ? "SIFT" : "Harris"), \(p) retraining: the 11 largest mean contributions (inliers with the image / inliers with all images), error bars one standard deviation over rounds.", maxWidth: 560)
+                    items.append((try png("figure6_\(m)_\(p)"), "\(m == "sift" ? "SIFT" : "Harris"), \(p) retraining"))
                 }
             }
+            sec.figureGrid(items, columns: 2)
+            sec.paragraph("Contribution of a training image = RANSAC inliers between the reconstruction and that image / inliers with all images. Bars: the 11 largest mean contributions over \(r.rounds.count) round(s); error bars: one standard deviation.")
         }
         try page.section("Figure 7 — matches with the closest image") { sec in
+            var items: [(png: Data, caption: String)] = []
             for p in ["before", "after"] where r.figures["figure7_\(p)"] != nil {
                 let ph = p == "before" ? r.rounds[0].before : r.rounds[0].after
-                sec.figure(png: try png("figure7_\(p)"), caption: "Round 1, \(p) retraining: Harris matches kept by RANSAC between the reconstruction (left) and its closest training image \(ph.harris.closestImage) (right), \(ph.harris.inliers[ph.harris.closestIndex]) inliers.", maxWidth: 640)
+                items.append((try png("figure7_\(p)"), "Round 1, \(p) retraining: Harris matches kept by RANSAC between the reconstruction (left) and its closest training image \(ph.harris.closestImage) (right), \(ph.harris.inliers[ph.harris.closestIndex]) inliers."))
             }
+            sec.figureGrid(items, columns: 2)
         }
         try page.section("Reconstructions of every round") { sec in
             sec.figure(png: try png("reconstructions"), caption: "Activation maximization of \(r.target.label) before and after retraining, round by round (Figures 4 and 5).")
@@ -647,7 +652,7 @@ public enum Experiment {
             sec.figure(png: try png("deconv_after"), caption: "The same image after round 1's retraining.")
         }
         try page.section("Weight change") { sec in
-            sec.figure(png: try png("weight_change"), caption: "How far each layer moved during retraining: ||W_after - W_before|| / ||W_before||, mean and standard deviation over rounds.", maxWidth: 720)
+            sec.figure(png: try png("weight_change"), caption: "How far each layer moved during retraining: ||W_after - W_before|| / ||W_before||, mean over rounds; error bars one standard deviation.", maxWidth: 720)
             sec.table(["layer", "mean relative change", "std"], r.weightChange.map { [$0.layer, String(format: "%.4g", $0.meanRelativeChange), String(format: "%.2g", $0.stdRelativeChange)] })
         }
         try page.section("Training curves") { sec in

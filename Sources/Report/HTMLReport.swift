@@ -39,7 +39,7 @@ public struct HTMLReport {
             h += "<thead><tr>" + header.map { "<th>\(HTMLReport.escape($0))</th>" }.joined() + "</tr></thead><tbody>"
             for r in rows {
                 h += "<tr>" + r.map { c in
-                    let numeric = Double(c.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "±", with: "").split(separator: " ").first ?? "") != nil
+                    let numeric = HTMLReport.isNumber(c)
                     return "<td\(numeric ? " class=\"num\"" : "")>\(HTMLReport.escape(c))</td>"
                 }.joined() + "</tr>"
             }
@@ -56,6 +56,16 @@ public struct HTMLReport {
         /// An image encoded to PNG and embedded.
         public mutating func figure(_ image: Image, caption: String, alt: String? = nil, maxWidth: Int? = nil) throws {
             figure(png: try PNGCodec.encode(image), caption: caption, alt: alt, maxWidth: maxWidth)
+        }
+
+        /// Figures side by side in a grid of `columns` columns (each scaled to its column).
+        public mutating func figureGrid(_ items: [(png: Data, caption: String)], columns: Int = 2) {
+            var h = "<div class=\"grid\" style=\"grid-template-columns:repeat(\(max(1, columns)), minmax(0, 1fr))\">"
+            for it in items {
+                h += "<figure><img src=\"\(HTMLReport.dataURI(png: it.png))\" alt=\"\(HTMLReport.escape(it.caption))\">"
+                    + "<figcaption>\(HTMLReport.escape(it.caption))</figcaption></figure>"
+            }
+            parts.append(h + "</div>")
         }
 
         /// Several images in one row (wrapping), each with its own caption.
@@ -107,6 +117,13 @@ public struct HTMLReport {
         try AtomicFile.write(data: Data(html().utf8), to: url)
     }
 
+    /// A cell that is one number (optionally with a unit-less sign, exponent or trailing %).
+    static func isNumber(_ s: String) -> Bool {
+        var t = s.trimmingCharacters(in: .whitespaces)
+        if t.hasSuffix("%") { t = String(t.dropLast()).trimmingCharacters(in: .whitespaces) }
+        return !t.isEmpty && Double(t) != nil
+    }
+
     public static func dataURI(png: Data) -> String { "data:image/png;base64," + png.base64EncodedString() }
 
     public static func escape(_ s: String) -> String {
@@ -144,6 +161,9 @@ public struct HTMLReport {
     figure{margin:10px 0;display:inline-block;vertical-align:top}
     figure img{max-width:100%;height:auto;border:1px solid #ddd;image-rendering:pixelated}
     figcaption,.caption{font-size:13px;color:#555;max-width:640px}
+    .grid{display:grid;gap:14px 18px}
+    .grid figure{margin:0;display:block}
+    .grid img{width:100%}
     .gallery{display:flex;flex-wrap:wrap;gap:8px}
     .gallery figure{margin:0}
     .gallery img{width:128px}
