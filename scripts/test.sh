@@ -18,6 +18,15 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
+# The experiment report is checked in a real headless browser (Tests/report_check.sh).
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "test: installing chromium for the report check" >&2
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+export CONVSCOPE_CHROMIUM=1
+
 swift build --build-tests
 swift test --skip-build 2>&1 | tee /tmp/convscope-test.log | grep -vE "^Test Case .* (started|passed)" || true
 # swift test's status is lost in the pipe above; recover it from its closing line.

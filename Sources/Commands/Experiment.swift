@@ -220,7 +220,7 @@ public enum Experiment {
         let manifest = ExperimentManifest(model: modelName, arch: model.arch, images: names, settings: settings)
         let manifestPath = roundsDir.path("manifest.json")
         if resume, FileManager.default.fileExists(atPath: manifestPath) {
-            var old = try JSONDecoder().decode(ExperimentManifest.self, from: Data(contentsOf: URL(fileURLWithPath: manifestPath)))
+            var old = try stateDecoder().decode(ExperimentManifest.self, from: Data(contentsOf: URL(fileURLWithPath: manifestPath)))
             old.settings.rounds = settings.rounds
             guard old == manifest else {
                 throw CommandError("--resume: \(out) holds rounds of a different study (model, images or settings differ); use another --out or drop --resume")
@@ -229,7 +229,7 @@ public enum Experiment {
             try? FileManager.default.removeItem(atPath: roundsDir.url.path)
             _ = try OutputFolder(roundsDir.url.path)
         }
-        try AtomicFile.write(data: Data(try JSONOutput.string(manifest).utf8), to: URL(fileURLWithPath: manifestPath))
+        try AtomicFile.write(data: try stateEncoder().encode(manifest), to: URL(fileURLWithPath: manifestPath))
 
         // The pretrained weights every round starts from.
         let probe = try Train.trainer(for: model, settings: settings.training, options: options)
@@ -259,7 +259,7 @@ public enum Experiment {
         for r in 0..<settings.rounds {
             let file = roundsDir.path(String(format: "round_%03d.json", r + 1))
             if resume, let data = try? Data(contentsOf: URL(fileURLWithPath: file)),
-               let rec = try? JSONDecoder().decode(RoundRecord.self, from: data), rec.result.round == r + 1 {
+               let rec = try? stateDecoder().decode(RoundRecord.self, from: data), rec.result.round == r + 1 {
                 records.append(rec)
                 log("round \(r + 1) of \(settings.rounds): done earlier, kept")
                 continue
@@ -271,7 +271,7 @@ public enum Experiment {
                                    pretrained: pretrained, order: order, target: target, siftDB: siftDB, harrisDB: harrisDB,
                                    bowIndex: bowIndex, roundsDir: roundsDir, quiet: quiet, shouldStop: shouldStop,
                                    log: { stage in log("round \(r + 1) of \(settings.rounds): \(stage) — \(eta)") })
-            try AtomicFile.write(data: Data(try JSONOutput.string(rec).utf8), to: URL(fileURLWithPath: file))
+            try AtomicFile.write(data: try stateEncoder().encode(rec), to: URL(fileURLWithPath: file))
             records.append(rec)
             thisRunSeconds.append(Date().timeIntervalSince(roundStart))
             log(String(format: "round %d of %d: finished in %@ (BoW max before %.3f, after %.3f)", r + 1, settings.rounds,
@@ -288,6 +288,20 @@ public enum Experiment {
         try writeReport(results, records: records, timings: timings, folder: folder, modelName: modelName, imagesDir: imagesDir)
         try AtomicFile.write(data: Data(try JSONOutput.string(results).utf8), to: URL(fileURLWithPath: folder.path("results.json")))
         return results
+    }
+
+    /// Round checkpoints and the manifest: Swift's own key names (read back exactly), non-finite numbers kept.
+    static func stateEncoder() -> JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return e
+    }
+
+    static func stateDecoder() -> JSONDecoder {
+        let d = JSONDecoder()
+        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return d
     }
 
     static func duration(_ s: Double) -> String {
