@@ -7,7 +7,8 @@ import Zoo
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Time forward passes of built-in models (random weights).")
+        abstract: "Time forward passes of built-in models (random weights); `bench experiment` times experiment rounds.",
+        subcommands: [BenchExperimentCommand.self])
 
     @Option(help: "Built-in models to time.") var arch: [String] = ["vgg16", "resnet50"]
     @Option(help: "Batch sizes.") var batch: [Int] = [1, 8]
