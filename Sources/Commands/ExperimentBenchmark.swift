@@ -58,8 +58,8 @@ public enum ExperimentBenchmark {
         var lines = [String(format: "%@: %d image(s) of %dx%d, %d round(s), %d thread(s): %.2f s per round (%.1f s in all, incl. setup and report)",
                             r.model as NSString, r.images, r.imageSize, r.imageSize, r.rounds, r.threads, r.secondsPerRound, r.totalSeconds)]
         for stage in Experiment.stages where r.stageSeconds[stage] != nil {
-            lines.append(String(format: "  %-16@ %8.2f s  %5.1f %%", stage as NSString, r.stageSeconds[stage]! / Double(max(r.rounds, 1)),
-                                (r.stageShares[stage] ?? 0) * 100))
+            lines.append("  " + stage.padding(toLength: 16, withPad: " ", startingAt: 0)
+                         + String(format: " %8.2f s  %5.1f %%", r.stageSeconds[stage]! / Double(max(r.rounds, 1)), (r.stageShares[stage] ?? 0) * 100))
         }
         lines.append(String(format: "  a 20-round study at this speed: %.1f min", r.projected20RoundsSeconds / 60))
         return lines.joined(separator: "\n")

@@ -267,6 +267,7 @@ public enum Train {
                            shouldStop: @escaping () -> Bool = { StopRequest.requested },
                            save: (Graph, String) throws -> Void) throws -> TrainReport {
         try settings.validate()
+        _ = try exportFormat(model, format: format, out: out)   // refuse a bad --format/--out before training, not after
         let all = try dataset(data, label: label, model: model, options: options)
         let (train, validation) = try all.split(validationFraction: settings.validationSplit)
         guard train.count > 0 else { throw CommandError("no training images left after the validation split") }
@@ -357,6 +358,30 @@ extension Train {
     /// Formats `--format` accepts.
     public static var formatNames: [String] { Export.formatNames }
 
+    /// The format `--format` names for `model` (`same`: the input's generation and layout), checked against
+    /// the output name Keras needs to load it (`*.weights.h5` for Keras 3 weights files, `*.keras` for archives).
+    public static func exportFormat(_ model: LoadedModel, format: String, out: String) throws -> KerasExportFormat {
+        let chosen: KerasExportFormat
+        if format == "same" {
+            guard let file = model.file else { throw CommandError("--format same needs a model read from a file; choose one of \(formatNames.dropFirst().joined(separator: ", "))") }
+            do { chosen = try KerasExportFormat.same(as: file.generation, isFullModel: model.arch == nil && file.isFullModel) } catch let e as KerasIOError {
+                throw CommandError("\(file.path): \(e.message)")
+            }
+        } else if let f = KerasExportFormat(rawValue: format) {
+            chosen = f
+        } else {
+            throw CommandError("unknown --format '\(format)' (choose from \(formatNames.joined(separator: ", ")))")
+        }
+        let name = out.lowercased()
+        if chosen == .keras3Weights && !name.hasSuffix(".weights.h5") {
+            throw CommandError("\(out): Keras loads \(chosen.rawValue) files only when named *.weights.h5 (the input is one); name --out so, or pick --format weights-h5")
+        }
+        if chosen == .keras && !name.hasSuffix(".keras") {
+            throw CommandError("\(out): Keras loads .keras archives only when named *.keras; name --out so, or pick another --format")
+        }
+        return chosen
+    }
+
     /// Writes `model` (with its current, trained weights) as `format` to `out`, atomically, through KerasWriter.
     /// `same` keeps the input file's generation and layout; a zoo architecture gets its Keras 3 config.
     @discardableResult
@@ -371,17 +396,7 @@ extension Train {
         } else {
             writer = KerasWriter(model: model.model)
         }
-        let chosen: KerasExportFormat
-        if format == "same" {
-            guard let file = model.file else { throw CommandError("--format same needs a model read from a file; choose one of \(formatNames.dropFirst().joined(separator: ", "))") }
-            do { chosen = try KerasExportFormat.same(as: file.generation, isFullModel: model.arch == nil && file.isFullModel) } catch let e as KerasIOError {
-                throw CommandError("\(file.path): \(e.message)")
-            }
-        } else if let f = KerasExportFormat(rawValue: format) {
-            chosen = f
-        } else {
-            throw CommandError("unknown --format '\(format)' (choose from \(formatNames.joined(separator: ", ")))")
-        }
+        let chosen = try exportFormat(model, format: format, out: out)
         if chosen.isFullModel && writer.config == nil {
             throw CommandError("no model config to write as \(chosen.rawValue); choose weights-h5 or weights.h5")
         }

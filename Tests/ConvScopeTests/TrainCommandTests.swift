@@ -150,6 +150,10 @@ final class TrainCommandTests: XCTestCase {
             XCTAssertTrue("\(e)".contains("--label"), "\(e)")
         }
         XCTAssertEqual(try Train.dataset(.folder(wrong.path), label: 4, model: m, options: ImageOptions()).labels, [4, 4])
+        // Output names Keras could not load are refused before any training.
+        XCTAssertThrowsError(try Train.exportFormat(m, format: "weights.h5", out: "trained.h5")) { e in XCTAssertTrue("\(e)".contains("*.weights.h5"), "\(e)") }
+        XCTAssertThrowsError(try Train.exportFormat(m, format: "keras", out: "trained.h5"))
+        XCTAssertEqual(try Train.exportFormat(m, format: "same", out: "trained.h5"), .keras3H5)
         XCTAssertThrowsError(try Train.run(model: m, modelPath: "x", data: .folder(wrong.path), label: 4, settings: settings(),
                                            options: ImageOptions(), out: wrong.appendingPathComponent("o.h5").path, format: "same",
                                            resume: true, quiet: true, shouldStop: { false }) { _, _ in }) { e in
