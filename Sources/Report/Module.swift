@@ -1,1 +1,0 @@
-// Report target: see docs/architecture.md
