@@ -22,6 +22,7 @@ public enum Export {
 
     /// Reads `path` (a full model, or weights paired with `arch`) and writes it as `format` to `out`.
     public static func run(path: String, arch: String?, format: String, out: String) throws -> ExportReport {
+        try KerasFile.preflight(path)
         let file = try KerasFile.open(path, loadValues: arch == nil)
         let writer: KerasWriter
         if let arch {

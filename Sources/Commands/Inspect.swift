@@ -47,6 +47,7 @@ public struct InspectReport: Codable {
 
 public enum Inspect {
     public static func run(path: String, arch: String?, weights: Bool, tree: Bool, expandNested: Bool) throws -> InspectReport {
+        try KerasFile.preflight(path)
         let file = try KerasFile.open(path, loadValues: arch != nil)
         var summary: ModelSummary?
         var notes = file.notes

@@ -25,6 +25,7 @@ public struct LoadedModel {
 /// Opens a model file for the commands: full models as saved; weights-only files with `--arch`.
 public enum ModelLoader {
     public static func load(_ path: String, arch: String?, loadValues: Bool = true) throws -> LoadedModel {
+        try KerasFile.preflight(path)
         let file = try KerasFile.open(path, loadValues: loadValues)
         if let arch {
             let graph = try Zoo.graph(named: arch)

@@ -22,6 +22,7 @@ public enum Validate {
     }
 
     public static func run(path: String, expect: Expectation) throws -> ValidateReport {
+        try KerasFile.preflight(path)
         let file = try KerasFile.open(path, loadValues: false)
         let total = file.model?.parameterCount ?? file.storedWeights.parameterCount
         switch expect {
@@ -37,6 +38,7 @@ public enum Validate {
             return ValidateReport(file: path, ok: diffs.isEmpty, check: "architecture", expected: "\(arch) (\(formatCount(graph.parameterCount)) parameters)",
                                   actual: "\(formatCount(total)) parameters", differences: diffs)
         case .like(let other):
+            try KerasFile.preflight(other)
             let otherFile = try KerasFile.open(other, loadValues: false)
             let diffs = compare(expected: shapesOf(otherFile), actual: shapesOf(file), expectedLabel: other)
             let otherTotal = otherFile.model?.parameterCount ?? otherFile.storedWeights.parameterCount

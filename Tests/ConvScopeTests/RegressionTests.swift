@@ -195,3 +195,35 @@ final class RegressionTests: XCTestCase {
 private func le16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF)] }
 private func le64(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8(v >> (8 * UInt64($0)) & 0xFF) } }
 private func be32(_ v: UInt32) -> [UInt8] { (0..<4).reversed().map { UInt8(v >> (8 * UInt32($0)) & 0xFF) } }
+
+/// Files that crash or over-read inside libhdf5 1.10 itself (Fuzz/known): never opened in the test
+/// process, only through the CLI, whose forked preflight turns a library crash into a refusal.
+final class LibraryCrasherTests: XCTestCase {
+    func testCLIRefusesFilesThatCrashLibHDF5() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let exe = root.appendingPathComponent(".build/debug/convscope")
+        guard FileManager.default.isExecutableFile(atPath: exe.path) else {
+            return XCTFail("\(exe.path) is not built; run `swift build` in \(root.path) first")
+        }
+        let dir = root.appendingPathComponent("Tests/ConvScopeTests/Resources/crashers")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        XCTAssertFalse(files.isEmpty)
+        var refusedCrash = false
+        for name in files {
+            let p = Process()
+            p.executableURL = exe
+            p.arguments = ["inspect", dir.appendingPathComponent(name).path]
+            let err = Pipe()
+            p.standardError = err
+            p.standardOutput = Pipe()
+            try p.run()
+            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            // Never killed by a signal; either a clean listing or a one-line refusal.
+            XCTAssertEqual(p.terminationReason, .exit, "\(name): killed by a signal")
+            XCTAssertTrue(p.terminationStatus == 0 || (p.terminationStatus == 2 && text.split(separator: "\n").count == 1), "\(name): \(text)")
+            if text.contains("crashed reading this file") { refusedCrash = true }
+        }
+        XCTAssertTrue(refusedCrash, "no file exercised the crash refusal")
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension KerasFile {
+    /// Reads a file's structure once in a forked child process before the real read.
+    ///
+    /// libhdf5 1.10 trusts some on-disk descriptors (variable-length string heaps) and can crash or
+    /// spin on a hostile file in ways no check from outside the library catches (docs/reliability.md).
+    /// A crash or hang in the child becomes a one-line refusal here instead of killing ConvScope.
+    /// A child that finishes (whether the file is fine or merely invalid) lets the caller go on,
+    /// and the real read then reports ordinary errors itself.
+    public static func preflight(_ path: String, timeout: TimeInterval = 120) throws {
+        #if os(Linux)
+        fflush(stdout)
+        fflush(stderr)
+        let pid = fork()
+        if pid == 0 {
+            // Child: structure only, no weight values; silent; dies plainly on a fault (no Swift
+            // backtrace on the user's terminal); never returns.
+            for sig in [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP] { signal(sig, SIG_DFL) }
+            let devnull = Glibc.open("/dev/null", O_WRONLY)
+            if devnull >= 0 { dup2(devnull, STDERR_FILENO); dup2(devnull, STDOUT_FILENO) }
+            let ok = (try? open(path, loadValues: false)) != nil
+            _exit(ok ? 0 : 3)
+        }
+        guard pid > 0 else { return }   // fork failed: read in-process as before
+        let deadline = Date().addingTimeInterval(timeout)
+        var status: Int32 = 0
+        while true {
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid { break }
+            if r < 0 { return }
+            if Date() > deadline {
+                kill(pid, SIGKILL)
+                _ = waitpid(pid, &status, 0)
+                throw KerasIOError(file: path, "reading its structure did not finish in \(Int(timeout)) s; the file is damaged or hostile, refusing it")
+            }
+            usleep(2_000)
+        }
+        // WIFSIGNALED / WTERMSIG, spelled out (the C macros do not import).
+        let signal = status & 0x7F
+        if signal != 0 && signal != 0x7F {
+            throw KerasIOError(file: path, "the HDF5 library crashed reading this file (signal \(signal)); it is damaged or hostile, refusing it")
+        }
+        #endif
+    }
+}
