@@ -29,6 +29,14 @@ public enum Activation: String, CaseIterable, Sendable {
         case .softmax: Self.softmaxLastAxis(&t); return
         default: break
         }
+        if self == .relu {
+            // The common case on big feature maps: split over threads.
+            t.data.withUnsafeMutableBufferPointer { p in
+                let base = p.baseAddress!
+                parallelRanges(p.count) { r in for i in r { base[i] = max(base[i], 0) } }
+            }
+            return
+        }
         t.data.withUnsafeMutableBufferPointer { p in
             switch self {
             case .relu: for i in p.indices { p[i] = max(p[i], 0) }

@@ -54,3 +54,16 @@ public func parallelFor(_ n: Int, minPerThread: Int = 1, _ body: (Int) -> Void) 
         if lo < hi { for i in lo..<hi { body(i) } }
     }
 }
+
+/// Splits 0..<count into contiguous ranges of whole `unit`s (e.g. rows of channels) and runs them on
+/// `Threading.count` workers when the work is large enough to pay for the hand-off.
+public func parallelRanges(_ count: Int, unit: Int = 1, minimum: Int = 1 << 16, _ body: (Range<Int>) -> Void) {
+    let units = count / max(unit, 1)
+    let workers = count >= minimum ? min(Threading.count, units) : 1
+    if workers <= 1 { body(0..<count); return }
+    let per = (units + workers - 1) / workers * unit
+    DispatchQueue.concurrentPerform(iterations: workers) { w in
+        let lo = w * per, hi = min(count, lo + per)
+        if lo < hi { body(lo..<hi) }
+    }
+}

@@ -5,10 +5,16 @@
 public enum Im2Col {
     /// x: inH·inW·C values of one image; cols: patches × patchSize.
     public static func forward(_ g: ConvGeometry, x: UnsafePointer<Float>, cols: UnsafeMutablePointer<Float>) {
+        forward(g, x: x, cols: cols, rows: 0..<g.outH)
+    }
+
+    /// The output rows `rows` only: cols holds (rows.count · outW) × patchSize values, row `rows.lowerBound` first.
+    public static func forward(_ g: ConvGeometry, x: UnsafePointer<Float>, cols: UnsafeMutablePointer<Float>, rows: Range<Int>) {
         let c = g.channels
-        parallelFor(g.outH, minPerThread: max(1, 2048 / max(1, g.outW * g.patchSize))) { oy in
+        parallelFor(rows.count, minPerThread: max(1, 2048 / max(1, g.outW * g.patchSize))) { r in
+            let oy = rows.lowerBound + r
             for ox in 0..<g.outW {
-                var dst = cols + (oy * g.outW + ox) * g.patchSize
+                var dst = cols + (r * g.outW + ox) * g.patchSize
                 for ky in 0..<g.kH {
                     let iy = oy * g.strideH - g.padTop + ky * g.dilationH
                     for kx in 0..<g.kW {

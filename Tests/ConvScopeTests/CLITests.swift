@@ -134,6 +134,9 @@ final class CLITests: XCTestCase {
         for m in ["gradient", "guided", "gradcam"] {
             try assertSchema("saliency", ["saliency", model, img, "--method", m, "--overlay", "--out", dir.appendingPathComponent("s_\(m).png").path])
         }
+        let act = try assertSchema("activations", ["activations", model, img, "--layer", "conv2", "--png", "--out", dir.appendingPathComponent("act").path])
+        XCTAssertEqual(act["shape"]?.arrayValue?.count, 4)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: act["png"]!.stringValue!))
         let mx = try assertSchema("maximize", ["maximize", model, "--class", "3", "--steps", "4", "--seed", "1", "--out", dir.appendingPathComponent("m.png").path])
         XCTAssertEqual(mx["runs"]?.arrayValue?.first?["objectives"]?.arrayValue?.count, 4)
     }

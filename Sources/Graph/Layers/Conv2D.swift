@@ -1,3 +1,4 @@
+import Foundation
 import Tensor
 
 /// Keras `Conv2D`: cross-correlation with a (kh, kw, in, out) kernel, optional bias and activation.
@@ -61,22 +62,28 @@ public final class Conv2D: Layer {
         let n = x.batch
         var y = Tensor(zeros: [n, g.outH, g.outW, filters])             // (N, outH, outW, Cout)
         let identity = Im2Col.isIdentity(g)
-        var cols = [Float](repeating: 0, count: identity ? 0 : g.patches * g.patchSize)
+        // Blocks of output rows: the block's column matrix stays a few MB and is still in cache when
+        // sgemm reads it (the whole matrix is 115 MB for VGG16's block1_conv2).
+        let rowsPerBlock = identity ? g.outH : max(1, min(g.outH, Self.forwardBlockPatches / max(1, g.outW)))
+        var cols = [Float](repeating: 0, count: identity ? 0 : rowsPerBlock * g.outW * g.patchSize)
         x.data.withUnsafeBufferPointer { xp in
             weights[0].value.data.withUnsafeBufferPointer { kp in
                 y.data.withUnsafeMutableBufferPointer { yp in
                     cols.withUnsafeMutableBufferPointer { cp in
                         for b in 0..<n {
                             let xi = xp.baseAddress! + b * g.inH * g.inW * g.channels
-                            let a: UnsafePointer<Float>
-                            if identity { a = xi } else {
-                                Im2Col.forward(g, x: xi, cols: cp.baseAddress!)  // (P, K)
-                                a = UnsafePointer(cp.baseAddress!)
+                            for oy0 in stride(from: 0, to: g.outH, by: rowsPerBlock) {
+                                let oy1 = min(g.outH, oy0 + rowsPerBlock), p0 = oy0 * g.outW, m = (oy1 - oy0) * g.outW
+                                let a: UnsafePointer<Float>
+                                if identity { a = xi + p0 * g.patchSize } else {
+                                    Im2Col.forward(g, x: xi, cols: cp.baseAddress!, rows: oy0..<oy1)  // (m, K)
+                                    a = UnsafePointer(cp.baseAddress!)
+                                }
+                                // (m, K) × (K, Cout) → (m, Cout)
+                                sgemm(m: m, n: filters, k: g.patchSize, a: a, lda: g.patchSize,
+                                      b: kp.baseAddress!, ldb: filters,
+                                      c: yp.baseAddress! + (b * g.patches + p0) * filters, ldc: filters)
                             }
-                            // (P, K) × (K, Cout) → (P, Cout)
-                            sgemm(m: g.patches, n: filters, k: g.patchSize, a: a, lda: g.patchSize,
-                                  b: kp.baseAddress!, ldb: filters,
-                                  c: yp.baseAddress! + b * g.patches * filters, ldc: filters)
                         }
                     }
                 }
@@ -151,6 +158,8 @@ public final class Conv2D: Layer {
 
     /// Output rows per block of the transposed convolution (≈ 4096 patches, a few MB of columns).
     static let blockPatches = 4096
+    /// Output positions per forward block (measured on VGG16 with 1 and 2 threads).
+    static let forwardBlockPatches = 4096
 
     /// col2im for the output rows `rows` (cols holds just those rows' patches): accumulates into dx.
     private static func col2im(_ g: ConvGeometry, cols: UnsafePointer<Float>, rows: Range<Int>, dx: UnsafeMutablePointer<Float>) {
@@ -184,7 +193,10 @@ public final class Conv2D: Layer {
         let c = filters
         weights[1].value.data.withUnsafeBufferPointer { bp in
             y.data.withUnsafeMutableBufferPointer { yp in
-                for i in stride(from: 0, to: yp.count, by: c) { for k in 0..<c { yp[i + k] += bp[k] } }
+                let base = yp.baseAddress!, bias = bp.baseAddress!
+                parallelRanges(yp.count, unit: c) { r in
+                    for i in stride(from: r.lowerBound, to: r.upperBound, by: c) { for k in 0..<c { base[i + k] += bias[k] } }
+                }
             }
         }
     }
