@@ -1,6 +1,7 @@
 import Foundation
 import Graph
 import HDF5
+import Tensor
 
 /// Reads Keras HDF5 files: legacy full models, legacy weights-only files, Keras 3 `.weights.h5`.
 enum HDF5ModelReader {
@@ -47,7 +48,7 @@ enum HDF5ModelReader {
         let (file, root) = try openFile(source, label: label)
         defer { file.close() }
         let read: (StoredWeight) throws -> [Float] = { w in
-            loadValues ? try H5Reading.readFloats(root, path: w.path, file: label) : [Float](repeating: 0, count: w.count)
+            loadValues ? try H5Reading.readFloats(root, path: w.path, file: label) : Tensor.zeroFilled(w.count)
         }
         var notes: [String] = []
         let lay: Layout = keras3Config != nil ? .keras3Weights : try layout(root, label: label)

@@ -11,7 +11,7 @@ extension KerasFile {
     /// A crash or hang in the child becomes a one-line refusal here instead of killing ConvScope.
     /// A child that finishes (whether the file is fine or merely invalid) lets the caller go on,
     /// and the real read then reports ordinary errors itself.
-    public static func preflight(_ path: String, timeout: TimeInterval = 120) throws {
+    public static func preflight(_ path: String, timeout: TimeInterval = 30) throws {
         #if os(Linux)
         fflush(stdout)
         fflush(stderr)

@@ -16,7 +16,16 @@ public struct Tensor: Equatable, Sendable {
 
     public init(zeros shape: [Int]) {
         self.shape = shape
-        self.data = [Float](repeating: 0, count: shape.reduce(1, *))
+        self.data = Tensor.zeroFilled(shape.reduce(1, *))
+    }
+
+    /// Zeros without touching every page when the block is large: glibc serves allocations above its
+    /// largest mmap threshold (32 MiB on 64-bit) with fresh anonymous mappings, which the kernel
+    /// zero-fills on first touch. So a 411 MB VGG16 kernel placeholder costs nothing until it is read or
+    /// written (inspect builds every layer without loading values).
+    public static func zeroFilled(_ count: Int) -> [Float] {
+        guard count * MemoryLayout<Float>.stride > 32 << 20 else { return [Float](repeating: 0, count: count) }
+        return [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
     }
 
     public init(repeating value: Float, shape: [Int]) {

@@ -5,6 +5,7 @@ import Graph
 import HDF5
 import KerasIO
 import Matching
+import Training
 import Tensor
 import Visualize
 import Zoo
@@ -14,7 +15,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks with ratios against TensorFlow measured in the same run (needs the pinned Python: scripts/setup.sh --python).",
-        subcommands: [ForwardBench.self, DeconvBench.self, SaliencyBench.self, MaximizeBench.self, InspectBench.self, MatchingBench.self, BLASBench.self, PredictProcessBench.self, BenchExperimentCommand.self],
+        subcommands: [ForwardBench.self, DeconvBench.self, SaliencyBench.self, MaximizeBench.self, InspectBench.self, MatchingBench.self, BLASBench.self, PredictProcessBench.self, TrainBench.self, BenchExperimentCommand.self],
         defaultSubcommand: ForwardBench.self)
 }
 
@@ -252,5 +253,57 @@ struct PredictProcessBench: ParsableCommand {
             let tf: Double? = noTF ? nil : try TFReference.run(["predict-process", "--image", image, "--weights", model, "--repeats", "\(repeats)"])["process_median_s"]?.doubleValue
             report("predict VGG16, one image, whole process", convscope: seconds, tf: tf)
         }
+    }
+}
+
+struct TrainBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "train",
+        abstract: "Training throughput of Conv (32x32, batch 128, Adam, dropout and max-norm active) and one ResNet50 fine-tuning epoch on 30 images, against Keras.")
+    @Option(help: "Batches per timed Conv run.") var batches = 10
+    @OptionGroup var options: BenchOptions
+    @Flag(help: "Skip the ResNet50 epoch.") var noResnet = false
+
+    func run() throws {
+        try ConvScope.guarded {
+            for t in options.threads {
+                Threading.set(t)
+                let conv = try Zoo.graph(named: "conv")
+                ForwardBenchmark.randomizeWeights(conv)
+                let trainer = try Trainer(graph: conv, optimizer: try OptimizerFactory.make("adam", learningRate: 1e-4, decay: 1e-6),
+                                          batchSize: 128, epochs: 1, seed: 1, preprocess: { _ in Tensor(zeros: [1]) })
+                let (x, y) = randomBatch(128, [32, 32, 3], classes: 1000)
+                let s = try medianSeconds(repeats: options.repeats) { for b in 0..<batches { _ = try trainer.trainStep(x: x, y: y, dropoutSeed: UInt64(b)) } }
+                let ours = Double(128 * batches) / s
+                var theirs: Double?
+                if !options.noTF {
+                    theirs = try TFReference.run(["train", "--model", "conv", "--batch", "128", "--batches", "\(batches)", "--threads", "\(t)", "--repeats", "\(options.repeats)"])["images_per_s"]?.doubleValue
+                }
+                print(String(format: "conv training, batch 128, threads %d: ConvScope %.0f images/s%@", t, ours,
+                             theirs.map { String(format: "   Keras %.0f images/s   ratio (ours/theirs) %.2f", $0, ours / $0) } ?? ""))
+                guard !noResnet else { continue }
+                let resnet = try Zoo.graph(named: "resnet50")
+                ForwardBenchmark.randomizeWeights(resnet)
+                let rt = try Trainer(graph: resnet, optimizer: try OptimizerFactory.make("adam", learningRate: 1e-3, decay: 1e-6),
+                                     batchSize: 32, epochs: 1, seed: 1, preprocess: { _ in Tensor(zeros: [1]) })
+                // model.fit(validation_split=0.3) on 30 images: one training batch of 21, evaluation of 9.
+                let (tx, ty) = randomBatch(21, [224, 224, 3], classes: 1000)
+                let (vx, _) = randomBatch(9, [224, 224, 3], classes: 1000)
+                let epoch = try medianSeconds(repeats: 1) {
+                    _ = try rt.trainStep(x: tx, y: ty)
+                    _ = try resnet.predict(vx)
+                }
+                let tf: Double? = options.noTF ? nil : try TFReference.run(["train", "--model", "resnet50", "--batch", "32", "--images", "30", "--threads", "\(t)", "--repeats", "1"])["median_s"]?.doubleValue
+                report("resnet50 fine-tuning epoch, 30 images, threads \(t)", convscope: epoch, tf: tf)
+            }
+        }
+    }
+
+    func randomBatch(_ n: Int, _ shape: [Int], classes: Int) -> (Tensor, Tensor) {
+        var rng = SeededRandom(seed: 9)
+        var x = Tensor(zeros: [n] + shape)
+        for i in x.data.indices { x.data[i] = rng.uniform() }
+        var y = Tensor(zeros: [n, classes])
+        for i in 0..<n { y.data[i * classes + Int(rng.next() % UInt64(classes))] = 1 }
+        return (x, y)
     }
 }

@@ -64,26 +64,35 @@ public final class Conv2D: Layer {
         let identity = Im2Col.isIdentity(g)
         // Blocks of output rows: the block's column matrix stays a few MB and is still in cache when
         // sgemm reads it (the whole matrix is 115 MB for VGG16's block1_conv2).
-        let rowsPerBlock = identity ? g.outH : max(1, min(g.outH, Self.forwardBlockPatches / max(1, g.outW)))
+        // Blocks run over the rows of the whole batch (image b's row oy is global row b·outH + oy), so deep
+        // layers with few positions per image (ResNet50's 7×7) still give sgemm a tall matrix.
+        let totalRows = n * g.outH
+        let rowsPerBlock = identity ? totalRows : max(1, min(totalRows, Self.forwardBlockPatches / max(1, g.outW)))
         var cols = [Float](repeating: 0, count: identity ? 0 : rowsPerBlock * g.outW * g.patchSize)
+        let imageSize = g.inH * g.inW * g.channels
         x.data.withUnsafeBufferPointer { xp in
             weights[0].value.data.withUnsafeBufferPointer { kp in
                 y.data.withUnsafeMutableBufferPointer { yp in
                     cols.withUnsafeMutableBufferPointer { cp in
-                        for b in 0..<n {
-                            let xi = xp.baseAddress! + b * g.inH * g.inW * g.channels
-                            for oy0 in stride(from: 0, to: g.outH, by: rowsPerBlock) {
-                                let oy1 = min(g.outH, oy0 + rowsPerBlock), p0 = oy0 * g.outW, m = (oy1 - oy0) * g.outW
-                                let a: UnsafePointer<Float>
-                                if identity { a = xi + p0 * g.patchSize } else {
-                                    Im2Col.forward(g, x: xi, cols: cp.baseAddress!, rows: oy0..<oy1)  // (m, K)
-                                    a = UnsafePointer(cp.baseAddress!)
+                        for r0 in stride(from: 0, to: totalRows, by: rowsPerBlock) {
+                            let r1 = min(totalRows, r0 + rowsPerBlock), m = (r1 - r0) * g.outW
+                            let a: UnsafePointer<Float>
+                            if identity {
+                                a = xp.baseAddress! + r0 * g.outW * g.patchSize      // pixels are the patches
+                            } else {
+                                var r = r0
+                                while r < r1 {                                     // the block's rows, image by image
+                                    let b = r / g.outH, oy0 = r % g.outH, oy1 = min(g.outH, oy0 + (r1 - r))
+                                    Im2Col.forward(g, x: xp.baseAddress! + b * imageSize,
+                                                   cols: cp.baseAddress! + (r - r0) * g.outW * g.patchSize, rows: oy0..<oy1)
+                                    r += oy1 - oy0
                                 }
-                                // (m, K) × (K, Cout) → (m, Cout)
-                                sgemm(m: m, n: filters, k: g.patchSize, a: a, lda: g.patchSize,
-                                      b: kp.baseAddress!, ldb: filters,
-                                      c: yp.baseAddress! + (b * g.patches + p0) * filters, ldc: filters)
+                                a = UnsafePointer(cp.baseAddress!)                 // (m, K)
                             }
+                            // (m, K) × (K, Cout) → (m, Cout)
+                            sgemm(m: m, n: filters, k: g.patchSize, a: a, lda: g.patchSize,
+                                  b: kp.baseAddress!, ldb: filters,
+                                  c: yp.baseAddress! + r0 * g.outW * filters, ldc: filters)
                         }
                     }
                 }
