@@ -1,3 +1,5 @@
+import Tensor
+
 /// Typed reads of a Keras layer config, with errors that name the layer and key.
 /// Handles the spellings of every generation (e.g. `kernel_size` as 3 or [3, 3]).
 public struct LayerConfig {
@@ -74,6 +76,34 @@ public struct LayerConfig {
             guard let i = $0.intValue else { throw LayerError(layer, "config '\(key)' must hold integers") }
             return i
         }
+    }
+
+    /// `padding` of a window layer: "same" or "valid" (TensorFlow's rule).
+    public func padding() throws -> ConvGeometry.Padding {
+        let raw = try string("padding", default: "valid")
+        guard let p = ConvGeometry.Padding(rawValue: raw) else {
+            throw LayerError(layer, "padding '\(raw)' is not supported (same, valid)")
+        }
+        return p
+    }
+
+    /// The window of a convolution: `kernel_size`, `strides` (default 1), `dilation_rate` (default 1), all positive.
+    public func convolutionWindow() throws -> (kernel: [Int], strides: [Int], dilation: [Int]) {
+        let k = try ints("kernel_size", count: 2)
+        let s = try ints("strides", count: 2, default: [1, 1])
+        let d = try ints("dilation_rate", count: 2, default: [1, 1])
+        guard (k + s + d).allSatisfy({ $0 > 0 }) else {
+            throw LayerError(layer, "kernel_size, strides and dilation_rate must be positive")
+        }
+        return (k, s, d)
+    }
+
+    /// The window of a pooling: `pool_size` (default 2), `strides` (default: the pool size), all positive.
+    public func poolingWindow() throws -> (pool: [Int], strides: [Int]) {
+        let pool = try ints("pool_size", count: 2, default: [2, 2])
+        let s = has("strides") ? try ints("strides", count: 2) : pool
+        guard (pool + s).allSatisfy({ $0 > 0 }) else { throw LayerError(layer, "pool_size and strides must be positive") }
+        return (pool, s)
     }
 
     /// Refuses channels-first layers: ConvScope's tensors are NHWC.

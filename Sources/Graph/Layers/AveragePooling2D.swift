@@ -18,12 +18,8 @@ public final class AveragePooling2D: Layer {
         self.config = config
         let c = LayerConfig(layer: name, json: config)
         try c.requireChannelsLast()
-        pool = try c.ints("pool_size", count: 2, default: [2, 2])
-        strides = c.has("strides") ? try c.ints("strides", count: 2) : pool
-        padding = try Depthwise.padding(c)
-        guard pool.allSatisfy({ $0 > 0 }), strides.allSatisfy({ $0 > 0 }) else {
-            throw LayerError(name, "pool_size and strides must be positive")
-        }
+        (pool, strides) = try c.poolingWindow()
+        padding = try c.padding()
     }
 
     public func build(inputShapes: [[Int]]) throws -> [Int] {

@@ -26,19 +26,12 @@ public final class Conv2D: Layer {
         let c = LayerConfig(layer: name, json: config)
         try c.requireChannelsLast()
         filters = try c.int("filters")
-        kernel = try c.ints("kernel_size", count: 2)
-        strides = try c.ints("strides", count: 2, default: [1, 1])
-        dilation = try c.ints("dilation_rate", count: 2, default: [1, 1])
-        guard let p = ConvGeometry.Padding(rawValue: try c.string("padding", default: "valid")) else {
-            throw LayerError(name, "padding '\(try c.string("padding"))' is not supported (same, valid)")
-        }
-        padding = p
+        (kernel, strides, dilation) = try c.convolutionWindow()
+        padding = try c.padding()
         useBias = try c.bool("use_bias", default: true)
         activation = try Activation(config: config["activation"], layer: name)
         if try c.int("groups", default: 1) != 1 { throw LayerError(name, "grouped convolution (groups > 1) is not supported") }
-        guard filters > 0, kernel.allSatisfy({ $0 > 0 }), strides.allSatisfy({ $0 > 0 }), dilation.allSatisfy({ $0 > 0 }) else {
-            throw LayerError(name, "filters, kernel_size, strides and dilation_rate must be positive")
-        }
+        guard filters > 0 else { throw LayerError(name, "filters must be positive") }
     }
 
     public func build(inputShapes: [[Int]]) throws -> [Int] {

@@ -32,16 +32,12 @@ public final class Conv2DTranspose: Layer {
         let c = LayerConfig(layer: name, json: config)
         try c.requireChannelsLast()
         filters = try c.int("filters")
-        kernel = try c.ints("kernel_size", count: 2)
-        strides = try c.ints("strides", count: 2, default: [1, 1])
-        dilation = try c.ints("dilation_rate", count: 2, default: [1, 1])
-        padding = try Depthwise.padding(c)
+        (kernel, strides, dilation) = try c.convolutionWindow()
+        padding = try c.padding()
         outputPadding = c.has("output_padding") ? try c.ints("output_padding", count: 2) : nil
         useBias = try c.bool("use_bias", default: true)
         activation = try Activation(config: config["activation"], layer: name)
-        guard filters > 0, kernel.allSatisfy({ $0 > 0 }), strides.allSatisfy({ $0 > 0 }), dilation.allSatisfy({ $0 > 0 }) else {
-            throw LayerError(name, "filters, kernel_size, strides and dilation_rate must be positive")
-        }
+        guard filters > 0 else { throw LayerError(name, "filters must be positive") }
         if let op = outputPadding {
             for i in 0..<2 where op[i] < 0 || op[i] >= strides[i] {
                 throw LayerError(name, "output_padding \(op) must be non-negative and smaller than strides \(strides)")

@@ -25,15 +25,11 @@ public final class DepthwiseConv2D: Layer {
         let c = LayerConfig(layer: name, json: config)
         try c.requireChannelsLast()
         depthMultiplier = try c.int("depth_multiplier", default: 1)
-        kernel = try c.ints("kernel_size", count: 2)
-        strides = try c.ints("strides", count: 2, default: [1, 1])
-        dilation = try c.ints("dilation_rate", count: 2, default: [1, 1])
-        padding = try Depthwise.padding(c)
+        (kernel, strides, dilation) = try c.convolutionWindow()
+        padding = try c.padding()
         useBias = try c.bool("use_bias", default: true)
         activation = try Activation(config: config["activation"], layer: name)
-        guard depthMultiplier > 0, kernel.allSatisfy({ $0 > 0 }), strides.allSatisfy({ $0 > 0 }), dilation.allSatisfy({ $0 > 0 }) else {
-            throw LayerError(name, "depth_multiplier, kernel_size, strides and dilation_rate must be positive")
-        }
+        guard depthMultiplier > 0 else { throw LayerError(name, "depth_multiplier must be positive") }
     }
 
     public func build(inputShapes: [[Int]]) throws -> [Int] {
@@ -76,14 +72,6 @@ public final class DepthwiseConv2D: Layer {
 
 /// The depthwise convolution kernels, shared by DepthwiseConv2D and SeparableConv2D.
 enum Depthwise {
-    static func padding(_ c: LayerConfig) throws -> ConvGeometry.Padding {
-        let raw = try c.string("padding", default: "valid")
-        guard let p = ConvGeometry.Padding(rawValue: raw) else {
-            throw LayerError(c.layer, "padding '\(raw)' is not supported (same, valid)")
-        }
-        return p
-    }
-
     static func check(_ geometry: ConvGeometry?, _ x: Tensor, _ name: String) throws -> ConvGeometry {
         guard x.rank == 4, let g = geometry, x.shape[1] == g.inH, x.shape[2] == g.inW, x.shape[3] == g.channels else {
             throw LayerError(name, "input of shape \(x.shape) does not match the built shape")

@@ -26,16 +26,11 @@ public final class SeparableConv2D: Layer {
         try c.requireChannelsLast()
         filters = try c.int("filters")
         depthMultiplier = try c.int("depth_multiplier", default: 1)
-        kernel = try c.ints("kernel_size", count: 2)
-        strides = try c.ints("strides", count: 2, default: [1, 1])
-        dilation = try c.ints("dilation_rate", count: 2, default: [1, 1])
-        padding = try Depthwise.padding(c)
+        (kernel, strides, dilation) = try c.convolutionWindow()
+        padding = try c.padding()
         useBias = try c.bool("use_bias", default: true)
         activation = try Activation(config: config["activation"], layer: name)
-        guard filters > 0, depthMultiplier > 0, kernel.allSatisfy({ $0 > 0 }), strides.allSatisfy({ $0 > 0 }),
-              dilation.allSatisfy({ $0 > 0 }) else {
-            throw LayerError(name, "filters, depth_multiplier, kernel_size, strides and dilation_rate must be positive")
-        }
+        guard filters > 0, depthMultiplier > 0 else { throw LayerError(name, "filters and depth_multiplier must be positive") }
     }
 
     public func build(inputShapes: [[Int]]) throws -> [Int] {
