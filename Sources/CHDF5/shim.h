@@ -26,4 +26,6 @@ static inline hid_t cs_H5T_IEEE_F64LE(void) { return H5T_IEEE_F64LE; }
 static inline hid_t cs_H5T_STD_I64LE(void) { return H5T_STD_I64LE; }
 static inline unsigned cs_H5F_OBJ_ALL(void) { return H5F_OBJ_ALL; }
 static inline unsigned cs_H5O_INFO_BASIC(void) { return H5O_INFO_BASIC; }
+static inline hid_t cs_H5FD_CORE(void) { return H5FD_CORE; }
+static inline hid_t cs_H5FD_SEC2(void) { return H5FD_SEC2; }
 #endif

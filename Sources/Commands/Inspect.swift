@@ -60,7 +60,7 @@ public enum Inspect {
         }
         let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         let facts = InspectReport.FileFacts(
-            path: path, bytes: bytes ?? 0, generation: file.generation.rawValue, kerasVersion: file.kerasVersion,
+            path: path, bytes: bytes, generation: file.generation.rawValue, kerasVersion: file.kerasVersion,
             backend: file.backend, fullModel: file.isFullModel, optimizerState: file.hasOptimizerState,
             optimizerStateBytes: file.optimizerStateBytes, training: file.training,
             kernelOrientation: file.kernelOrientation.rawValue, archiveEntries: file.archiveEntries)

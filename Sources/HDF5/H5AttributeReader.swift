@@ -86,6 +86,11 @@ struct H5AttributeReader {
         defer { release(memoryType, H5Tclose) }
         try check(location, "cannot size string type") { H5Tset_size(memoryType, cs_H5T_VARIABLE()) }
         try check(location, "cannot set character set") { H5Tset_cset(memoryType, H5T_cset_t(rawValue: cset)) }
+        // libhdf5 would follow the stored descriptors unchecked; check them first.
+        let total = try H5Library.locked {
+            try H5VariableLengthCheck.verify(attribute: attribute, name: name, count: count, location: location)
+        }
+        try checkSize(Int(clamping: total), 1)
         var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
         try check(location, "cannot read attribute '\(name)'") { H5Aread(attribute, memoryType, &pointers) }
         let strings = pointers.map { $0.map { String(cString: $0) } ?? "" }

@@ -1,16 +1,13 @@
 import Foundation
 
-/// Structural check of a file's global heap collections ("GCOL"), run before libhdf5 sees the file.
+/// A whole-file scan for damaged global heap collections, run before libhdf5 sees a small file.
 ///
-/// Variable-length strings (h5py's `str` attributes: `model_config`, `layer_names`, …) live in global
-/// heaps. libhdf5 1.10 walks a collection's objects trusting their sizes: a free-space object of size 0
-/// makes it loop forever, and sizes past the collection's end make it read outside it. Each collection
-/// is walked here the way libhdf5 walks it, and the file is refused if a walk does not advance or
-/// leaves its collection. Found by Fuzz/ (fuzz_h5); see docs/reliability.md.
+/// Every read of a variable-length string checks the collections it refers to
+/// (`H5VariableLengthCheck`); this scan is the second line for small files, covering any other
+/// path through which libhdf5 might load a collection (fill values, for example).
 enum H5GlobalHeapCheck {
     /// Files larger than this are not scanned: a scan touches every page of the file (about 2 s for
-    /// VGG16's 553 MB, against 13 ms for h5py's metadata walk). The CLI reads every file's structure in a
-    /// forked child first (KerasFile.preflight), whose timeout catches the loop this check prevents.
+    /// VGG16's 553 MB, against 13 ms for h5py's metadata walk).
     static let scanLimit = 64 << 20
 
     /// The first inconsistency found, as a one-line reason, or nil.
@@ -20,33 +17,21 @@ enum H5GlobalHeapCheck {
         return data.withUnsafeBytes { problem(in: $0) }
     }
 
+    /// Scans for "GCOL" signatures; assumes 8-byte lengths (what every Keras writer uses — other
+    /// layouts are still checked at each read).
     static func problem(in bytes: UnsafeRawBufferPointer) -> String? {
-        let n = bytes.count
-        let headerSize = 16, objectHeaderSize = 16
-        func u16(_ i: Int) -> Int { Int(bytes[i]) | Int(bytes[i + 1]) << 8 }
-        func u64(_ i: Int) -> UInt64 { (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[i + $1]) << (8 * UInt64($1)) } }
+        let lengthSize = 8
         var at = 0
-        while at + headerSize <= n {
-            // "GCOL", version 1, three reserved zero bytes, then the collection size (8 bytes).
-            guard let hit = find(bytes, from: at) else { return nil }
+        while let hit = find(bytes, from: at) {
             at = hit + 1
-            guard hit + headerSize <= n, bytes[hit + 4] == 1, bytes[hit + 5] == 0, bytes[hit + 6] == 0, bytes[hit + 7] == 0
-            else { continue }
-            let declared = u64(hit + 8)
-            guard declared >= UInt64(headerSize), declared <= UInt64(n - hit) else {
-                return "global heap at byte \(hit) declares \(declared) bytes, past the end of the \(n)-byte file"
-            }
-            let end = hit + Int(declared)
-            var p = hit + headerSize
-            while p < end {
-                if p + objectHeaderSize > end { break }  // a tail too small for an object: free space
-                let index = u16(p)
-                let size = u64(p + 8)
-                let need: UInt64 = index > 0 ? UInt64(objectHeaderSize) &+ ((size &+ 7) & ~7) : size
-                guard size < UInt64(Int.max / 2), need > 0, need <= UInt64(end - p) else {
-                    return "global heap at byte \(hit): object \(index) of \(size) bytes does not fit its \(declared)-byte collection"
-                }
-                p += Int(need)
+            let rest = UnsafeRawBufferPointer(rebasing: bytes[hit...])
+            guard H5GlobalHeapCollection.declaredSize(header: rest, lengthSize: lengthSize) != nil else { continue }
+            do {
+                _ = try H5GlobalHeapCollection.decode(rest, lengthSize: lengthSize, where: "global heap at byte \(hit)")
+            } catch let problem as H5GlobalHeapProblem {
+                return problem.reason
+            } catch {
+                return "\(error)"
             }
         }
         return nil

@@ -6,24 +6,28 @@ import Glibc
 extension KerasFile {
     /// Reads a file's structure once in a forked child process before the real read.
     ///
-    /// libhdf5 1.10 trusts some on-disk descriptors (variable-length string heaps) and can crash or
-    /// spin on a hostile file in ways no check from outside the library catches (docs/reliability.md).
-    /// A crash or hang in the child becomes a one-line refusal here instead of killing ConvScope.
-    /// A child that finishes (whether the file is fine or merely invalid) lets the caller go on,
-    /// and the real read then reports ordinary errors itself.
+    /// Every structure libhdf5 1.10 is known to trust unchecked (variable-length string heaps) is
+    /// checked before it reads it (docs/reliability.md), so this is the second line: should the
+    /// library still crash or spin on a hostile file, the child dies instead of ConvScope and the
+    /// caller gets a one-line refusal. A child that finishes (whether the file is fine or merely
+    /// invalid) lets the caller go on, and the real read then reports ordinary errors itself.
     public static func preflight(_ path: String, timeout: TimeInterval = 30) throws {
+        try isolated(file: path, timeout: timeout) { (try? open(path, loadValues: false)) != nil }
+    }
+
+    /// Runs `body` in a forked child; throws if the child is killed by a signal or outlives `timeout`.
+    static func isolated(file path: String, timeout: TimeInterval, _ body: () -> Bool) throws {
         #if os(Linux)
         fflush(stdout)
         fflush(stderr)
         let pid = fork()
         if pid == 0 {
-            // Child: structure only, no weight values; silent; dies plainly on a fault (no Swift
-            // backtrace on the user's terminal); never returns.
+            // Child: silent; dies plainly on a fault (no Swift backtrace on the user's terminal);
+            // never returns.
             for sig in [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP] { signal(sig, SIG_DFL) }
             let devnull = Glibc.open("/dev/null", O_WRONLY)
             if devnull >= 0 { dup2(devnull, STDERR_FILENO); dup2(devnull, STDOUT_FILENO) }
-            let ok = (try? open(path, loadValues: false)) != nil
-            _exit(ok ? 0 : 3)
+            _exit(body() ? 0 : 3)
         }
         guard pid > 0 else { return }   // fork failed: read in-process as before
         let deadline = Date().addingTimeInterval(timeout)

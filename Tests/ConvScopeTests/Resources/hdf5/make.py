@@ -97,6 +97,15 @@ def make_links():
         f["also_g"] = g    # second hard link to the same group
 
 
+def make_user_block():
+    """Variable-length strings in a file whose HDF5 data starts after a 1 KiB user block:
+    file addresses (the heap addresses inside string descriptors) are relative to the superblock."""
+    with h5py.File(path("userblock.h5"), "w", userblock_size=1024) as f:
+        f.attrs["keras_version"] = "3.15.1"
+        f.attrs["layer_names"] = ["conv", "dense"]
+        f.create_group("conv").attrs["name"] = "héllo"
+
+
 def make_keras():
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -116,4 +125,5 @@ if __name__ == "__main__":
     make_attributes()
     make_numeric()
     make_links()
+    make_user_block()
     make_keras()
