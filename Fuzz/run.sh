@@ -9,10 +9,11 @@
 #   FUZZ_JOBS=N        parallel libFuzzer jobs per target (default 1)
 #   FUZZ_WORK=DIR      where corpora, logs and crash files go (default Fuzz/.work; kept between runs,
 #                      so repeated runs continue from the grown corpus)
-#   FUZZ_RSS_MB=N      per-input RSS and single-malloc limit (default 2048; 8192 for the HDF5 targets, whose
-#                      libhdf5 1.10 trusts a variable-length string's declared length, up to 4 GiB, when
-#                      sizing its conversion buffers: see docs/reliability.md)
+#   FUZZ_RSS_MB=N      per-input RSS and single-malloc limit (default 2048)
 #   FUZZ_TIMEOUT=S     per-input time limit (default 10)
+#   CONVSCOPE_FUZZ_IN_PROCESS=1
+#                      h5, weights_h5, keras: skip the forked preflight convscope runs first, so the
+#                      in-process reader (and libhdf5's own bugs) are fuzzed alone
 #
 # Needs only the Swift toolchain and the libraries scripts/setup.sh installs. See docs/reliability.md.
 set -uo pipefail
@@ -82,14 +83,16 @@ for t in "${TARGETS[@]}"; do
   seeds "$t" | while read -r f; do cp "$f" "$seeddir/$(echo "$f" | sed "s|^$ROOT/||; s|/|_|g")"; done
   before=$(find "$artifacts" -type f | wc -l)
   echo "== fuzz_$t: ${SECONDS_PER_TARGET}s, $(ls "$seeddir" | wc -l) seeds, corpus $corpus" >&2
-  case "$t" in h5|weights_h5|keras) rss=${FUZZ_RSS_MB:-8192};; *) rss=${FUZZ_RSS_MB:-2048};; esac
+  rss=${FUZZ_RSS_MB:-2048}
   args=(-max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb="$rss" -malloc_limit_mb="$rss" -timeout="$TIMEOUT"
         -artifact_prefix="$artifacts" -print_final_stats=1)
   if [ "$JOBS" -gt 1 ]; then
     args+=(-jobs="$JOBS" -workers="$JOBS")
   fi
   # ASan: leaks inside libhdf5/libpng on error paths are their own; we check handles with a test instead.
-  ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1} \
+  # abort_on_error: a memory error is a signal, which the HDF5 targets' forked preflight (what
+  # convscope does) turns into a refusal; see Sources/FuzzSupport/KerasFileGuard.swift.
+  ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1:abort_on_error=1} \
     "$BIN/fuzz_$t" "${args[@]}" "$corpus" "$seeddir" >"$log" 2>&1
   rc=$?
   if [ "$JOBS" -gt 1 ]; then cat "$WORK"/fuzz-*.log >>"$log" 2>/dev/null; rm -f "$WORK"/fuzz-*.log fuzz-*.log; fi

@@ -29,10 +29,15 @@ struct H5AttributeReader {
                 : try readFixedStrings(type: type, count: count)
             if isScalar, let only = strings.first { return .string(only) }
             return .strings(strings)
-        case H5T_INTEGER:
-            return .ints(try readNumbers(memoryType: cs_H5T_NATIVE_INT64(), count: count))
-        case H5T_FLOAT:
-            return .doubles(try readNumbers(memoryType: cs_H5T_NATIVE_DOUBLE(), count: count))
+        case H5T_INTEGER, H5T_FLOAT:
+            // libhdf5 sizes its conversion buffer by the stored element size, which the file declares.
+            let size = try check(location, "cannot read type size of '\(name)'") { H5Tget_size(type) }
+            guard (1...8).contains(size) else {
+                throw location.error("attribute '\(name)' declares \(size)-byte numbers; refusing it")
+            }
+            return H5T_class_t(rawValue: typeClass) == H5T_INTEGER
+                ? .ints(try readNumbers(memoryType: cs_H5T_NATIVE_INT64(), count: count))
+                : .doubles(try readNumbers(memoryType: cs_H5T_NATIVE_DOUBLE(), count: count))
         default:
             let kind = (try? H5DataType.classify(type, at: location))?.description ?? "class \(typeClass)"
             throw location.error("attribute '\(name)' has unsupported type \(kind)")

@@ -58,6 +58,10 @@ extension H5Dataset {
     /// Reads the whole dataset or a block of rows, converting to `memoryType`; checks the size before allocating.
     private func read<T>(memoryType: hid_t, rows: Range<Int>?, byteLimit: Int) throws -> [T] {
         guard isNumericClass else { throw location.error("has element type \(dtype), which is not numeric") }
+        // libhdf5 sizes its conversion buffer by the stored element size, which the file declares.
+        guard (1...8).contains(elementSize) else {
+            throw location.error("declares \(elementSize)-byte numbers (\(dtype)); refusing it")
+        }
         let count: Int
         if let rows {
             let (product, overflow) = rows.count.multipliedReportingOverflow(by: rowLength)
