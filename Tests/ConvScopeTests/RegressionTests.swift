@@ -60,6 +60,8 @@ final class RegressionTests: XCTestCase {
             ("h5-vlen-heap-index-zero.h5", "names object 0 of the global heap"),
             ("weights_h5-vlen-huge-character-type.h5", "byte characters for a variable-length string"),
             ("weights_h5-vlen-unused-heap-index.h5", "which does not exist"),
+            ("h5-compact-group-damaged-link-message.h5", "damaged group: its links cannot be decoded"),
+            ("h5-float-of-4-gib-elements.h5", "declares 4294836228-byte numbers"),
         ]
         for (file, text) in expect {
             XCTAssertThrowsError(try Self.open(Self.regressions.appendingPathComponent(file))) { e in
@@ -172,7 +174,7 @@ final class RegressionTests: XCTestCase {
         for url in files where ["h5", "keras"].contains(url.pathExtension) {
             let p = Process()
             p.executableURL = exe
-            p.arguments = ["inspect", url.path]
+            p.arguments = ["inspect", "--weights", url.path]  // --weights: values are read too
             let err = Pipe()
             p.standardError = err
             p.standardOutput = Pipe()
