@@ -11,6 +11,8 @@ public final class OpaqueLayer: Layer {
     public var isRunnable: Bool { false }
     /// Output shape when the file declares one (unknown otherwise).
     public var declaredOutputShape: [Int]?
+    /// Why a class ConvScope knows was not built (a config with wrong types, say); nil for unknown classes.
+    public var buildFailure: String?
 
     public init(name: String, config: JSON) throws {
         self.name = name
@@ -20,6 +22,7 @@ public final class OpaqueLayer: Layer {
     /// Why it cannot run, for error messages.
     public var refusal: String {
         if className == "Lambda" { return "is a Lambda layer: its Python code is never executed by ConvScope" }
+        if let buildFailure { return "(\(className)) cannot run: \(buildFailure)" }
         return "has class \(className), which ConvScope cannot run"
     }
 

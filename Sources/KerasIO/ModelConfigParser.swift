@@ -266,14 +266,20 @@ final class ConfigGraphBuilder {
         } else {
             do {
                 layer = try LayerRegistry.make(className: cls, name: name, config: config)
+                for key in KerasLayerSettings.unknown(in: config, className: cls) {
+                    notes.append("warning: layer '\(path)' (\(cls)): setting '\(key)' is not one Keras writes for \(cls); ignored")
+                }
             } catch {
-                notes.append("layer '\(path)' (\(cls)) kept opaque: \(error)")
-                layer = try opaque(cls, name, config)
+                // Wrong types and impossible values: listed, never run, with the reason.
+                notes.append("layer '\(path)' (\(cls)) cannot run: \(error)")
+                let refused = try opaque(cls, name, config)
+                refused.buildFailure = "\(error)"
+                layer = refused
             }
         }
         if cls == "Lambda" {
             notes.append("layer '\(path)' is a Lambda: it holds Python code, which ConvScope never executes")
-        } else if layer is OpaqueLayer && !isKeras1 {
+        } else if let opaque = layer as? OpaqueLayer, opaque.buildFailure == nil, !isKeras1 {
             notes.append("layer '\(path)' has class \(cls), which ConvScope lists but cannot run")
         }
         layerCache[path] = layer

@@ -1,5 +1,6 @@
 import Foundation
 import Graph
+import Tensor
 @testable import HDF5
 import Imaging
 @testable import KerasIO
@@ -113,6 +114,49 @@ final class RegressionTests: XCTestCase {
         let row = try XCTUnwrap(ModelSummary(f.model!).layers.first { $0.className == "Lambda" })
         XCTAssertFalse(row.runnable)
         XCTAssertTrue(f.notes.joined(separator: " ").contains("Lambda"), "\(f.notes)")
+    }
+
+    /// The tiny Keras 3 model's config with its Conv2D settings edited as text.
+    private func tinyConfig(replacing old: String, with new: String) throws -> KerasModel {
+        let file = try H5File.open(Self.root.appendingPathComponent("Fixtures/formats/tiny.keras3.h5").path)
+        guard case .string(let text) = try file.root.attribute("model_config") else { throw XCTSkip("no model_config") }
+        XCTAssertTrue(text.contains(old), "fixture changed: \(old) not in its config")
+        return try ModelConfigParser(file: "edited").parse(text: text.replacingOccurrences(of: old, with: new))
+    }
+
+    func testUnknownSettingsAreIgnoredWithAWarning() throws {
+        let model = try tinyConfig(replacing: "\"filters\": 4,", with: "\"filters\": 4, \"kernal_size\": 5, \"planted\": {\"a\": 1},")
+        let warnings = model.notes.filter { $0.hasPrefix("warning:") }
+        XCTAssertEqual(warnings.count, 2, "\(model.notes)")
+        XCTAssertTrue(warnings[0].contains("layer 'conv1' (Conv2D): setting 'kernal_size'") && warnings[0].contains("ignored"), warnings[0])
+        XCTAssertTrue(warnings[1].contains("setting 'planted'"), warnings[1])
+        // Still runs: the warning is all.
+        XCTAssertTrue(model.graph.nodes.allSatisfy { $0.layer.isRunnable }, "\(model.notes)")
+    }
+
+    func testWrongTypesAreRefusedWithTheReason() throws {
+        let model = try tinyConfig(replacing: "\"filters\": 4,", with: "\"filters\": \"four\",")
+        XCTAssertTrue(model.notes.contains { $0.contains("layer 'conv1' (Conv2D) cannot run") && $0.contains("'filters' must be an integer") },
+                      "\(model.notes)")
+        XCTAssertThrowsError(try model.graph.predict(Tensor(zeros: [1, 16, 16, 3]))) { e in
+            XCTAssertTrue("\(e)".contains("'filters' must be an integer, found \"four\""), "\(e)")
+        }
+    }
+
+    func testEveryRunnableClassHasItsKerasSettingsAndNoFixtureWarns() throws {
+        for kind in LayerRegistry.kinds {
+            for name in kind.kerasClassNames {
+                XCTAssertNotNil(KerasLayerSettings.byClass[name], "\(name): add its Keras config keys to KerasLayerSettings")
+            }
+        }
+        var checked = 0
+        for url in Self.allFiles(under: ["Fixtures", "Tests/ConvScopeTests/Resources"])
+        where ["h5", "keras"].contains(url.pathExtension) && !url.path.contains("/bad/") && !url.path.contains("/regressions/") {
+            guard let file = try? KerasFile.open(url.path, loadValues: false) else { continue }
+            XCTAssertEqual(file.notes.filter { $0.hasPrefix("warning:") }, [], url.lastPathComponent)
+            checked += 1
+        }
+        XCTAssertGreaterThan(checked, 40)
     }
 
     func testShapeContradictingConfigNamesBothShapes() {
