@@ -13,8 +13,7 @@ public enum CIFAR10 {
     /// Reads a batch file into RGB images and labels (0…9); a file whose images would need more than
     /// `byteLimit` bytes is refused before it is read.
     public static func read(_ path: String, byteLimit: Int = MemoryLimit.bytes) throws -> (images: [Image], labels: [Int]) {
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        if let refusal = refusal(fileBytes: size, limit: byteLimit) { throw ImagingError(.tooLarge, refusal, path: path) }
+        if let refusal = refusal(fileBytes: WholeFileRead.size(of: path), limit: byteLimit) { throw ImagingError(.tooLarge, refusal, path: path) }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))

@@ -25,8 +25,10 @@ public enum ImageFile {
         }
     }
 
-    /// Reads and decodes `path`, choosing the codec by magic bytes (not extension).
+    /// Reads and decodes `path`, choosing the codec by magic bytes (not extension). A file longer than
+    /// `byteLimit` is refused before it is read.
     public static func load(_ path: String, byteLimit: Int = MemoryLimit.bytes) throws -> Image {
+        try WholeFileRead.check(path, limit: byteLimit)
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))

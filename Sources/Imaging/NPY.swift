@@ -20,10 +20,7 @@ public enum NPY {
     /// Reads a `.npy` file into a Tensor (shape `()` becomes shape `[]` with one value).
     /// A file larger than `byteLimit` is refused before it is read.
     public static func read(_ path: String, byteLimit: Int = MemoryLimit.bytes) throws -> Tensor {
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        if let refusal = MemoryLimit.refusal("file", declares: size, verb: "is", limit: byteLimit) {
-            throw ImagingError(.tooLarge, refusal, path: path)
-        }
+        try WholeFileRead.check(path, limit: byteLimit)
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))

@@ -101,6 +101,9 @@ final class MemoryLimitTests: XCTestCase {
         let png = resource("imaging/rgb.png")
         assertRefused(["rgb.png", "image of 23x17x3 samples declares 5865 bytes"]) { try withLimit(5864) { _ = try ImageFile.load(png) } }
         XCTAssertEqual(try withLimit(5865) { try ImageFile.load(png) }.width, 23)
+        // The file is read whole, so its length is checked before reading it.
+        let length = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: png)[.size] as? Int)
+        assertRefused(["rgb.png", "file is \(length) bytes"]) { try withLimit(length - 1) { _ = try ImageFile.load(png) } }
         // A bomb's header (60000 x 60000 RGBA, no data) is refused as too large, not as truncated: nothing was read past IHDR.
         var bomb: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13] + Array("IHDR".utf8)
         bomb += bigEndian(60000) + bigEndian(60000) + [8, 6, 0, 0, 0, 0, 0, 0, 0]
