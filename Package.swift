@@ -20,7 +20,9 @@ let package = Package(
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG"),
         .systemLibrary(name: "CVLFeat", path: "Sources/CVLFeat"),
 
-        .target(name: "HDF5", dependencies: ["CHDF5"]),
+        // The process-wide memory limit every reader checks declared sizes against (--max-memory).
+        .target(name: "MemoryLimit"),
+        .target(name: "HDF5", dependencies: ["CHDF5", "MemoryLimit"]),
         .target(name: "Tensor", dependencies: ["COpenBLAS"]),
         .target(name: "Graph", dependencies: ["Tensor"]),
         // libpng/libjpeg error handling (setjmp/longjmp) must stay in C.
@@ -29,8 +31,8 @@ let package = Package(
             dependencies: ["CPNG", "CJPEG"],
             linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]
         ),
-        .target(name: "Imaging", dependencies: ["Tensor", "CImageSupport"]),
-        .target(name: "KerasIO", dependencies: ["HDF5", "Graph", "Imaging", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .target(name: "Imaging", dependencies: ["Tensor", "CImageSupport", "MemoryLimit"]),
+        .target(name: "KerasIO", dependencies: ["HDF5", "Graph", "Imaging", "MemoryLimit", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "Zoo", dependencies: ["Graph"]),
         .target(name: "Visualize", dependencies: ["Graph", "Imaging"]),
         .target(name: "Training", dependencies: ["Graph", "Imaging"]),
@@ -38,16 +40,16 @@ let package = Package(
         .target(name: "Report", dependencies: ["Imaging"]),
         .target(
             name: "Commands",
-            dependencies: ["HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Visualize", "Training", "Matching", "Report"],
+            dependencies: ["MemoryLimit", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Visualize", "Training", "Matching", "Report"],
             resources: [.copy("Resources")]
         ),
         .executableTarget(
             name: "convscope",
-            dependencies: ["Commands", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Commands", "MemoryLimit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(
             name: "ConvScopeTests",
-            dependencies: ["Commands", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Visualize", "Training", "Matching"],
+            dependencies: ["Commands", "MemoryLimit", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Visualize", "Training", "Matching"],
             resources: [.copy("Resources")]
         ),
     ],

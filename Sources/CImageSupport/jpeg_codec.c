@@ -52,7 +52,7 @@ static int decode_failed(jpeg_decode_state *s) {
     return 1;
 }
 
-int cis_jpeg_decode(const uint8_t *data, size_t size, size_t max_bytes,
+int cis_jpeg_decode(const uint8_t *data, size_t size, size_t max_samples,
                     cis_decoded *out, char *err, size_t errlen) {
     if (size < 3 || data[0] != 0xFF || data[1] != 0xD8 || data[2] != 0xFF) {
         snprintf(err, errlen, "not a JPEG file (bad signature)");
@@ -84,10 +84,14 @@ int cis_jpeg_decode(const uint8_t *data, size_t size, size_t max_bytes,
         decode_failed(s);
         return CIS_ERR_LIMIT;
     }
-    if ((uint64_t)width * height * (uint64_t)channels > max_bytes) {
-        snprintf(err, errlen, "image is %ux%ux%d, above the %zu-byte decode limit", width, height, channels, max_bytes);
+    if ((uint64_t)width * height * (uint64_t)channels > max_samples) {
+        snprintf(err, errlen, "image declares %ux%ux%d samples", width, height, channels);
         decode_failed(s);
-        return CIS_ERR_LIMIT;
+        out->pixels = NULL;
+        out->width = (int)width;
+        out->height = (int)height;
+        out->channels = channels;
+        return CIS_ERR_MEMORY;
     }
     jpeg_start_decompress(cinfo);
     if ((int)cinfo->output_components != channels || cinfo->output_width != width || cinfo->output_height != height) {

@@ -63,7 +63,28 @@ static uint32_t be32(const uint8_t *p) {
     return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
 
-int cis_png_decode(const uint8_t *data, size_t size, size_t max_bytes,
+/* Samples per pixel after the expansions in cis_png_decode, from IHDR's colour type. A palette
+   counts 3 (tRNS makes it 4, which the check after png_read_update_info catches); an invalid
+   type counts 1 and is refused by libpng. */
+static int ihdr_channels(uint8_t color_type) {
+    switch (color_type) {
+        case PNG_COLOR_TYPE_GRAY: return 1;
+        case PNG_COLOR_TYPE_RGB: case PNG_COLOR_TYPE_PALETTE: return 3;
+        case PNG_COLOR_TYPE_GRAY_ALPHA: case PNG_COLOR_TYPE_RGB_ALPHA: return 4;
+        default: return 1;
+    }
+}
+
+/* Fills `out` with a declaration over the sample limit, for the caller's message. */
+static int over_memory(cis_decoded *out, uint32_t w, uint32_t h, int channels) {
+    out->pixels = NULL;
+    out->width = (int)w;
+    out->height = (int)h;
+    out->channels = channels;
+    return CIS_ERR_MEMORY;
+}
+
+int cis_png_decode(const uint8_t *data, size_t size, size_t max_samples,
                    cis_decoded *out, char *err, size_t errlen) {
     static const uint8_t signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     if (size < 8 || memcmp(data, signature, 8) != 0) {
@@ -78,9 +99,10 @@ int cis_png_decode(const uint8_t *data, size_t size, size_t max_bytes,
             snprintf(err, errlen, "image declares %ux%u px; sides above %d px are refused", w, h, CIS_MAX_SIDE);
             return CIS_ERR_LIMIT;
         }
-        if ((uint64_t)w * h > max_bytes) {
-            snprintf(err, errlen, "image declares %ux%u px, above the %zu-byte decode limit", w, h, max_bytes);
-            return CIS_ERR_LIMIT;
+        int channels = size >= 26 ? ihdr_channels(data[25]) : 1;
+        if ((uint64_t)w * h * (uint64_t)channels > max_samples) {
+            snprintf(err, errlen, "image declares %ux%ux%d samples", w, h, channels);
+            return over_memory(out, w, h, channels);
         }
     }
 
@@ -136,11 +158,10 @@ int cis_png_decode(const uint8_t *data, size_t size, size_t max_bytes,
     size_t rowbytes = png_get_rowbytes(png, info);
     if (channels != 1 && channels != 3 && channels != 4) png_error(png, "unsupported PNG channel layout");
     if (rowbytes != (size_t)width * (size_t)channels * (clip16 ? 2 : 1)) png_error(png, "unexpected PNG row layout");
-    if ((uint64_t)rowbytes * height > max_bytes) {
-        snprintf(err, errlen, "image is %ux%ux%d, above the %zu-byte decode limit",
-                 (unsigned)width, (unsigned)height, channels, max_bytes);
+    if ((uint64_t)width * height * (uint64_t)channels > max_samples) {
+        snprintf(err, errlen, "image declares %ux%ux%d samples", (unsigned)width, (unsigned)height, channels);
         png_destroy_read_struct(&png, &info, NULL);
-        return CIS_ERR_LIMIT;
+        return over_memory(out, width, height, channels);
     }
     pixels = malloc(rowbytes * height);
     rows = malloc(sizeof(png_bytep) * height);

@@ -1,9 +1,9 @@
 import CHDF5
+import MemoryLimit
 
+/// Reads check the bytes they allocate against `byteLimit` first, the process-wide `MemoryLimit.bytes`
+/// unless the caller gives another.
 extension H5Dataset {
-    /// Default ceiling on the bytes one read may allocate: 1 GiB.
-    public static let defaultByteLimit = 1 << 30
-
     /// Number of rows along the first dimension (1 for a scalar).
     public var rowCount: Int { shape.first ?? 1 }
 
@@ -11,22 +11,22 @@ extension H5Dataset {
     public var rowLength: Int { H5Dataspace.elementCount(Array(shape.dropFirst())) ?? 0 }
 
     /// Every element as `Float`, converted by HDF5 from any integer or float type (float16 included).
-    public func readFloats(byteLimit: Int = H5Dataset.defaultByteLimit) throws -> [Float] {
+    public func readFloats(byteLimit: Int = MemoryLimit.bytes) throws -> [Float] {
         try read(memoryType: cs_H5T_NATIVE_FLOAT(), rows: nil, byteLimit: byteLimit)
     }
 
     /// Every element as `Double`, converted by HDF5 from any integer or float type.
-    public func readDoubles(byteLimit: Int = H5Dataset.defaultByteLimit) throws -> [Double] {
+    public func readDoubles(byteLimit: Int = MemoryLimit.bytes) throws -> [Double] {
         try read(memoryType: cs_H5T_NATIVE_DOUBLE(), rows: nil, byteLimit: byteLimit)
     }
 
     /// Rows `start ..< start + count` of the first dimension as `Float`, row-major (a hyperslab read).
-    public func readRows(start: Int, count: Int, byteLimit: Int = H5Dataset.defaultByteLimit) throws -> [Float] {
+    public func readRows(start: Int, count: Int, byteLimit: Int = MemoryLimit.bytes) throws -> [Float] {
         try read(memoryType: cs_H5T_NATIVE_FLOAT(), rows: try rowRange(start, count), byteLimit: byteLimit)
     }
 
     /// Rows `start ..< start + count` of the first dimension as `Double`, row-major (a hyperslab read).
-    public func readDoubleRows(start: Int, count: Int, byteLimit: Int = H5Dataset.defaultByteLimit) throws -> [Double] {
+    public func readDoubleRows(start: Int, count: Int, byteLimit: Int = MemoryLimit.bytes) throws -> [Double] {
         try read(memoryType: cs_H5T_NATIVE_DOUBLE(), rows: try rowRange(start, count), byteLimit: byteLimit)
     }
 
@@ -34,7 +34,7 @@ extension H5Dataset {
     /// Only one block is in memory at a time, so statistics over huge datasets stay cheap.
     public func forEachRowBlock(
         rowsPerBlock: Int,
-        byteLimit: Int = H5Dataset.defaultByteLimit,
+        byteLimit: Int = MemoryLimit.bytes,
         _ body: (_ firstRow: Int, _ values: [Float]) throws -> Void
     ) throws {
         guard rowsPerBlock > 0 else { throw location.error("rowsPerBlock must be positive, got \(rowsPerBlock)") }
@@ -70,10 +70,11 @@ extension H5Dataset {
         } else {
             count = elementCount
         }
-        let (bytes, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<T>.stride)
-        guard !overflow, bytes <= byteLimit else {
-            let size = overflow ? "more than \(Int.max)" : "\(bytes)"
-            throw location.error("reading \(count) elements needs \(size) bytes, over the \(byteLimit)-byte limit")
+        let stride = MemoryLayout<T>.stride
+        let subject = rows.map { "block of \($0.count) row\($0.count == 1 ? "" : "s") (\(count) elements)" } ?? "dataset of \(count) elements"
+        if let refusal = MemoryLimit.refusal(subject, declares: DeclaredSize.product([count, stride]),
+                                             detail: "as \(stride)-byte values", limit: byteLimit) {
+            throw location.error(refusal)
         }
         guard count > 0 else { return [] }
         let id = handle.id

@@ -1,4 +1,5 @@
 import Foundation
+import MemoryLimit
 
 /// CIFAR-10 binary batches (`data_batch_N.bin`, `test_batch.bin`): records of one label
 /// byte followed by 3072 bytes of 32×32 pixels as a red plane, a green plane, a blue plane.
@@ -9,8 +10,10 @@ public enum CIFAR10 {
     public static let classNames = ["airplane", "automobile", "bird", "cat", "deer",
                                     "dog", "frog", "horse", "ship", "truck"]
 
-    /// Reads a batch file into RGB images and labels (0…9).
-    public static func read(_ path: String) throws -> (images: [Image], labels: [Int]) {
+    /// Reads a batch file into RGB images and labels (0…9); a file whose images would need more than
+    /// `byteLimit` bytes is refused before it is read.
+    public static func read(_ path: String, byteLimit: Int = MemoryLimit.bytes) throws -> (images: [Image], labels: [Int]) {
+        if let refusal = refusal(fileBytes: WholeFileRead.size(of: path), limit: byteLimit) { throw ImagingError(.tooLarge, refusal, path: path) }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -18,17 +21,18 @@ public enum CIFAR10 {
             throw ImagingError(.io, "cannot read file", path: path)
         }
         do {
-            return try decode(data)
+            return try decode(data, byteLimit: byteLimit)
         } catch let error as ImagingError {
             throw error.at(path)
         }
     }
 
     /// Parses batch bytes; the size must be a positive multiple of 3073.
-    public static func decode(_ data: Data) throws -> (images: [Image], labels: [Int]) {
+    public static func decode(_ data: Data, byteLimit: Int = MemoryLimit.bytes) throws -> (images: [Image], labels: [Int]) {
         guard !data.isEmpty, data.count % recordSize == 0 else {
             throw ImagingError(.corrupt, "size \(data.count) is not a multiple of the \(recordSize)-byte CIFAR-10 record")
         }
+        if let refusal = refusal(fileBytes: data.count, limit: byteLimit) { throw ImagingError(.tooLarge, refusal) }
         let plane = 32 * 32
         var images = [Image]()
         var labels = [Int]()
@@ -52,5 +56,13 @@ public enum CIFAR10 {
             }
         }
         return (images, labels)
+    }
+
+    /// Why a batch of `fileBytes` is refused: the file's bytes plus every record as a `Float` image.
+    static func refusal(fileBytes: Int, limit: Int) -> String? {
+        let floatBytes = (recordSize - 1) * MemoryLayout<Float>.size
+        let needed = DeclaredSize.sum([fileBytes, DeclaredSize.product([fileBytes / recordSize, floatBytes])])
+        return MemoryLimit.refusal("CIFAR-10 batch of \(fileBytes / recordSize) records", declares: needed,
+                                   detail: "\(recordSize) bytes each in the file, \(floatBytes) as float32 pixels", limit: limit)
     }
 }

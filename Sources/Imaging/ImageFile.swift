@@ -1,4 +1,5 @@
 import Foundation
+import MemoryLimit
 
 /// Loading and saving image files.
 public enum ImageFile {
@@ -24,8 +25,10 @@ public enum ImageFile {
         }
     }
 
-    /// Reads and decodes `path`, choosing the codec by magic bytes (not extension).
-    public static func load(_ path: String, byteLimit: Int = defaultImageByteLimit) throws -> Image {
+    /// Reads and decodes `path`, choosing the codec by magic bytes (not extension). A file longer than
+    /// `byteLimit` is refused before it is read.
+    public static func load(_ path: String, byteLimit: Int = MemoryLimit.bytes) throws -> Image {
+        try WholeFileRead.check(path, limit: byteLimit)
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -36,7 +39,7 @@ public enum ImageFile {
     }
 
     /// Decodes in-memory PNG or JPEG bytes; `name` labels errors.
-    public static func decode(_ data: Data, byteLimit: Int = defaultImageByteLimit, name: String? = nil) throws -> Image {
+    public static func decode(_ data: Data, byteLimit: Int = MemoryLimit.bytes, name: String? = nil) throws -> Image {
         if data.isEmpty { throw ImagingError(.corrupt, "file is empty", path: name) }
         switch format(ofContents: data) {
         case .png: return try PNGCodec.decode(data, byteLimit: byteLimit, name: name)

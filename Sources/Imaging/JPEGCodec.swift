@@ -1,14 +1,15 @@
 import CImageSupport
 import Foundation
+import MemoryLimit
 
 /// JPEG decoding and encoding through libjpeg(-turbo).
 ///
 /// Baseline, progressive and greyscale files decode to RGB or grey; CMYK/YCCK files
 /// are refused. Truncated data is an error (as in PIL), other libjpeg warnings are ignored.
 public enum JPEGCodec {
-    /// Decodes JPEG bytes; `name` labels errors. Refuses width × height × channels
-    /// above `byteLimit` before allocating.
-    public static func decode(_ data: Data, byteLimit: Int = defaultImageByteLimit, name: String? = nil) throws -> Image {
+    /// Decodes JPEG bytes; `name` labels errors. Refuses sides above 65535 px, and images whose decoding
+    /// needs more than `byteLimit` bytes (`CodecBridge.bytesPerSample` per sample), from the header, before allocating.
+    public static func decode(_ data: Data, byteLimit: Int = MemoryLimit.bytes, name: String? = nil) throws -> Image {
         try CodecBridge.decode(data, byteLimit: byteLimit, name: name, using: cis_jpeg_decode)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import MemoryLimit
 
 /// `keras.utils.load_img` equivalent: decode, convert colour mode, then PIL-resize.
 public enum KerasImageLoading {
@@ -11,7 +12,7 @@ public enum KerasImageLoading {
     /// keep_aspect_ratio:)` does; `targetSize` is (height, width) like Keras.
     public static func load(_ path: String, colorMode: ColorMode = .rgb, targetSize: (height: Int, width: Int)? = nil,
                             interpolation: Interpolation = .nearest, keepAspectRatio: Bool = false,
-                            byteLimit: Int = defaultImageByteLimit) throws -> Image {
+                            byteLimit: Int = MemoryLimit.bytes) throws -> Image {
         let decoded = try ImageFile.load(path, byteLimit: byteLimit)
         return prepare(decoded, colorMode: colorMode, targetSize: targetSize,
                        interpolation: interpolation, keepAspectRatio: keepAspectRatio)

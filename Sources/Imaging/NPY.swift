@@ -1,11 +1,12 @@
 import Foundation
+import MemoryLimit
 import Tensor
 
 /// NumPy `.npy` files (format versions 1.0, 2.0, 3.0), C order, little-endian.
 ///
 /// Reads `<f4`, `<f8`, `<f2`, `<i4`, `<i8`, `|u1` (converted to Float); writes `<f4` or `<f8`.
 /// Headers are validated strictly since files may be hostile: the declared size is
-/// checked for overflow and against a byte limit before anything is allocated.
+/// checked for overflow and against the memory limit (`byteLimit`) before anything is allocated.
 public enum NPY {
     /// Element types we write.
     public enum WriteType: String, Sendable {
@@ -17,7 +18,9 @@ public enum NPY {
     static let itemSizes: [String: Int] = ["<f4": 4, "<f8": 8, "<f2": 2, "<i4": 4, "<i8": 8, "|u1": 1]
 
     /// Reads a `.npy` file into a Tensor (shape `()` becomes shape `[]` with one value).
-    public static func read(_ path: String, byteLimit: Int = defaultImageByteLimit) throws -> Tensor {
+    /// A file larger than `byteLimit` is refused before it is read.
+    public static func read(_ path: String, byteLimit: Int = MemoryLimit.bytes) throws -> Tensor {
+        try WholeFileRead.check(path, limit: byteLimit)
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -74,7 +77,7 @@ public enum NPY {
     }
 
     /// Parses `.npy` bytes into a Tensor.
-    public static func decode(_ data: Data, byteLimit: Int = defaultImageByteLimit) throws -> Tensor {
+    public static func decode(_ data: Data, byteLimit: Int = MemoryLimit.bytes) throws -> Tensor {
         let bytes = [UInt8](data)
         func corrupt(_ m: String) -> ImagingError { ImagingError(.corrupt, m) }
         guard bytes.count >= 10, Array(bytes[0..<6]) == magic else { throw corrupt("not an .npy file (bad magic)") }
@@ -116,10 +119,14 @@ public enum NPY {
             guard !overflow else { throw ImagingError(.tooLarge, "declared .npy shape \(parsed.shape) overflows") }
             count = product
         }
-        let (byteCount, overflow) = count.multipliedReportingOverflow(by: itemSize)
-        guard !overflow, byteCount <= byteLimit else {
-            throw ImagingError(.tooLarge, "declared .npy shape \(parsed.shape) needs more than the \(byteLimit)-byte limit")
+        // The file's values and their float32 copy are both in memory while converting.
+        let floatSize = MemoryLayout<Float>.size
+        if let refusal = MemoryLimit.refusal(".npy array of shape \(parsed.shape) and dtype '\(descr)'",
+                                             declares: DeclaredSize.product([count, itemSize + floatSize]),
+                                             detail: "\(itemSize) bytes per value read, \(floatSize) as float32", limit: byteLimit) {
+            throw ImagingError(.tooLarge, refusal)
         }
+        let byteCount = count * itemSize
         let dataStart = headerStart + headerLength
         let available = bytes.count - dataStart
         guard available >= byteCount else {

@@ -1,8 +1,6 @@
 import CImageSupport
 import Foundation
-
-/// Default cap on decoded width × height × channels bytes (1 GiB).
-public let defaultImageByteLimit = 1 << 30
+import MemoryLimit
 
 /// PNG decoding and encoding through libpng.
 ///
@@ -10,9 +8,9 @@ public let defaultImageByteLimit = 1 << 30
 /// reduced to its high byte, 16-bit grey clipped at 255 (PIL's I;16 → L), grey+alpha
 /// widened to RGBA, palette with transparency as RGBA. Gamma and colour profiles are ignored.
 public enum PNGCodec {
-    /// Decodes PNG bytes; `name` labels errors. Refuses sides above 65535 px and
-    /// width × height × channels above `byteLimit` before allocating.
-    public static func decode(_ data: Data, byteLimit: Int = defaultImageByteLimit, name: String? = nil) throws -> Image {
+    /// Decodes PNG bytes; `name` labels errors. Refuses sides above 65535 px, and images whose decoding
+    /// needs more than `byteLimit` bytes (`CodecBridge.bytesPerSample` per sample), from the header, before allocating.
+    public static func decode(_ data: Data, byteLimit: Int = MemoryLimit.bytes, name: String? = nil) throws -> Image {
         try CodecBridge.decode(data, byteLimit: byteLimit, name: name, using: cis_png_decode)
     }
 
@@ -29,12 +27,23 @@ enum CodecBridge {
     typealias DecodeFunction = (UnsafePointer<UInt8>?, Int, Int, UnsafeMutablePointer<cis_decoded>?, UnsafeMutablePointer<CChar>?, Int) -> Int32
     typealias EncodeFunction = (UnsafePointer<UInt8>?, Int32, Int32, Int32, UnsafeMutablePointer<cis_buffer>?, UnsafeMutablePointer<CChar>?, Int) -> Int32
 
+    /// Memory one decoded sample takes: a byte in the decoder's buffer, then a `Float` in the `Image`
+    /// (both live while converting). 16-bit grey PNGs hold one more byte per sample in the decoder.
+    static let bytesPerSample = 1 + MemoryLayout<Float>.size
+
     static func decode(_ data: Data, byteLimit: Int, name: String?, using function: DecodeFunction) throws -> Image {
         guard !data.isEmpty else { throw ImagingError(.corrupt, "file is empty", path: name) }
         var decoded = cis_decoded()
         var message = [CChar](repeating: 0, count: 512)
         let code = data.withUnsafeBytes { raw in
-            function(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, max(0, byteLimit), &decoded, &message, message.count)
+            function(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, max(0, byteLimit) / bytesPerSample,
+                     &decoded, &message, message.count)
+        }
+        if code == CIS_ERR_MEMORY {
+            let (w, h, c) = (Int(decoded.width), Int(decoded.height), Int(decoded.channels))
+            let refusal = MemoryLimit.refusal("image of \(w)x\(h)x\(c) samples", declares: DeclaredSize.product([w, h, c, bytesPerSample]),
+                                              detail: "\(bytesPerSample) bytes per sample decoded", limit: byteLimit)
+            throw ImagingError(.tooLarge, refusal ?? String(cString: message), path: name)
         }
         guard code == 0 else {
             throw ImagingError(kind(of: code), String(cString: message), path: name)

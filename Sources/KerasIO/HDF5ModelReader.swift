@@ -69,6 +69,7 @@ enum HDF5ModelReader {
                 let text = try H5Reading.guarded(label, "model_config") { try H5Reading.string(root, "model_config") }
                 guard let text else { throw KerasIOError(file: label, object: "model_config", "is not a string attribute") }
                 if version == nil, text.contains("\"nb_filter\"") || text.contains("\"dim_ordering\"") { gen = .keras1 }
+                if loadValues { try WeightMemory.check(stored, file: label) }
                 let parser = ModelConfigParser(file: label, isKeras1: gen == .keras1)
                 let m = try parser.parse(text: text)
                 var att = WeightAttacher(file: label, read: read)
@@ -95,6 +96,7 @@ enum HDF5ModelReader {
             var attachment: WeightAttachment?
             var training: TrainingSummary?
             if let cfg = keras3Config {
+                if loadValues { try WeightMemory.check(stored, file: label) }
                 let m = try ModelConfigParser(file: label.replacingOccurrences(of: ":model.weights.h5", with: ""))
                     .parse(json: cfg, object: "config.json")
                 var att = WeightAttacher(file: label, read: read)
@@ -127,11 +129,17 @@ enum HDF5ModelReader {
         switch try layout(root, label: label) {
         case .legacyFull:
             let wg = try H5Reading.guarded(label, "model_weights") { try root.group("model_weights") }
-            try att.attachLegacy(try LegacyWeightsReader.read(group: wg, file: label), to: entries, byName: true)
+            let stored = try LegacyWeightsReader.read(group: wg, file: label)
+            try WeightMemory.check(stored, file: label)
+            try att.attachLegacy(stored, to: entries, byName: true)
         case .legacyWeights:
-            try att.attachLegacy(try LegacyWeightsReader.read(group: root, file: label), to: entries, byName: true)
+            let stored = try LegacyWeightsReader.read(group: root, file: label)
+            try WeightMemory.check(stored, file: label)
+            try att.attachLegacy(stored, to: entries, byName: true)
         case .keras3Weights:
-            try att.attachKeras3(try Keras3WeightsReader.read(root: root, file: label), to: entries)
+            let stored = try Keras3WeightsReader.read(root: root, file: label)
+            try WeightMemory.check(stored, file: label)
+            try att.attachKeras3(stored, to: entries)
         }
         return att.report
     }

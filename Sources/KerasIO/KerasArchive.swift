@@ -1,9 +1,12 @@
 import Foundation
+import MemoryLimit
 import ZIPFoundation
 
 /// A `.keras` zip, read from its file. Every entry is checked before anything is extracted:
 /// no `..` or absolute paths, no symlinks, declared sizes under a cap; reads stop at the cap too.
 struct KerasArchive {
+    /// Above any real entry (zip without zip64 stops at 4 GiB): refuses bomb headers when the archive is
+    /// opened. An entry is also checked against the memory limit when it is read, since it is read whole.
     static let maxEntryBytes = 4 << 30
     static let maxTextBytes = 64 << 20
     static let maxEntries = 10_000
@@ -49,12 +52,17 @@ struct KerasArchive {
         entryNames = names
     }
 
-    /// The bytes of an entry, never more than its declared size nor `limit`.
-    func read(_ name: String, limit: Int = KerasArchive.maxEntryBytes) throws -> Data? {
+    /// The bytes of an entry, never more than its declared size; refused before extracting when that size
+    /// is over `limit` (a cap for the entry's kind) or `memoryLimit`.
+    func read(_ name: String, limit: Int = KerasArchive.maxEntryBytes, memoryLimit: Int = MemoryLimit.bytes) throws -> Data? {
         guard let entry = entries[name] else { return nil }
-        let cap = min(Int(clamping: entry.uncompressedSize), limit)
         guard entry.uncompressedSize <= UInt64(limit) else {
             throw KerasIOError(file: file, object: "zip entry '\(name)'", "declares \(entry.uncompressedSize) bytes, over the \(limit)-byte limit")
+        }
+        let cap = Int(clamping: entry.uncompressedSize)
+        if let refusal = MemoryLimit.refusal("zip entry '\(name)'", declares: cap,
+                                             detail: "uncompressed, \(entry.compressedSize) stored", limit: memoryLimit) {
+            throw KerasIOError(file: file, refusal)
         }
         var out = Data()
         out.reserveCapacity(min(cap, 64 << 20))

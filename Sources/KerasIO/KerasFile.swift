@@ -4,7 +4,8 @@ import HDF5
 
 /// Opens any Keras model or weights file, detecting its kind by content.
 public enum KerasFile {
-    /// Largest file read into memory whole (`.keras` archives).
+    /// Largest `.keras` archive opened: a sanity limit on the file, which is read entry by entry
+    /// (an entry read into memory is checked against the memory limit).
     public static let maxArchiveBytes = 8 << 30
 
     /// Opens `path`. With `loadValues` false, weights get their shapes but zero values (enough for `inspect`).

@@ -1,5 +1,6 @@
 import Foundation
 import HDF5
+import MemoryLimit
 
 /// Summary statistics of one stored weight, computed by streaming the dataset in row blocks,
 /// so even VGG16's 400 MB fc1 kernel never needs more than one block in memory.
@@ -27,8 +28,10 @@ public struct WeightStatistics: Codable, Equatable, Sendable {
                 if ds.shape.isEmpty {
                     acc.add(try ds.readDoubles())
                 } else {
+                    // Blocks of 16 MiB, smaller under a lower memory limit; a row over the limit is refused.
                     let rowBytes = Swift.max(ds.rowLength * 8, 1)
-                    try ds.forEachRowBlock(rowsPerBlock: Swift.max(1, (16 << 20) / rowBytes)) { _, block in
+                    let blockBytes = Swift.min(16 << 20, MemoryLimit.bytes)
+                    try ds.forEachRowBlock(rowsPerBlock: Swift.max(1, blockBytes / rowBytes)) { _, block in
                         acc.add(block)
                     }
                 }

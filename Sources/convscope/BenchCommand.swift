@@ -135,11 +135,12 @@ struct MaximizeBench: ParsableCommand {
     }
 }
 
-struct InspectBench: ParsableCommand {
+struct InspectBench: ParsableCommand, ReadsInputFiles {
     static let configuration = CommandConfiguration(commandName: "inspect", abstract: "inspect of a Keras .h5 (metadata, and --weights statistics) against h5py walking the same file.")
     @Argument(help: "A Keras .h5 file (e.g. Fixtures/cache/vgg16.keras3.h5).") var file: String
     @Option(help: "Timed runs.") var repeats = 3
     @Flag(help: "Skip the h5py side.") var noTF = false
+    @OptionGroup var memory: MemoryOptions
 
     func run() throws {
         try ConvScope.guarded {

@@ -3,7 +3,7 @@ import Commands
 import Foundation
 import Tensor
 
-struct BenchExperimentCommand: ParsableCommand {
+struct BenchExperimentCommand: ParsableCommand, ReadsInputFiles {
     static let configuration = CommandConfiguration(
         commandName: "experiment",
         abstract: "Time full rounds of `convscope experiment` (the paper's settings) and the share of each stage.",
@@ -24,6 +24,7 @@ struct BenchExperimentCommand: ParsableCommand {
     @Option(help: "Threads (default: all cores).") var threads: Int?
     @Flag(help: "No per-stage progress lines.") var quiet = false
     @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var memory: MemoryOptions
 
     func run() throws {
         try ConvScope.guarded {

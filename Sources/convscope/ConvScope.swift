@@ -21,6 +21,7 @@ struct ConvScope: ParsableCommand {
         BLASCore.applyRecordedChoice()
         do {
             var command = try parseAsRoot()
+            (command as? ReadsInputFiles)?.memory.apply()
             try command.run()
         } catch let code as ExitCode {
             Foundation.exit(code.rawValue)

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Commands
 
-struct DiffCommand: ParsableCommand {
+struct DiffCommand: ParsableCommand, ReadsInputFiles {
     static let configuration = CommandConfiguration(
         commandName: "diff",
         abstract: "Compare the weights of two files of the same architecture, layer by layer.",
@@ -16,6 +16,7 @@ struct DiffCommand: ParsableCommand {
     @Option(help: "Pair weights-only files with a built-in architecture (conv, vonc, vgg16, resnet50).") var arch: String?
     @Flag(help: "Print JSON (Schemas/diff.schema.json).") var json = false
     @Option(help: "Write a PNG bar chart of the relative change per layer.") var png: String?
+    @OptionGroup var memory: MemoryOptions
 
     func run() throws {
         try ConvScope.guarded {

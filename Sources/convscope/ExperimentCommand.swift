@@ -2,7 +2,7 @@ import ArgumentParser
 import Commands
 import Foundation
 
-struct ExperimentCommand: ParsableCommand {
+struct ExperimentCommand: ParsableCommand, ReadsInputFiles {
     static let configuration = CommandConfiguration(
         commandName: "experiment",
         abstract: "The paper's retraining study (Sect. 3.3) in one command, with an HTML report.",
@@ -49,6 +49,7 @@ struct ExperimentCommand: ParsableCommand {
     @Flag(help: "Print results.json to stdout.") var json = false
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var imageOptions: ImageOptionGroup
+    @OptionGroup var memory: MemoryOptions
 
     func settings() throws -> ExperimentSettings {
         var s = ExperimentSettings()

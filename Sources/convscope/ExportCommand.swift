@@ -1,7 +1,7 @@
 import ArgumentParser
 import Commands
 
-struct ExportCommand: ParsableCommand {
+struct ExportCommand: ParsableCommand, ReadsInputFiles {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Write a model (or weights paired with --arch) as a Keras file that Keras loads.",
@@ -16,6 +16,7 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "same | keras3-h5 | tfkeras-h5 | weights-h5 | weights.h5 | keras") var format: String = "same"
     @Option(help: "Output file.") var out: String
     @Flag(help: "Print JSON (Schemas/export.schema.json).") var json = false
+    @OptionGroup var memory: MemoryOptions
 
     func run() throws {
         try ConvScope.guarded {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Commands
 
-struct InspectCommand: ParsableCommand {
+struct InspectCommand: ParsableCommand, ReadsInputFiles {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
         abstract: "List a Keras file's layers, shapes and parameter counts, and what the file is.",
@@ -13,6 +13,7 @@ struct InspectCommand: ParsableCommand {
     @Flag(help: "The HDF5 object tree with attributes.") var tree = false
     @Flag(help: "List the layers of nested models.") var expandNested = false
     @Flag(help: "Print JSON (Schemas/inspect.schema.json).") var json = false
+    @OptionGroup var memory: MemoryOptions
 
     func run() throws {
         try ConvScope.guarded {
@@ -22,7 +23,7 @@ struct InspectCommand: ParsableCommand {
     }
 }
 
-struct ValidateCommand: ParsableCommand {
+struct ValidateCommand: ParsableCommand, ReadsInputFiles {
     static let configuration = CommandConfiguration(
         commandName: "validate",
         abstract: "Check a Keras file against an expected parameter count, architecture or other file.",
@@ -33,6 +34,7 @@ struct ValidateCommand: ParsableCommand {
     @Option(help: "Expected built-in architecture (conv, vonc, vgg16, resnet50).") var arch: String?
     @Option(help: "Another file whose layers and weight shapes this one must match.") var like: String?
     @Flag(help: "Print JSON (Schemas/validate.schema.json).") var json = false
+    @OptionGroup var memory: MemoryOptions
 
     func validate() throws {
         let given = [expectParams != nil, arch != nil, like != nil].filter { $0 }.count

@@ -3,7 +3,7 @@ import Commands
 import Foundation
 import Matching
 
-struct MatchCommand: ParsableCommand {
+struct MatchCommand: ParsableCommand, ReadsInputFiles {
     static let configuration = CommandConfiguration(
         commandName: "match",
         abstract: "Match query images against images with SIFT and/or Harris corners and RANSAC (the paper's Figures 6 and 7).",
@@ -27,6 +27,7 @@ struct MatchCommand: ParsableCommand {
     @Option(help: "Random seed for RANSAC.") var seed: UInt64 = 0
     @Option(help: "Write match plots (Figure 7) and contribution charts here (PNG file or folder).") var plot: String?
     @Flag(help: "Print JSON (Schemas/match.schema.json).") var json = false
+    @OptionGroup var memory: MemoryOptions
 
     func validate() throws {
         guard ["sift", "harris", "both"].contains(method) else { throw ValidationError("--method must be sift, harris or both") }
@@ -46,7 +47,7 @@ struct MatchCommand: ParsableCommand {
     }
 }
 
-struct BoWCommand: ParsableCommand {
+struct BoWCommand: ParsableCommand, ReadsInputFiles {
     static let configuration = CommandConfiguration(
         commandName: "bow",
         abstract: "Bag of visual words: cosine score of each query against each dataset image (the paper's Table 3).",
@@ -65,6 +66,7 @@ struct BoWCommand: ParsableCommand {
     @Option(help: "Resize to this square size.") var size = 224
     @Option(help: "Random seed for k-means.") var seed: UInt64 = 0
     @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var memory: MemoryOptions
 
     func run() throws {
         try ConvScope.guarded {

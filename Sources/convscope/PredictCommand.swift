@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Commands
 
-struct PredictCommand: ParsableCommand {
+struct PredictCommand: ParsableCommand, ReadsInputFiles {
     static let configuration = CommandConfiguration(
         commandName: "predict",
         abstract: "Classify images with a model: top-K classes with probabilities (ImageNet names for 1000-way models).")
@@ -14,6 +14,7 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "Classes to list per image.") var top = 5
     @Option(help: "Images per forward pass.") var batch = 8
     @Flag(help: "Print JSON (Schemas/predict.schema.json).") var json = false
+    @OptionGroup var memory: MemoryOptions
 
     func run() throws {
         try ConvScope.guarded {
@@ -24,7 +25,7 @@ struct PredictCommand: ParsableCommand {
     }
 }
 
-struct ActivationsCommand: ParsableCommand {
+struct ActivationsCommand: ParsableCommand, ReadsInputFiles {
     static let configuration = CommandConfiguration(
         commandName: "activations",
         abstract: "Write any layer's output for an image as .npy, and as a PNG grid of its feature maps with --png.")
@@ -37,6 +38,7 @@ struct ActivationsCommand: ParsableCommand {
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var imageOptions: ImageOptionGroup
     @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var memory: MemoryOptions
 
     func run() throws {
         try ConvScope.guarded {

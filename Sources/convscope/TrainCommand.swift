@@ -2,7 +2,7 @@ import ArgumentParser
 import Commands
 import Foundation
 
-struct TrainCommand: ParsableCommand {
+struct TrainCommand: ParsableCommand, ReadsInputFiles {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train or fine-tune a model on a folder of images or CIFAR-10, with Keras' semantics, and write it back as a Keras file.",
@@ -38,6 +38,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var imageOptions: ImageOptionGroup
+    @OptionGroup var memory: MemoryOptions
 
     func validate() throws {
         guard Export.formatNames.contains(format) else { throw ValidationError("--format must be one of \(Export.formatNames.joined(separator: ", "))") }

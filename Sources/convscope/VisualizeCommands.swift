@@ -4,7 +4,7 @@ import Commands
 import Graph
 import Visualize
 
-struct DeconvCommand: ParsableCommand {
+struct DeconvCommand: ParsableCommand, ReadsInputFiles {
     static let configuration = CommandConfiguration(
         commandName: "deconv",
         abstract: "Project feature maps back to pixels (DeconvNet, guided backprop or gradient), as the paper's Figures 2 and 3.",
@@ -29,6 +29,7 @@ struct DeconvCommand: ParsableCommand {
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var imageOptions: ImageOptionGroup
     @Flag(help: "Print JSON (Schemas/deconv.schema.json).") var json = false
+    @OptionGroup var memory: MemoryOptions
 
     func validate() throws {
         guard BackwardRule(rawValue: rule) != nil else { throw ValidationError("--rule must be deconvnet, guided or gradient") }
@@ -65,7 +66,7 @@ struct DeconvCommand: ParsableCommand {
     }
 }
 
-struct SaliencyCommand: ParsableCommand {
+struct SaliencyCommand: ParsableCommand, ReadsInputFiles {
     static let configuration = CommandConfiguration(
         commandName: "saliency",
         abstract: "Class saliency: gradient of the pre-softmax score, guided backprop, or Grad-CAM.")
@@ -81,6 +82,7 @@ struct SaliencyCommand: ParsableCommand {
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var imageOptions: ImageOptionGroup
     @Flag(help: "Print JSON (Schemas/saliency.schema.json).") var json = false
+    @OptionGroup var memory: MemoryOptions
 
     func validate() throws {
         guard SaliencyMapper.Method(rawValue: method) != nil else { throw ValidationError("--method must be gradient, guided or gradcam") }
@@ -97,7 +99,7 @@ struct SaliencyCommand: ParsableCommand {
     }
 }
 
-struct MaximizeCommand: ParsableCommand {
+struct MaximizeCommand: ParsableCommand, ReadsInputFiles {
     static let configuration = CommandConfiguration(
         commandName: "maximize",
         abstract: "Activation maximization: the paper's Algorithm 1, or a regularised version that removes its high-frequency patterns.",
@@ -130,6 +132,7 @@ struct MaximizeCommand: ParsableCommand {
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var imageOptions: ImageOptionGroup
     @Flag(help: "Print JSON with the objective per step (Schemas/maximize.schema.json).") var json = false
+    @OptionGroup var memory: MemoryOptions
 
     func validate() throws {
         guard ["paper", "regularized"].contains(method) else { throw ValidationError("--method must be paper or regularized") }

@@ -174,4 +174,61 @@ final class CLITests: XCTestCase {
             XCTAssertTrue(FileManager.default.fileExists(atPath: demo[key]!.stringValue!), key)
         }
     }
+
+    // MARK: --max-memory
+
+    /// Asserts a run was refused by the memory limit: exit 2, nothing on stdout, exactly one line on stderr.
+    func assertRefusedByLimit(_ args: [String], mentioning fragments: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+        let r = try convscope(args)
+        let command = args.joined(separator: " ")
+        XCTAssertEqual(r.status, 2, "\(command): \(r.stderr)", file: file, line: line)
+        XCTAssertEqual(r.stdout, "", command, file: file, line: line)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "\(command): \(r.stderr)", file: file, line: line)
+        for f in fragments + ["over the memory limit of", "(--max-memory)"] {
+            XCTAssertTrue(r.stderr.contains(f), "\(command): '\(f)' missing from \(r.stderr)", file: file, line: line)
+        }
+    }
+
+    func testMaxMemoryRefusesWithOneLineAndExit2() throws {
+        let model = fixtures.appendingPathComponent("demo/digits_conv.h5").path
+        let digit = fixtures.appendingPathComponent("demo/digit_3.png").path
+        let cat = fixtures.appendingPathComponent("demo/cat224.jpg").path
+        let tiny = fixtures.appendingPathComponent("formats/tiny.keras3.h5").path
+        // The model's weights together (148,442 float32 values) are over 10 KiB.
+        try assertRefusedByLimit(["predict", model, digit, "--max-memory", "10K"],
+                                 mentioning: ["digits_conv.h5", "the weights declare 593768 bytes", "10 KiB"])
+        // The weights fit in 600 KiB; the 224 x 224 JPEG (735 KiB decoded) does not.
+        try assertRefusedByLimit(["predict", model, cat, "--max-memory", "600K"],
+                                 mentioning: ["cat224.jpg", "image of 224x224x3 samples declares 752640 bytes", "600 KiB"])
+        // inspect --weights streams each weight in row blocks; a row of 36 float32 values is over 100 bytes.
+        try assertRefusedByLimit(["inspect", tiny, "--weights", "--max-memory", "100"],
+                                 mentioning: ["tiny.keras3.h5", "conv1/kernel", "144 bytes", "100 bytes"])
+        try assertRefusedByLimit(["inspect", fixtures.appendingPathComponent("formats/tiny.keras3.keras").path, "--max-memory", "1K"],
+                                 mentioning: ["zip entry 'model.weights.h5' declares"])
+        // The same commands under a generous limit, and without the option, work.
+        let ok = try convscope(["predict", model, digit, cat, "--top", "1", "--json", "--max-memory", "1.5GiB"])
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        XCTAssertEqual(try JSONParser().parse(ok.stdout)["items"]?.arrayValue?.first?["top"]?.arrayValue?.first?["class_index"]?.intValue, 3)
+        XCTAssertEqual(try convscope(["inspect", tiny, "--weights"]).status, 0)
+    }
+
+    func testMaxMemoryRejectsBadSizesAsUsageErrors() throws {
+        let tiny = fixtures.appendingPathComponent("formats/tiny.keras3.h5").path
+        for (value, reason) in [("garbage", "'garbage' is not a size"), ("0", "'0' is not a positive size"), ("12Q", "'12Q' is not a size")] {
+            let r = try convscope(["inspect", tiny, "--max-memory", value])
+            XCTAssertEqual(r.status, 2, "\(value): \(r.stderr)")
+            XCTAssertEqual(r.stdout, "", value)
+            XCTAssertTrue(r.stderr.contains(reason), "\(value): \(r.stderr)")
+        }
+    }
+
+    func testEveryCommandThatReadsFilesTakesMaxMemory() throws {
+        let commands = [["inspect"], ["validate"], ["predict"], ["activations"], ["deconv"], ["saliency"], ["maximize"], ["demo"],
+                        ["train"], ["experiment"], ["export"], ["diff"], ["match"], ["bow"], ["bench", "inspect"], ["bench", "experiment"]]
+        for c in commands {
+            let r = try convscope(c + ["--help"])
+            XCTAssertEqual(r.status, 0, c.joined(separator: " "))
+            XCTAssertTrue(r.stdout.contains("--max-memory <size>"), "\(c.joined(separator: " ")) --help lacks --max-memory")
+        }
+    }
 }
