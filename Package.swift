@@ -24,7 +24,7 @@ let package = Package(
         .target(name: "MemoryLimit"),
         .target(name: "HDF5", dependencies: ["CHDF5", "MemoryLimit"]),
         .target(name: "Tensor", dependencies: ["COpenBLAS"]),
-        .target(name: "Graph", dependencies: ["Tensor"]),
+        .target(name: "Graph", dependencies: ["Tensor", "MemoryLimit"]),
         // libpng/libjpeg error handling (setjmp/longjmp) must stay in C.
         .target(
             name: "CImageSupport",

@@ -55,6 +55,7 @@ extension ImageOptions {
         let mode = mode(for: model)
         var items: [Tensor] = []
         var images: [Image?] = []
+        var names: [String] = []  // one per item: a .npy batch gives "file.npy[0]", "file.npy[1]", …
         for p in paths {
             if p.lowercased().hasSuffix(".npy") {
                 var t = try NPY.read(p)
@@ -62,7 +63,11 @@ extension ImageOptions {
                 guard t.rank == 4, Array(t.shape.dropFirst()) == shape else {
                     throw CommandError("\(p): tensor of shape \(t.shape) does not fit the model input (batch, \(shape.map(String.init).joined(separator: ", ")))")
                 }
-                for i in 0..<t.batch { items.append(t.item(i)); images.append(nil) }
+                for i in 0..<t.batch {
+                    items.append(t.item(i))
+                    images.append(nil)
+                    names.append(t.batch == 1 ? p : "\(p)[\(i)]")
+                }
             } else {
                 let colorMode: KerasImageLoading.ColorMode = shape[2] == 1 ? .grayscale : (shape[2] == 4 ? .rgba : .rgb)
                 let img = try KerasImageLoading.load(p, colorMode: colorMode, targetSize: target, interpolation: interpolation)
@@ -71,9 +76,10 @@ extension ImageOptions {
                 }
                 items.append(mode.tensor(from: [img]))
                 images.append(img)
+                names.append(p)
             }
         }
         guard !items.isEmpty else { throw CommandError("no input images given") }
-        return ModelInput(tensor: Tensor.stack(items), images: images, mode: mode, names: paths)
+        return ModelInput(tensor: Tensor.stack(items), images: images, mode: mode, names: names)
     }
 }

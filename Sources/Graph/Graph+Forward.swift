@@ -1,3 +1,4 @@
+import MemoryLimit
 import Tensor
 
 /// The outputs (and, when recorded, tapes) of one forward pass.
@@ -30,6 +31,7 @@ extension Graph {
         }
         let wanted = targets ?? outputNodes
         let needed = ancestors(of: wanted)
+        try checkActivationSizes(of: needed, batch: inputs.first?.shape.first ?? 1)
         var remaining = [Int](repeating: 0, count: nodes.count)
         for n in nodes where needed.contains(n.id) { for i in n.inputs { remaining[i] += 1 } }
         let keep = Set(wanted)
@@ -55,6 +57,18 @@ extension Graph {
             if remaining[n.id] > 0 { live[n.id] = y }
         }
         return pass
+    }
+
+    /// Refuses a pass whose activations, as the config declares their shapes, could not be allocated
+    /// (an `UpSampling2D` of size 10⁶, say): checked per activation before anything runs.
+    func checkActivationSizes(of needed: Set<Int>, batch: Int) throws {
+        for n in nodes where needed.contains(n.id) && !n.outputShape.contains(where: { $0 < 0 }) {
+            let bytes = DeclaredSize.product([batch] + n.outputShape + [MemoryLayout<Float>.stride])
+            if let refusal = MemoryLimit.refusal("the output of layer '\(n.name)', of shape \([batch] + n.outputShape),",
+                                                 declares: bytes, detail: "float32") {
+                throw GraphError.badInput(refusal)
+            }
+        }
     }
 
     /// Convenience: inference on a single input, returning the first output.

@@ -1,3 +1,4 @@
+import MemoryLimit
 import Tensor
 
 /// How a backward pass treats rectifiers (section 2.1 of the paper; Springenberg et al. for `guided`).
@@ -20,11 +21,23 @@ public struct WeightVariable: Sendable {
     public var value: Tensor
     public var trainable: Bool
 
-    public init(name: String, shape: [Int], trainable: Bool = true) {
+    /// A zero placeholder of `shape` (values come from a file or an initializer later). Shapes come
+    /// from configs, which may be hostile: refused before allocating when over the memory limit.
+    public init(name: String, shape: [Int], trainable: Bool = true) throws {
+        let bytes = DeclaredSize.product(shape + [MemoryLayout<Float>.stride])
+        if let refusal = MemoryLimit.refusal("weight '\(name)' of shape \(shape)", declares: bytes, detail: "float32") {
+            throw WeightDeclarationError(message: refusal)
+        }
         self.name = name
         self.value = Tensor(zeros: shape)
         self.trainable = trainable
     }
+}
+
+/// A weight whose declared shape cannot be allocated.
+public struct WeightDeclarationError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
 }
 
 /// What a node remembers from its forward pass for the backward pass.

@@ -332,8 +332,9 @@ final class ConfigGraphBuilder {
         } catch {
             guard !(layer is OpaqueLayer), nodesByPath[path] == nil else { throw fail(path, "\(error)") }
             // A kind ConvScope runs but whose build refused this config: list it, don't run it.
-            notes.append("layer '\(path)' (\(cls)) kept opaque: \(error)")
+            notes.append("layer '\(path)' (\(cls)) cannot run: \(error)")
             let o = try opaque(cls, name, config)
+            o.buildFailure = "\(error)"
             o.declaredOutputShape = declared
             isUnknown = declared == nil
             layerCache[path] = o

@@ -35,7 +35,7 @@ struct WeightAttacher {
             let names = keras3Names ? WeightNames.keras3Names(className: className, config: config, count: stored.count)
                                     : stored.map(\.shortName)
             o.weights = try stored.enumerated().map { i, w in
-                var v = WeightVariable(name: names[i], shape: [0], trainable: WeightNames.isTrainable(names[i]))
+                var v = try WeightVariable(name: names[i], shape: [0], trainable: WeightNames.isTrainable(names[i]))
                 v.value = Tensor(shape: w.shape, data: try read(w))
                 return v
             }

@@ -128,6 +128,10 @@ final class CLITests: XCTestCase {
         let img = fixtures.appendingPathComponent("demo/digit_3.png").path
         let p = try assertSchema("predict", ["predict", model, img, "--top", "3"])
         XCTAssertEqual(p["items"]?.arrayValue?.first?["top"]?.arrayValue?.first?["class_index"]?.intValue, 3)
+        // A .npy holding a batch: one item per tensor, named by index.
+        let batch = fixtures.appendingPathComponent("formats/tiny.in0.npy").path
+        let pb = try assertSchema("predict", ["predict", fixtures.appendingPathComponent("formats/tiny.keras3.h5").path, batch])
+        XCTAssertEqual(pb["items"]?.arrayValue?.map { $0["input"]?.stringValue ?? "" }, [batch + "[0]", batch + "[1]"])
         let d = try assertSchema("deconv", ["deconv", model, img, "--out", dir.appendingPathComponent("d").path])
         for pr in d["projections"]!.arrayValue! { XCTAssertTrue(FileManager.default.fileExists(atPath: pr["png"]!.stringValue!)) }
         try assertSchema("deconv", ["deconv", model, img, "--layer", "conv2", "--top", "3", "--rule", "guided", "--out", dir.appendingPathComponent("g").path])

@@ -1,5 +1,6 @@
 import Foundation
 import HDF5
+import Tensor
 import Imaging
 @testable import KerasIO
 import MemoryLimit
@@ -173,6 +174,30 @@ final class MemoryLimitTests: XCTestCase {
         // Without values (inspect's structure read) nothing is refused.
         XCTAssertNoThrow(try withLimit(4 * values - 1) { try KerasFile.open(model, loadValues: false) })
         XCTAssertNotNil(try withLimit(4 * values) { try KerasFile.open(model) }.model)
+    }
+
+    func testAConfigDeclaringAHugeLayerIsRefusedBeforeItsPlaceholderIsAllocated() throws {
+        let file = try H5File.open(fixture("formats/tiny.keras3.h5"))
+        guard case .string(let text) = try file.root.attribute("model_config") else { return XCTFail("no model_config") }
+        let huge = text.replacingOccurrences(of: #""units": \d+"#, with: "\"units\": 1000000000000", options: .regularExpression)
+        XCTAssertNotEqual(huge, text)
+        // Listed (inspect still works), with the reason; refused when run.
+        let model = try ModelConfigParser(file: "huge").parse(text: huge)
+        let note = try XCTUnwrap(model.notes.first { $0.contains("cannot run") }, "\(model.notes)")
+        for fragment in ["layer 'fc' (Dense) cannot run", "weight 'kernel' of shape", "1000000000000]", "over the memory limit"] {
+            XCTAssertTrue(note.contains(fragment), note)
+        }
+        assertRefused(["weight 'kernel' of shape"]) { _ = try model.graph.predict(Tensor(zeros: [1, 16, 16, 3])) }
+    }
+
+    func testActivationsOverTheLimitAreRefusedBeforeTheForwardPass() throws {
+        let model = try XCTUnwrap(KerasFile.open(fixture("formats/tiny.keras3.h5")).model)
+        let input = Tensor(zeros: [1, 16, 16, 3])
+        // conv1's output: 1 × 16 × 16 × 4 floats = 4096 bytes.
+        assertRefused(["the output of layer 'conv1', of shape [1, 16, 16, 4],", "declares 4096 bytes"]) {
+            try withLimit(4095) { _ = try model.graph.predict(input) }
+        }
+        XCTAssertNoThrow(try withLimit(4096) { try model.graph.predict(input) })
     }
 
     func testWeightsAttachedToAnArchitectureAreRefusedTogether() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import MemoryLimit
 
 /// Helpers shared by the fuzz targets.
 public enum FuzzInput {
@@ -43,6 +44,9 @@ private func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>,
 /// Hands the command line to libFuzzer. SwiftPM links an executable target's `main` to its
 /// top-level code, so each target's main.swift calls this instead of relying on libFuzzer's `main`.
 public func runLibFuzzer(_ callback: FuzzCallback) -> Never {
+    // Readers refuse declarations over the memory limit; keep it well under run.sh's
+    // -malloc_limit_mb (2 GiB), so a refused declaration is not reported as an out-of-memory crash.
+    MemoryLimit.bytes = 256 << 20
     var argc = CommandLine.argc
     var argv = CommandLine.unsafeArgv
     exit(LLVMFuzzerRunDriver(&argc, &argv, callback))

@@ -51,10 +51,10 @@ public final class BatchNormalization: Layer {
         }
         channels = c
         weights = []
-        if scale { weights.append(WeightVariable(name: "gamma", shape: [c])) }
-        if center { weights.append(WeightVariable(name: "beta", shape: [c])) }
-        weights.append(WeightVariable(name: "moving_mean", shape: [c], trainable: false))
-        weights.append(WeightVariable(name: "moving_variance", shape: [c], trainable: false))
+        if scale { weights.append(try WeightVariable(name: "gamma", shape: [c])) }
+        if center { weights.append(try WeightVariable(name: "beta", shape: [c])) }
+        weights.append(try WeightVariable(name: "moving_mean", shape: [c], trainable: false))
+        weights.append(try WeightVariable(name: "moving_variance", shape: [c], trainable: false))
         if scale { weights[0].value = Tensor(repeating: 1, shape: [c]) }
         weights[weights.count - 1].value = Tensor(repeating: 1, shape: [c])
         return inputShapes[0]

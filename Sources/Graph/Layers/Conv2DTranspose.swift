@@ -70,8 +70,8 @@ public final class Conv2DTranspose: Layer {
         }
         geometry = g
         inChannels = s[2]
-        weights = [WeightVariable(name: "kernel", shape: [kernel[0], kernel[1], filters, s[2]])]
-        if useBias { weights.append(WeightVariable(name: "bias", shape: [filters])) }
+        weights = [try WeightVariable(name: "kernel", shape: [kernel[0], kernel[1], filters, s[2]])]
+        if useBias { weights.append(try WeightVariable(name: "bias", shape: [filters])) }
         return [outH, outW, filters]
     }
 

@@ -26,8 +26,8 @@ public final class Dense: Layer {
         guard inputShapes.count == 1, let last = inputShapes[0].last, last > 0 else {
             throw LayerError(name, "expects one input with a known last dimension, got \(inputShapes)")
         }
-        weights = [WeightVariable(name: "kernel", shape: [last, units])]
-        if useBias { weights.append(WeightVariable(name: "bias", shape: [units])) }
+        weights = [try WeightVariable(name: "kernel", shape: [last, units])]
+        if useBias { weights.append(try WeightVariable(name: "bias", shape: [units])) }
         return Array(inputShapes[0].dropLast()) + [units]
     }
 

@@ -42,8 +42,8 @@ public final class DepthwiseConv2D: Layer {
                              dilationH: dilation[0], dilationW: dilation[1], padding: padding)
         guard g.outH > 0, g.outW > 0 else { throw LayerError(name, "input \(s) is smaller than the kernel \(kernel)") }
         geometry = g
-        weights = [WeightVariable(name: "kernel", shape: [kernel[0], kernel[1], s[2], depthMultiplier])]
-        if useBias { weights.append(WeightVariable(name: "bias", shape: [s[2] * depthMultiplier])) }
+        weights = [try WeightVariable(name: "kernel", shape: [kernel[0], kernel[1], s[2], depthMultiplier])]
+        if useBias { weights.append(try WeightVariable(name: "bias", shape: [s[2] * depthMultiplier])) }
         return [g.outH, g.outW, s[2] * depthMultiplier]
     }
 

@@ -31,7 +31,7 @@ public final class PReLU: Layer {
             shape[a - 1] = 1
         }
         inputShape = inputShapes[0]
-        weights = [WeightVariable(name: "alpha", shape: shape)]
+        weights = [try WeightVariable(name: "alpha", shape: shape)]
         return inputShapes[0]
     }
 

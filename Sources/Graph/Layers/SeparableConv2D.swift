@@ -43,9 +43,9 @@ public final class SeparableConv2D: Layer {
                              dilationH: dilation[0], dilationW: dilation[1], padding: padding)
         guard g.outH > 0, g.outW > 0 else { throw LayerError(name, "input \(s) is smaller than the kernel \(kernel)") }
         geometry = g
-        weights = [WeightVariable(name: "depthwise_kernel", shape: [kernel[0], kernel[1], s[2], depthMultiplier]),
-                   WeightVariable(name: "pointwise_kernel", shape: [1, 1, s[2] * depthMultiplier, filters])]
-        if useBias { weights.append(WeightVariable(name: "bias", shape: [filters])) }
+        weights = [try WeightVariable(name: "depthwise_kernel", shape: [kernel[0], kernel[1], s[2], depthMultiplier]),
+                   try WeightVariable(name: "pointwise_kernel", shape: [1, 1, s[2] * depthMultiplier, filters])]
+        if useBias { weights.append(try WeightVariable(name: "bias", shape: [filters])) }
         return [g.outH, g.outW, filters]
     }
 
