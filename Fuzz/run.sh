@@ -11,6 +11,8 @@
 #                      so repeated runs continue from the grown corpus)
 #   FUZZ_RSS_MB=N      per-input RSS and single-malloc limit (default 2048)
 #   FUZZ_TIMEOUT=S     per-input time limit (default 10)
+#   FUZZ_RUNS=N        stop each target after N inputs (SECONDS still caps it); with FUZZ_SEED the run is
+#   FUZZ_SEED=N        the same every time: what CI uses (scripts/hardening.sh), so it cannot flake
 #   CONVSCOPE_FUZZ_IN_PROCESS=1
 #                      h5, weights_h5, keras: skip the forked preflight convscope runs first, so the
 #                      in-process reader (and libhdf5's own bugs) are fuzzed alone
@@ -89,6 +91,8 @@ for t in "${TARGETS[@]}"; do
   if [ "$JOBS" -gt 1 ]; then
     args+=(-jobs="$JOBS" -workers="$JOBS")
   fi
+  [ -n "${FUZZ_RUNS:-}" ] && args+=(-runs="$FUZZ_RUNS")
+  [ -n "${FUZZ_SEED:-}" ] && args+=(-seed="$FUZZ_SEED")
   # ASan: leaks inside libhdf5/libpng on error paths are their own; we check handles with a test instead.
   # abort_on_error: a memory error is a signal, which the HDF5 targets' forked preflight (what
   # convscope does) turns into a refusal; see Sources/FuzzSupport/KerasFileGuard.swift.

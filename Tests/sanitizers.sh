@@ -21,6 +21,8 @@ cd "$(dirname "$0")/.."
 which_runs=("${@:-address thread}")
 read -r -a which_runs <<<"${which_runs[*]}"
 
+source scripts/test-env.sh
+
 echo "== debug build (the CLI used by RegressionTests)" >&2
 swift build >/dev/null || { echo "sanitizers.sh: swift build failed" >&2; exit 2; }
 

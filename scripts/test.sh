@@ -5,9 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
-VENV="${CONVSCOPE_VENV:-$HOME/.cache/convscope/venv}"
-export CONVSCOPE_PYTHON="$VENV/bin/python"
-export CONVSCOPE_CHROMIUM=1
+source scripts/test-env.sh
 
 # Large fixtures (VGG16, ResNet50, the paper's Conv/Vonc) are made on demand and cached,
 # keyed by the generator's content so a changed generator rebuilds them.
