@@ -173,7 +173,9 @@ public enum Inspect {
                 for (k, v) in e.attributes.sorted(by: { $0.key < $1.key }) { lines.append("      @\(k) = \(v)") }
             }
         }
-        for n in r.notes { lines.append("Note: \(n)") }
+        for n in r.notes {
+            lines.append(n.hasPrefix("warning: ") ? "Warning: \(n.dropFirst("warning: ".count))" : "Note: \(n)")
+        }
         return lines.joined(separator: "\n")
     }
 

@@ -34,6 +34,10 @@ public enum ModelLoader {
             try requireComplete(attachment, path: path, arch: arch)
             return LoadedModel(graph: graph, model: model, file: file, arch: arch, attachment: attachment)
         }
+        // Settings Keras does not write are ignored; say so where every command shows it.
+        for note in file.notes where note.hasPrefix("warning: ") {
+            FileHandle.standardError.write(Data("convscope: \(path): \(note)\n".utf8))
+        }
         guard let model = file.model else {
             throw CommandError("\(path): holds weights only (\(file.generation.rawValue)); name its architecture with --arch (\(Zoo.names.joined(separator: ", ")))")
         }
