@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import Tensor
 
 /// Picks the OpenBLAS kernel by measurement. OpenBLAS chooses its kernel when the library loads,
@@ -25,7 +26,7 @@ public enum BLASCore {
 
     public static func record(_ core: String) throws {
         try FileManager.default.createDirectory(at: cacheFile.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data("\(cpuModel())\t\(core)\n".utf8).write(to: cacheFile, options: .atomic)
+        try AtomicFile.write(data: Data("\(cpuModel())\t\(core)\n".utf8), to: cacheFile)
     }
 
     public static func cpuModel() -> String {

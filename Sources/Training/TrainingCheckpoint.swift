@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import Tensor
 
 /// Everything needed to continue a run bit-exactly: every layer's variables, optimizer state,
@@ -95,11 +96,7 @@ public struct TrainingCheckpoint: Equatable {
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { data.append(contentsOf: $0) }
         data.append(json)
         data.reserveCapacity(data.count + offset * 4)
-        for (_, t) in tensors {
-            t.data.withUnsafeBufferPointer { p in
-                for v in p { withUnsafeBytes(of: v.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
-            }
-        }
+        for (_, t) in tensors { Self.appendLittleEndian(t.data, to: &data) }
         return data
     }
 
@@ -120,12 +117,7 @@ public struct TrainingCheckpoint: Equatable {
             let n = e.shape.reduce(1, *)
             let start = headerEnd + e.offset * 4
             guard e.offset >= 0, n >= 0, start + n * 4 <= bytes.count else { throw TrainingError.badCheckpoint("tensor '\(e.name)' is truncated") }
-            var values = [Float](repeating: 0, count: n)
-            for i in 0..<n {
-                let o = start + i * 4
-                let bits = UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16 | UInt32(bytes[o + 3]) << 24
-                values[i] = Float(bitPattern: bits)
-            }
+            let values = Self.floatsLittleEndian(bytes, from: start, count: n)
             let parts = e.name.split(separator: "/", maxSplits: 1).map(String.init)
             guard parts.count == 2, let slash = parts[1].lastIndex(of: "/"), let index = Int(parts[1][parts[1].index(after: slash)...]) else {
                 throw TrainingError.badCheckpoint("bad tensor name '\(e.name)'")
@@ -151,32 +143,33 @@ public struct TrainingCheckpoint: Equatable {
                   weights: weights, history: header.history, earlyStopping: stopping)
     }
 
-    /// Writes atomically: a temporary file in the same folder, fsync, then rename over `url`.
+    /// Writes atomically (`AtomicFile`): a temporary file in the same folder, fsync, then rename over `url`.
     public func write(to url: URL) throws {
         let data = try encoded()
-        let dir = url.deletingLastPathComponent()
-        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-        let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw TrainingError.badCheckpoint("cannot create '\(tmp.path)': \(String(cString: strerror(errno)))") }
-        var ok = data.withUnsafeBytes { raw -> Bool in
-            var done = 0
-            while done < raw.count {
-                let n = Foundation.write(fd, raw.baseAddress! + done, raw.count - done)
-                if n <= 0 { return false }
-                done += n
-            }
-            return true
+        do { try AtomicFile.write(data: data, to: url) } catch let e as AtomicFile.WriteError {
+            throw TrainingError.badCheckpoint("cannot write '\(url.path)': \(e.message)")
         }
-        ok = ok && fsync(fd) == 0
-        let err = String(cString: strerror(errno))
-        close(fd)
-        guard ok, rename(tmp.path, url.path) == 0 else {
-            unlink(tmp.path)
-            throw TrainingError.badCheckpoint("cannot write '\(url.path)': \(err)")
+    }
+
+    /// Appends `values` as little-endian float32 (one copy on little-endian machines).
+    static func appendLittleEndian(_ values: [Float], to data: inout Data) {
+        if UInt32(1).littleEndian == 1 {
+            values.withUnsafeBytes { data.append(contentsOf: $0) }
+        } else {
+            for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
         }
-        // Make the rename itself durable.
-        let dfd = open(dir.path, O_RDONLY)
-        if dfd >= 0 { fsync(dfd); close(dfd) }
+    }
+
+    /// `count` little-endian float32 values starting at byte `start` (the caller checked the range).
+    static func floatsLittleEndian(_ bytes: [UInt8], from start: Int, count: Int) -> [Float] {
+        var values = [Float](repeating: 0, count: count)
+        values.withUnsafeMutableBytes { out in
+            bytes.withUnsafeBytes { raw in out.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[start..<(start + count * 4)])) }
+        }
+        if UInt32(1).littleEndian != 1 {
+            for i in values.indices { values[i] = Float(bitPattern: UInt32(littleEndian: values[i].bitPattern)) }
+        }
+        return values
     }
 
     public static func read(from url: URL) throws -> TrainingCheckpoint {
