@@ -327,7 +327,7 @@ public enum Experiment {
         }
         func checkStop(_ stage: String) throws {
             if shouldStop() {
-                throw CommandError("interrupted in round \(r + 1) (\(stage)); finished rounds are kept in \(roundsDir.url.path); rerun with --resume to continue",
+                throw CommandError("\(StopRequest.stoppedHow) in round \(r + 1) (\(stage)); finished rounds are kept in \(roundsDir.url.path); rerun with --resume to continue",
                                    exitCode: 130)
             }
         }

@@ -171,6 +171,8 @@ public enum StopRequest {
     public static var requested: Bool { flag != 0 }
     /// The signal received (SIGINT, SIGTERM), 0 when none.
     public static var receivedSignal: Int32 { lastSignal }
+    /// How the stop is reported: "terminated" after SIGTERM, else "interrupted".
+    public static var stoppedHow: String { lastSignal == SIGTERM ? "terminated" : "interrupted" }
     /// Asks running loops to stop (tests simulate an interruption this way).
     public static func request() { flag = 1 }
     public static func clear() { flag = 0; lastSignal = 0 }
@@ -313,8 +315,7 @@ public enum Train {
         try ImageFile.save(historyPlot(trainer.history), to: plotPath)
         if case .interrupted(let e, let b) = outcome {
             try trainer.checkpoint().write(to: URL(fileURLWithPath: ckpt))
-            let why = StopRequest.receivedSignal == SIGTERM ? "terminated" : "interrupted"
-            throw CommandError("\(why) in epoch \(e + 1) after batch \(b); checkpoint written to \(ckpt); rerun with --resume to continue",
+            throw CommandError("\(StopRequest.stoppedHow) in epoch \(e + 1) after batch \(b); checkpoint written to \(ckpt); rerun with --resume to continue",
                                exitCode: 130)
         }
         try save(model.graph, out)
