@@ -338,18 +338,7 @@ final class ExportTests: XCTestCase {
 
     // MARK: Crash safety
 
-    static func convscopeBinary() -> URL? {
-        let candidates = [Bundle.main.bundleURL.appendingPathComponent("convscope"),
-                          Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("convscope"),
-                          Bundle.main.executableURL?.deletingLastPathComponent().appendingPathComponent("convscope")]
-        return candidates.compactMap { $0 }.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }
-
     func testExportSurvivesSIGKILL() throws {
-        guard let binary = Self.convscopeBinary() else {
-            XCTFail("the convscope executable was not found next to the test bundle; build it (swift build) before testing")
-            return
-        }
         let dir = try tempDir()
         // A large-ish source: the cached VGG16 fixture, else a zoo VGG16 with random weights.
         var source = Self.root.appendingPathComponent("Fixtures/cache/vgg16.keras3.h5").path
@@ -359,54 +348,32 @@ final class ExportTests: XCTestCase {
             _ = try Self.zooWeights("vgg16", at: source, seed: 3)
             arch = ["--arch", "vgg16"]
         }
-        let target = dir.appendingPathComponent("out.h5")
+        let outDir = dir.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: outDir, withIntermediateDirectories: true)
+        let target = outDir.appendingPathComponent("out.h5")
+        let harness = try CrashSafetyHarness(folder: outDir)
+        func arguments(format: String) -> [String] { ["export", source] + arch + ["--format", format, "--out", target.path] }
         // The "old" file at the target: a small complete model.
-        try KerasWriter(file: try KerasFile.open(Self.fixture("tiny.keras3.h5"))).write(.keras3H5, to: target.path)
-        var old = try Data(contentsOf: target)
-
-        func run(killAfter seconds: Double?, format: String) throws -> (Int32, Double) {
-            let p = Process()
-            p.executableURL = binary
-            p.arguments = ["export", source] + arch + ["--format", format, "--out", target.path]
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            let start = Date()
-            try p.run()
-            if let seconds {
-                Thread.sleep(forTimeInterval: seconds)
-                kill(p.processIdentifier, SIGKILL)
-            }
-            p.waitUntilExit()
-            return (p.terminationStatus, Date().timeIntervalSince(start))
+        var old = Data()
+        func putOldFile() throws {
+            try KerasWriter(file: try KerasFile.open(Self.fixture("tiny.keras3.h5"))).write(.keras3H5, to: target.path)
+            old = try Data(contentsOf: target)
         }
-        func temps() -> [String] {
-            ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.contains(".tmp-") }
-        }
-        func checkTarget(_ label: String) throws {
+        func checkTarget(_ label: String, finished: Bool) throws {
             let now = try Data(contentsOf: target)
+            XCTAssertFalse(finished && now == old, "\(label): a finished export left the old file")
             if now == old { return }
             let f = try KerasFile.open(target.path, loadValues: false)
             XCTAssertEqual(f.model?.parameterCount, 138_357_544, "\(label): target is neither the old file nor a complete export")
         }
 
-        // A clean run first: how long it takes, and that it leaves no temporary file.
-        let (status, duration) = try run(killAfter: nil, format: "keras3-h5")
-        XCTAssertEqual(status, 0)
-        XCTAssertEqual(temps(), [], "a clean run left temporary files")
-        try checkTarget("clean run")
-        XCTAssertNotEqual(try Data(contentsOf: target), old)
-
-        for (k, fraction) in [0.1, 0.35, 0.6, 0.85, 0.97].enumerated() {
-            try KerasWriter(file: try KerasFile.open(Self.fixture("tiny.keras3.h5"))).write(.keras3H5, to: target.path)
-            old = try Data(contentsOf: target)
-            let format = k % 2 == 0 ? "keras3-h5" : "keras"
-            _ = try run(killAfter: duration * fraction, format: format)
-            try checkTarget("killed at \(fraction) of a run (\(format))")
-            for t in temps() { try FileManager.default.removeItem(at: dir.appendingPathComponent(t)) }
-        }
+        try harness.killAtFractions([0.1, 0.35, 0.6, 0.85, 0.97],
+                                    arguments: { kill in arguments(format: (kill ?? 0) % 2 == 0 ? "keras3-h5" : "keras") },
+                                    prepare: { _ in try putOldFile() }, check: checkTarget)
         // And the export still works after the kills, leaving nothing behind.
-        XCTAssertEqual(try run(killAfter: nil, format: "keras").0, 0)
-        XCTAssertEqual(temps(), [])
-        try checkTarget("final run")
+        let again = try harness.run(arguments(format: "keras"))
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(harness.temporaryFiles(), [])
+        try checkTarget("final run", finished: true)
     }
 }
