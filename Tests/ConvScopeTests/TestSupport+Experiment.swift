@@ -45,6 +45,13 @@ enum ExperimentTestSupport {
         return img
     }
 
+    /// `convscope experiment` as small as it goes (about a second a round in a debug build): the digits model,
+    /// class 3, one epoch, two maximization steps, matching at 64×64.
+    static func tinyExperimentArguments(model: String, images: String, rounds: Int, out: String) -> [String] {
+        ["experiment", model, "--images", images, "--class", "3", "--rounds", "\(rounds)", "--epochs", "1", "--batch", "4",
+         "--maximize-steps", "2", "--match-size", "64", "--ransac-trials", "10", "--words", "4", "--out", out]
+    }
+
     static func writeImages(count: Int, to dir: URL, prefix: String = "img", seedOffset: Int = 0) throws {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         for i in 0..<count {
