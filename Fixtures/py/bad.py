@@ -132,6 +132,21 @@ def generate(out, tiny_weights):
         f.attrs["model_config"] = json.dumps(cfg)
     cases["unknown_class.h5"] = "tiny.keras3.h5 whose Dropout layer has class_name FancyLayer (module my_package.layers)"
 
+    def edit_conv1(name, change, what):
+        p = _copy(src, os.path.join(d, name))
+        with h5py.File(p, "a") as f:
+            cfg = json.loads(f.attrs["model_config"])
+            for l in cfg["config"]["layers"]:
+                if l["config"].get("name") == "conv1":
+                    change(l["config"])
+            f.attrs["model_config"] = json.dumps(cfg)
+        cases[name] = what
+
+    edit_conv1("unknown_setting.h5", lambda c: c.update(kernal_size=5),
+               "tiny.keras3.h5 whose conv1 config also has 'kernal_size': 5, a key Keras never writes (warned, ignored)")
+    edit_conv1("wrong_type.h5", lambda c: c.update(filters="four"),
+               "tiny.keras3.h5 whose conv1 config has 'filters': \"four\" (listed, refused when run)")
+
     p = _copy(src, os.path.join(d, "shape_mismatch.h5"))
     with h5py.File(p, "a") as f:
         del f["model_weights/conv1/tiny/conv1/kernel"]

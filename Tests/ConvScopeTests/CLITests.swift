@@ -56,6 +56,26 @@ final class CLITests: XCTestCase {
         }
     }
 
+    func testUnknownSettingsWarnOnStderrAndWrongTypesAreRefusedWhenRun() throws {
+        let input = fixtures.appendingPathComponent("formats/tiny.in0.npy").path
+        let unknown = fixtures.appendingPathComponent("bad/unknown_setting.h5").path
+        let warned = try convscope(["predict", unknown, input])
+        XCTAssertEqual(warned.status, 0, warned.stderr)
+        XCTAssertEqual(warned.stderr.split(separator: "\n").filter { $0.contains("warning: layer 'conv1' (Conv2D): setting 'kernal_size'") }.count, 1,
+                       warned.stderr)
+        let listed = try convscope(["inspect", unknown])
+        XCTAssertTrue(listed.stdout.contains("Warning: layer 'conv1' (Conv2D): setting 'kernal_size' is not one Keras writes"), listed.stdout)
+
+        let wrong = fixtures.appendingPathComponent("bad/wrong_type.h5").path
+        let inspected = try convscope(["inspect", wrong])
+        XCTAssertEqual(inspected.status, 0, inspected.stderr)
+        XCTAssertTrue(inspected.stdout.contains("layer 'conv1' (Conv2D) cannot run"), inspected.stdout)
+        let refused = try convscope(["predict", wrong, input])
+        XCTAssertEqual(refused.status, 2)
+        XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("'filters' must be an integer, found \"four\""), refused.stderr)
+    }
+
     func testInspectCountsEqualKeras() throws {
         let expected = try JSONParser().parse(String(decoding: try Data(contentsOf: fixtures.appendingPathComponent("formats/expected.json")), as: UTF8.self))
         for f in ["tiny.keras3.h5", "nested.keras3.keras", "multi.tfkeras.h5"] {
@@ -85,10 +105,10 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(usage.status, 2)
     }
 
-    /// Every hostile or broken file: exit 2, exactly one line on stderr naming the file, nothing on stdout.
+    /// Every hostile or broken file (those that open with a note are checked elsewhere): exit 2, exactly one line on stderr naming the file, nothing on stdout.
     func testBadFilesGiveOneLineAndExit2() throws {
         let bad = fixtures.appendingPathComponent("bad")
-        for name in try FileManager.default.contentsOfDirectory(atPath: bad.path).sorted() where name != "cases.json" && name != "unknown_class.h5" {
+        for name in try FileManager.default.contentsOfDirectory(atPath: bad.path).sorted() where !["cases.json", "unknown_class.h5", "unknown_setting.h5", "wrong_type.h5"].contains(name) {
             let r = try convscope(["inspect", bad.appendingPathComponent(name).path])
             XCTAssertEqual(r.status, 2, name)
             XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "\(name): \(r.stderr)")

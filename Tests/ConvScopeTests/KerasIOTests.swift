@@ -232,6 +232,12 @@ final class KerasIOTests: XCTestCase {
                 XCTAssertFalse(row.runnable)
                 continue
             }
+            if name == "unknown_setting.h5" || name == "wrong_type.h5" {
+                // Not errors when opened: a warning, or a layer listed as not runnable (CLITests runs both).
+                let f = try KerasFile.open(p)
+                XCTAssertTrue(f.notes.contains { $0.contains("conv1") }, "\(name): \(f.notes)")
+                continue
+            }
             XCTAssertThrowsError(try KerasFile.open(p), name) { e in
                 guard let k = e as? KerasIOError else { return XCTFail("\(name): not a KerasIOError: \(e)") }
                 XCTAssertTrue(k.description.contains(p), "\(name): \(k)")
