@@ -57,8 +57,9 @@ done
 seeds() {
   local small=(-size -200k)
   case "$1" in
-    h5)         find "$ROOT/Fixtures" "$ROOT/Tests/ConvScopeTests/Resources" -name '*.h5' "${small[@]}" ;;
-    weights_h5) find "$ROOT/Fixtures" "$ROOT/Tests/ConvScopeTests/Resources" \( -name '*.weights.h5' -o -name '*-weights.h5' \) "${small[@]}" ;;
+    # (Resources/contained crash libhdf5 itself; they would stop an in-process run at its first input.)
+    h5)         find "$ROOT/Fixtures" "$ROOT/Tests/ConvScopeTests/Resources" -name '*.h5' -not -path '*/contained/*' "${small[@]}" ;;
+    weights_h5) find "$ROOT/Fixtures" "$ROOT/Tests/ConvScopeTests/Resources" \( -name '*.weights.h5' -o -name '*-weights.h5' \) -not -path '*/contained/*' "${small[@]}" ;;
     keras)      find "$ROOT/Fixtures" -name '*.keras' ;;
     json)       find "$ROOT/Fixtures" "$ROOT/Tests/ConvScopeTests/Resources" -name '*.json' "${small[@]}" ;;
     png)        find "$ROOT/Fixtures" "$ROOT/Tests/ConvScopeTests/Resources" -name '*.png' "${small[@]}" ;;

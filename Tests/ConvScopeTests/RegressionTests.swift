@@ -236,7 +236,8 @@ final class RegressionTests: XCTestCase {
     static func allFiles(under dirs: [String]) -> [URL] {
         dirs.flatMap { d -> [URL] in
             let e = FileManager.default.enumerator(at: root.appendingPathComponent(d), includingPropertiesForKeys: nil)
-            return (e?.allObjects as? [URL] ?? []).filter { !$0.hasDirectoryPath }
+            // Resources/contained crash libhdf5 itself: only ever opened through the CLI.
+            return (e?.allObjects as? [URL] ?? []).filter { !$0.hasDirectoryPath && !$0.path.contains("/Resources/contained/") }
         }.sorted { $0.path < $1.path }
     }
 }
@@ -262,6 +263,36 @@ final class PreflightIsolationTests: XCTestCase {
             XCTAssertTrue("\(e)".contains("did not finish in 1 s"), "\(e)")
         }
         XCTAssertLessThan(Date().timeIntervalSince(start), 15, "the child was not killed")
+    }
+
+    /// Files that crash or corrupt libhdf5 1.10 itself in ways ConvScope does not check from outside
+    /// (Resources/contained, found by `CONVSCOPE_FUZZ_IN_PROCESS=1 Fuzz/run.sh`; docs/reliability.md).
+    /// Never opened in this process: only through `convscope`, whose preflight must contain them.
+    func testTheCLIContainsFilesThatCrashLibHDF5() throws {
+        let exe = RegressionTests.root.appendingPathComponent(".build/debug/convscope")
+        guard FileManager.default.isExecutableFile(atPath: exe.path) else {
+            return XCTFail("\(exe.path) is not built; run `swift build` first")
+        }
+        let dir = RegressionTests.root.appendingPathComponent("Tests/ConvScopeTests/Resources/contained")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        XCTAssertGreaterThanOrEqual(files.count, 3)
+        var crashRefused = false
+        for name in files {
+            let p = Process()
+            p.executableURL = exe
+            p.arguments = ["inspect", "--weights", dir.appendingPathComponent(name).path]
+            let err = Pipe()
+            p.standardError = err
+            p.standardOutput = Pipe()
+            try p.run()
+            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            XCTAssertEqual(p.terminationReason, .exit, "\(name): convscope was killed by a signal")
+            XCTAssertEqual(p.terminationStatus, 2, "\(name): \(text)")
+            XCTAssertEqual(text.split(separator: "\n").count, 1, "\(name): \(text)")
+            if text.contains("the HDF5 library crashed reading this file") { crashRefused = true }
+        }
+        XCTAssertTrue(crashRefused, "no contained file made the preflight's child crash")
     }
 
     func testAChildThatFinishesLetsTheCallerGoOn() throws {
