@@ -11,13 +11,6 @@ import XCTest
 /// (SIGKILL at many points of a run), and a clean run leaves no temporary file. The export command's test is
 /// ExportTests.testExportSurvivesSIGKILL.
 final class CrashSafetyTests: XCTestCase {
-    func tempDir(_ name: String) throws -> URL {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("convscope-\(name)-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: d) }
-        return d
-    }
-
     /// A 2×2 PNG: the "old" image put at a target before a killed run.
     static let oldPNG: Data = try! PNGCodec.encode(Image(width: 2, height: 2, channels: 3, fill: 7))
 

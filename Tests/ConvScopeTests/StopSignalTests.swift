@@ -10,13 +10,6 @@ import XCTest
 /// the next safe point, keeps its checkpoint, exits 130 with a message naming the signal's effect, leaves no
 /// temporary file, and `--resume` continues from what it kept.
 final class StopSignalTests: XCTestCase {
-    func tempDir(_ name: String) throws -> URL {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("convscope-\(name)-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: d) }
-        return d
-    }
-
     func assertStopped(_ r: CrashSafetyHarness.Outcome, saying message: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertFalse(r.killedBySignal, "ended by signal \(r.status) instead of stopping: \(r.stderr)", file: file, line: line)
         XCTAssertEqual(r.status, 130, r.stderr, file: file, line: line)

@@ -2,6 +2,16 @@ import Foundation
 import Imaging
 import XCTest
 
+extension XCTestCase {
+    /// A fresh folder for one test, removed when the test ends.
+    func tempDir(_ name: String) throws -> URL {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("convscope-\(name)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: d) }
+        return d
+    }
+}
+
 /// Runs the built `convscope` binary for the crash-safety tests: runs that are killed with SIGKILL at many
 /// points, and runs that are sent SIGINT/SIGTERM once they have started working.
 struct CrashSafetyHarness {
