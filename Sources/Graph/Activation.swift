@@ -6,6 +6,7 @@ import Tensor
 public enum Activation: String, CaseIterable, Sendable {
     case linear, relu, relu6, elu, selu, sigmoid, hardSigmoid = "hard_sigmoid", tanh, softmax
     case softplus, softsign, swish, silu, gelu, exponential
+    case hardSilu = "hard_silu", leakyRelu = "leaky_relu", logSoftmax = "log_softmax", mish
 
     /// Parses a config value: a name string, or Keras 3's serialized `{"class_name": …, "config": {"name": …}}` form.
     public init(config value: JSON?, layer: String) throws {
@@ -27,6 +28,7 @@ public enum Activation: String, CaseIterable, Sendable {
         switch self {
         case .linear: return
         case .softmax: Self.softmaxLastAxis(&t); return
+        case .logSoftmax: Self.logSoftmaxLastAxis(&t); return
         default: break
         }
         if self == .relu {
@@ -53,7 +55,10 @@ public enum Activation: String, CaseIterable, Sendable {
             case .swish, .silu: for i in p.indices { p[i] = p[i] * Self.sigmoid(p[i]) }
             case .gelu: for i in p.indices { p[i] = Self.gelu(p[i]) }
             case .exponential: for i in p.indices { p[i] = expf(p[i]) }
-            case .linear, .softmax: break
+            case .hardSilu: for i in p.indices { p[i] = p[i] * Self.hardSigmoid(p[i]) }
+            case .leakyRelu: for i in p.indices where p[i] < 0 { p[i] *= Self.leakySlope }
+            case .mish: for i in p.indices { p[i] = p[i] * tanhf(Self.softplus(p[i])) }
+            case .linear, .softmax, .logSoftmax: break
             }
         }
     }
@@ -64,6 +69,7 @@ public enum Activation: String, CaseIterable, Sendable {
         if self == .linear { return upstream }
         var g = upstream
         if self == .softmax { Self.softmaxBackward(&g, y: y); return g }
+        if self == .logSoftmax { Self.logSoftmaxBackward(&g, y: y); return g }
         g.data.withUnsafeMutableBufferPointer { gp in
             x.data.withUnsafeBufferPointer { xp in
                 y.data.withUnsafeBufferPointer { yp in
@@ -88,7 +94,18 @@ public enum Activation: String, CaseIterable, Sendable {
                         for i in gp.indices { let s = Self.sigmoid(xp[i]); gp[i] *= s * (1 + xp[i] * (1 - s)) }
                     case .gelu: for i in gp.indices { gp[i] *= Self.geluDerivative(xp[i]) }
                     case .exponential: for i in gp.indices { gp[i] *= yp[i] }
-                    case .linear, .softmax: break
+                    case .hardSilu:
+                        for i in gp.indices {
+                            let inside: Float = (xp[i] > -3 && xp[i] < 3) ? 1 / 6 : 0
+                            gp[i] *= Self.hardSigmoid(xp[i]) + xp[i] * inside
+                        }
+                    case .leakyRelu: for i in gp.indices where !(xp[i] > 0) { gp[i] *= Self.leakySlope }
+                    case .mish:
+                        for i in gp.indices {
+                            let t = tanhf(Self.softplus(xp[i]))
+                            gp[i] *= t + xp[i] * (1 - t * t) * Self.sigmoid(xp[i])
+                        }
+                    case .linear, .softmax, .logSoftmax: break
                     }
                 }
             }
@@ -102,6 +119,9 @@ public enum Activation: String, CaseIterable, Sendable {
     /// Keras 3 hard_sigmoid: relu6(x + 3) / 6. (Keras 2 used clip(0.2x + 0.5); files do not say which.)
     @inline(__always) static func hardSigmoid(_ x: Float) -> Float { min(max(x / 6 + 0.5, 0), 1) }
     @inline(__always) static func softplus(_ x: Float) -> Float { x > 20 ? x : log1pf(expf(x)) }
+    /// The `leaky_relu` activation function's default slope (Keras 3 `negative_slope=0.2`; the
+    /// LeakyReLU layer has its own, 0.3).
+    static let leakySlope: Float = 0.2
     /// Exact gelu (Keras default approximate=False): x · Φ(x).
     @inline(__always) static func gelu(_ x: Float) -> Float { 0.5 * x * (1 + erff(x / Float(2).squareRoot())) }
     @inline(__always) static func geluDerivative(_ x: Float) -> Float {
@@ -121,6 +141,36 @@ public enum Activation: String, CaseIterable, Sendable {
                 var s: Float = 0
                 for i in row..<row + n { p[i] = expf(p[i] - m); s += p[i] }
                 for i in row..<row + n { p[i] /= s }
+            }
+        }
+    }
+
+    /// y = x − max − log Σ exp(x − max) over the last axis.
+    public static func logSoftmaxLastAxis(_ t: inout Tensor) {
+        let n = t.shape.last ?? 1
+        guard n > 0 else { return }
+        t.data.withUnsafeMutableBufferPointer { p in
+            for row in stride(from: 0, to: p.count, by: n) {
+                var m = -Float.infinity
+                for i in row..<row + n { m = max(m, p[i]) }
+                var s: Float = 0
+                for i in row..<row + n { s += expf(p[i] - m) }
+                let shift = m + logf(s)
+                for i in row..<row + n { p[i] -= shift }
+            }
+        }
+    }
+
+    /// dx = g − exp(y) · Σ g per row (exp(y) is the softmax).
+    static func logSoftmaxBackward(_ g: inout Tensor, y: Tensor) {
+        let n = g.shape.last ?? 1
+        g.data.withUnsafeMutableBufferPointer { gp in
+            y.data.withUnsafeBufferPointer { yp in
+                for row in stride(from: 0, to: gp.count, by: n) {
+                    var sum: Float = 0
+                    for i in row..<row + n { sum += gp[i] }
+                    for i in row..<row + n { gp[i] -= expf(yp[i]) * sum }
+                }
             }
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Graph
 import Imaging
+import KerasIO
 import Tensor
 import XCTest
 
@@ -61,6 +62,26 @@ final class LayerTests: XCTestCase {
         // Every registered kind except the graph's entry is covered by at least one Keras case.
         for kind in LayerRegistry.kinds where kind != InputLayer.self {
             XCTAssertNotNil(worstByKind[kind.kerasClassNames[0]], "no Keras case for \(kind.kerasClassNames[0])")
+        }
+    }
+
+    /// Keras 3's newer activations, as saved whole models by Fixtures/generate.py (an Activation layer,
+    /// and a Conv2D's `activation` argument): ConvScope's output within 1e-4 of Keras'.
+    func testKeras3ActivationsMatchKeras() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Fixtures/layers")
+        for activation in ["hard_silu", "leaky_relu", "log_softmax", "mish"] {
+            for model in ["activation_\(activation)", "conv2d_act_\(activation)"] {
+                let file = try KerasFile.open(root.appendingPathComponent("\(model).h5").path)
+                let graph = try XCTUnwrap(file.model?.graph, model)
+                let x = try NPY.read(root.appendingPathComponent("\(model).in0.npy").path)
+                let expected = try NPY.read(root.appendingPathComponent("\(model).out.npy").path)
+                let y = try graph.predict(x)
+                XCTAssertEqual(y.shape, expected.shape, model)
+                let err = Self.relativeError(y, expected)
+                XCTAssertLessThanOrEqual(err, 1e-4, "\(model): max relative error against Keras")
+                print(String(format: "keras-forward %-28@ max rel error %.2e", model as NSString, err))
+            }
         }
     }
 
