@@ -65,24 +65,44 @@ final class LayerTests: XCTestCase {
         }
     }
 
-    /// Keras 3's newer activations, as saved whole models by Fixtures/generate.py (an Activation layer,
-    /// and a Conv2D's `activation` argument): ConvScope's output within 1e-4 of Keras'.
-    func testKeras3ActivationsMatchKeras() throws {
+    /// Every case of Fixtures/layers/cases.json: a whole model saved by Keras 3 or tf-keras around one
+    /// layer (Fixtures/generate.py), opened from its file as a user would, run on Keras' inputs, and
+    /// compared with Keras' output (within 1e-4 of max |expected|).
+    func testSavedLayerModelsMatchKeras() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Fixtures/layers")
-        for activation in ["hard_silu", "leaky_relu", "log_softmax", "mish"] {
-            for model in ["activation_\(activation)", "conv2d_act_\(activation)"] {
-                let file = try KerasFile.open(root.appendingPathComponent("\(model).h5").path)
-                let graph = try XCTUnwrap(file.model?.graph, model)
-                let x = try NPY.read(root.appendingPathComponent("\(model).in0.npy").path)
-                let expected = try NPY.read(root.appendingPathComponent("\(model).out.npy").path)
-                let y = try graph.predict(x)
-                XCTAssertEqual(y.shape, expected.shape, model)
-                let err = Self.relativeError(y, expected)
-                XCTAssertLessThanOrEqual(err, 1e-4, "\(model): max relative error against Keras")
-                print(String(format: "keras-forward %-28@ max rel error %.2e", model as NSString, err))
+        let cases = try XCTUnwrap(try JSONParser().parse(String(contentsOf: root.appendingPathComponent("cases.json"), encoding: .utf8)).arrayValue)
+        // Known gaps, each checked to still fail the way it does, so that closing one shows here:
+        // layer classes not implemented yet, and tf-keras' hard_sigmoid (0.2x + 0.5; ConvScope follows
+        // Keras 3's x/6 + 0.5, since a file does not say which it was saved with).
+        let notRunnable: Set<String> = ["elu_layer.h5", "softmax_layer.h5", "softmax_axis1.h5", "minimum.h5"]
+        let otherSemantics: Set<String> = ["activation_hard_sigmoid.tfkeras.h5"]
+        var checked = 0
+        for c in cases {
+            let name = c["file"]?.stringValue ?? "?"
+            let file = try KerasFile.open(root.appendingPathComponent(name).path)
+            let graph = try XCTUnwrap(file.model?.graph, name)
+            let inputs = try (c["inputs"]?.arrayValue ?? []).map { try NPY.read(root.appendingPathComponent($0.stringValue!).path) }
+            let expected = try NPY.read(root.appendingPathComponent(c["output"]!.stringValue!).path)
+            var context = ForwardContext(mode: .inference)
+            let pass: ForwardPass
+            do { pass = try graph.forward(inputs, context: &context) } catch {
+                XCTAssertTrue(notRunnable.contains(name) && "\(error)".contains("cannot run"), "\(name): \(error)")
+                continue
             }
+            XCTAssertFalse(notRunnable.contains(name), "\(name) runs now: take it off the known gaps")
+            let y = try XCTUnwrap(pass.values[graph.outputNodes[0]], name)
+            XCTAssertEqual(y.shape, expected.shape, name)
+            guard y.shape == expected.shape else { continue }
+            let error = Self.relativeError(y, expected)
+            if otherSemantics.contains(name) {
+                XCTAssertGreaterThan(error, 1e-2, "\(name) matches now: take it off the known gaps")
+                continue
+            }
+            XCTAssertLessThanOrEqual(error, 1e-4, "\(name): max relative error against Keras")
+            checked += 1
         }
+        XCTAssertGreaterThan(checked, 100)
     }
 
     static func relativeError(_ a: Tensor, _ b: Tensor) -> Double {
