@@ -271,10 +271,7 @@ final class ConfigGraphBuilder {
                 }
             } catch {
                 // Wrong types and impossible values: listed, never run, with the reason.
-                notes.append("layer '\(path)' (\(cls)) cannot run: \(error)")
-                let refused = try opaque(cls, name, config)
-                refused.buildFailure = "\(error)"
-                layer = refused
+                layer = try refused(cls, name, config, path: path, because: error)
             }
         }
         if cls == "Lambda" {
@@ -289,6 +286,14 @@ final class ConfigGraphBuilder {
     func opaque(_ cls: String, _ name: String, _ config: JSON) throws -> OpaqueLayer {
         let l = try OpaqueLayer(name: name, config: config)
         l.className = cls
+        return l
+    }
+
+    /// A kind ConvScope runs whose config it could not build: listed with the reason, refused when run.
+    func refused(_ cls: String, _ name: String, _ config: JSON, path: String, because error: Error) throws -> OpaqueLayer {
+        notes.append("layer '\(path)' (\(cls)) cannot run: \(error)")
+        let l = try opaque(cls, name, config)
+        l.buildFailure = "\(error)"
         return l
     }
 
@@ -332,9 +337,7 @@ final class ConfigGraphBuilder {
         } catch {
             guard !(layer is OpaqueLayer), nodesByPath[path] == nil else { throw fail(path, "\(error)") }
             // A kind ConvScope runs but whose build refused this config: list it, don't run it.
-            notes.append("layer '\(path)' (\(cls)) cannot run: \(error)")
-            let o = try opaque(cls, name, config)
-            o.buildFailure = "\(error)"
+            let o = try refused(cls, name, config, path: path, because: error)
             o.declaredOutputShape = declared
             isUnknown = declared == nil
             layerCache[path] = o

@@ -204,11 +204,32 @@ final class RegressionTests: XCTestCase {
 
     // MARK: The CLI exits 2 on every refused file
 
-    func testInspectExitsTwoWithOneLineOnRefusedFiles() throws {
-        let exe = Self.root.appendingPathComponent(".build/debug/convscope")
+    /// Runs `convscope inspect --weights` (values are read too) on `url`: it must exit 2 with one line
+    /// on stderr and never be killed by a signal. Returns that line.
+    @discardableResult
+    static func assertCLIRefuses(_ url: URL, file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        let exe = root.appendingPathComponent(".build/debug/convscope")
         guard FileManager.default.isExecutableFile(atPath: exe.path) else {
-            return XCTFail("\(exe.path) is not built; run `swift build` in \(Self.root.path) first")
+            XCTFail("\(exe.path) is not built; run `swift build` in \(root.path) first", file: file, line: line)
+            return ""
         }
+        let p = Process()
+        p.executableURL = exe
+        p.arguments = ["inspect", "--weights", url.path]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = Pipe()
+        try p.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        let name = url.lastPathComponent
+        XCTAssertEqual(p.terminationReason, .exit, "\(name): convscope was killed by a signal", file: file, line: line)
+        XCTAssertEqual(p.terminationStatus, 2, "\(name): \(text)", file: file, line: line)
+        XCTAssertEqual(text.split(separator: "\n").count, 1, "\(name): \(text)", file: file, line: line)
+        return text
+    }
+
+    func testInspectExitsTwoWithOneLineOnRefusedFiles() throws {
         var files = try Self.regressionFiles()
         let bad = Self.root.appendingPathComponent("Fixtures/bad")
         for name in ["bad_json.h5", "empty.h5", "extlink.h5", "hostile_json.h5", "missing_model_weights.h5", "shape_mismatch.h5",
@@ -216,18 +237,7 @@ final class RegressionTests: XCTestCase {
             files.append(bad.appendingPathComponent(name))
         }
         for url in files where ["h5", "keras"].contains(url.pathExtension) {
-            let p = Process()
-            p.executableURL = exe
-            p.arguments = ["inspect", "--weights", url.path]  // --weights: values are read too
-            let err = Pipe()
-            p.standardError = err
-            p.standardOutput = Pipe()
-            try p.run()
-            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            XCTAssertEqual(p.terminationReason, .exit, "\(url.lastPathComponent): killed by a signal")
-            XCTAssertEqual(p.terminationStatus, 2, "\(url.lastPathComponent): \(text)")
-            XCTAssertEqual(text.split(separator: "\n").count, 1, "\(url.lastPathComponent): \(text)")
+            try Self.assertCLIRefuses(url)
         }
     }
 
@@ -269,27 +279,12 @@ final class PreflightIsolationTests: XCTestCase {
     /// (Resources/contained, found by `CONVSCOPE_FUZZ_IN_PROCESS=1 Fuzz/run.sh`; docs/reliability.md).
     /// Never opened in this process: only through `convscope`, whose preflight must contain them.
     func testTheCLIContainsFilesThatCrashLibHDF5() throws {
-        let exe = RegressionTests.root.appendingPathComponent(".build/debug/convscope")
-        guard FileManager.default.isExecutableFile(atPath: exe.path) else {
-            return XCTFail("\(exe.path) is not built; run `swift build` first")
-        }
         let dir = RegressionTests.root.appendingPathComponent("Tests/ConvScopeTests/Resources/contained")
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
         XCTAssertGreaterThanOrEqual(files.count, 3)
         var crashRefused = false
         for name in files {
-            let p = Process()
-            p.executableURL = exe
-            p.arguments = ["inspect", "--weights", dir.appendingPathComponent(name).path]
-            let err = Pipe()
-            p.standardError = err
-            p.standardOutput = Pipe()
-            try p.run()
-            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            XCTAssertEqual(p.terminationReason, .exit, "\(name): convscope was killed by a signal")
-            XCTAssertEqual(p.terminationStatus, 2, "\(name): \(text)")
-            XCTAssertEqual(text.split(separator: "\n").count, 1, "\(name): \(text)")
+            let text = try RegressionTests.assertCLIRefuses(dir.appendingPathComponent(name))
             if text.contains("the HDF5 library crashed reading this file") { crashRefused = true }
         }
         XCTAssertTrue(crashRefused, "no contained file made the preflight's child crash")
