@@ -47,10 +47,23 @@ let package = Package(
             name: "convscope",
             dependencies: ["Commands", "MemoryLimit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+
+        // Tests: one test target per library target, each depending on what its files import plus TestSupport
+        // (repository paths, Tests/Resources, Fixtures, shared harnesses). Test data is read in place from
+        // Tests/Resources and Fixtures, not copied into bundles.
+        .target(name: "TestSupport", dependencies: ["Tensor", "Graph", "Imaging", "KerasIO"], path: "Tests/TestSupport"),
+        .testTarget(name: "MemoryLimitTests", dependencies: ["MemoryLimit", "HDF5", "Tensor", "Imaging", "KerasIO", "TestSupport"]),
+        .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
+        .testTarget(name: "GraphTests", dependencies: ["Graph", "Tensor", "Imaging", "KerasIO", "TestSupport"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Tensor", "TestSupport"]),
+        .testTarget(name: "KerasIOTests", dependencies: ["KerasIO", "HDF5", "Graph", "Tensor", "Imaging", "Zoo", "TestSupport"]),
+        .testTarget(name: "ZooTests", dependencies: ["Zoo", "Graph", "Tensor", "Imaging", "KerasIO", "TestSupport"]),
+        .testTarget(name: "VisualizeTests", dependencies: ["Visualize", "Graph", "Tensor", "Imaging", "KerasIO", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Graph", "Tensor", "Imaging", "TestSupport"]),
+        .testTarget(name: "MatchingTests", dependencies: ["Matching", "Imaging", "TestSupport"]),
         .testTarget(
-            name: "ConvScopeTests",
-            dependencies: ["Commands", "MemoryLimit", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Visualize", "Training", "Matching"],
-            resources: [.copy("Resources")]
+            name: "CommandsTests",
+            dependencies: ["Commands", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Training", "TestSupport"]
         ),
     ],
     swiftLanguageModes: [.v5]

@@ -58,18 +58,18 @@ seeds() {
   local small=(-size -200k)
   case "$1" in
     # (Resources/contained crash libhdf5 itself; they would stop an in-process run at its first input.)
-    h5)         find "$ROOT/Fixtures" "$ROOT/Tests/ConvScopeTests/Resources" -name '*.h5' -not -path '*/contained/*' "${small[@]}" ;;
-    weights_h5) find "$ROOT/Fixtures" "$ROOT/Tests/ConvScopeTests/Resources" \( -name '*.weights.h5' -o -name '*-weights.h5' \) -not -path '*/contained/*' "${small[@]}" ;;
+    h5)         find "$ROOT/Fixtures" "$ROOT/Tests/Resources" -name '*.h5' -not -path '*/contained/*' "${small[@]}" ;;
+    weights_h5) find "$ROOT/Fixtures" "$ROOT/Tests/Resources" \( -name '*.weights.h5' -o -name '*-weights.h5' \) -not -path '*/contained/*' "${small[@]}" ;;
     keras)      find "$ROOT/Fixtures" -name '*.keras' ;;
-    json)       find "$ROOT/Fixtures" "$ROOT/Tests/ConvScopeTests/Resources" -name '*.json' "${small[@]}" ;;
-    png)        find "$ROOT/Fixtures" "$ROOT/Tests/ConvScopeTests/Resources" -name '*.png' "${small[@]}" ;;
-    jpeg)       find "$ROOT/Fixtures" "$ROOT/Tests/ConvScopeTests/Resources" -name '*.jpg' "${small[@]}" ;;
-    npy)        find "$ROOT/Fixtures/formats" "$ROOT/Tests/ConvScopeTests/Resources/imaging" -name '*.npy' "${small[@]}" ;;
+    json)       find "$ROOT/Fixtures" "$ROOT/Tests/Resources" -name '*.json' "${small[@]}" ;;
+    png)        find "$ROOT/Fixtures" "$ROOT/Tests/Resources" -name '*.png' "${small[@]}" ;;
+    jpeg)       find "$ROOT/Fixtures" "$ROOT/Tests/Resources" -name '*.jpg' "${small[@]}" ;;
+    npy)        find "$ROOT/Fixtures/formats" "$ROOT/Tests/Resources/imaging" -name '*.npy' "${small[@]}" ;;
     cifar)      true ;;
   esac
   [ -d "$FUZZ_DIR/seeds/$1" ] && find "$FUZZ_DIR/seeds/$1" -type f
-  [ -d "$ROOT/Tests/ConvScopeTests/Resources/regressions" ] &&
-    find "$ROOT/Tests/ConvScopeTests/Resources/regressions" -type f -name "$1-*"
+  [ -d "$ROOT/Tests/Resources/regressions" ] &&
+    find "$ROOT/Tests/Resources/regressions" -type f -name "$1-*"
   true
 }
 

@@ -19,7 +19,7 @@ struct KerasArchive {
 
     /// Opens the zip at `file`. (Not `Archive(data:)`: ZIPFoundation's in-memory reader traps on
     /// offsets past the end of the data, which hostile central directories produce; see
-    /// Tests/ConvScopeTests/Resources/regressions/keras-zip-offset-past-end.keras.)
+    /// Tests/Resources/regressions/keras-zip-offset-past-end.keras.)
     init(file: String) throws {
         self.file = file
         do { archive = try Archive(url: URL(fileURLWithPath: file), accessMode: .read) } catch {

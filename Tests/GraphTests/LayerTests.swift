@@ -3,6 +3,7 @@ import Graph
 import Imaging
 import KerasIO
 import Tensor
+import TestSupport
 import XCTest
 
 final class LayerTests: XCTestCase {
@@ -14,15 +15,8 @@ final class LayerTests: XCTestCase {
         try LayerRegistry.make(className: className, name: name ?? className.lowercased(), config: try config(json))
     }
 
-    /// The copied Resources/layers folder (its place in the bundle differs between macOS and Linux).
-    private var resources: URL {
-        let b = Bundle.module
-        let candidates = [b.bundleURL.appendingPathComponent("Resources/layers"),
-                          b.resourceURL?.appendingPathComponent("Resources/layers"),
-                          b.resourceURL?.appendingPathComponent("layers")].compactMap { $0 }
-        return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("cases.json").path) }
-            ?? candidates[0]
-    }
+    /// The Tests/Resources/layers folder.
+    private var resources: URL { Repository.resource("layers") }
 
     // MARK: forward against Keras
 

@@ -4,13 +4,14 @@ import Tensor
 import Imaging
 @testable import KerasIO
 import MemoryLimit
+import TestSupport
 import XCTest
 
 /// The process-wide memory limit: size syntax, the default, and every reader refusing a declaration
 /// over a lowered limit (through its default `byteLimit:`) while accepting one exactly at it.
 final class MemoryLimitTests: XCTestCase {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let resources: URL = Bundle.module.url(forResource: "Resources", withExtension: nil)!
+    static let resources: URL = Repository.resources
 
     func resource(_ path: String) -> String { Self.resources.appendingPathComponent(path).path }
     func fixture(_ path: String) -> String { Self.root.appendingPathComponent("Fixtures/\(path)").path }

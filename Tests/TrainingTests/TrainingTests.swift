@@ -2,6 +2,7 @@ import Foundation
 import Graph
 import Imaging
 import Tensor
+import TestSupport
 import XCTest
 @testable import Training
 
@@ -22,7 +23,7 @@ final class TrainingTests: XCTestCase {
     }
 
     static func load(_ name: String) throws -> Case {
-        let url = try XCTUnwrap(Bundle.module.url(forResource: "Resources/training/\(name)", withExtension: "json"))
+        let url = Repository.resource("training/\(name).json")
         let json = try JSONParser().parse(String(contentsOf: url, encoding: .utf8))
         let graph = Graph(name: name)
         var last = -1

@@ -1,7 +1,7 @@
 """Regenerates the imaging test files and their PIL/Keras reference outputs.
 
 Run with the pinned Python (Fixtures/requirements.txt):
-    python Tests/ConvScopeTests/Resources/imaging/make.py
+    python Tests/Resources/imaging/make.py
 Everything is deterministic; references are what PIL 13 / Keras 3.15 produce.
 """
 import io

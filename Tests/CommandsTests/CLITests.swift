@@ -1,5 +1,6 @@
 import Foundation
 import Graph
+import TestSupport
 import XCTest
 
 /// Runs the real `convscope` binary: JSON output against Schemas/, exit codes, one-line errors.

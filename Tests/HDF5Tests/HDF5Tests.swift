@@ -1,5 +1,6 @@
 import Foundation
 import HDF5
+import TestSupport
 import XCTest
 
 /// Tests for the HDF5 wrapper. Fixtures in Resources/hdf5 were made by Resources/hdf5/make.py (h5py 3.14, Keras 3.15).
@@ -17,8 +18,8 @@ final class HDF5Tests: XCTestCase {
     }
 
     private func fixture(_ name: String) throws -> String {
-        let url = Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Resources/hdf5")
-        return try XCTUnwrap(url, "missing fixture \(name)").path
+        let url = Repository.resource("hdf5/" + name)
+        return try XCTUnwrap(FileManager.default.fileExists(atPath: url.path) ? url : nil, "missing fixture \(name)").path
     }
 
     private func scratchPath(_ name: String) -> String {

@@ -1,5 +1,5 @@
 """Reference data for MatchingTests (run with the ConvScope venv:
-/root/.cache/convscope/venv/bin/python Tests/ConvScopeTests/Resources/matching/make.py).
+/root/.cache/convscope/venv/bin/python Tests/Resources/matching/make.py).
 
 Writes, next to this script:
   harris_{a,b}.bin  80x80 float32 grey images in [0, 255] (little endian, row-major)

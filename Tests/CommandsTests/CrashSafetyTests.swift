@@ -4,6 +4,7 @@ import Imaging
 import KerasIO
 import Tensor
 import Training
+import TestSupport
 import XCTest
 @testable import Commands
 

@@ -5,6 +5,7 @@ import HDF5
 import Imaging
 import KerasIO
 import Tensor
+import TestSupport
 import XCTest
 import Zoo
 

@@ -1,12 +1,12 @@
 import Foundation
 import Imaging
 import Tensor
+import TestSupport
 import XCTest
 
 /// Imaging tests. Reference files come from Resources/imaging/make.py (PIL 13, Keras 3.15).
 final class ImagingTests: XCTestCase {
-    static let resources: URL = Bundle.module.url(forResource: "Resources", withExtension: nil)!
-        .appendingPathComponent("imaging")
+    static let resources: URL = Repository.resource("imaging")
 
     func resource(_ name: String) -> String { Self.resources.appendingPathComponent(name).path }
 

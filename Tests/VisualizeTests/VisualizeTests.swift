@@ -3,6 +3,7 @@ import Graph
 import Imaging
 import KerasIO
 import Tensor
+import TestSupport
 import Visualize
 import XCTest
 

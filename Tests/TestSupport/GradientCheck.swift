@@ -24,19 +24,19 @@ import XCTest
 /// x's side): such an element is skipped — at most 3% may be. A wrong gradient matches neither
 /// side, and for smooth functions both sides lie within h·|J''|/2 of the analytic value, so the
 /// element is checked normally.
-enum GradientCheck {
-    static let tolerance = 2e-3
-    static let relativeStep: Float = 4e-3
+public enum GradientCheck {
+    public static let tolerance = 2e-3
+    public static let relativeStep: Float = 4e-3
 
-    struct Result {
-        var maxInputError = 0.0
-        var maxWeightError = 0.0
-        var checked = 0
-        var skipped = 0
+    public struct Result {
+        public var maxInputError = 0.0
+        public var maxWeightError = 0.0
+        public var checked = 0
+        public var skipped = 0
     }
 
     /// Distinct values with |x| in [0.1, 2.5], random signs, shuffled; split into tensors of `shapes`.
-    static func separatedInputs(_ shapes: [[Int]], random: inout SeededRandom) -> [Tensor] {
+    public static func separatedInputs(_ shapes: [[Int]], random: inout SeededRandom) -> [Tensor] {
         let total = shapes.reduce(0) { $0 + $1.reduce(1, *) }
         var pool = (0..<total).map { i -> Float in
             let m = 0.1 + 2.4 * (Float(i) + 0.5) / Float(total)
@@ -54,7 +54,7 @@ enum GradientCheck {
     }
 
     /// Random weights: N(0, 0.5²), and |N| + 0.5 for variances (which must be positive).
-    static func randomizeWeights(_ layer: any Layer, random: inout SeededRandom) {
+    public static func randomizeWeights(_ layer: any Layer, random: inout SeededRandom) {
         for k in layer.weights.indices {
             let positive = layer.weights[k].name.contains("variance")
             for i in 0..<layer.weights[k].value.count {
@@ -66,7 +66,7 @@ enum GradientCheck {
 
     /// Builds `layer` on per-sample `inputShapes`, fills it with random weights and checks its gradients.
     @discardableResult
-    static func run(_ layer: any Layer, inputShapes: [[Int]], batch: Int = 2, mode: ExecutionMode = .inference,
+    public static func run(_ layer: any Layer, inputShapes: [[Int]], batch: Int = 2, mode: ExecutionMode = .inference,
                     inputs given: [Tensor]? = nil, seed: UInt64 = 1,
                     file: StaticString = #filePath, line: UInt = #line) throws -> Result {
         var random = SeededRandom(seed: seed)

@@ -1,5 +1,6 @@
 import Foundation
 @testable import HDF5
+import TestSupport
 import XCTest
 
 /// The checks made before libhdf5 reads a variable-length string (H5VariableLengthCheck): each
@@ -94,7 +95,7 @@ final class HDF5VariableLengthTests: XCTestCase {
 
     /// Heap addresses are relative to the superblock, which a user block moves (h5py, make.py).
     func testFilesWithAUserBlockRead() throws {
-        let url = try XCTUnwrap(Bundle.module.url(forResource: "userblock.h5", withExtension: nil, subdirectory: "Resources/hdf5"))
+        let url = Repository.resource("hdf5/userblock.h5")
         let file = try H5File.open(url.path)
         XCTAssertEqual(try file.root.attribute("keras_version"), .string("3.15.1"))
         XCTAssertEqual(try file.root.attribute("layer_names"), .strings(["conv", "dense"]))

@@ -3,6 +3,7 @@ import Graph
 import Imaging
 import KerasIO
 import Training
+import TestSupport
 import XCTest
 @testable import Commands
 

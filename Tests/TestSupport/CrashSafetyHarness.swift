@@ -4,7 +4,7 @@ import XCTest
 
 extension XCTestCase {
     /// A fresh folder for one test, removed when the test ends.
-    func tempDir(_ name: String) throws -> URL {
+    public func tempDir(_ name: String) throws -> URL {
         let d = FileManager.default.temporaryDirectory.appendingPathComponent("convscope-\(name)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
         addTeardownBlock { try? FileManager.default.removeItem(at: d) }
@@ -14,19 +14,24 @@ extension XCTestCase {
 
 /// Runs the built `convscope` binary for the crash-safety tests: runs that are killed with SIGKILL at many
 /// points, and runs that are sent SIGINT/SIGTERM once they have started working.
-struct CrashSafetyHarness {
-    struct HarnessError: Error, CustomStringConvertible {
-        var description: String
+public struct CrashSafetyHarness {
+    public struct HarnessError: Error, CustomStringConvertible {
+        public var description: String
     }
 
     /// Send `signal` once the command's stderr contains `marker` (so it is past start-up, its handlers installed).
-    struct Interruption {
-        var signal: Int32
-        var marker: String
+    public struct Interruption {
+        public var signal: Int32
+        public var marker: String
+
+        public init(signal: Int32, marker: String) {
+            self.signal = signal
+            self.marker = marker
+        }
     }
 
     /// When a run is killed with SIGKILL.
-    enum KillPoint: CustomStringConvertible {
+    public enum KillPoint: CustomStringConvertible {
         /// That many seconds after the run's origin.
         case after(Double)
         /// As soon as this file (relative path) or its temporary file changes: in the middle of writing it
@@ -35,7 +40,7 @@ struct CrashSafetyHarness {
         /// As soon as this file (relative path) has changed: just after it was written, while the next one is made.
         case afterWriting(String)
 
-        var description: String {
+        public var description: String {
             switch self {
             case .after(let s): return String(format: "at %.3f s", s)
             case .whileWriting(let f): return "while writing \(f)"
@@ -45,32 +50,32 @@ struct CrashSafetyHarness {
     }
 
     /// How a run ended. Times are seconds from the run's origin: its start, or the interruption when there is one.
-    struct Outcome {
+    public struct Outcome {
         /// The exit status, or the signal that ended the process.
-        var status: Int32
-        var killedBySignal: Bool
-        var stderr: String
-        var seconds: Double
+        public var status: Int32
+        public var killedBySignal: Bool
+        public var stderr: String
+        public var seconds: Double
         /// When a file under the folder first changed (watched runs only).
-        var firstChange: Double?
+        public var firstChange: Double?
         /// Files (relative paths) seen part-written (watched runs only): their temporary file was seen, or the file
         /// itself in more than one new state (written in place). The writes that can be killed in the middle.
-        var slowWrites: [String] = []
+        public var slowWrites: [String] = []
     }
 
     /// The `convscope` executable next to the test bundle (`swift build` puts both in .build/debug).
-    static func convscopeBinary() -> URL? {
+    public static func convscopeBinary() -> URL? {
         let candidates = [Bundle.main.bundleURL.appendingPathComponent("convscope"),
                           Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("convscope"),
                           Bundle.main.executableURL?.deletingLastPathComponent().appendingPathComponent("convscope")]
         return candidates.compactMap { $0 }.first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }
 
-    let binary: URL
+    public let binary: URL
     /// Where the command writes: watched for changes and searched (recursively) for temporary files.
-    let folder: URL
+    public let folder: URL
 
-    init(folder: URL) throws {
+    public init(folder: URL) throws {
         guard let binary = Self.convscopeBinary() else {
             throw HarnessError(description: "the convscope executable was not found next to the test bundle; build it (swift build) before testing")
         }
@@ -83,7 +88,7 @@ struct CrashSafetyHarness {
     /// Runs `convscope arguments`. With `interruption`, sends its signal once stderr shows its marker; with `kill`,
     /// sends SIGKILL at that point (unless the process has ended already). With `watch`, polls the folder every few
     /// milliseconds, recording the first change and the slow writes.
-    func run(_ arguments: [String], interruption: Interruption? = nil, kill point: KillPoint? = nil,
+    public func run(_ arguments: [String], interruption: Interruption? = nil, kill point: KillPoint? = nil,
              watch: Bool = false) throws -> Outcome {
         let p = Process()
         p.executableURL = binary
@@ -142,13 +147,13 @@ struct CrashSafetyHarness {
     }
 
     /// Up to `count` elements of `list`, evenly spaced, first and last included.
-    static func spread<T>(_ list: [T], count: Int) -> [T] {
+    public static func spread<T>(_ list: [T], count: Int) -> [T] {
         guard list.count > count, count > 1 else { return Array(list.prefix(count)) }
         return (0..<count).map { list[$0 * (list.count - 1) / (count - 1)] }
     }
 
     /// `dir/.NAME.tmp-XXXXXX` → `dir/NAME`; nil for a file that is not a temporary file.
-    static func targetOfTemporary(_ path: String) -> String? {
+    public static func targetOfTemporary(_ path: String) -> String? {
         let name = (path as NSString).lastPathComponent
         guard AtomicFile.isTemporaryName(name), let marker = name.range(of: AtomicFile.temporaryMarker, options: .backwards) else { return nil }
         let target = String(name[name.index(after: name.startIndex)..<marker.lowerBound])
@@ -160,7 +165,7 @@ struct CrashSafetyHarness {
 
     /// Every file under the folder (relative path) with its size and modification time. Plain readdir and lstat:
     /// the clean run polls this every few milliseconds, and must not be slowed down by it.
-    func snapshot() -> [String: [Int]] {
+    public func snapshot() -> [String: [Int]] {
         var out: [String: [Int]] = [:]
         func walk(_ dir: String, _ prefix: String) {
             guard let d = opendir(dir) else { return }
@@ -187,11 +192,11 @@ struct CrashSafetyHarness {
     }
 
     /// Temporary files (AtomicFile's naming) anywhere under the folder, as relative paths.
-    func temporaryFiles() -> [String] {
+    public func temporaryFiles() -> [String] {
         snapshot().keys.filter { AtomicFile.isTemporaryName(($0 as NSString).lastPathComponent) }.sorted()
     }
 
-    func removeTemporaryFiles() throws {
+    public func removeTemporaryFiles() throws {
         for t in temporaryFiles() { try FileManager.default.removeItem(at: folder.appendingPathComponent(t)) }
     }
 
@@ -206,7 +211,7 @@ struct CrashSafetyHarness {
     /// `check` must hold after every kill; it is told whether the run finished on its own (the clean runs, and a
     /// run that ended before its kill). The killed runs' temporary files are removed. Returns the faster clean run.
     @discardableResult
-    func killAtFractions(_ fractions: [Double], arguments: (_ kill: Int?) -> [String], interruption: Interruption? = nil,
+    public func killAtFractions(_ fractions: [Double], arguments: (_ kill: Int?) -> [String], interruption: Interruption? = nil,
                          slowWriteKills: Int = 4, afterWriting: [String] = [], cleanStatus: Int32 = 0,
                          prepare: (_ kill: Int?) throws -> Void, check: (_ label: String, _ finished: Bool) throws -> Void,
                          file: StaticString = #filePath, line: UInt = #line) throws -> Outcome {
@@ -257,12 +262,12 @@ struct CrashSafetyHarness {
 }
 
 /// Collects a pipe's output on a background thread, so a test can wait for a line while the process runs.
-final class StreamCollector: @unchecked Sendable {
+public final class StreamCollector: @unchecked Sendable {
     private let lock = NSLock()
     private var data = Data()
     private let done = DispatchSemaphore(value: 0)
 
-    init(_ handle: FileHandle) {
+    public init(_ handle: FileHandle) {
         Thread.detachNewThread { [self] in
             while true {
                 let chunk = handle.availableData
@@ -275,14 +280,14 @@ final class StreamCollector: @unchecked Sendable {
         }
     }
 
-    var text: String {
+    public var text: String {
         lock.lock()
         defer { lock.unlock() }
         return String(decoding: data, as: UTF8.self)
     }
 
     /// Waits until the output contains `marker`; false on timeout or when `alive` turns false first.
-    func wait(for marker: String, timeout: Double, while alive: () -> Bool) -> Bool {
+    public func wait(for marker: String, timeout: Double, while alive: () -> Bool) -> Bool {
         let end = Date().addingTimeInterval(timeout)
         while Date() < end {
             if text.contains(marker) { return true }
@@ -293,7 +298,7 @@ final class StreamCollector: @unchecked Sendable {
     }
 
     /// Everything, once the writer has closed the pipe.
-    func finish() -> String {
+    public func finish() -> String {
         done.wait()
         done.signal()
         return text

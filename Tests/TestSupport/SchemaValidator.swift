@@ -3,14 +3,14 @@ import Graph
 
 /// A JSON Schema (draft 2020-12) validator for the keywords Schemas/ uses: type, properties, required,
 /// additionalProperties, items, enum, oneOf, minimum, $ref to #/$defs. Returns every violation with its path.
-struct SchemaValidator {
+public struct SchemaValidator {
     let root: JSON
 
-    init(schemaFile: URL) throws {
+    public init(schemaFile: URL) throws {
         root = try JSONParser().parse(String(decoding: try Data(contentsOf: schemaFile), as: UTF8.self))
     }
 
-    func validate(_ value: JSON) -> [String] {
+    public func validate(_ value: JSON) -> [String] {
         var errors: [String] = []
         check(value, against: root, path: "$", errors: &errors)
         return errors

@@ -4,6 +4,7 @@ import Tensor
 @testable import HDF5
 import Imaging
 @testable import KerasIO
+import TestSupport
 import XCTest
 import Zoo
 
@@ -12,8 +13,7 @@ import Zoo
 final class RegressionTests: XCTestCase {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
-    static let regressions = Bundle.module.url(forResource: "Resources", withExtension: nil)!
-        .appendingPathComponent("regressions")
+    static let regressions = Repository.resource("regressions")
 
     static func regressionFiles() throws -> [URL] {
         try FileManager.default.contentsOfDirectory(at: regressions, includingPropertiesForKeys: nil)
@@ -74,7 +74,7 @@ final class RegressionTests: XCTestCase {
     // MARK: Global heap check
 
     func testGlobalHeapCheckAcceptsEveryFixtureAndRefusesBrokenCollections() throws {
-        for url in Self.allFiles(under: ["Fixtures", "Tests/ConvScopeTests/Resources"]) where url.pathExtension == "h5" && !url.path.contains("/regressions/") {
+        for url in Self.allFiles(under: ["Fixtures", "Tests/Resources"]) where url.pathExtension == "h5" && !url.path.contains("/regressions/") {
             XCTAssertNil(H5GlobalHeapCheck.problem(inFileAt: url.path), url.path)
         }
         // A collection whose free-space object has size 0 (libhdf5 1.10 loops forever on it).
@@ -150,7 +150,7 @@ final class RegressionTests: XCTestCase {
             }
         }
         var checked = 0
-        for url in Self.allFiles(under: ["Fixtures", "Tests/ConvScopeTests/Resources"])
+        for url in Self.allFiles(under: ["Fixtures", "Tests/Resources"])
         where ["h5", "keras"].contains(url.pathExtension) && !url.path.contains("/bad/") && !url.path.contains("/regressions/") {
             guard let file = try? KerasFile.open(url.path, loadValues: false) else { continue }
             XCTAssertEqual(file.notes.filter { $0.hasPrefix("warning:") }, [], url.lastPathComponent)
@@ -188,7 +188,7 @@ final class RegressionTests: XCTestCase {
         let before = try H5File.openObjectCountInAllFiles()
         var opened = 0
         for url in Self.allFiles(under: ["Fixtures/formats", "Fixtures/bad", "Fixtures/demo", "Fixtures/models",
-                                         "Tests/ConvScopeTests/Resources/hdf5", "Tests/ConvScopeTests/Resources/regressions"])
+                                         "Tests/Resources/hdf5", "Tests/Resources/regressions"])
         where ["h5", "keras"].contains(url.pathExtension) {
             _ = try? KerasFile.open(url.path, loadValues: true)
             _ = try? KerasFile.open(url.path, loadValues: false)
@@ -279,7 +279,7 @@ final class PreflightIsolationTests: XCTestCase {
     /// (Resources/contained, found by `CONVSCOPE_FUZZ_IN_PROCESS=1 Fuzz/run.sh`; docs/reliability.md).
     /// Never opened in this process: only through `convscope`, whose preflight must contain them.
     func testTheCLIContainsFilesThatCrashLibHDF5() throws {
-        let dir = RegressionTests.root.appendingPathComponent("Tests/ConvScopeTests/Resources/contained")
+        let dir = RegressionTests.root.appendingPathComponent("Tests/Resources/contained")
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
         XCTAssertGreaterThanOrEqual(files.count, 3)
         var crashRefused = false

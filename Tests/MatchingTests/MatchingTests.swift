@@ -4,17 +4,14 @@
 import Foundation
 import XCTest
 import Imaging
+import TestSupport
 @testable import Matching
 
 final class MatchingTests: XCTestCase {
     // MARK: helpers
 
     /// Directory of the committed reference data.
-    private var resources: URL {
-        let base = Bundle.module.resourceURL!
-        let nested = base.appendingPathComponent("Resources/matching")
-        return FileManager.default.fileExists(atPath: nested.path) ? nested : base.appendingPathComponent("matching")
-    }
+    private var resources: URL { Repository.resource("matching") }
 
     private func meta() throws -> [String: Any] {
         let data = try Data(contentsOf: resources.appendingPathComponent("meta.json"))
