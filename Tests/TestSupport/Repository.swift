@@ -9,7 +9,7 @@ public enum Repository {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// Tests/Resources: the small reference files of the test targets (hdf5, imaging, layers, matching,
-    /// training, regressions, contained), each folder with the make.py that wrote it where there is one.
+    /// training; each beside the make.py that wrote it) and the fuzz regressions (regressions, contained).
     public static let resources = root.appendingPathComponent("Tests/Resources")
 
     /// A file or folder under Tests/Resources, e.g. `resource("hdf5/links.h5")`.
