@@ -24,6 +24,8 @@ let package = Package(
         .target(name: "MemoryLimit"),
         .target(name: "HDF5", dependencies: ["CHDF5", "MemoryLimit"]),
         .target(name: "Tensor", dependencies: ["COpenBLAS"]),
+        // Measures shared by commands: weight change, mean / standard deviation / median.
+        .target(name: "Measures", dependencies: ["Tensor"]),
         .target(name: "Graph", dependencies: ["Tensor", "MemoryLimit"]),
         // libpng/libjpeg error handling (setjmp/longjmp) must stay in C.
         .target(
@@ -36,11 +38,11 @@ let package = Package(
         .target(name: "Zoo", dependencies: ["Graph"]),
         .target(name: "Visualize", dependencies: ["Graph", "Imaging"]),
         .target(name: "Training", dependencies: ["Graph", "Imaging"]),
-        .target(name: "Matching", dependencies: ["Imaging", "CVLFeat"]),
+        .target(name: "Matching", dependencies: ["Imaging", "CVLFeat", "Measures"]),
         .target(name: "Report", dependencies: ["Imaging"]),
         .target(
             name: "Commands",
-            dependencies: ["MemoryLimit", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Visualize", "Training", "Matching", "Report"],
+            dependencies: ["MemoryLimit", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Visualize", "Training", "Matching", "Report", "Measures"],
             resources: [.copy("Resources")]
         ),
         .executableTarget(
