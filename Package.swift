@@ -40,18 +40,20 @@ let package = Package(
         .target(name: "Training", dependencies: ["Graph", "Imaging"]),
         .target(name: "Matching", dependencies: ["Imaging", "CVLFeat", "Measures"]),
         .target(name: "Report", dependencies: ["Imaging"]),
+        // The paper's retraining study (Sect. 3.3): rounds, results schema, figures, report.
+        .target(name: "Study", dependencies: ["Tensor", "Graph", "Imaging", "Training", "Visualize", "Matching", "Measures", "Report"]),
         .target(
             name: "Commands",
-            dependencies: ["MemoryLimit", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Visualize", "Training", "Matching", "Report", "Measures"],
+            dependencies: ["MemoryLimit", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Visualize", "Training", "Matching", "Report", "Measures", "Study"],
             resources: [.copy("Resources")]
         ),
         .executableTarget(
             name: "convscope",
-            dependencies: ["Commands", "MemoryLimit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Commands", "MemoryLimit", "Study", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(
             name: "ConvScopeTests",
-            dependencies: ["Commands", "MemoryLimit", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Visualize", "Training", "Matching"],
+            dependencies: ["Commands", "MemoryLimit", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Visualize", "Training", "Matching", "Study"],
             resources: [.copy("Resources")]
         ),
     ],
