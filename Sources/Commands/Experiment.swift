@@ -51,7 +51,7 @@ public enum Experiment {
         do {
             (results, timings) = try RetrainingStudy.run(inputs, settings: settings, out: out, resume: resume)
         } catch let e as StudyError {
-            throw CommandError(e.message, exitCode: e.exitCode)
+            throw CommandError(e.description, exitCode: e.exitCode)
         } catch let e as TrainingError {
             throw CommandError(e.description)
         }

@@ -22,14 +22,14 @@ public enum RetrainingStudy {
         let data = inputs.data
         let paths = data.sources
         let names = paths.map { ($0 as NSString).lastPathComponent }
-        guard settings.deconvImage < paths.count else { throw StudyError("--deconv-image \(settings.deconvImage): only \(paths.count) images") }
+        guard settings.deconvImage < paths.count else { throw StudyError.refused("--deconv-image \(settings.deconvImage): only \(paths.count) images") }
         let manifest = ExperimentManifest(model: inputs.modelName, arch: inputs.arch, images: names, settings: settings)
         let manifestPath = StudyFiles.path(roundsDir, "manifest.json")
         if resume, FileManager.default.fileExists(atPath: manifestPath) {
             var old = try RoundCheckpoint.decoder().decode(ExperimentManifest.self, from: Data(contentsOf: URL(fileURLWithPath: manifestPath)))
             old.settings.rounds = settings.rounds
             guard old == manifest else {
-                throw StudyError("--resume: \(out) holds rounds of a different study (model, images or settings differ); use another --out or drop --resume")
+                throw StudyError.refused("--resume: \(out) holds rounds of a different study (model, images or settings differ); use another --out or drop --resume")
             }
         } else if !resume {
             try? FileManager.default.removeItem(atPath: roundsDir)
@@ -95,7 +95,7 @@ enum StudyFiles {
     static func folder(_ path: String) throws -> String {
         let url = URL(fileURLWithPath: path)
         do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) } catch {
-            throw StudyError("\(path): cannot create the output folder (\(error.localizedDescription))")
+            throw StudyError.refused("\(path): cannot create the output folder (\(error.localizedDescription))")
         }
         return url.path
     }

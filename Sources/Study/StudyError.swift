@@ -1,13 +1,18 @@
-/// Why the study stopped: one line for the user and the exit code the CLI ends with
-/// (2 bad input, 130 stopped by a signal).
-public struct StudyError: Error, CustomStringConvertible {
-    public let message: String
-    public let exitCode: Int32
+/// Why the study did not finish.
+public enum StudyError: Error, CustomStringConvertible {
+    /// Settings, images or an output folder that do not fit (the CLI exits 2).
+    case refused(String)
+    /// Stopped on request between stages (the CLI exits 130); the finished rounds are kept.
+    case stopped(String)
 
-    public init(_ message: String, exitCode: Int32 = 2) {
-        self.message = message
-        self.exitCode = exitCode
+    public var description: String {
+        switch self {
+        case .refused(let m), .stopped(let m): return m
+        }
     }
 
-    public var description: String { message }
+    public var exitCode: Int32 {
+        if case .stopped = self { return 130 }
+        return 2
+    }
 }

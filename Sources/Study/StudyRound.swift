@@ -34,8 +34,7 @@ struct StudyRound {
         }
         func checkStop(_ stage: String) throws {
             if let how = inputs.stopRequested() {
-                throw StudyError("\(how) in round \(r + 1) (\(stage)); finished rounds are kept in \(URL(fileURLWithPath: roundsDir).path); rerun with --resume to continue",
-                                 exitCode: 130)
+                throw StudyError.stopped("\(how) in round \(r + 1) (\(stage)); finished rounds are kept in \(URL(fileURLWithPath: roundsDir).path); rerun with --resume to continue")
             }
         }
 
@@ -59,7 +58,7 @@ struct StudyRound {
         try checkStop("training")
         log("retraining on \(inputs.data.count) images (\(trainSettings.epochs) epochs)")
         let (train, validation) = try inputs.data.split(validationFraction: trainSettings.validationSplit)
-        guard train.count > 0 else { throw StudyError("no training images left after the validation split") }
+        guard train.count > 0 else { throw StudyError.refused("no training images left after the validation split") }
         trainer.shouldStop = { inputs.stopRequested() != nil }
         trainer.onBatch = { p in inputs.onBatch(r + 1, p) }
         let outcome = try timed("training") { try trainer.fit(train, validation: validation.count > 0 ? validation : nil) }
