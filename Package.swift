@@ -24,6 +24,8 @@ let package = Package(
         .target(name: "MemoryLimit"),
         .target(name: "HDF5", dependencies: ["CHDF5", "MemoryLimit"]),
         .target(name: "Tensor", dependencies: ["COpenBLAS"]),
+        // Measures shared by commands: weight change, mean / standard deviation / median.
+        .target(name: "Measures", dependencies: ["Tensor"]),
         .target(name: "Graph", dependencies: ["Tensor", "MemoryLimit"]),
         // libpng/libjpeg error handling (setjmp/longjmp) must stay in C.
         .target(
@@ -36,16 +38,18 @@ let package = Package(
         .target(name: "Zoo", dependencies: ["Graph"]),
         .target(name: "Visualize", dependencies: ["Graph", "Imaging"]),
         .target(name: "Training", dependencies: ["Graph", "Imaging"]),
-        .target(name: "Matching", dependencies: ["Imaging", "CVLFeat"]),
+        .target(name: "Matching", dependencies: ["Imaging", "CVLFeat", "Measures"]),
         .target(name: "Report", dependencies: ["Imaging"]),
+        // The paper's retraining study (Sect. 3.3): rounds, results schema, figures, report.
+        .target(name: "Study", dependencies: ["Tensor", "Graph", "Imaging", "Training", "Visualize", "Matching", "Measures", "Report"]),
         .target(
             name: "Commands",
-            dependencies: ["MemoryLimit", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Visualize", "Training", "Matching", "Report"],
+            dependencies: ["MemoryLimit", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Visualize", "Training", "Matching", "Report", "Measures", "Study"],
             resources: [.copy("Resources")]
         ),
         .executableTarget(
             name: "convscope",
-            dependencies: ["Commands", "MemoryLimit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Commands", "MemoryLimit", "Study", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
         // Tests: one test target per library target, each depending on what its files import plus TestSupport
@@ -63,7 +67,7 @@ let package = Package(
         .testTarget(name: "MatchingTests", dependencies: ["Matching", "Imaging", "TestSupport"]),
         .testTarget(
             name: "CommandsTests",
-            dependencies: ["Commands", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Training", "TestSupport"]
+            dependencies: ["Commands", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Training", "Study", "TestSupport"]
         ),
     ],
     swiftLanguageModes: [.v5]

@@ -40,7 +40,7 @@ public enum Deconv {
         var tiles = [Montage.Tile(inputImage, caption: "input")]
         for p in projections {
             let base = "\(OutputFolder.safe(p.layer))_ch\(p.channel)"
-            let img = projectionImage(p.pixels)
+            let img = Projection.image(p.pixels)
             let png = try folder.png(img, base + ".png")
             let npy = try folder.npy(p.pixels, base + ".npy")
             items.append(.init(layer: p.layer, channel: p.channel, meanActivation: p.meanActivation, png: png, npy: npy))
@@ -50,21 +50,6 @@ public enum Deconv {
         let montage = try folder.png(Montage.grid(tiles, columns: columns, padding: 6), "montage.png")
         return DeconvReport(input: path, rule: rule.rawValue, seed: seed.rawValue, display: displayNote,
                             projections: items, montage: montage)
-    }
-
-    /// A projection (1, H, W, C) as a displayable image.
-    static func projectionImage(_ t: Tensor) -> Image {
-        let c = t.shape.last ?? 1
-        if c == 3 || c == 1 { return normalizeForDisplay(t, mode: .minMax) }
-        // Other channel counts: show the per-pixel L2 norm.
-        let (h, w) = (t.shape[1], t.shape[2])
-        var m = Tensor(zeros: [1, h, w, 1])
-        for p in 0..<(h * w) {
-            var s: Float = 0
-            for k in 0..<c { s += t.data[p * c + k] * t.data[p * c + k] }
-            m.data[p] = s.squareRoot()
-        }
-        return normalizeForDisplay(m, mode: .minMax)
     }
 
     /// The Zeiler & Fergus view over a folder: the `top` strongest activations of one map, each projected
@@ -102,7 +87,7 @@ public enum Deconv {
             let input = try options.load([b.file], for: model)
             let proj = try projector.projectUnit(input.tensor, layer: node.name, channel: channel, y: b.y, x: b.x, rule: rule)
             let box = support(proj)
-            let img = projectionImage(proj)
+            let img = Projection.image(proj)
             let shown = input.displayImage(0)
             let patch = box.map { shown.cropped(x: $0.x, y: $0.y, width: $0.w, height: $0.h) } ?? shown
             let projPatch = box.map { img.cropped(x: $0.x, y: $0.y, width: $0.w, height: $0.h) } ?? img

@@ -45,13 +45,8 @@ public enum Demo {
                                         layer: nil, overlay: false, out: folder.path("saliency_gradient.png"))
         let gradcam = try Saliency.run(model: model, input: sample, options: options, classIndex: nil, method: .gradcam,
                                        layer: nil, overlay: true, out: folder.path("saliency_gradcam.png"))
-        var settings = MaximizationSettings()
-        settings.method = .regularized
+        var settings = MaximizationSettings.regularizedLight
         settings.steps = 60
-        settings.jitter = 2
-        settings.blurSigma = 0.5
-        settings.decay = 0.0005
-        settings.octaves = 2
         settings.stepSize = 0.02
         let maximize = try Maximize.run(model: model, targets: (0..<10).map { .classScore($0, probability: false) },
                                         settings: settings, start: .noise, options: options, out: folder.path("maximize"), quiet: quiet)

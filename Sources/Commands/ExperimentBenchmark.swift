@@ -2,6 +2,7 @@ import Foundation
 import Imaging
 import KerasIO
 import Matching
+import Study
 import Zoo
 
 /// `convscope bench experiment`: wall time of full experiment rounds and each stage's share.
@@ -57,7 +58,7 @@ public enum ExperimentBenchmark {
     public static func render(_ r: Result) -> String {
         var lines = [String(format: "%@: %d image(s) of %dx%d, %d round(s), %d thread(s): %.2f s per round (%.1f s in all, incl. setup and report)",
                             r.model as NSString, r.images, r.imageSize, r.imageSize, r.rounds, r.threads, r.secondsPerRound, r.totalSeconds)]
-        for stage in Experiment.stages where r.stageSeconds[stage] != nil {
+        for stage in ExperimentTimings.stages where r.stageSeconds[stage] != nil {
             lines.append("  " + stage.padding(toLength: 16, withPad: " ", startingAt: 0)
                          + String(format: " %8.2f s  %5.1f %%", r.stageSeconds[stage]! / Double(max(r.rounds, 1)), (r.stageShares[stage] ?? 0) * 100))
         }

@@ -80,13 +80,8 @@ public enum Match {
     /// Mean and standard deviation over queries of the 11 images with the largest mean contributions.
     static func figure6(_ results: [MatchResult], method: String, count: Int = 11) -> MatchReport.Figure6Entry {
         guard let first = results.first else { return .init(method: method, images: [], mean: [], std: []) }
-        let names = first.images.map(\.name)
-        var per = [[Double]](repeating: [], count: names.count)
-        for r in results { for (i, im) in r.images.enumerated() { per[i].append(im.contribution) } }
-        let means = per.map { $0.reduce(0, +) / Double(max($0.count, 1)) }
-        let stds = zip(per, means).map { v, m in (v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(max(v.count, 1))).squareRoot() }
-        let order = means.indices.sorted { means[$0] > means[$1] }.prefix(count)
-        return .init(method: method, images: order.map { names[$0] }, mean: order.map { means[$0] }, std: order.map { stds[$0] })
+        let s = Contribution.summary(names: first.images.map(\.name), perQuery: results.map { $0.images.map(\.contribution) }, count: count)
+        return .init(method: method, images: s.images, mean: s.mean, std: s.std)
     }
 
     public static func render(_ r: MatchReport) -> String {

@@ -36,7 +36,7 @@ public enum Maximize {
         guard !targets.isEmpty else { throw CommandError("give --class or --layer with --channel") }
         let mode = options.mode(for: model)
         var settings = settings
-        if settings.method == .regularized && settings.clip == nil { settings.clip = validRange(mode) }
+        if settings.method == .regularized && settings.clip == nil { settings.clip = ActivationMaximizer.validRange(mode) }
         let maximizers = try targets.map { try ActivationMaximizer(graph: model.graph, target: $0) }
         let singleFile = targets.count == 1 && out.lowercased().hasSuffix(".png")
         let folder = try OutputFolder(singleFile ? ((out as NSString).deletingLastPathComponent.isEmpty ? "." : (out as NSString).deletingLastPathComponent) : out)
@@ -49,7 +49,7 @@ public enum Maximize {
             let (x, history) = try m.run(from: x0, settings: settings) { s in
                 bar.update(s.step + 1, status: String(format: "objective %.4g", s.objective))
             }
-            let picture = displayImage(x, method: settings.method, mode: mode)
+            let picture = ActivationMaximizer.displayImage(x, method: settings.method, mode: mode)
             let base = OutputFolder.safe(targetName(target))
             let png = singleFile ? try folder.png(picture, (out as NSString).lastPathComponent) : try folder.png(picture, base + ".png")
             let npy = try folder.npy(x, ((png as NSString).lastPathComponent as NSString).deletingPathExtension + ".npy")
@@ -77,37 +77,13 @@ public enum Maximize {
                             mode: Preprocessing, method: MaximizationSettings.Method, seed: UInt64) throws -> Tensor {
         switch start {
         case .noise:
-            if method == .paper { return m.paperStart(seed: seed) }
-            var rng = SeededRandom(seed: seed)
-            let s = m.inputShape
-            var img = Image(width: s[1], height: s[0], channels: s[2])
-            for i in img.pixels.indices { img.pixels[i] = 115 + 25 * rng.uniform() }
-            return mode.tensor(from: [img])
+            return m.noiseStart(method: method, mode: mode, seed: seed)
         case .zeros:
             return Tensor(zeros: [1] + m.inputShape)
         case .file(let p):
             let input = try options.load([p], for: model)
             return input.tensor.item(0)
         }
-    }
-
-    /// The pixel range [0, 255] expressed in model input space (bounds over channels).
-    public static func validRange(_ mode: Preprocessing) -> ClosedRange<Float> {
-        let black = Image(width: 1, height: 1, channels: 3, fill: 0), white = Image(width: 1, height: 1, channels: 3, fill: 255)
-        let lo = mode.tensor(from: [black]).data, hi = mode.tensor(from: [white]).data
-        return min(lo.min()!, hi.min()!)...max(lo.max()!, hi.max()!)
-    }
-
-    static func displayImage(_ x: Tensor, method: MaximizationSettings.Method, mode: Preprocessing) -> Image {
-        if method == .paper || x.shape.last != 3 {
-            let shown = ActivationMaximizer.displayTransform(x).map { $0 * 255 }
-            let (h, w, c) = (x.shape[1], x.shape[2], x.shape[3])
-            if c == 1 || c == 3 { return Image(width: w, height: h, channels: c, pixels: shown.data) }
-            return normalizeForDisplay(shown, mode: .minMax)
-        }
-        var img = mode.image(from: x)
-        img.pixels = img.pixels.map { min(max($0, 0), 255) }
-        return img
     }
 
     static func targetName(_ t: MaximizationTarget) -> String {

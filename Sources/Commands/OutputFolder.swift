@@ -41,10 +41,3 @@ public struct OutputFolder {
         String(s.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" })
     }
 }
-
-/// Enlarges small images (e.g. 32×32 CIFAR inputs) by an integer factor so figures are legible.
-func displayZoom(_ image: Image, minSide: Int = 128) -> Image {
-    let f = max(1, minSide / max(1, min(image.width, image.height)))
-    guard f > 1 else { return image }
-    return image.resized(width: image.width * f, height: image.height * f, interpolation: .nearest)
-}

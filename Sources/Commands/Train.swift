@@ -6,41 +6,7 @@ import Tensor
 import Training
 import Zoo
 
-/// Hyper-parameters of a training run (`convscope train`, and each round of `convscope experiment`).
-public struct TrainSettings: Codable, Equatable, Sendable {
-    public var optimizer = "adam"
-    /// nil: Keras' default for the optimizer (Adam/RMSprop 1e-3, SGD 1e-2).
-    public var learningRate: Double?
-    public var decay = 0.0
-    public var momentum = 0.0
-    public var epochs = 10
-    public var batch = 32
-    public var validationSplit = 0.0
-    public var augmentation: Augmentation?
-    public var earlyStopping: EarlyStopping?
-    public var freeze: [String] = []
-    public var seed: UInt64 = 0
-
-    public init() {}
-
-    /// The retraining of the paper's Sect. 3.3: Adam lr 1e-3, decay 1e-6, 10 epochs, batch 32,
-    /// validation split 0.3, early stopping on validation loss with patience 3.
-    public static var paperRetraining: TrainSettings {
-        var s = TrainSettings()
-        s.optimizer = "adam"
-        s.learningRate = 1e-3
-        s.decay = 1e-6
-        s.epochs = 10
-        s.batch = 32
-        s.validationSplit = 0.3
-        s.earlyStopping = EarlyStopping(monitor: .valLoss, minDelta: 0, patience: 3)
-        return s
-    }
-
-    public func makeOptimizer() throws -> any Optimizer {
-        try OptimizerFactory.make(optimizer, learningRate: learningRate, decay: decay, momentum: momentum)
-    }
-
+extension TrainSettings {
     /// `rotation=20,shift=0.2,flip` (also `width-shift=`, `height-shift=`; `none` for no augmentation).
     public static func parseAugmentation(_ s: String) throws -> Augmentation? {
         let text = s.trimmingCharacters(in: .whitespaces).lowercased()
@@ -312,7 +278,7 @@ public enum Train {
         }
         let historyPath = sidePath(out, ".history.json"), plotPath = sidePath(out, ".history.png")
         try AtomicFile.write(data: try trainer.history.json(), to: URL(fileURLWithPath: historyPath))
-        try ImageFile.save(historyPlot(trainer.history), to: plotPath)
+        try ImageFile.save(trainer.history.plot(), to: plotPath)
         if case .interrupted(let e, let b) = outcome {
             try trainer.checkpoint().write(to: URL(fileURLWithPath: ckpt))
             throw CommandError("\(StopRequest.stoppedHow) in epoch \(e + 1) after batch \(b); checkpoint written to \(ckpt); rerun with --resume to continue",
@@ -329,18 +295,6 @@ public enum Train {
         return TrainReport(model: modelPath, out: out, format: format, images: all.count, trainImages: train.count,
                            validationImages: validation.count, outcome: status, epochs: trainer.history.epochs,
                            history: historyPath, plot: plotPath, checkpoint: nil, resumedFrom: resumedFrom)
-    }
-
-    /// Loss (left) and accuracy (right) curves per epoch, training and validation.
-    public static func historyPlot(_ h: History, title: String = "Training") -> Image {
-        let e = h.epochs
-        var loss = [LineChart.Series(name: "loss", y: e.map(\.loss), color: .blue)]
-        if e.contains(where: { $0.valLoss != nil }) { loss.append(.init(name: "val_loss", y: e.map { $0.valLoss ?? .nan }, color: .orange)) }
-        var acc = [LineChart.Series(name: "accuracy", y: e.map(\.accuracy), color: .blue)]
-        if e.contains(where: { $0.valAccuracy != nil }) { acc.append(.init(name: "val_accuracy", y: e.map { $0.valAccuracy ?? .nan }, color: .orange)) }
-        let left = LineChart(series: loss, title: "\(title): loss", xLabel: "epoch", yLabel: "loss").render(width: 560, height: 400)
-        let right = LineChart(series: acc, title: "\(title): accuracy", xLabel: "epoch", yLabel: "accuracy", yRange: 0...1).render(width: 560, height: 400)
-        return Montage.grid([.init(left), .init(right)], columns: 2, padding: 0)
     }
 
     public static func render(_ r: TrainReport) -> String {

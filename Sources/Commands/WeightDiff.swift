@@ -2,6 +2,7 @@ import Foundation
 import Graph
 import Imaging
 import KerasIO
+import Measures
 import Tensor
 
 /// One filter (output channel) of a convolution and how much it changed.
@@ -66,39 +67,21 @@ public enum WeightDiff {
         var totalDelta = 0.0, totalA = 0.0
         for (i, (ea, eb)) in zip(la, lb).enumerated() {
             let wa = ea.layer!.weights, wb = eb.layer!.weights
-            var normA = 0.0, normB = 0.0, dot = 0.0, delta = 0.0, maxAbs = 0.0
-            for (va, vb) in zip(wa, wb) {
-                va.value.data.withUnsafeBufferPointer { pa in
-                    vb.value.data.withUnsafeBufferPointer { pb in
-                        for k in 0..<pa.count {
-                            let x = Double(pa[k]), y = Double(pb[k])
-                            normA += x * x
-                            normB += y * y
-                            dot += x * y
-                            let d = y - x
-                            delta += d * d
-                            maxAbs = max(maxAbs, abs(d))
-                        }
-                    }
-                }
-            }
-            totalDelta += delta
-            totalA += normA
-            let change = delta.squareRoot(), na = normA.squareRoot(), nb = normB.squareRoot()
-            let relative: Double? = na > 0 ? change / na : (change == 0 ? 0 : nil)
-            let cosine: Double? = na > 0 && nb > 0 ? min(1, max(-1, dot / (na * nb))) : (na == 0 && nb == 0 ? 1 : nil)
+            let m = WeightChange(a: wa.map(\.value), b: wb.map(\.value))
+            totalDelta += m.squaredChange
+            totalA += m.squaredNormA
             layers.append(LayerChange(
                 index: i, name: ea.path, nameB: eb.path == ea.path ? nil : eb.path, className: ea.className,
                 weights: wa.map { "\($0.name) (\($0.value.shape.map(String.init).joined(separator: ", ")))" },
-                parameterCount: wa.reduce(0) { $0 + $1.value.count }, l2NormA: na, l2Change: change,
-                relativeChange: relative, cosineSimilarity: cosine, maxAbsChange: maxAbs,
+                parameterCount: m.parameters, l2NormA: m.l2NormA, l2Change: m.l2Change,
+                relativeChange: m.relativeChange, cosineSimilarity: m.cosine, maxAbsChange: m.maxAbsChange,
                 topFilters: topFilters(className: ea.className, a: wa, b: wb)))
         }
         let changed = layers.filter { $0.maxAbsChange > 0 }.count
         let total = totalDelta.squareRoot()
         var report = DiffReport(a: pathA, b: pathB, arch: arch, layers: layers, changedLayers: changed, identical: changed == 0,
                                 totalL2Change: total,
-                                totalRelativeChange: totalA > 0 ? total / totalA.squareRoot() : (total == 0 ? 0 : nil), png: nil)
+                                totalRelativeChange: WeightChange.relative(change: total, norm: totalA.squareRoot()), png: nil)
         if let png {
             try writeChart(report, to: png)
             report.png = png

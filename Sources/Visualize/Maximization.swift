@@ -31,6 +31,27 @@ public struct MaximizationSettings: Sendable {
     public var clip: ClosedRange<Float>?
 
     public init() {}
+
+    /// `convscope maximize --method regularized` by default: jitter 4 px, Gaussian blur σ 0.5 every 4 steps,
+    /// L2 decay 0.0005, 3 octaves 1.4 apart (the caller sets steps, step size and the clipping range).
+    public static var regularized: MaximizationSettings {
+        var s = MaximizationSettings()
+        s.method = .regularized
+        s.jitter = 4
+        s.blurSigma = 0.5
+        s.decay = 0.0005
+        s.octaves = 3
+        return s
+    }
+
+    /// The lighter preset of `convscope demo` and the study's `--maximize-method regularized` (small inputs):
+    /// as `regularized` with half the jitter (2 px) and 2 octaves.
+    public static var regularizedLight: MaximizationSettings {
+        var s = regularized
+        s.jitter = 2
+        s.octaves = 2
+        return s
+    }
 }
 
 /// One step's record.

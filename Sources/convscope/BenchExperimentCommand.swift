@@ -1,6 +1,7 @@
 import ArgumentParser
 import Commands
 import Foundation
+import Study
 import Tensor
 
 struct BenchExperimentCommand: ParsableCommand, ReadsInputFiles {

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Commands
 import Foundation
+import Study
+import Training
 
 struct ExperimentCommand: ParsableCommand, ReadsInputFiles {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Commands
 import Foundation
+import Training
 
 struct TrainCommand: ParsableCommand, ReadsInputFiles {
     static let configuration = CommandConfiguration(

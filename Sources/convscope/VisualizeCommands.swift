@@ -150,15 +150,16 @@ struct MaximizeCommand: ParsableCommand, ReadsInputFiles {
             s.steps = steps
             s.seed = seed
             if s.method == .regularized {
-                s.jitter = jitter ?? 4
-                s.blurSigma = blur ?? 0.5
+                let preset = MaximizationSettings.regularized
+                s.jitter = jitter ?? preset.jitter
+                s.blurSigma = blur ?? preset.blurSigma
                 s.blurEvery = blurEvery
-                s.decay = decay ?? 0.0005
-                s.octaves = octaves ?? 3
+                s.decay = decay ?? preset.decay
+                s.octaves = octaves ?? preset.octaves
                 s.octaveScale = octaveScale
             }
             let options = try imageOptions.options()
-            let range = Maximize.validRange(options.mode(for: m))
+            let range = ActivationMaximizer.validRange(options.mode(for: m))
             s.stepSize = stepSize ?? (s.method == .paper ? 1.0 : 0.02 * (range.upperBound - range.lowerBound))
             if clip { s.clip = range }
             let targets: [MaximizationTarget] = layer.map { l in channel.map { .channel(layer: l, channel: $0) } }

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Study
 import XCTest
 @testable import Commands
 

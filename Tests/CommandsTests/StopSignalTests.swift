@@ -6,6 +6,7 @@ import Training
 import TestSupport
 import XCTest
 @testable import Commands
+@testable import Study
 
 /// SIGINT and SIGTERM during `convscope train` and `convscope experiment` (the real binary): the command stops at
 /// the next safe point, keeps its checkpoint, exits 130 with a message naming the signal's effect, leaves no
@@ -77,7 +78,7 @@ final class StopSignalTests: XCTestCase {
         assertStopped(second, saying: "terminated in round 2")
         XCTAssertEqual(finishedRounds(), ["round_001.json"])
         let kept = try Data(contentsOf: rounds.appendingPathComponent("round_001.json"))
-        XCTAssertEqual(try Experiment.stateDecoder().decode(RoundRecord.self, from: kept).result.round, 1)
+        XCTAssertEqual(try RoundCheckpoint.decoder().decode(RoundRecord.self, from: kept).result.round, 1)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("results.json").path))
         XCTAssertEqual(harness.temporaryFiles(), [])
 
