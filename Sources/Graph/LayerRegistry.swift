@@ -46,6 +46,9 @@ public enum LayerRegistry {
     /// Whether a Keras class name is one ConvScope runs.
     public static func isSupported(_ className: String) -> Bool { byName[className] != nil }
 
+    /// The layer type implementing a Keras class name; nil for classes ConvScope only lists.
+    public static func kind(named className: String) -> (any Layer.Type)? { byName[className] }
+
     /// Makes a layer from a Keras class name and config. Unknown kinds and Lambda become
     /// `OpaqueLayer`s: listed with their weights, refused when run. Never executes code from a file.
     public static func make(className: String, name: String, config: JSON) throws -> any Layer {

@@ -4,15 +4,13 @@ import Tensor
 /// Output axis i takes input axis dims[i].
 public final class Permute: Layer {
     public static let kerasClassNames = ["Permute"]
-    public let name: String
-    public var className = "Permute"
-    public let config: JSON
+    public static let kerasConfigKeys: Set<String> = ["dims"]
+    public var identity: LayerIdentity
     public var weights: [WeightVariable] = []
     let dims: [Int]
 
     public init(name: String, config: JSON) throws {
-        self.name = name
-        self.config = config
+        identity = LayerIdentity(Self.self, name: name, config: config)
         dims = try LayerConfig(layer: name, json: config).intList("dims")
         guard dims.sorted() == Array(1...max(dims.count, 1)) else {
             throw LayerError(name, "dims \(dims) must be a permutation of 1…\(dims.count)")
