@@ -284,6 +284,8 @@ def unit_cases(layers):
     add("concat_neg2", layers.Concatenate(axis=-2), [img, (5, 1, 3), (5, 2, 3)])
     add("rescaling", layers.Rescaling(1 / 127.5, offset=-1))
     add("rescaling_channels", layers.Rescaling([0.5, 2.0, -1.0], offset=[0.1, 0.2, 0.3]))
+    add("minimum", layers.Minimum(), [img, img, img])
+    add("minimum_broadcast", layers.Minimum(), [img, (1, 1, 3)])
     return c
 
 

@@ -33,6 +33,7 @@ public enum LayerRegistry {
         Multiply.self,
         Average.self,
         Maximum.self,
+        Minimum.self,
         Concatenate.self,
         Rescaling.self,
     ]
