@@ -286,6 +286,8 @@ def unit_cases(layers):
     add("rescaling_channels", layers.Rescaling([0.5, 2.0, -1.0], offset=[0.1, 0.2, 0.3]))
     add("minimum", layers.Minimum(), [img, img, img])
     add("minimum_broadcast", layers.Minimum(), [img, (1, 1, 3)])
+    add("elu_layer", layers.ELU())
+    add("elu_layer_alpha07", layers.ELU(alpha=0.7))
     return c
 
 

@@ -18,6 +18,7 @@ public enum LayerRegistry {
         ReLU.self,
         LeakyReLU.self,
         PReLU.self,
+        ELU.self,
         ZeroPadding2D.self,
         Cropping2D.self,
         UpSampling2D.self,
