@@ -288,6 +288,9 @@ def unit_cases(layers):
     add("minimum_broadcast", layers.Minimum(), [img, (1, 1, 3)])
     add("elu_layer", layers.ELU())
     add("elu_layer_alpha07", layers.ELU(alpha=0.7))
+    add("softmax_layer", layers.Softmax())
+    add("softmax_axis1", layers.Softmax(axis=1))
+    add("softmax_rank2_axis1", layers.Softmax(axis=1), [(7,)])
     return c
 
 

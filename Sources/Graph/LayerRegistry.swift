@@ -19,6 +19,7 @@ public enum LayerRegistry {
         LeakyReLU.self,
         PReLU.self,
         ELU.self,
+        Softmax.self,
         ZeroPadding2D.self,
         Cropping2D.self,
         UpSampling2D.self,

@@ -75,7 +75,7 @@ final class LayerTests: XCTestCase {
         // Known gaps, each checked to still fail the way it does, so that closing one shows here:
         // layer classes not implemented yet, and tf-keras' hard_sigmoid (0.2x + 0.5; ConvScope follows
         // Keras 3's x/6 + 0.5, since a file does not say which it was saved with).
-        let notRunnable: Set<String> = ["softmax_layer.h5", "softmax_axis1.h5"]
+        let notRunnable: Set<String> = []
         let otherSemantics: Set<String> = ["activation_hard_sigmoid.tfkeras.h5"]
         var checked = 0
         for c in cases {
