@@ -3,34 +3,6 @@ import Tensor
 // Shared shape rules and broadcasting for the elementwise merge layers
 // (`ElementwiseMerge`) and PReLU's shared α.
 
-/// For every element of `to` (row-major), the row-major index of its source in `from`,
-/// where `from` has the same rank and size 1 along broadcast axes.
-func broadcastSourceIndex(from: [Int], to: [Int]) -> [Int] {
-    let count = to.reduce(1, *)
-    var strides = [Int](repeating: 0, count: from.count)
-    var s = 1
-    for a in stride(from: from.count - 1, through: 0, by: -1) {
-        strides[a] = from[a] == 1 ? 0 : s
-        s *= from[a]
-    }
-    var out = [Int](repeating: 0, count: count)
-    var counter = [Int](repeating: 0, count: to.count)
-    var src = 0
-    for i in 0..<count {
-        out[i] = src
-        var a = to.count - 1
-        while a >= 0 {                                  // odometer step over `to`
-            counter[a] += 1
-            src += strides[a]
-            if counter[a] < to[a] { break }
-            src -= strides[a] * counter[a]
-            counter[a] = 0
-            a -= 1
-        }
-    }
-    return out
-}
-
 enum Merge {
     /// Keras' elementwise-merge shape rule: equal ranks; along each axis sizes agree or one is 1.
     /// Returns the per-sample output shape, or refuses naming both offending shapes.

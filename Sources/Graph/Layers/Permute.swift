@@ -49,22 +49,9 @@ func permuteAxes(_ t: Tensor, _ perm: [Int]) -> Tensor {
     guard y.count > 0 else { return y }
     t.data.withUnsafeBufferPointer { tp in
         y.data.withUnsafeMutableBufferPointer { yp in
-            var counter = [Int](repeating: 0, count: rank)
-            var src = 0
-            let last = rank - 1, lastN = outShape[last], lastS = strides[last]
-            var o = 0
-            while o < yp.count {
+            let lastN = outShape[rank - 1], lastS = strides[rank - 1]
+            forEachStridedRow(shape: outShape, strides: strides) { o, src in
                 for k in 0..<lastN { yp[o + k] = tp[src + k * lastS] }     // innermost axis in one run
-                o += lastN
-                var a = last - 1
-                while a >= 0 {
-                    counter[a] += 1
-                    src += strides[a]
-                    if counter[a] < outShape[a] { break }
-                    src -= strides[a] * counter[a]
-                    counter[a] = 0
-                    a -= 1
-                }
             }
         }
     }
