@@ -1,4 +1,13 @@
-"""Section 2: one small model per layer kind/config, with Keras' outputs."""
+"""Section 2: the layer oracle. Two kinds of case, from this one file:
+
+- saved models (`layers/`): one small model per layer kind/config, saved by Keras 3 and tf-keras,
+  with Keras' outputs, opened by ConvScope from the file as a user would;
+- layer units (`layers/units/`): one layer per configuration with random weights stored as `.npy`
+  (training-mode cases also store the updated variables), built by ConvScope from Keras' own config,
+  compared with Keras' output and checked by finite differences.
+
+A new layer kind adds its cases to both lists.
+"""
 import os
 
 import numpy as np
@@ -178,3 +187,146 @@ def generate(out):
             })
     C.dump_json(os.path.join(d, "cases.json"), result)
     print(f"  layers: {len(result)} cases")
+    generate_units(out)
+
+
+# ----------------------------------------------------------------- layer units
+
+UNIT_IMG = (5, 6, 3)
+
+
+def unit_cases(layers):
+    """[(case, layer, per-sample input shapes, training, variables drawn positive)] in a fixed order:
+    the weights and inputs are drawn in this order from one generator, so new cases go at the end."""
+    img = UNIT_IMG
+    c = []
+    add = lambda name, layer, shapes=(img,), training=False, positive=(): c.append(
+        (name, layer, list(shapes), training, positive))
+    # Already-present kinds
+    add("conv2d_valid", layers.Conv2D(4, 3))
+    add("conv2d_same_s2_relu", layers.Conv2D(4, (3, 2), strides=2, padding="same", activation="relu"))
+    add("conv2d_dilated", layers.Conv2D(2, 2, dilation_rate=2, padding="same"))
+    add("dense_rank2", layers.Dense(5, activation="tanh"), [(7,)])
+    add("dense_rank4", layers.Dense(4))
+    add("maxpool_valid", layers.MaxPooling2D(2))
+    add("maxpool_same_s2", layers.MaxPooling2D(3, strides=2, padding="same"))
+    for a in ["linear", "relu", "relu6", "elu", "selu", "sigmoid", "hard_sigmoid", "tanh", "softmax",
+              "softplus", "softsign", "swish", "silu", "gelu", "exponential"]:
+        add(f"activation_{a}", layers.Activation(a))
+    add("flatten", layers.Flatten())
+    # Convolutions
+    add("depthwise_same", layers.DepthwiseConv2D(3, padding="same"))
+    add("depthwise_dm2_s2", layers.DepthwiseConv2D((3, 2), strides=2, depth_multiplier=2, activation="relu"))
+    add("depthwise_dilated", layers.DepthwiseConv2D(2, dilation_rate=2, depth_multiplier=3, use_bias=False))
+    add("separable_same", layers.SeparableConv2D(4, 3, padding="same", depth_multiplier=2))
+    add("separable_s2_relu", layers.SeparableConv2D(3, 2, strides=2, activation="relu"))
+    add("convT_valid", layers.Conv2DTranspose(4, 3))
+    add("convT_same_s2", layers.Conv2DTranspose(2, 3, strides=2, padding="same"))
+    add("convT_same_s2_op1", layers.Conv2DTranspose(2, 3, strides=2, padding="same", output_padding=1))
+    add("convT_same_k4_s2", layers.Conv2DTranspose(2, 4, strides=2, padding="same"))
+    add("convT_valid_k2_s3", layers.Conv2DTranspose(3, 2, strides=3, activation="relu"))
+    add("convT_valid_s2_op1", layers.Conv2DTranspose(2, 3, strides=2, output_padding=1, use_bias=False))
+    # Pooling
+    add("avgpool_valid", layers.AveragePooling2D(2))
+    add("avgpool_same_s2", layers.AveragePooling2D(3, strides=2, padding="same"))
+    add("avgpool_same_s1", layers.AveragePooling2D(2, strides=1, padding="same"))
+    add("gap", layers.GlobalAveragePooling2D())
+    add("gap_keepdims", layers.GlobalAveragePooling2D(keepdims=True))
+    add("gmp", layers.GlobalMaxPooling2D())
+    add("gmp_keepdims", layers.GlobalMaxPooling2D(keepdims=True))
+    # Batch normalization
+    mv = ("moving_variance",)
+    add("bn_inference", layers.BatchNormalization(epsilon=1e-3), positive=mv)
+    add("bn_plain", layers.BatchNormalization(scale=False, center=False, epsilon=0.01), positive=mv)
+    add("bn_rank2", layers.BatchNormalization(axis=1), [(7,)], positive=mv)
+    add("bn_training", layers.BatchNormalization(momentum=0.9), training=True, positive=mv)
+    add("bn_training_nocenter", layers.BatchNormalization(center=False, momentum=0.7, epsilon=1e-5),
+        training=True, positive=mv)
+    # Rectifiers
+    add("relu_plain", layers.ReLU())
+    add("relu_max6", layers.ReLU(max_value=6.0))
+    add("relu_max1", layers.ReLU(max_value=1.0))
+    add("relu_all", layers.ReLU(max_value=1.2, negative_slope=0.1, threshold=0.5))
+    add("relu_threshold", layers.ReLU(threshold=0.3))
+    add("relu_slope", layers.ReLU(negative_slope=0.2))
+    add("leaky_default", layers.LeakyReLU())
+    add("leaky_01", layers.LeakyReLU(negative_slope=0.1))
+    add("prelu", layers.PReLU())
+    add("prelu_shared", layers.PReLU(shared_axes=[1, 2]))
+    # Spatial reshaping
+    add("zeropad_int", layers.ZeroPadding2D(1))
+    add("zeropad_pair", layers.ZeroPadding2D((2, 1)))
+    add("zeropad_full", layers.ZeroPadding2D(((1, 2), (3, 0))))
+    add("crop_int", layers.Cropping2D(1))
+    add("crop_full", layers.Cropping2D(((0, 2), (1, 3))))
+    add("upsample_nearest", layers.UpSampling2D((2, 3)))
+    add("upsample_bilinear", layers.UpSampling2D(2, interpolation="bilinear"))
+    add("upsample_bilinear_3x2", layers.UpSampling2D((3, 2), interpolation="bilinear"))
+    add("reshape", layers.Reshape((-1, 3)))
+    add("reshape_flat", layers.Reshape((10, 9)))
+    add("permute_213", layers.Permute((2, 1, 3)))
+    add("permute_312", layers.Permute((3, 1, 2)))
+    # Regularisers (identity at inference)
+    add("dropout", layers.Dropout(0.5))
+    add("spatial_dropout", layers.SpatialDropout2D(0.3))
+    add("gaussian_noise", layers.GaussianNoise(0.2))
+    add("gaussian_dropout", layers.GaussianDropout(0.3))
+    add("activity_reg", layers.ActivityRegularization(l1=0.01))
+    # Merges
+    add("add3", layers.Add(), [img, img, img])
+    add("add_broadcast", layers.Add(), [img, (1, 1, 3)])
+    add("subtract", layers.Subtract(), [img, img])
+    add("multiply", layers.Multiply(), [img, img, img])
+    add("average", layers.Average(), [img, img])
+    add("maximum", layers.Maximum(), [img, img, img])
+    add("concat_last", layers.Concatenate(), [img, (5, 6, 2)])
+    add("concat_axis1", layers.Concatenate(axis=1), [img, (2, 6, 3)])
+    add("concat_neg2", layers.Concatenate(axis=-2), [img, (5, 1, 3), (5, 2, 3)])
+    add("rescaling", layers.Rescaling(1 / 127.5, offset=-1))
+    add("rescaling_channels", layers.Rescaling([0.5, 2.0, -1.0], offset=[0.1, 0.2, 0.3]))
+    add("minimum", layers.Minimum(), [img, img, img])
+    add("minimum_broadcast", layers.Minimum(), [img, (1, 1, 3)])
+    add("elu_layer", layers.ELU())
+    add("elu_layer_alpha07", layers.ELU(alpha=0.7))
+    add("softmax_layer", layers.Softmax())
+    add("softmax_axis1", layers.Softmax(axis=1))
+    add("softmax_rank2_axis1", layers.Softmax(axis=1), [(7,)])
+    return c
+
+
+def generate_units(out):
+    """Writes layers/units/: cases.json and, per case, CASE.in<k>.npy, CASE.w<k>.npy, CASE.out.npy
+    (and CASE.w<k>.after.npy for training-mode cases, whose forward updates variables)."""
+    import keras
+    d = os.path.join(out, "layers", "units")
+    os.makedirs(d, exist_ok=True)
+    rng = np.random.RandomState(1234)
+    randn = lambda *shape: rng.randn(*shape).astype("float32")
+    entries = []
+    for name, layer, input_shapes, training, positive in unit_cases(keras.layers):
+        inputs = [randn(2, *s) for s in input_shapes]
+        layer.build([x.shape for x in inputs] if len(inputs) > 1 else inputs[0].shape)
+        for v in layer.weights:
+            value = randn(*v.shape) * 0.5
+            if v.path.split("/")[-1] in positive:
+                value = np.abs(value) + 0.5
+            v.assign(value)
+        before = [np.array(v.numpy()) for v in layer.weights]
+        out_value = np.asarray(layer(inputs if len(inputs) > 1 else inputs[0], training=training))
+        entry = {"name": name, "class_name": layer.__class__.__name__, "config": C.tolist(layer.get_config()),
+                 "inputs": [], "weights": [], "after": [], "mode": "training" if training else "inference"}
+        for k, x in enumerate(inputs):
+            np.save(os.path.join(d, f"{name}.in{k}.npy"), x)
+            entry["inputs"].append(f"{name}.in{k}.npy")
+        for k, w in enumerate(before):
+            np.save(os.path.join(d, f"{name}.w{k}.npy"), w.astype("float32"))
+            entry["weights"].append(f"{name}.w{k}.npy")
+        if training:
+            for k, v in enumerate(layer.weights):
+                np.save(os.path.join(d, f"{name}.w{k}.after.npy"), np.asarray(v.numpy(), dtype="float32"))
+                entry["after"].append(f"{name}.w{k}.after.npy")
+        np.save(os.path.join(d, f"{name}.out.npy"), out_value.astype("float32"))
+        entry["output"] = f"{name}.out.npy"
+        entries.append(entry)
+    C.dump_json(os.path.join(d, "cases.json"), {"keras": keras.__version__, "cases": entries})
+    print(f"  layer units: {len(entries)} cases")

@@ -75,7 +75,7 @@ public enum WeightDiff {
                 weights: wa.map { "\($0.name) (\($0.value.shape.map(String.init).joined(separator: ", ")))" },
                 parameterCount: m.parameters, l2NormA: m.l2NormA, l2Change: m.l2Change,
                 relativeChange: m.relativeChange, cosineSimilarity: m.cosine, maxAbsChange: m.maxAbsChange,
-                topFilters: topFilters(className: ea.className, a: wa, b: wb)))
+                topFilters: topFilters(role: LayerRegistry.role(ofClass: ea.className), a: wa, b: wb)))
         }
         let changed = layers.filter { $0.maxAbsChange > 0 }.count
         let total = totalDelta.squareRoot()
@@ -116,31 +116,15 @@ public enum WeightDiff {
     }
 
     /// For convolutions: ‖ΔW_f‖ per output filter of the kernel, the five largest.
-    static func topFilters(className: String, a: [WeightVariable], b: [WeightVariable]) -> [FilterChange]? {
-        let isConv = className.hasPrefix("Conv") || className.hasPrefix("DepthwiseConv") || className.hasPrefix("SeparableConv")
-        guard isConv else { return nil }
-        let kernelName = className.hasPrefix("SeparableConv") ? "pointwise_kernel" : (className.hasPrefix("DepthwiseConv") ? nil : "kernel")
-        let index = kernelName.flatMap { n in a.firstIndex { $0.name == n } }
+    static func topFilters(role: LayerRole, a: [WeightVariable], b: [WeightVariable]) -> [FilterChange]? {
+        guard case .convolution(let filters) = role else { return nil }
+        let index = filters.kernel.flatMap { n in a.firstIndex { $0.name == n } }
             ?? a.firstIndex { $0.name.hasSuffix("kernel") } ?? 0
         guard index < a.count, index < b.count else { return nil }
         let ka = a[index].value, kb = b[index].value
         let shape = ka.shape
         guard shape.count >= 2 else { return nil }
-        // Filter of element i: last axis (Conv), second-to-last (transposed conv: (…, out, in)),
-        // last two merged (depthwise: (…, in, depth_multiplier)).
-        let filterOf: (Int) -> Int
-        let count: Int
-        if className.contains("Transpose") {
-            let last = shape[shape.count - 1]
-            count = shape[shape.count - 2]
-            filterOf = { ($0 / last) % count }
-        } else if className.hasPrefix("DepthwiseConv") {
-            count = shape[shape.count - 2] * shape[shape.count - 1]
-            filterOf = { $0 % count }
-        } else {
-            count = shape[shape.count - 1]
-            filterOf = { $0 % count }
-        }
+        let (count, filterOf) = filters.filterIndexer(shape: shape)   // the kind says where its filters sit
         var sums = [Double](repeating: 0, count: count)
         for i in 0..<ka.count {
             let d = Double(kb.data[i]) - Double(ka.data[i])

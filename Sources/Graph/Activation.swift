@@ -28,7 +28,7 @@ public enum Activation: String, CaseIterable, Sendable {
         switch self {
         case .linear: return
         case .softmax: Self.softmaxLastAxis(&t); return
-        case .logSoftmax: Self.logSoftmaxLastAxis(&t); return
+        case .logSoftmax: Self.logSoftmax(&t, axis: -1); return
         default: break
         }
         if self == .relu {
@@ -131,60 +131,82 @@ public enum Activation: String, CaseIterable, Sendable {
     }
 
     /// Numerically stable softmax over the last axis.
-    public static func softmaxLastAxis(_ t: inout Tensor) {
-        let n = t.shape.last ?? 1
-        guard n > 0 else { return }
-        t.data.withUnsafeMutableBufferPointer { p in
-            for row in stride(from: 0, to: p.count, by: n) {
-                var m = -Float.infinity
-                for i in row..<row + n { m = max(m, p[i]) }
-                var s: Float = 0
-                for i in row..<row + n { p[i] = expf(p[i] - m); s += p[i] }
-                for i in row..<row + n { p[i] /= s }
-            }
-        }
-    }
+    public static func softmaxLastAxis(_ t: inout Tensor) { softmax(&t, axis: -1) }
 
-    /// y = x − max − log Σ exp(x − max) over the last axis.
-    public static func logSoftmaxLastAxis(_ t: inout Tensor) {
-        let n = t.shape.last ?? 1
-        guard n > 0 else { return }
-        t.data.withUnsafeMutableBufferPointer { p in
-            for row in stride(from: 0, to: p.count, by: n) {
-                var m = -Float.infinity
-                for i in row..<row + n { m = max(m, p[i]) }
-                var s: Float = 0
-                for i in row..<row + n { s += expf(p[i] - m) }
-                let shift = m + logf(s)
-                for i in row..<row + n { p[i] -= shift }
-            }
-        }
-    }
+    /// Numerically stable softmax along `axis` (negative counts from the end): exp(x − max) / Σ exp(x − max).
+    public static func softmax(_ t: inout Tensor, axis: Int) { normalizeExponentials(&t, axis: axis, log: false) }
 
-    /// dx = g − exp(y) · Σ g per row (exp(y) is the softmax).
-    static func logSoftmaxBackward(_ g: inout Tensor, y: Tensor) {
-        let n = g.shape.last ?? 1
-        g.data.withUnsafeMutableBufferPointer { gp in
-            y.data.withUnsafeBufferPointer { yp in
-                for row in stride(from: 0, to: gp.count, by: n) {
-                    var sum: Float = 0
-                    for i in row..<row + n { sum += gp[i] }
-                    for i in row..<row + n { gp[i] -= expf(yp[i]) * sum }
+    /// y = x − max − log Σ exp(x − max) along `axis`.
+    public static func logSoftmax(_ t: inout Tensor, axis: Int) { normalizeExponentials(&t, axis: axis, log: true) }
+
+    /// Softmax (or, with `log`, log-softmax) along `axis`, lane by lane, shifted by each lane's maximum.
+    private static func normalizeExponentials(_ t: inout Tensor, axis: Int, log: Bool) {
+        let lanes = Lanes(t.shape, axis: axis)
+        guard lanes.n > 0 else { return }
+        t.data.withUnsafeMutableBufferPointer { p in
+            lanes.forEach { at in
+                var m = -Float.infinity
+                for k in 0..<lanes.n { m = max(m, p[at(k)]) }
+                var s: Float = 0
+                if log {
+                    for k in 0..<lanes.n { s += expf(p[at(k)] - m) }
+                    let shift = m + logf(s)
+                    for k in 0..<lanes.n { p[at(k)] -= shift }
+                } else {
+                    for k in 0..<lanes.n { p[at(k)] = expf(p[at(k)] - m); s += p[at(k)] }
+                    for k in 0..<lanes.n { p[at(k)] /= s }
                 }
             }
         }
     }
 
-    /// dx = y ⊙ (g − Σ g⊙y) per row.
-    static func softmaxBackward(_ g: inout Tensor, y: Tensor) {
-        let n = g.shape.last ?? 1
+    /// Softmax backward along `axis`, y the softmax: dx = y ⊙ (g − Σ g⊙y) per lane.
+    public static func softmaxBackward(_ g: inout Tensor, y: Tensor, axis: Int = -1) {
+        normalizedExponentialsBackward(&g, y: y, axis: axis, log: false)
+    }
+
+    /// Log-softmax backward along `axis`, y the log-softmax: dx = g − exp(y) · Σ g per lane.
+    public static func logSoftmaxBackward(_ g: inout Tensor, y: Tensor, axis: Int = -1) {
+        normalizedExponentialsBackward(&g, y: y, axis: axis, log: true)
+    }
+
+    private static func normalizedExponentialsBackward(_ g: inout Tensor, y: Tensor, axis: Int, log: Bool) {
+        let lanes = Lanes(g.shape, axis: axis)
         g.data.withUnsafeMutableBufferPointer { gp in
             y.data.withUnsafeBufferPointer { yp in
-                for row in stride(from: 0, to: gp.count, by: n) {
-                    var dot: Float = 0
-                    for i in row..<row + n { dot += gp[i] * yp[i] }
-                    for i in row..<row + n { gp[i] = yp[i] * (gp[i] - dot) }
+                lanes.forEach { at in
+                    var s: Float = 0                                           // Σ g (log) or Σ g⊙y
+                    for k in 0..<lanes.n { s += log ? gp[at(k)] : gp[at(k)] * yp[at(k)] }
+                    for k in 0..<lanes.n {
+                        gp[at(k)] = log ? gp[at(k)] - expf(yp[at(k)]) * s : yp[at(k)] * (gp[at(k)] - s)
+                    }
                 }
+            }
+        }
+    }
+}
+
+/// The lanes of a row-major tensor along one axis: `outer` blocks, each with `inner` lanes of `n`
+/// values `inner` apart (the last axis: lanes are rows, inner = 1).
+struct Lanes {
+    let outer: Int, n: Int, inner: Int
+
+    /// `axis` must lie in the shape (negative counts from the end); a scalar is one lane of one value.
+    init(_ shape: [Int], axis: Int) {
+        guard !shape.isEmpty else { (outer, n, inner) = (1, 1, 1); return }
+        let a = axis < 0 ? shape.count + axis : axis
+        outer = shape[..<a].reduce(1, *)
+        n = shape[a]
+        inner = shape[(a + 1)...].reduce(1, *)
+    }
+
+    /// Calls `body` once per lane with the flat index of the lane's k-th value.
+    @inline(__always)
+    func forEach(_ body: (_ at: (Int) -> Int) -> Void) {
+        for o in 0..<outer {
+            for i in 0..<inner {
+                let base = o * n * inner + i, step = inner
+                body { base + $0 * step }
             }
         }
     }

@@ -40,6 +40,20 @@ public struct WeightDeclarationError: Error, CustomStringConvertible {
     public var description: String { message }
 }
 
+/// What every layer carries: its name, the Keras class name it was made from, and its config as read.
+public struct LayerIdentity: Sendable {
+    public let name: String
+    public var className: String
+    public let config: JSON
+
+    /// `kind`'s canonical class name until the registry records the one a file used.
+    public init(_ kind: any Layer.Type, name: String, config: JSON) {
+        self.name = name
+        self.className = kind.kerasClassNames.first ?? "Unknown"
+        self.config = config
+    }
+}
+
 /// What a node remembers from its forward pass for the backward pass.
 /// The executor fills `inputs` and `output`; layers add what else they need (switches, masks, statistics).
 public final class Tape {
@@ -79,13 +93,24 @@ public struct ForwardContext {
 public protocol Layer: AnyObject {
     /// Keras class names this type implements (first one is canonical).
     static var kerasClassNames: [String] { get }
+    /// Config keys Keras writes for this kind besides `LayerRegistry.commonConfigKeys`: the union over
+    /// Keras 2.x, tf-keras 2.21 and Keras 3 `get_config()`. Any other key is reported as ignored.
+    static var kerasConfigKeys: Set<String> { get }
+    /// What the kind is, for code that treats kinds alike (default projections, per-filter weight
+    /// changes, benchmarks) instead of testing class names. `.other` unless the type says otherwise.
+    static var role: LayerRole { get }
+    /// Keras 3 files store a layer's variables by index only: their names, in order, for `config`.
+    /// Default: `kernel`, `bias`.
+    static func keras3VariableNames(config: JSON) -> [String]
+    /// The name a Keras generation stores variable `name` (as `build` names it) under. Default: `name`.
+    static func kerasVariableName(_ name: String, naming: KerasVariableNaming) -> String
+    /// A tf-keras / Keras 2 config of this kind as Keras 3 accepts it. Default: unchanged.
+    static func keras3Config(fromLegacy config: JSONObject) -> JSONObject
     /// Creates the layer from its Keras config (the `config` object of a layer entry).
     init(name: String, config: JSON) throws
 
-    var name: String { get }
-    /// The Keras class name this instance was made from.
-    var className: String { get set }
-    var config: JSON { get }
+    /// Name, Keras class name and config, as read (`name`, `className` and `config` below read it).
+    var identity: LayerIdentity { get set }
     /// Variables in Keras' stored order, with the shapes `build` gave them.
     var weights: [WeightVariable] { get set }
     /// False for layers ConvScope lists but cannot run (unknown kinds, Lambda).
@@ -99,6 +124,20 @@ public protocol Layer: AnyObject {
 }
 
 extension Layer {
+    public static var role: LayerRole { .other }
+    public static func keras3VariableNames(config: JSON) -> [String] { ["kernel", "bias"] }
+    public static func kerasVariableName(_ name: String, naming: KerasVariableNaming) -> String { name }
+    public static func keras3Config(fromLegacy config: JSONObject) -> JSONObject { config }
+    /// The role of this layer's kind.
+    public var role: LayerRole { Self.role }
+    public var name: String { identity.name }
+    /// The Keras class name this instance was made from.
+    public var className: String {
+        get { identity.className }
+        set { identity.className = newValue }
+    }
+    public var config: JSON { identity.config }
+
     public var isRunnable: Bool { true }
     /// Trainable flag from the config (`trainable: false` freezes every variable).
     public var configTrainable: Bool { config["trainable"]?.boolValue ?? true }

@@ -18,6 +18,8 @@ public enum LayerRegistry {
         ReLU.self,
         LeakyReLU.self,
         PReLU.self,
+        ELU.self,
+        Softmax.self,
         ZeroPadding2D.self,
         Cropping2D.self,
         UpSampling2D.self,
@@ -33,6 +35,7 @@ public enum LayerRegistry {
         Multiply.self,
         Average.self,
         Maximum.self,
+        Minimum.self,
         Concatenate.self,
         Rescaling.self,
     ]
@@ -45,6 +48,9 @@ public enum LayerRegistry {
 
     /// Whether a Keras class name is one ConvScope runs.
     public static func isSupported(_ className: String) -> Bool { byName[className] != nil }
+
+    /// The layer type implementing a Keras class name; nil for classes ConvScope only lists.
+    public static func kind(named className: String) -> (any Layer.Type)? { byName[className] }
 
     /// Makes a layer from a Keras class name and config. Unknown kinds and Lambda become
     /// `OpaqueLayer`s: listed with their weights, refused when run. Never executes code from a file.

@@ -4,9 +4,8 @@ import Tensor
 /// (whose Python code is reported, never executed). Its weights are kept as stored in the file.
 public final class OpaqueLayer: Layer {
     public static let kerasClassNames: [String] = []
-    public let name: String
-    public var className = "Unknown"
-    public let config: JSON
+    public static let kerasConfigKeys: Set<String> = []
+    public var identity: LayerIdentity
     public var weights: [WeightVariable] = []
     public var isRunnable: Bool { false }
     /// Output shape when the file declares one (unknown otherwise).
@@ -15,13 +14,15 @@ public final class OpaqueLayer: Layer {
     public var buildFailure: String?
 
     public init(name: String, config: JSON) throws {
-        self.name = name
-        self.config = config
+        identity = LayerIdentity(Self.self, name: name, config: config)
     }
+
+    /// Whether a class holds Python code (`Lambda`), which ConvScope never executes.
+    public static func holdsCode(_ className: String) -> Bool { className == "Lambda" }
 
     /// Why it cannot run, for error messages.
     public var refusal: String {
-        if className == "Lambda" { return "is a Lambda layer: its Python code is never executed by ConvScope" }
+        if Self.holdsCode(className) { return "is a Lambda layer: its Python code is never executed by ConvScope" }
         if let buildFailure { return "(\(className)) cannot run: \(buildFailure)" }
         return "has class \(className), which ConvScope cannot run"
     }

@@ -56,7 +56,7 @@ public enum KerasConfigConversion {
     static func tfLayerConfig(_ config: JSON, className: String) -> JSON {
         guard var c = config.objectValue else { return config }
         for k in keras3OnlyLayerKeys where c[k] != nil { c[k] = nil }
-        if className == "InputLayer", let shape = c["batch_shape"] {
+        if KerasConfigJSON.isInputLayer(className), let shape = c["batch_shape"] {
             var n = JSONObject()
             n["batch_input_shape"] = shape
             for (k, v) in c.pairs where k != "batch_shape" { n[k] = v }
@@ -196,7 +196,7 @@ public enum KerasConfigConversion {
             return config
         }
         if var layers = c["layers"]?.arrayValue {
-            if className == "Sequential", let first = layers.first, KerasConfigJSON.className(first) != "InputLayer",
+            if KerasConfigJSON.isSequential(className), let first = layers.first, !KerasConfigJSON.isInputLayer(KerasConfigJSON.className(first)),
                let fc = first["config"]?.objectValue, let shape = fc["batch_input_shape"] ?? fc["batch_shape"] {
                 // Keras 3 wants the InputLayer spelled out; Keras 2 named it after the first layer.
                 let firstName = KerasConfigJSON.layerName(first) ?? "sequential"
@@ -225,24 +225,14 @@ public enum KerasConfigConversion {
 
     static func k3LayerConfig(_ config: JSON, className: String) -> JSON {
         guard var c = config.objectValue else { return config }
-        if className == "InputLayer", let shape = c["batch_input_shape"] {
+        if KerasConfigJSON.isInputLayer(className), let shape = c["batch_input_shape"] {
             var n = JSONObject()
             n["batch_shape"] = shape
             for (k, v) in c.pairs where k != "batch_input_shape" { n[k] = v }
             c = n
         }
-        // tf-keras Depthwise/SeparableConv configs carry arguments Keras 3 rejects.
-        if className.hasPrefix("DepthwiseConv") || className.hasPrefix("SeparableConv") {
-            c["groups"] = nil
-        }
-        if className.hasPrefix("SeparableConv") {
-            for k in ["kernel_initializer", "kernel_regularizer", "kernel_constraint"] { c[k] = nil }
-        }
-        // tf-keras writes normalization axes as lists ([3]); Keras 3 BatchNormalization takes one int.
-        if className == "BatchNormalization", let a = c["axis"]?.arrayValue, a.count == 1 { c["axis"] = a[0] }
-        // tf-keras RNN arguments Keras 3 does not accept.
-        if ["LSTM", "GRU", "SimpleRNN"].contains(className) { c["time_major"] = nil }
-        return .object(c)
+        // Arguments tf-keras writes that Keras 3 rejects or reads differently: the kind knows.
+        return .object(LayerRegistry.keras3Config(fromLegacy: c, className: className))
     }
 
     /// `[[layer, node, tensor, kwargs], ...]` → `{"args": [tensor or [tensors]], "kwargs": {...}}`.

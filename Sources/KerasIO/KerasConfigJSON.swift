@@ -4,6 +4,12 @@ import Graph
 enum KerasConfigJSON {
     static let modelClasses: Set<String> = ["Sequential", "Functional", "Model"]
 
+    /// Whether a model class is a Sequential container (its layers chained, no inbound nodes).
+    static func isSequential(_ cls: String?) -> Bool { cls == "Sequential" }
+
+    /// Whether a class name is the graph's entry layer (asked of `LayerRegistry`).
+    static func isInputLayer(_ cls: String?) -> Bool { cls.map { LayerRegistry.kind(named: $0) is InputLayer.Type } ?? false }
+
     /// A layer or model entry: `class_name`, `config`, and optionally `name`, `inbound_nodes`.
     /// Keras 3 adds `module` / `registered_name`; those are ignored (never imported).
     static func className(_ entry: JSON) -> String? { entry["class_name"]?.stringValue }

@@ -244,32 +244,15 @@ public struct KerasWriter {
             guard let layer = leaf.layer else { continue }
             let live = model.effectiveTrainable(leaf)
             var base = leaf.name
-            if !e.isModel && style == .keras3 && model.className == "Sequential" { base = model.name + "/" + base }
-            if let cell = Self.rnnCellName(leaf.className) { base += "/" + cell }
+            if !e.isModel && style == .keras3 && KerasConfigJSON.isSequential(model.className) { base = model.name + "/" + base }
+            if let cell = LayerRegistry.recurrentCellName(leaf.className) { base += "/" + cell }
             for v in layer.weights {
-                let w = NamedWeight(name: base + "/" + Self.variableName(v.name, className: leaf.className, style: style) + suffix,
+                let w = NamedWeight(name: base + "/" + LayerRegistry.kerasVariableName(v.name, className: leaf.className, naming: style == .keras3 ? .keras3 : .legacy) + suffix,
                                     value: v.value)
                 if v.trainable && live { trainable.append(w) } else { frozen.append(w) }
             }
         }
         return trainable + frozen
-    }
-
-    static func rnnCellName(_ className: String) -> String? {
-        switch className {
-        case "LSTM": return "lstm_cell"
-        case "GRU": return "gru_cell"
-        case "SimpleRNN": return "simple_rnn_cell"
-        default: return nil
-        }
-    }
-
-    /// Keras 3 calls the DepthwiseConv2D kernel `kernel`, tf-keras `depthwise_kernel`.
-    static func variableName(_ name: String, className: String, style: LegacyStyle) -> String {
-        guard className.hasPrefix("DepthwiseConv") else { return name }
-        if style == .keras3 && name == "depthwise_kernel" { return "kernel" }
-        if style != .keras3 && name == "kernel" { return "depthwise_kernel" }
-        return name
     }
 
     // MARK: Keras 3 weights
@@ -296,7 +279,7 @@ public struct KerasWriter {
             }
             guard let layer = e.layer else { continue }
             var target = vars
-            if let cell = Self.rnnCellName(e.className) {
+            if let cell = LayerRegistry.recurrentCellName(e.className) {
                 target = try lg.createGroup("cell/vars")
                 try target.setAttribute("name", .string(cell))
             }
@@ -315,7 +298,7 @@ public struct KerasWriter {
         var (cfg, how) = try config(keras3: true, label: "config.json")
         // config.json names the model class the way Keras 3 serialises it.
         if let o = cfg.objectValue, let cls = o["class_name"]?.stringValue, KerasConfigJSON.modelClasses.contains(cls) {
-            let functional = cls != "Sequential"
+            let functional = !KerasConfigJSON.isSequential(cls)
             var n = JSONObject()
             n["module"] = functional ? "keras.src.models.functional" : "keras"
             n["class_name"] = functional ? "Functional" : "Sequential"

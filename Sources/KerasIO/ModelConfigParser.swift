@@ -32,7 +32,7 @@ public struct ModelConfigParser {
             throw KerasIOError(file: file, object: object, "top-level class '\(cls)' is not a Sequential or Functional model")
         }
         let b = ConfigGraphBuilder(file: file, object: object, isKeras1: isKeras1)
-        let name = config["name"]?.stringValue ?? (cls == "Sequential" ? "sequential" : "model")
+        let name = config["name"]?.stringValue ?? (KerasConfigJSON.isSequential(cls) ? "sequential" : "model")
         b.graph = Graph(name: name)
         let built = try b.buildModel(className: cls, config: config, prefix: "", inputs: nil)
         b.graph.outputNodes = built.outputs
@@ -42,14 +42,6 @@ public struct ModelConfigParser {
         return model
     }
 }
-
-/// Classes whose output shape is their input shape; used while a kind is not in `LayerRegistry`.
-let shapePreservingClasses: Set<String> = [
-    "BatchNormalization", "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
-    "GaussianNoise", "GaussianDropout", "AlphaDropout", "Activation", "ReLU", "LeakyReLU", "PReLU",
-    "ELU", "ThresholdedReLU", "Softmax", "LayerNormalization", "ActivityRegularization", "Masking",
-    "UnitNormalization", "Rescaling", "Normalization", "Identity", "GroupNormalization",
-]
 
 final class ConfigGraphBuilder {
     let file: String
@@ -80,7 +72,7 @@ final class ConfigGraphBuilder {
         depth += 1
         defer { depth -= 1 }
         guard depth <= 64 else { throw fail(prefix, "models nested more than 64 levels deep") }
-        if className == "Sequential" { return try buildSequential(config: config, prefix: prefix, inputs: inputs) }
+        if KerasConfigJSON.isSequential(className) { return try buildSequential(config: config, prefix: prefix, inputs: inputs) }
         return try buildFunctional(config: config, prefix: prefix, inputs: inputs)
     }
 
@@ -95,7 +87,7 @@ final class ConfigGraphBuilder {
         var entries: [ModelEntry] = []
         var current: [Int]
         var rest = list[...]
-        if let first = rest.first, KerasConfigJSON.className(first) == "InputLayer" {
+        if let first = rest.first, KerasConfigJSON.isInputLayer(KerasConfigJSON.className(first)) {
             rest = rest.dropFirst()
             if let inputs { current = inputs } else {
                 current = [try addInputLayer(entry: first, prefix: prefix)]
@@ -175,13 +167,13 @@ final class ConfigGraphBuilder {
                 guard k < inputs.count else { throw fail(prefix, "model called with \(inputs.count) inputs, needs \(inRefs.count)") }
                 id = inputs[k]
                 nodesByPath[prefix + r.layer, default: []].append(id)
-            } else if KerasConfigJSON.className(entry) == "InputLayer" {
+            } else if KerasConfigJSON.isInputLayer(KerasConfigJSON.className(entry)) {
                 id = try addInputLayer(entry: entry, prefix: prefix)
             } else {
                 throw fail(prefix + r.layer, "model input is not an InputLayer")
             }
             produced[r.layer, default: [:]][0] = [id]
-            if KerasConfigJSON.className(entry) == "InputLayer" {
+            if KerasConfigJSON.isInputLayer(KerasConfigJSON.className(entry)) {
                 let layer = try makeLayer(entry: entry, path: prefix + r.layer)
                 entries[pending[i].index] = ModelEntry(name: r.layer, path: prefix + r.layer, className: "InputLayer",
                                                        layer: layer, children: nil,
@@ -261,12 +253,12 @@ final class ConfigGraphBuilder {
         let name = KerasConfigJSON.layerName(entry) ?? path
         let config = entry["config"] ?? .null
         let layer: any Layer
-        if isKeras1 && cls != "InputLayer" {
+        if isKeras1 && !KerasConfigJSON.isInputLayer(cls) {
             layer = try opaque(cls, name, config)
         } else {
             do {
                 layer = try LayerRegistry.make(className: cls, name: name, config: config)
-                for key in KerasLayerSettings.unknown(in: config, className: cls) {
+                for key in LayerRegistry.unknownConfigKeys(in: config, className: cls) {
                     notes.append("warning: layer '\(path)' (\(cls)): setting '\(key)' is not one Keras writes for \(cls); ignored")
                 }
             } catch {
@@ -274,7 +266,7 @@ final class ConfigGraphBuilder {
                 layer = try refused(cls, name, config, path: path, because: error)
             }
         }
-        if cls == "Lambda" {
+        if OpaqueLayer.holdsCode(cls) {
             notes.append("layer '\(path)' is a Lambda: it holds Python code, which ConvScope never executes")
         } else if let opaque = layer as? OpaqueLayer, opaque.buildFailure == nil, !isKeras1 {
             notes.append("layer '\(path)' has class \(cls), which ConvScope lists but cannot run")
@@ -324,7 +316,7 @@ final class ConfigGraphBuilder {
         if let o = layer as? OpaqueLayer {
             if let declared {
                 o.declaredOutputShape = declared
-            } else if shapePreservingClasses.contains(cls), !inputUnknown, !isKeras1 {
+            } else if LayerRegistry.preservesShape(cls), !inputUnknown, !isKeras1 {
                 o.declaredOutputShape = ins.first.map { graph.nodes[$0].outputShape }
             } else {
                 o.declaredOutputShape = nil

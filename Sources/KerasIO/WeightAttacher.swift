@@ -32,7 +32,7 @@ struct WeightAttacher {
     mutating func assign(_ stored: [StoredWeight], to layer: any Layer, path: String, className: String,
                          config: JSON, keras3Names: Bool) throws {
         if let o = layer as? OpaqueLayer {
-            let names = keras3Names ? WeightNames.keras3Names(className: className, config: config, count: stored.count)
+            let names = keras3Names ? LayerRegistry.keras3VariableNames(className: className, config: config, count: stored.count)
                                     : stored.map(\.shortName)
             o.weights = try stored.enumerated().map { i, w in
                 var v = try WeightVariable(name: names[i], shape: [0], trainable: WeightNames.isTrainable(names[i]))

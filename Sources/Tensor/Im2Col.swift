@@ -33,11 +33,17 @@ public enum Im2Col {
 
     /// Adjoint of `forward`: accumulates cols back into dx (which must start zeroed).
     public static func backward(_ g: ConvGeometry, cols: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>) {
+        backward(g, cols: cols, rows: 0..<g.outH, dx: dx)
+    }
+
+    /// The output rows `rows` only (cols holds just those rows' patches, row `rows.lowerBound` first):
+    /// accumulates into dx.
+    public static func backward(_ g: ConvGeometry, cols: UnsafePointer<Float>, rows: Range<Int>, dx: UnsafeMutablePointer<Float>) {
         let c = g.channels
         // Serial over output rows: different rows write overlapping input rows.
-        for oy in 0..<g.outH {
+        for oy in rows {
             for ox in 0..<g.outW {
-                var src = cols + (oy * g.outW + ox) * g.patchSize
+                var src = cols + ((oy - rows.lowerBound) * g.outW + ox) * g.patchSize
                 for ky in 0..<g.kH {
                     let iy = oy * g.strideH - g.padTop + ky * g.dilationH
                     for kx in 0..<g.kW {

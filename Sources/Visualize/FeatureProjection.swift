@@ -43,9 +43,11 @@ public struct FeatureProjector {
     /// Layers worth projecting by default: convolutions and poolings, in depth order.
     public var defaultLayers: [String] {
         graph.nodes.filter { n in
-            n.outputShape.count == 3 &&
-                ["Conv2D", "DepthwiseConv2D", "SeparableConv2D", "MaxPooling2D", "AveragePooling2D", "Convolution2D"]
-                .contains(n.layer.className)
+            guard n.outputShape.count == 3 else { return false }
+            switch n.layer.role {
+            case .convolution, .pooling: return true
+            default: return false
+            }
         }.map(\.name)
     }
 

@@ -34,7 +34,7 @@ public struct SaliencyMapper {
     public func gradCAM(_ image: Tensor, classIndex c: Int, layer: String? = nil) throws -> (map: Tensor, layer: String) {
         let node: Node
         if let layer { node = try logits.resolve(layer) } else {
-            guard let last = logits.nodes.last(where: { $0.outputShape.count == 3 && $0.layer.className != "InputLayer" }) else {
+            guard let last = logits.nodes.last(where: { $0.outputShape.count == 3 && !($0.layer is InputLayer) }) else {
                 throw GraphError.badInput("the model has no spatial layer for Grad-CAM")
             }
             node = last

@@ -16,24 +16,24 @@ struct ZooBuilder {
     mutating func input(_ name: String, shape: [Int]) throws -> String {
         let cfg: JSON = ["batch_shape": .array([.null] + shape.map { JSON.number(Double($0)) }),
                          "dtype": "float32", "sparse": false, "name": .string(name)]
-        let layer = try LayerRegistry.make(className: "InputLayer", name: name, config: cfg)
+        let layer = try LayerRegistry.make(className: InputLayer.kerasClassNames[0], name: name, config: cfg)
         let id = try graph.add(layer, inputs: [])
         graph.inputNodes.append(id)
         nodeByName[name] = id
         inputNames.append(name)
-        layerConfigs.append(["class_name": "InputLayer", "name": .string(name), "config": cfg, "inbound_nodes": []])
+        layerConfigs.append(["class_name": .string(InputLayer.kerasClassNames[0]), "name": .string(name), "config": cfg, "inbound_nodes": []])
         return name
     }
 
-    /// Adds a layer of Keras class `className` applied to the named inputs; returns its name.
+    /// Adds a layer of `kind` (under its canonical Keras class name) applied to the named inputs; returns its name.
     @discardableResult
-    mutating func add(_ className: String, _ name: String, _ config: [(String, JSON)], _ inputs: [String]) throws -> String {
+    mutating func add(_ kind: any Layer.Type, _ name: String, _ config: [(String, JSON)], _ inputs: [String]) throws -> String {
+        let className = kind.kerasClassNames[0]
         var cfg = JSONObject(config)
         cfg["name"] = .string(name)
         cfg["trainable"] = true
         cfg["dtype"] = "float32"
-        let layer = try LayerRegistry.make(className: className, name: name, config: .object(cfg))
-        guard layer.isRunnable else { throw LayerError(name, "zoo layer class \(className) is not registered") }
+        let layer = try kind.init(name: name, config: .object(cfg))
         let id = try graph.add(layer, inputs: try inputs.map { n in
             guard let i = nodeByName[n] else { throw LayerError(name, "zoo input '\(n)' is not defined") }
             return i

@@ -67,7 +67,7 @@ struct DeconvBench: ParsableCommand {
             let graph = try Zoo.graph(named: "vgg16")
             ForwardBenchmark.randomizeWeights(graph)
             let projector = try FeatureProjector(graph: graph)
-            let layers = graph.nodes.filter { $0.layer.className == "Conv2D" }.map(\.name)
+            let layers = graph.nodes.filter { $0.layer.role.isConvolution }.map(\.name)
             var x = Tensor(zeros: [1, 224, 224, 3])
             var rng = SeededRandom(seed: 3)
             for i in x.data.indices { x.data[i] = rng.uniform() * 256 - 128 }

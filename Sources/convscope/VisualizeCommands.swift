@@ -56,7 +56,7 @@ struct DeconvCommand: ParsableCommand, ReadsInputFiles {
             }
             let selection: FeatureSelection = channel.map { .channel($0) } ?? top.map { .top($0) } ?? .strongest
             var chosen: [String]? = layers.isEmpty ? nil : layers
-            if allLayers { chosen = m.graph.nodes.filter { $0.outputShape.count == 3 && $0.layer.className != "InputLayer" }.map(\.name) }
+            if allLayers { chosen = m.graph.nodes.filter { $0.outputShape.count == 3 && !($0.layer is InputLayer) }.map(\.name) }
             let rep = try Deconv.run(model: m, input: image!, options: try imageOptions.options(), layers: chosen,
                                      selection: selection, rule: r, seed: ProjectionSeed(rawValue: seed)!, out: out)
             if json { print(try JSONOutput.string(rep)); return }

@@ -15,17 +15,24 @@ final class LayerTests: XCTestCase {
         try LayerRegistry.make(className: className, name: name ?? className.lowercased(), config: try config(json))
     }
 
-    /// The Tests/Resources/layers folder.
-    private var resources: URL { Repository.resource("layers") }
+    /// Fixtures/layers, written by the layer oracle (Fixtures/py/layers.py through Fixtures/generate.py).
+    private static let fixtures = Repository.root.appendingPathComponent("Fixtures/layers")
+    /// Its layer units: one layer per configuration, weights as `.npy`.
+    private var resources: URL { Self.fixtures.appendingPathComponent("units") }
+
+    /// The layer-unit cases of the oracle.
+    private func unitCases() throws -> [JSON] {
+        let text = try String(contentsOf: resources.appendingPathComponent("cases.json"), encoding: .utf8)
+        return try XCTUnwrap(try config(text)["cases"]?.arrayValue, "units/cases.json has no cases")
+    }
 
     // MARK: forward against Keras
 
-    /// Every case of Resources/layers/cases.json (written by make.py with Keras 3.15): the layer built
-    /// from Keras' own config, weights checked against Keras' stored order and shapes, output within
-    /// 1e-4 of max |expected|; training cases also compare the updated variables.
+    /// Every layer unit of Fixtures/layers/units/cases.json (Keras 3.15): the layer built from Keras'
+    /// own config, weights checked against Keras' stored order and shapes, output within 1e-4 of
+    /// max |expected|; training cases also compare the updated variables.
     func testForwardMatchesKeras() throws {
-        let text = try String(contentsOf: resources.appendingPathComponent("cases.json"), encoding: .utf8)
-        guard let cases = try config(text)["cases"]?.arrayValue else { return XCTFail("cases.json has no cases") }
+        let cases = try unitCases()
         var worstByKind: [String: Double] = [:]
         for c in cases {
             let caseName = c["name"]!.stringValue!, className = c["class_name"]!.stringValue!
@@ -63,13 +70,12 @@ final class LayerTests: XCTestCase {
     /// layer (Fixtures/generate.py), opened from its file as a user would, run on Keras' inputs, and
     /// compared with Keras' output (within 1e-4 of max |expected|).
     func testSavedLayerModelsMatchKeras() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Fixtures/layers")
+        let root = Self.fixtures
         let cases = try XCTUnwrap(try JSONParser().parse(String(contentsOf: root.appendingPathComponent("cases.json"), encoding: .utf8)).arrayValue)
         // Known gaps, each checked to still fail the way it does, so that closing one shows here:
         // layer classes not implemented yet, and tf-keras' hard_sigmoid (0.2x + 0.5; ConvScope follows
         // Keras 3's x/6 + 0.5, since a file does not say which it was saved with).
-        let notRunnable: Set<String> = ["elu_layer.h5", "softmax_layer.h5", "softmax_axis1.h5", "minimum.h5"]
+        let notRunnable: Set<String> = []
         let otherSemantics: Set<String> = ["activation_hard_sigmoid.tfkeras.h5"]
         var checked = 0
         for c in cases {
@@ -188,12 +194,25 @@ final class LayerTests: XCTestCase {
         return cases
     }
 
+    /// The cases above, and for a kind they do not list, its layer units from the oracle (Keras' own
+    /// config and input shapes): a new kind's fixture case is also its finite-difference check.
     func testGradientsOfEveryKind() throws {
         var covered = Set<String>()
         var worst: [String: (Double, Double)] = [:]
         var checked = 0, skipped = 0
-        for (index, (kind, json, shapes, mode)) in gradientCases.enumerated() {
-            let layer = try make(kind, json, name: "\(kind.lowercased())_\(index)")
+        let listedKinds = Set(gradientCases.map(\.0))
+        let units: [(any Layer, String, [[Int]], ExecutionMode)] = try unitCases()
+            .filter { !listedKinds.contains($0["class_name"]?.stringValue ?? "") }.map { c in
+            let kind = c["class_name"]!.stringValue!, name = c["name"]!.stringValue!
+            let shapes = try c["inputs"]!.arrayValue!.map { try NPY.read(resources.appendingPathComponent($0.stringValue!).path) }
+                .map { Array($0.shape.dropFirst()) }
+            let layer = try LayerRegistry.make(className: kind, name: name, config: c["config"]!)
+            return (layer, kind, shapes, c["mode"]?.stringValue == "training" ? .training : .inference)
+        }
+        let listed: [(any Layer, String, [[Int]], ExecutionMode)] = try gradientCases.enumerated().map { index, c in
+            (try make(c.0, c.1, name: "\(c.0.lowercased())_\(index)"), c.0, c.2, c.3)
+        }
+        for (index, (layer, kind, shapes, mode)) in (listed + units).enumerated() {
             let r = try GradientCheck.run(layer, inputShapes: shapes, mode: mode, seed: UInt64(index + 1))
             covered.insert(layer.className)
             checked += r.checked

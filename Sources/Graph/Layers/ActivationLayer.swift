@@ -3,15 +3,13 @@ import Tensor
 /// Keras `Activation(name)`: an elementwise activation as its own layer.
 public final class ActivationLayer: Layer {
     public static let kerasClassNames = ["Activation"]
-    public let name: String
-    public var className = "Activation"
-    public let config: JSON
+    public static let kerasConfigKeys: Set<String> = ["activation"]
+    public var identity: LayerIdentity
     public var weights: [WeightVariable] = []
     let activation: Activation
 
     public init(name: String, config: JSON) throws {
-        self.name = name
-        self.config = config
+        identity = LayerIdentity(Self.self, name: name, config: config)
         activation = try Activation(config: config["activation"], layer: name)
     }
 

@@ -5,14 +5,12 @@ import Tensor
 /// gradient of any objective on the output passes through unchanged.
 public final class ActivityRegularization: Layer {
     public static let kerasClassNames = ["ActivityRegularization"]
-    public let name: String
-    public var className = "ActivityRegularization"
-    public let config: JSON
+    public static let kerasConfigKeys: Set<String> = ["l1", "l2"]
+    public var identity: LayerIdentity
     public var weights: [WeightVariable] = []
 
     public init(name: String, config: JSON) throws {
-        self.name = name
-        self.config = config
+        identity = LayerIdentity(Self.self, name: name, config: config)
     }
 
     public func build(inputShapes: [[Int]]) throws -> [Int] {

@@ -10,9 +10,26 @@ import Tensor
 /// Weights: gamma (if `scale`), beta (if `center`), moving_mean, moving_variance (not trainable).
 public final class BatchNormalization: Layer {
     public static let kerasClassNames = ["BatchNormalization"]
-    public let name: String
-    public var className = "BatchNormalization"
-    public let config: JSON
+    public static let kerasConfigKeys: Set<String> = [
+        "axis", "beta_constraint", "beta_initializer", "beta_regularizer", "center", "epsilon", "gamma_constraint",
+        "gamma_initializer", "gamma_regularizer", "momentum", "moving_mean_initializer", "moving_variance_initializer",
+        "renorm", "renorm_clipping", "renorm_momentum", "scale", "synchronized", "fused", "virtual_batch_size",
+        "adjustment",
+    ]
+    public static let role = LayerRole.normalization
+
+    public static func keras3VariableNames(config: JSON) -> [String] {
+        (config["scale"]?.boolValue ?? true ? ["gamma"] : []) + (config["center"]?.boolValue ?? true ? ["beta"] : [])
+            + ["moving_mean", "moving_variance"]
+    }
+
+    /// tf-keras writes the axis as a list ([3]); Keras 3 takes one int.
+    public static func keras3Config(fromLegacy config: JSONObject) -> JSONObject {
+        var c = config
+        if let a = c["axis"]?.arrayValue, a.count == 1 { c["axis"] = a[0] }
+        return c
+    }
+    public var identity: LayerIdentity
     public var weights: [WeightVariable] = []
     let axis: Int
     let epsilon: Float
@@ -22,8 +39,7 @@ public final class BatchNormalization: Layer {
     private var channels = 0
 
     public init(name: String, config: JSON) throws {
-        self.name = name
-        self.config = config
+        identity = LayerIdentity(Self.self, name: name, config: config)
         let c = LayerConfig(layer: name, json: config)
         // Keras 2 files may store the axis as a one-element list.
         if let list = config["axis"]?.arrayValue {

@@ -4,15 +4,13 @@ import Tensor
 /// (−1 and 3 are the channels of an image tensor; 0, the batch, is refused).
 public final class Concatenate: Layer {
     public static let kerasClassNames = ["Concatenate"]
-    public let name: String
-    public var className = "Concatenate"
-    public let config: JSON
+    public static let kerasConfigKeys: Set<String> = ["axis"]
+    public var identity: LayerIdentity
     public var weights: [WeightVariable] = []
     let axis: Int
 
     public init(name: String, config: JSON) throws {
-        self.name = name
-        self.config = config
+        identity = LayerIdentity(Self.self, name: name, config: config)
         axis = try LayerConfig(layer: name, json: config).int("axis", default: -1)
     }
 

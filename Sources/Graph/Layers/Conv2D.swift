@@ -6,52 +6,35 @@ import Tensor
 /// (sgemm with the same kernel transposed, then col2im) — the DeconvNet's "deconvolution".
 public final class Conv2D: Layer {
     public static let kerasClassNames = ["Conv2D", "Convolution2D"]
-    public let name: String
-    public var className = "Conv2D"
-    public let config: JSON
+    public static let kerasConfigKeys = ConvolutionWindow.kerasConfigKeys
+    public static let role = LayerRole.convolution(ConvolutionFilters(kernel: "kernel", axis: .last))
+    public var identity: LayerIdentity
     public var weights: [WeightVariable] = []
 
     let filters: Int
-    let kernel: [Int]
-    let strides: [Int]
-    let dilation: [Int]
-    let padding: ConvGeometry.Padding
-    let useBias: Bool
-    let activation: Activation
+    let window: ConvolutionWindow
     private(set) var geometry: ConvGeometry?
 
     public init(name: String, config: JSON) throws {
-        self.name = name
-        self.config = config
+        identity = LayerIdentity(Self.self, name: name, config: config)
         let c = LayerConfig(layer: name, json: config)
-        try c.requireChannelsLast()
         filters = try c.int("filters")
-        (kernel, strides, dilation) = try c.convolutionWindow()
-        padding = try c.padding()
-        useBias = try c.bool("use_bias", default: true)
-        activation = try Activation(config: config["activation"], layer: name)
+        window = try ConvolutionWindow(c)
         if try c.int("groups", default: 1) != 1 { throw LayerError(name, "grouped convolution (groups > 1) is not supported") }
         guard filters > 0 else { throw LayerError(name, "filters must be positive") }
     }
 
     public func build(inputShapes: [[Int]]) throws -> [Int] {
-        guard inputShapes.count == 1, inputShapes[0].count == 3 else {
-            throw LayerError(name, "expects one (height, width, channels) input, got \(inputShapes)")
-        }
-        let s = inputShapes[0]
-        let g = ConvGeometry(inH: s[0], inW: s[1], channels: s[2], kH: kernel[0], kW: kernel[1],
-                             strideH: strides[0], strideW: strides[1],
-                             dilationH: dilation[0], dilationW: dilation[1], padding: padding)
-        guard g.outH > 0, g.outW > 0 else { throw LayerError(name, "input \(s) is smaller than the kernel \(kernel)") }
+        let g = try window.geometry(inputShapes, layer: name)
         geometry = g
-        weights = [try WeightVariable(name: "kernel", shape: [kernel[0], kernel[1], s[2], filters])]
-        if useBias { weights.append(try WeightVariable(name: "bias", shape: [filters])) }
+        weights = [try WeightVariable(name: "kernel", shape: [g.kH, g.kW, g.channels, filters])]
+        if window.useBias { weights.append(try WeightVariable(name: "bias", shape: [filters])) }
         return [g.outH, g.outW, filters]
     }
 
     public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
         let x = inputs[0]                                              // (N, H, W, Cin)
-        let g = try geometry(for: x)
+        let g = try builtGeometry(geometry, for: x, layer: name)
         let n = x.batch
         var y = Tensor(zeros: [n, g.outH, g.outW, filters])             // (N, outH, outW, Cout)
         let identity = Im2Col.isIdentity(g)
@@ -91,18 +74,16 @@ public final class Conv2D: Layer {
                 }
             }
         }
-        if useBias { addBias(&y) }
-        if let tape, activation != .linear { tape.saved = [y] }        // pre-activation, for backward
-        activation.apply(&y)
+        if window.useBias { addBias(&y) }
+        window.activation.apply(&y, recordingOn: tape)
         return y
     }
 
     public func backward(_ upstream: Tensor, tape: Tape, rule: BackwardRule, weightGradients: Bool) throws -> LayerGradients {
         let x = tape.inputs[0]
-        let g = try geometry(for: x)
+        let g = try builtGeometry(geometry, for: x, layer: name)
         let n = x.batch
-        let preact = activation == .linear ? tape.output : tape.saved[0]
-        let dz = activation.backward(upstream, input: preact, output: tape.output, rule: rule)   // (N, outH, outW, Cout)
+        let dz = window.activation.backward(upstream, tape: tape, rule: rule)                 // (N, outH, outW, Cout)
         var dx = Tensor(zeros: x.shape)                                                      // (N, H, W, Cin)
         let identity = Im2Col.isIdentity(g)
         // The transposed convolution runs over blocks of output rows, so its (patches × patchSize)
@@ -123,7 +104,7 @@ public final class Conv2D: Layer {
                                 sgemm(transB: true, m: m, n: g.patchSize, k: filters, a: dzi + p0 * filters, lda: filters,
                                       b: kp.baseAddress!, ldb: filters,
                                       c: identity ? dxi + p0 * g.patchSize : cp.baseAddress!, ldc: g.patchSize)
-                                if !identity { Self.col2im(g, cols: cp.baseAddress!, rows: oy0..<oy1, dx: dxi) }
+                                if !identity { Im2Col.backward(g, cols: cp.baseAddress!, rows: oy0..<oy1, dx: dxi) }
                             }
                         }
                     }
@@ -154,7 +135,7 @@ public final class Conv2D: Layer {
             }
         }
         var grads = [dk]
-        if useBias { grads.append(sumOverPositions(dz)) }
+        if window.useBias { grads.append(sumOverPositions(dz)) }
         return LayerGradients(inputs: [dx], weights: grads)
     }
 
@@ -162,34 +143,6 @@ public final class Conv2D: Layer {
     static let blockPatches = 4096
     /// Output positions per forward block (measured on VGG16 with 1 and 2 threads).
     static let forwardBlockPatches = 4096
-
-    /// col2im for the output rows `rows` (cols holds just those rows' patches): accumulates into dx.
-    private static func col2im(_ g: ConvGeometry, cols: UnsafePointer<Float>, rows: Range<Int>, dx: UnsafeMutablePointer<Float>) {
-        let c = g.channels
-        var src = cols
-        for oy in rows {
-            for ox in 0..<g.outW {
-                for ky in 0..<g.kH {
-                    let iy = oy * g.strideH - g.padTop + ky * g.dilationH
-                    for kx in 0..<g.kW {
-                        let ix = ox * g.strideW - g.padLeft + kx * g.dilationW
-                        if iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW {
-                            let d = dx + (iy * g.inW + ix) * c
-                            for ch in 0..<c { d[ch] += src[ch] }
-                        }
-                        src += c
-                    }
-                }
-            }
-        }
-    }
-
-    private func geometry(for x: Tensor) throws -> ConvGeometry {
-        guard x.rank == 4, let g = geometry, x.shape[1] == g.inH, x.shape[2] == g.inW, x.shape[3] == g.channels else {
-            throw LayerError(name, "input of shape \(x.shape) does not match the built shape")
-        }
-        return g
-    }
 
     private func addBias(_ y: inout Tensor) {
         let c = filters

@@ -9,46 +9,36 @@ import Tensor
 /// Padding is then TensorFlow's, inferred from the output size (conv_transpose semantics).
 public final class Conv2DTranspose: Layer {
     public static let kerasClassNames = ["Conv2DTranspose", "Convolution2DTranspose"]
-    public let name: String
-    public var className = "Conv2DTranspose"
-    public let config: JSON
+    public static let kerasConfigKeys = ConvolutionWindow.kerasConfigKeys.union(["output_padding"])
+    public static let role = LayerRole.convolution(ConvolutionFilters(kernel: "kernel", axis: .secondToLast))
+    public var identity: LayerIdentity
     public var weights: [WeightVariable] = []
 
     let filters: Int
-    let kernel: [Int]
-    let strides: [Int]
-    let dilation: [Int]
-    let padding: ConvGeometry.Padding
+    let window: ConvolutionWindow
     let outputPadding: [Int]?
-    let useBias: Bool
-    let activation: Activation
     /// The convolution from this layer's output (as its input) to this layer's input (as its output).
     private(set) var geometry: ConvGeometry?
     private var inChannels = 0
 
     public init(name: String, config: JSON) throws {
-        self.name = name
-        self.config = config
+        identity = LayerIdentity(Self.self, name: name, config: config)
         let c = LayerConfig(layer: name, json: config)
-        try c.requireChannelsLast()
         filters = try c.int("filters")
-        (kernel, strides, dilation) = try c.convolutionWindow()
-        padding = try c.padding()
+        window = try ConvolutionWindow(c)
         outputPadding = c.has("output_padding") ? try c.ints("output_padding", count: 2) : nil
-        useBias = try c.bool("use_bias", default: true)
-        activation = try Activation(config: config["activation"], layer: name)
         guard filters > 0 else { throw LayerError(name, "filters must be positive") }
         if let op = outputPadding {
-            for i in 0..<2 where op[i] < 0 || op[i] >= strides[i] {
-                throw LayerError(name, "output_padding \(op) must be non-negative and smaller than strides \(strides)")
+            for i in 0..<2 where op[i] < 0 || op[i] >= window.strides[i] {
+                throw LayerError(name, "output_padding \(op) must be non-negative and smaller than strides \(window.strides)")
             }
         }
     }
 
     /// Keras' output length along one axis.
     private func outputLength(_ input: Int, axis i: Int) -> Int {
-        let k = (kernel[i] - 1) * dilation[i] + 1, s = strides[i]
-        switch padding {
+        let k = (window.kernel[i] - 1) * window.dilation[i] + 1, s = window.strides[i]
+        switch window.padding {
         case .valid: return (input - 1) * s + k + (outputPadding?[i] ?? (max(k, s) - k))
         case .same:
             if let op = outputPadding?[i] { return (input - 1) * s + k % 2 + op }
@@ -57,21 +47,16 @@ public final class Conv2DTranspose: Layer {
     }
 
     public func build(inputShapes: [[Int]]) throws -> [Int] {
-        guard inputShapes.count == 1, inputShapes[0].count == 3 else {
-            throw LayerError(name, "expects one (height, width, channels) input, got \(inputShapes)")
-        }
-        let s = inputShapes[0]
+        let s = try imageInput(inputShapes, layer: name)
         let outH = outputLength(s[0], axis: 0), outW = outputLength(s[1], axis: 1)
-        let g = ConvGeometry(inH: outH, inW: outW, channels: filters, kH: kernel[0], kW: kernel[1],
-                             strideH: strides[0], strideW: strides[1],
-                             dilationH: dilation[0], dilationW: dilation[1], padding: padding)
+        let g = window.geometry(inH: outH, inW: outW, channels: filters)
         guard outH > 0, outW > 0, g.outH == s[0], g.outW == s[1] else {
             throw LayerError(name, "input \(s) gives output \(outH)×\(outW), whose convolution does not map back to the input size")
         }
         geometry = g
         inChannels = s[2]
-        weights = [try WeightVariable(name: "kernel", shape: [kernel[0], kernel[1], filters, s[2]])]
-        if useBias { weights.append(try WeightVariable(name: "bias", shape: [filters])) }
+        weights = [try WeightVariable(name: "kernel", shape: [g.kH, g.kW, filters, s[2]])]
+        if window.useBias { weights.append(try WeightVariable(name: "bias", shape: [filters])) }
         return [outH, outW, filters]
     }
 
@@ -106,9 +91,8 @@ public final class Conv2DTranspose: Layer {
                 }
             }
         }
-        if useBias { addBiasLastAxis(&y, weights[1].value) }
-        if let tape, activation != .linear { tape.saved = [y] }
-        activation.apply(&y)
+        if window.useBias { addBiasLastAxis(&y, weights[1].value) }
+        window.activation.apply(&y, recordingOn: tape)
         return y
     }
 
@@ -116,8 +100,7 @@ public final class Conv2DTranspose: Layer {
         let x = tape.inputs[0]
         let g = try check(x)
         let n = x.batch, cin = inChannels
-        let preact = activation == .linear ? tape.output : tape.saved[0]
-        let dz = activation.backward(upstream, input: preact, output: tape.output, rule: rule)   // (N, outH, outW, F)
+        let dz = window.activation.backward(upstream, tape: tape, rule: rule)                // (N, outH, outW, F)
         var dx = Tensor(zeros: x.shape)                                                      // (N, H, W, Cin)
         var dk = Tensor(zeros: weightGradients ? weights[0].value.shape : [0])
         let identity = Im2Col.isIdentity(g)
@@ -154,7 +137,7 @@ public final class Conv2DTranspose: Layer {
         }
         guard weightGradients else { return LayerGradients(inputs: [dx]) }
         var grads = [dk]
-        if useBias { grads.append(sumOverPositions(dz)) }
+        if window.useBias { grads.append(sumOverPositions(dz)) }
         return LayerGradients(inputs: [dx], weights: grads)
     }
 }

@@ -3,16 +3,14 @@ import Tensor
 /// Keras `Cropping2D`: `cropping` as an int, a (rows, cols) pair, or ((top, bottom), (left, right)).
 public final class Cropping2D: Layer {
     public static let kerasClassNames = ["Cropping2D"]
-    public let name: String
-    public var className = "Cropping2D"
-    public let config: JSON
+    public static let kerasConfigKeys: Set<String> = ["cropping", "data_format"]
+    public var identity: LayerIdentity
     public var weights: [WeightVariable] = []
     /// top, bottom, left, right
     let crop: [Int]
 
     public init(name: String, config: JSON) throws {
-        self.name = name
-        self.config = config
+        identity = LayerIdentity(Self.self, name: name, config: config)
         let c = LayerConfig(layer: name, json: config)
         try c.requireChannelsLast()
         crop = try spatialAmounts(c, key: "cropping", default: 0)

@@ -4,17 +4,20 @@ import Tensor
 /// it applies to every position, as Keras does.
 public final class Dense: Layer {
     public static let kerasClassNames = ["Dense"]
-    public let name: String
-    public var className = "Dense"
-    public let config: JSON
+    public static let kerasConfigKeys: Set<String> = [
+        "activation", "activity_regularizer", "bias_constraint", "bias_initializer", "bias_regularizer",
+        "kernel_constraint", "kernel_initializer", "kernel_regularizer", "quantization_config", "units", "use_bias",
+        "lora_rank", "lora_alpha",
+    ]
+    public static let role = LayerRole.dense
+    public var identity: LayerIdentity
     public var weights: [WeightVariable] = []
     let units: Int
     let useBias: Bool
     let activation: Activation
 
     public init(name: String, config: JSON) throws {
-        self.name = name
-        self.config = config
+        identity = LayerIdentity(Self.self, name: name, config: config)
         let c = LayerConfig(layer: name, json: config)
         units = c.has("units") ? try c.int("units") : try c.int("output_dim")   // Keras 1 spelling
         useBias = try c.bool("use_bias", default: try c.bool("bias", default: true))

@@ -5,80 +5,72 @@ import Tensor
 /// parallelised over output rows; backward gathers per input row (no write conflicts).
 public final class DepthwiseConv2D: Layer {
     public static let kerasClassNames = ["DepthwiseConv2D"]
-    public let name: String
-    public var className = "DepthwiseConv2D"
-    public let config: JSON
+    public static let kerasConfigKeys = ConvolutionWindow.kerasConfigKeys
+        .subtracting(["filters", "kernel_constraint", "kernel_initializer", "kernel_regularizer"])
+        .union(ConvolutionWindow.depthwiseConfigKeys)
+    public static let role = LayerRole.convolution(ConvolutionFilters(kernel: nil, axis: .lastTwo))
+
+    /// Keras 3 calls the kernel `kernel`, tf-keras `depthwise_kernel`.
+    public static func kerasVariableName(_ name: String, naming: KerasVariableNaming) -> String {
+        switch (naming, name) {
+        case (.keras3, "depthwise_kernel"): return "kernel"
+        case (.legacy, "kernel"): return "depthwise_kernel"
+        default: return name
+        }
+    }
+
+    /// tf-keras writes `groups`, which Keras 3 rejects.
+    public static func keras3Config(fromLegacy config: JSONObject) -> JSONObject {
+        var c = config
+        c["groups"] = nil
+        return c
+    }
+    public var identity: LayerIdentity
     public var weights: [WeightVariable] = []
 
     let depthMultiplier: Int
-    let kernel: [Int]
-    let strides: [Int]
-    let dilation: [Int]
-    let padding: ConvGeometry.Padding
-    let useBias: Bool
-    let activation: Activation
+    let window: ConvolutionWindow
     private(set) var geometry: ConvGeometry?
 
     public init(name: String, config: JSON) throws {
-        self.name = name
-        self.config = config
+        identity = LayerIdentity(Self.self, name: name, config: config)
         let c = LayerConfig(layer: name, json: config)
-        try c.requireChannelsLast()
         depthMultiplier = try c.int("depth_multiplier", default: 1)
-        (kernel, strides, dilation) = try c.convolutionWindow()
-        padding = try c.padding()
-        useBias = try c.bool("use_bias", default: true)
-        activation = try Activation(config: config["activation"], layer: name)
+        window = try ConvolutionWindow(c)
         guard depthMultiplier > 0 else { throw LayerError(name, "depth_multiplier must be positive") }
     }
 
     public func build(inputShapes: [[Int]]) throws -> [Int] {
-        guard inputShapes.count == 1, inputShapes[0].count == 3 else {
-            throw LayerError(name, "expects one (height, width, channels) input, got \(inputShapes)")
-        }
-        let s = inputShapes[0]
-        let g = ConvGeometry(inH: s[0], inW: s[1], channels: s[2], kH: kernel[0], kW: kernel[1],
-                             strideH: strides[0], strideW: strides[1],
-                             dilationH: dilation[0], dilationW: dilation[1], padding: padding)
-        guard g.outH > 0, g.outW > 0 else { throw LayerError(name, "input \(s) is smaller than the kernel \(kernel)") }
+        let g = try window.geometry(inputShapes, layer: name)
         geometry = g
-        weights = [try WeightVariable(name: "kernel", shape: [kernel[0], kernel[1], s[2], depthMultiplier])]
-        if useBias { weights.append(try WeightVariable(name: "bias", shape: [s[2] * depthMultiplier])) }
-        return [g.outH, g.outW, s[2] * depthMultiplier]
+        weights = [try WeightVariable(name: "kernel", shape: [g.kH, g.kW, g.channels, depthMultiplier])]
+        if window.useBias { weights.append(try WeightVariable(name: "bias", shape: [g.channels * depthMultiplier])) }
+        return [g.outH, g.outW, g.channels * depthMultiplier]
     }
 
     public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
         let x = inputs[0]                                                            // (N, H, W, C)
-        let g = try Depthwise.check(geometry, x, name)
+        let g = try builtGeometry(geometry, for: x, layer: name)
         var y = Depthwise.forward(g, x: x, kernel: weights[0].value, dm: depthMultiplier)  // (N, outH, outW, C·dm)
-        if useBias { addBiasLastAxis(&y, weights[1].value) }
-        if let tape, activation != .linear { tape.saved = [y] }
-        activation.apply(&y)
+        if window.useBias { addBiasLastAxis(&y, weights[1].value) }
+        window.activation.apply(&y, recordingOn: tape)
         return y
     }
 
     public func backward(_ upstream: Tensor, tape: Tape, rule: BackwardRule, weightGradients: Bool) throws -> LayerGradients {
         let x = tape.inputs[0]
-        let g = try Depthwise.check(geometry, x, name)
-        let preact = activation == .linear ? tape.output : tape.saved[0]
-        let dz = activation.backward(upstream, input: preact, output: tape.output, rule: rule)  // (N, outH, outW, C·dm)
+        let g = try builtGeometry(geometry, for: x, layer: name)
+        let dz = window.activation.backward(upstream, tape: tape, rule: rule)                // (N, outH, outW, C·dm)
         let dx = Depthwise.backwardInput(g, dy: dz, kernel: weights[0].value, dm: depthMultiplier, inputShape: x.shape)
         guard weightGradients else { return LayerGradients(inputs: [dx]) }
         var grads = [Depthwise.backwardKernel(g, x: x, dy: dz, dm: depthMultiplier)]
-        if useBias { grads.append(sumOverPositions(dz)) }
+        if window.useBias { grads.append(sumOverPositions(dz)) }
         return LayerGradients(inputs: [dx], weights: grads)
     }
 }
 
 /// The depthwise convolution kernels, shared by DepthwiseConv2D and SeparableConv2D.
 enum Depthwise {
-    static func check(_ geometry: ConvGeometry?, _ x: Tensor, _ name: String) throws -> ConvGeometry {
-        guard x.rank == 4, let g = geometry, x.shape[1] == g.inH, x.shape[2] == g.inW, x.shape[3] == g.channels else {
-            throw LayerError(name, "input of shape \(x.shape) does not match the built shape")
-        }
-        return g
-    }
-
     /// y[b, oy, ox, c·dm + m] = Σ_{ky,kx} x[b, iy, ix, c] · k[ky, kx, c, m].
     static func forward(_ g: ConvGeometry, x: Tensor, kernel: Tensor, dm: Int) -> Tensor {
         let n = x.batch, c = g.channels, co = c * dm

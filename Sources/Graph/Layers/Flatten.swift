@@ -3,14 +3,12 @@ import Tensor
 /// Keras `Flatten`: (N, H, W, C) → (N, H·W·C) in H, W, C order (channels-last, so a pure reshape).
 public final class Flatten: Layer {
     public static let kerasClassNames = ["Flatten"]
-    public let name: String
-    public var className = "Flatten"
-    public let config: JSON
+    public static let kerasConfigKeys: Set<String> = ["data_format"]
+    public var identity: LayerIdentity
     public var weights: [WeightVariable] = []
 
     public init(name: String, config: JSON) throws {
-        self.name = name
-        self.config = config
+        identity = LayerIdentity(Self.self, name: name, config: config)
         try LayerConfig(layer: name, json: config).requireChannelsLast()
     }
 

@@ -3,16 +3,14 @@ import Tensor
 /// Keras `InputLayer`: the graph's entry; passes its tensor through.
 public final class InputLayer: Layer {
     public static let kerasClassNames = ["InputLayer"]
-    public let name: String
-    public var className = "InputLayer"
-    public let config: JSON
+    public static let kerasConfigKeys: Set<String> = ["optional", "ragged", "sparse"]
+    public var identity: LayerIdentity
     public var weights: [WeightVariable] = []
     /// Per-sample shape, from `batch_shape` (Keras 3) or `batch_input_shape` (Keras 2); -1 for unknown sizes.
     public let shape: [Int]
 
     public init(name: String, config: JSON) throws {
-        self.name = name
-        self.config = config
+        identity = LayerIdentity(Self.self, name: name, config: config)
         let c = LayerConfig(layer: name, json: config)
         let key = c.has("batch_shape") ? "batch_shape" : "batch_input_shape"
         guard c.has(key) else { throw LayerError(name, "input layer has no batch_shape / batch_input_shape") }

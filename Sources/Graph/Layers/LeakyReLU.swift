@@ -7,15 +7,13 @@ import Tensor
 /// checked against keras 3.15) — only `tf.nn.leaky_relu` defaults to 0.2.
 public final class LeakyReLU: Layer {
     public static let kerasClassNames = ["LeakyReLU"]
-    public let name: String
-    public var className = "LeakyReLU"
-    public let config: JSON
+    public static let kerasConfigKeys: Set<String> = ["alpha", "negative_slope"]
+    public var identity: LayerIdentity
     public var weights: [WeightVariable] = []
     let slope: Float
 
     public init(name: String, config: JSON) throws {
-        self.name = name
-        self.config = config
+        identity = LayerIdentity(Self.self, name: name, config: config)
         let c = LayerConfig(layer: name, json: config)
         let key = c.has("negative_slope") ? "negative_slope" : "alpha"
         slope = Float(try c.double(key, default: 0.3))

@@ -2,43 +2,12 @@ import Tensor
 
 /// Keras `MaxPooling2D`. Forward records the argmax of every window (the "switches");
 /// backward routes each upstream value to its switch — plain gradient and DeconvNet unpooling alike.
-public final class MaxPooling2D: Layer {
+public typealias MaxPooling2D = Pooling2D<WindowMaximum>
+
+public enum WindowMaximum: PoolingOperation {
     public static let kerasClassNames = ["MaxPooling2D", "MaxPool2D"]
-    public let name: String
-    public var className = "MaxPooling2D"
-    public let config: JSON
-    public var weights: [WeightVariable] = []
-    let pool: [Int]
-    let strides: [Int]
-    let padding: ConvGeometry.Padding
-    private(set) var geometry: ConvGeometry?
 
-    public init(name: String, config: JSON) throws {
-        self.name = name
-        self.config = config
-        let c = LayerConfig(layer: name, json: config)
-        try c.requireChannelsLast()
-        (pool, strides) = try c.poolingWindow()
-        padding = try c.padding()
-    }
-
-    public func build(inputShapes: [[Int]]) throws -> [Int] {
-        guard inputShapes.count == 1, inputShapes[0].count == 3 else {
-            throw LayerError(name, "expects one (height, width, channels) input, got \(inputShapes)")
-        }
-        let s = inputShapes[0]
-        let g = ConvGeometry(inH: s[0], inW: s[1], channels: s[2], kH: pool[0], kW: pool[1],
-                             strideH: strides[0], strideW: strides[1], padding: padding)
-        guard g.outH > 0, g.outW > 0 else { throw LayerError(name, "input \(s) is smaller than the pool \(pool)") }
-        geometry = g
-        return [g.outH, g.outW, s[2]]
-    }
-
-    public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
-        let x = inputs[0]                                                     // (N, H, W, C)
-        guard let g = geometry, x.rank == 4, Array(x.shape.dropFirst()) == [g.inH, g.inW, g.channels] else {
-            throw LayerError(name, "input of shape \(x.shape) does not match the built shape")
-        }
+    public static func forward(_ x: Tensor, _ g: ConvGeometry, tape: Tape?) -> Tensor {
         let n = x.batch, c = g.channels
         var y = Tensor(zeros: [n, g.outH, g.outW, c])                          // (N, outH, outW, C)
         var switches = [Int32](repeating: 0, count: tape == nil ? 0 : y.count)
@@ -75,13 +44,7 @@ public final class MaxPooling2D: Layer {
         return y
     }
 
-    public func backward(_ upstream: Tensor, tape: Tape, rule: BackwardRule, weightGradients: Bool) throws -> LayerGradients {
-        var dx = Tensor(zeros: tape.inputs[0].shape)                           // (N, H, W, C)
-        dx.data.withUnsafeMutableBufferPointer { dp in
-            upstream.data.withUnsafeBufferPointer { up in
-                for (o, i) in tape.indices.enumerated() { dp[Int(i)] += up[o] }  // unpool to the switches
-            }
-        }
-        return LayerGradients(inputs: [dx])
+    public static func backward(_ upstream: Tensor, _ g: ConvGeometry, tape: Tape) -> Tensor {
+        unpoolToSwitches(upstream, inputShape: tape.inputs[0].shape, tape: tape)   // (N, H, W, C)
     }
 }

@@ -1,35 +1,7 @@
 import Tensor
 
 // Shared shape rules and broadcasting for the elementwise merge layers
-// (Add, Subtract, Multiply, Average, Maximum) and PReLU's shared α.
-
-/// For every element of `to` (row-major), the row-major index of its source in `from`,
-/// where `from` has the same rank and size 1 along broadcast axes.
-func broadcastSourceIndex(from: [Int], to: [Int]) -> [Int] {
-    let count = to.reduce(1, *)
-    var strides = [Int](repeating: 0, count: from.count)
-    var s = 1
-    for a in stride(from: from.count - 1, through: 0, by: -1) {
-        strides[a] = from[a] == 1 ? 0 : s
-        s *= from[a]
-    }
-    var out = [Int](repeating: 0, count: count)
-    var counter = [Int](repeating: 0, count: to.count)
-    var src = 0
-    for i in 0..<count {
-        out[i] = src
-        var a = to.count - 1
-        while a >= 0 {                                  // odometer step over `to`
-            counter[a] += 1
-            src += strides[a]
-            if counter[a] < to[a] { break }
-            src -= strides[a] * counter[a]
-            counter[a] = 0
-            a -= 1
-        }
-    }
-    return out
-}
+// (`ElementwiseMerge`) and PReLU's shared α.
 
 enum Merge {
     /// Keras' elementwise-merge shape rule: equal ranks; along each axis sizes agree or one is 1.
@@ -70,6 +42,41 @@ enum Merge {
             }
         }
         return out
+    }
+
+    /// Elementwise selection among inputs of one shape: starts from the first and takes a later input's
+    /// value where `replaces(candidate, current)`; records the chosen input per element on the tape.
+    static func select(_ inputs: [Tensor], tape: Tape?, replaces: (Float, Float) -> Bool) -> Tensor {
+        var y = inputs[0]
+        var winner = [Int32](repeating: 0, count: tape == nil ? 0 : y.count)
+        for (k, t) in inputs.enumerated().dropFirst() {
+            y.data.withUnsafeMutableBufferPointer { yp in
+                t.data.withUnsafeBufferPointer { bp in
+                    winner.withUnsafeMutableBufferPointer { wp in
+                        let record = !wp.isEmpty
+                        for i in yp.indices where replaces(bp[i], yp[i]) {
+                            yp[i] = bp[i]
+                            if record { wp[i] = Int32(k) }
+                        }
+                    }
+                }
+            }
+        }
+        tape?.indices = winner
+        return y
+    }
+
+    /// The gradient of `select`: each element of `upstream` goes to the input chosen there, zero elsewhere.
+    static func routeToSelected(_ upstream: Tensor, inputCount: Int, tape: Tape) -> [Tensor] {
+        (0..<inputCount).map { k in
+            var g = Tensor(zeros: upstream.shape)
+            g.data.withUnsafeMutableBufferPointer { gp in
+                upstream.data.withUnsafeBufferPointer { up in
+                    for i in gp.indices where tape.indices[i] == Int32(k) { gp[i] = up[i] }
+                }
+            }
+            return g
+        }
     }
 
     /// Sums a gradient of the broadcast `shape` back onto an input of shape `target`.

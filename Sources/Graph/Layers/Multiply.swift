@@ -2,19 +2,10 @@ import Tensor
 
 /// Keras `Multiply`: elementwise product of two or more inputs.
 /// Backward: d/dxᵢ = g · Π_{j≠i} xⱼ (computed directly, no division).
-public final class Multiply: Layer {
+public typealias Multiply = ElementwiseMerge<Product>
+
+public enum Product: MergeOperation {
     public static let kerasClassNames = ["Multiply"]
-    public let name: String
-    public var className = "Multiply"
-    public let config: JSON
-    public var weights: [WeightVariable] = []
-
-    public init(name: String, config: JSON) throws {
-        self.name = name
-        self.config = config
-    }
-
-    public func build(inputShapes: [[Int]]) throws -> [Int] { try Merge.outputShape(name, inputShapes) }
 
     private static func product(_ factors: [Tensor], into y: inout Tensor) {
         y.data.withUnsafeMutableBufferPointer { yp in
@@ -24,22 +15,17 @@ public final class Multiply: Layer {
         }
     }
 
-    public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
-        let shape = try Merge.runtimeShape(name, inputs)
-        var y = Merge.expand(inputs[0], to: shape)                          // (N, …) broadcast shape
-        Self.product(inputs.dropFirst().map { Merge.expand($0, to: shape) }, into: &y)
+    public static func forward(_ inputs: [Tensor], tape: Tape?) -> Tensor {
+        var y = inputs[0]                                                    // (N, …)
+        product(Array(inputs.dropFirst()), into: &y)
         return y
     }
 
-    public func backward(_ upstream: Tensor, tape: Tape, rule: BackwardRule, weightGradients: Bool) throws -> LayerGradients {
-        let shape = upstream.shape
-        let full = tape.inputs.map { Merge.expand($0, to: shape) }
-        var grads: [Tensor] = []
-        for i in full.indices {
+    public static func backward(_ upstream: Tensor, inputs: [Tensor], tape: Tape) -> [Tensor] {
+        inputs.indices.map { i in
             var g = upstream
-            Self.product(full.enumerated().filter { $0.offset != i }.map(\.element), into: &g)
-            grads.append(Merge.reduce(g, to: tape.inputs[i].shape))
+            product(inputs.enumerated().filter { $0.offset != i }.map(\.element), into: &g)
+            return g
         }
-        return LayerGradients(inputs: grads)
     }
 }

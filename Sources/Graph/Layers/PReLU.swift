@@ -4,16 +4,16 @@ import Tensor
 /// size 1 along `shared_axes` (Keras numbering: axis 1 is the first axis after the batch).
 public final class PReLU: Layer {
     public static let kerasClassNames = ["PReLU"]
-    public let name: String
-    public var className = "PReLU"
-    public let config: JSON
+    public static let kerasConfigKeys: Set<String> = ["alpha_constraint", "alpha_initializer", "alpha_regularizer", "shared_axes"]
+
+    public static func keras3VariableNames(config: JSON) -> [String] { ["alpha"] }
+    public var identity: LayerIdentity
     public var weights: [WeightVariable] = []
     let sharedAxes: [Int]
     private var inputShape: [Int] = []
 
     public init(name: String, config: JSON) throws {
-        self.name = name
-        self.config = config
+        identity = LayerIdentity(Self.self, name: name, config: config)
         if let v = config["shared_axes"], !v.isNull {
             if let i = v.intValue { sharedAxes = [i] } else { sharedAxes = try LayerConfig(layer: name, json: config).intList("shared_axes") }
         } else {

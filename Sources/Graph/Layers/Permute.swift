@@ -4,15 +4,13 @@ import Tensor
 /// Output axis i takes input axis dims[i].
 public final class Permute: Layer {
     public static let kerasClassNames = ["Permute"]
-    public let name: String
-    public var className = "Permute"
-    public let config: JSON
+    public static let kerasConfigKeys: Set<String> = ["dims"]
+    public var identity: LayerIdentity
     public var weights: [WeightVariable] = []
     let dims: [Int]
 
     public init(name: String, config: JSON) throws {
-        self.name = name
-        self.config = config
+        identity = LayerIdentity(Self.self, name: name, config: config)
         dims = try LayerConfig(layer: name, json: config).intList("dims")
         guard dims.sorted() == Array(1...max(dims.count, 1)) else {
             throw LayerError(name, "dims \(dims) must be a permutation of 1…\(dims.count)")
@@ -51,22 +49,9 @@ func permuteAxes(_ t: Tensor, _ perm: [Int]) -> Tensor {
     guard y.count > 0 else { return y }
     t.data.withUnsafeBufferPointer { tp in
         y.data.withUnsafeMutableBufferPointer { yp in
-            var counter = [Int](repeating: 0, count: rank)
-            var src = 0
-            let last = rank - 1, lastN = outShape[last], lastS = strides[last]
-            var o = 0
-            while o < yp.count {
+            let lastN = outShape[rank - 1], lastS = strides[rank - 1]
+            forEachStridedRow(shape: outShape, strides: strides) { o, src in
                 for k in 0..<lastN { yp[o + k] = tp[src + k * lastS] }     // innermost axis in one run
-                o += lastN
-                var a = last - 1
-                while a >= 0 {
-                    counter[a] += 1
-                    src += strides[a]
-                    if counter[a] < outShape[a] { break }
-                    src -= strides[a] * counter[a]
-                    counter[a] = 0
-                    a -= 1
-                }
             }
         }
     }

@@ -6,17 +6,15 @@ import Tensor
 /// The plain case (no max, slope 0, threshold 0) is a rectifier: backward rules apply to it.
 public final class ReLU: Layer {
     public static let kerasClassNames = ["ReLU"]
-    public let name: String
-    public var className = "ReLU"
-    public let config: JSON
+    public static let kerasConfigKeys: Set<String> = ["max_value", "negative_slope", "threshold"]
+    public var identity: LayerIdentity
     public var weights: [WeightVariable] = []
     let maxValue: Float?
     let slope: Float
     let threshold: Float
 
     public init(name: String, config: JSON) throws {
-        self.name = name
-        self.config = config
+        identity = LayerIdentity(Self.self, name: name, config: config)
         let c = LayerConfig(layer: name, json: config)
         maxValue = try c.optionalDouble("max_value").map(Float.init)
         slope = Float(try c.double("negative_slope", default: 0))

@@ -3,16 +3,14 @@ import Tensor
 /// Keras `Rescaling`: y = x · scale + offset; each a scalar or a per-channel list (last axis).
 public final class Rescaling: Layer {
     public static let kerasClassNames = ["Rescaling"]
-    public let name: String
-    public var className = "Rescaling"
-    public let config: JSON
+    public static let kerasConfigKeys: Set<String> = ["offset", "scale"]
+    public var identity: LayerIdentity
     public var weights: [WeightVariable] = []
     let scale: [Float]
     let offset: [Float]
 
     public init(name: String, config: JSON) throws {
-        self.name = name
-        self.config = config
+        identity = LayerIdentity(Self.self, name: name, config: config)
         scale = try Self.values(config["scale"], key: "scale", default: 1, layer: name)
         offset = try Self.values(config["offset"], key: "offset", default: 0, layer: name)
     }

@@ -3,16 +3,14 @@ import Tensor
 /// Keras `Reshape` to `target_shape` (per sample; one entry may be −1 and is inferred).
 public final class Reshape: Layer {
     public static let kerasClassNames = ["Reshape"]
-    public let name: String
-    public var className = "Reshape"
-    public let config: JSON
+    public static let kerasConfigKeys: Set<String> = ["target_shape"]
+    public var identity: LayerIdentity
     public var weights: [WeightVariable] = []
     let target: [Int]
     private var resolved: [Int] = []
 
     public init(name: String, config: JSON) throws {
-        self.name = name
-        self.config = config
+        identity = LayerIdentity(Self.self, name: name, config: config)
         target = try LayerConfig(layer: name, json: config).intList("target_shape")
         guard target.filter({ $0 == -1 }).count <= 1, target.allSatisfy({ $0 == -1 || $0 > 0 }) else {
             throw LayerError(name, "target_shape \(target) must be positive sizes with at most one -1")

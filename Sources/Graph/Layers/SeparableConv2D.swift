@@ -4,54 +4,47 @@ import Tensor
 /// pointwise 1×1 convolution (kernel (1, 1, in·dm, out)) with bias and activation.
 public final class SeparableConv2D: Layer {
     public static let kerasClassNames = ["SeparableConv2D", "SeparableConvolution2D"]
-    public let name: String
-    public var className = "SeparableConv2D"
-    public let config: JSON
+    public static let kerasConfigKeys = ConvolutionWindow.kerasConfigKeys.union(ConvolutionWindow.depthwiseConfigKeys)
+        .union(["pointwise_constraint", "pointwise_initializer", "pointwise_regularizer"])
+    public static let role = LayerRole.convolution(ConvolutionFilters(kernel: "pointwise_kernel", axis: .last))
+
+    public static func keras3VariableNames(config: JSON) -> [String] { ["depthwise_kernel", "pointwise_kernel", "bias"] }
+
+    /// tf-keras writes `groups` and `kernel_*` arguments, which Keras 3 rejects.
+    public static func keras3Config(fromLegacy config: JSONObject) -> JSONObject {
+        var c = config
+        for k in ["groups", "kernel_initializer", "kernel_regularizer", "kernel_constraint"] { c[k] = nil }
+        return c
+    }
+    public var identity: LayerIdentity
     public var weights: [WeightVariable] = []
 
     let filters: Int
     let depthMultiplier: Int
-    let kernel: [Int]
-    let strides: [Int]
-    let dilation: [Int]
-    let padding: ConvGeometry.Padding
-    let useBias: Bool
-    let activation: Activation
+    let window: ConvolutionWindow
     private(set) var geometry: ConvGeometry?
 
     public init(name: String, config: JSON) throws {
-        self.name = name
-        self.config = config
+        identity = LayerIdentity(Self.self, name: name, config: config)
         let c = LayerConfig(layer: name, json: config)
-        try c.requireChannelsLast()
         filters = try c.int("filters")
         depthMultiplier = try c.int("depth_multiplier", default: 1)
-        (kernel, strides, dilation) = try c.convolutionWindow()
-        padding = try c.padding()
-        useBias = try c.bool("use_bias", default: true)
-        activation = try Activation(config: config["activation"], layer: name)
+        window = try ConvolutionWindow(c)
         guard filters > 0, depthMultiplier > 0 else { throw LayerError(name, "filters and depth_multiplier must be positive") }
     }
 
     public func build(inputShapes: [[Int]]) throws -> [Int] {
-        guard inputShapes.count == 1, inputShapes[0].count == 3 else {
-            throw LayerError(name, "expects one (height, width, channels) input, got \(inputShapes)")
-        }
-        let s = inputShapes[0]
-        let g = ConvGeometry(inH: s[0], inW: s[1], channels: s[2], kH: kernel[0], kW: kernel[1],
-                             strideH: strides[0], strideW: strides[1],
-                             dilationH: dilation[0], dilationW: dilation[1], padding: padding)
-        guard g.outH > 0, g.outW > 0 else { throw LayerError(name, "input \(s) is smaller than the kernel \(kernel)") }
+        let g = try window.geometry(inputShapes, layer: name)
         geometry = g
-        weights = [try WeightVariable(name: "depthwise_kernel", shape: [kernel[0], kernel[1], s[2], depthMultiplier]),
-                   try WeightVariable(name: "pointwise_kernel", shape: [1, 1, s[2] * depthMultiplier, filters])]
-        if useBias { weights.append(try WeightVariable(name: "bias", shape: [filters])) }
+        weights = [try WeightVariable(name: "depthwise_kernel", shape: [g.kH, g.kW, g.channels, depthMultiplier]),
+                   try WeightVariable(name: "pointwise_kernel", shape: [1, 1, g.channels * depthMultiplier, filters])]
+        if window.useBias { weights.append(try WeightVariable(name: "bias", shape: [filters])) }
         return [g.outH, g.outW, filters]
     }
 
     public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
         let x = inputs[0]                                                            // (N, H, W, C)
-        let g = try Depthwise.check(geometry, x, name)
+        let g = try builtGeometry(geometry, for: x, layer: name)
         let mid = g.channels * depthMultiplier
         let d = Depthwise.forward(g, x: x, kernel: weights[0].value, dm: depthMultiplier)   // (N, outH, outW, C·dm)
         let rows = d.count / mid
@@ -65,19 +58,18 @@ public final class SeparableConv2D: Layer {
                 }
             }
         }
-        if useBias { addBiasLastAxis(&y, weights[2].value) }
-        if let tape { tape.saved = activation == .linear ? [d] : [d, y] }           // depthwise output, pre-activation
-        activation.apply(&y)
+        if window.useBias { addBiasLastAxis(&y, weights[2].value) }
+        tape?.saved = [d]                                                            // depthwise output
+        window.activation.apply(&y, recordingOn: tape)
         return y
     }
 
     public func backward(_ upstream: Tensor, tape: Tape, rule: BackwardRule, weightGradients: Bool) throws -> LayerGradients {
         let x = tape.inputs[0]
-        let g = try Depthwise.check(geometry, x, name)
+        let g = try builtGeometry(geometry, for: x, layer: name)
         let mid = g.channels * depthMultiplier
         let d = tape.saved[0]
-        let preact = activation == .linear ? tape.output : tape.saved[1]
-        let dz = activation.backward(upstream, input: preact, output: tape.output, rule: rule)   // (N, outH, outW, F)
+        let dz = window.activation.backward(upstream, tape: tape, rule: rule)                // (N, outH, outW, F)
         let rows = dz.count / filters
         var dd = Tensor(zeros: d.shape)                                                      // (N, outH, outW, C·dm)
         dz.data.withUnsafeBufferPointer { zp in
@@ -103,7 +95,7 @@ public final class SeparableConv2D: Layer {
             }
         }
         var grads = [dk, dp]
-        if useBias { grads.append(sumOverPositions(dz)) }
+        if window.useBias { grads.append(sumOverPositions(dz)) }
         return LayerGradients(inputs: [dx], weights: grads)
     }
 }

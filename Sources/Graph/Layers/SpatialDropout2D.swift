@@ -2,39 +2,25 @@ import Tensor
 
 /// Keras `SpatialDropout2D`: in training drops whole channels per sample (noise shape (N, 1, 1, C)),
 /// scaling the kept ones by 1/(1 − rate); identity at inference.
-public final class SpatialDropout2D: Layer {
+public typealias SpatialDropout2D = NoiseLayer<ChannelDropoutNoise>
+
+public struct ChannelDropoutNoise: TrainingNoise {
     public static let kerasClassNames = ["SpatialDropout2D"]
-    public let name: String
-    public var className = "SpatialDropout2D"
-    public let config: JSON
-    public var weights: [WeightVariable] = []
+    public static let kerasConfigKeys: Set<String> = ["data_format", "noise_shape", "rate", "seed"]
     let rate: Float
 
-    public init(name: String, config: JSON) throws {
-        self.name = name
-        self.config = config
-        let c = LayerConfig(layer: name, json: config)
+    public init(_ c: LayerConfig) throws {
         try c.requireChannelsLast()
-        rate = Float(try c.double("rate"))
-        guard rate >= 0, rate < 1 else { throw LayerError(name, "rate \(rate) must be in [0, 1)") }
+        rate = try dropoutRate(c, keys: ["rate"])
     }
 
-    public func build(inputShapes: [[Int]]) throws -> [Int] {
-        guard inputShapes.count == 1, inputShapes[0].count == 3 else {
-            throw LayerError(name, "expects one (height, width, channels) input, got \(inputShapes)")
-        }
-        return inputShapes[0]
-    }
+    public func check(_ inputShapes: [[Int]], layer: String) throws { _ = try imageInput(inputShapes, layer: layer) }
 
-    public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
-        let x = inputs[0]                                                     // (N, H, W, C)
-        guard context.mode == .training, rate > 0 else { return x }
-        guard x.rank == 4 else { throw LayerError(name, "input of shape \(x.shape) is not (N, H, W, C)") }
-        let mask = dropoutMask(shape: [x.batch, 1, 1, x.shape[3]], rate: rate, random: &context.random)  // (N, 1, 1, C)
+    public var perturbs: Bool { rate > 0 }
+
+    public func perturb(_ x: Tensor, random: inout SeededRandom, tape: Tape?, layer: String) throws -> Tensor {
+        guard x.rank == 4 else { throw LayerError(layer, "input of shape \(x.shape) is not (N, H, W, C)") }  // (N, H, W, C)
+        let mask = dropoutMask(shape: [x.batch, 1, 1, x.shape[3]], rate: rate, random: &random)  // (N, 1, 1, C)
         return applyMask(x, mask, tape: tape)
-    }
-
-    public func backward(_ upstream: Tensor, tape: Tape, rule: BackwardRule, weightGradients: Bool) throws -> LayerGradients {
-        LayerGradients(inputs: [maskedGradient(upstream, tape: tape)])
     }
 }

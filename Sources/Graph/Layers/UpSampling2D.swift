@@ -6,16 +6,14 @@ import Tensor
 /// source = (o + ½) · in/out − ½, neighbours clamped to the image, weights from the fraction.
 public final class UpSampling2D: Layer {
     public static let kerasClassNames = ["UpSampling2D"]
-    public let name: String
-    public var className = "UpSampling2D"
-    public let config: JSON
+    public static let kerasConfigKeys: Set<String> = ["data_format", "interpolation", "size"]
+    public var identity: LayerIdentity
     public var weights: [WeightVariable] = []
     let size: [Int]
     let bilinear: Bool
 
     public init(name: String, config: JSON) throws {
-        self.name = name
-        self.config = config
+        identity = LayerIdentity(Self.self, name: name, config: config)
         let c = LayerConfig(layer: name, json: config)
         try c.requireChannelsLast()
         size = try c.ints("size", count: 2, default: [2, 2])

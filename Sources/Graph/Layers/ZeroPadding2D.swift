@@ -3,16 +3,14 @@ import Tensor
 /// Keras `ZeroPadding2D`: `padding` as an int, a (rows, cols) pair, or ((top, bottom), (left, right)).
 public final class ZeroPadding2D: Layer {
     public static let kerasClassNames = ["ZeroPadding2D"]
-    public let name: String
-    public var className = "ZeroPadding2D"
-    public let config: JSON
+    public static let kerasConfigKeys: Set<String> = ["data_format", "padding"]
+    public var identity: LayerIdentity
     public var weights: [WeightVariable] = []
     /// top, bottom, left, right
     let pad: [Int]
 
     public init(name: String, config: JSON) throws {
-        self.name = name
-        self.config = config
+        identity = LayerIdentity(Self.self, name: name, config: config)
         let c = LayerConfig(layer: name, json: config)
         try c.requireChannelsLast()
         pad = try spatialAmounts(c, key: "padding", default: 1)
