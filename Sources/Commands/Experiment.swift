@@ -20,7 +20,7 @@ public struct ExperimentSettings: Codable, Equatable, Sendable {
     /// Retraining of each round (defaults: the paper's).
     public var training = TrainSettings.paperRetraining
     /// Activation maximization: the paper's Algorithm 1 (`paper`) or the regularised variant.
-    public var maximizeMethod = "paper"
+    public var maximizeMethod: MaximizationSettings.Method = .paper
     public var maximizeSteps = 20
     public var maximizeStepSize = 1.0
     /// Matching and bag of words (the paper's: 224×224, 100 RANSAC trials, 10 words).
@@ -36,7 +36,6 @@ public struct ExperimentSettings: Codable, Equatable, Sendable {
         guard rounds > 0 else { throw CommandError("--rounds must be positive") }
         guard maximizeSteps > 0 else { throw CommandError("--maximize-steps must be positive") }
         guard maximizeStepSize > 0, maximizeStepSize.isFinite else { throw CommandError("--maximize-step-size must be positive") }
-        guard ["paper", "regularized"].contains(maximizeMethod) else { throw CommandError("--maximize-method must be paper or regularized") }
         guard matchSize >= 16 else { throw CommandError("--match-size must be at least 16") }
         guard ransacTrials > 0 else { throw CommandError("--ransac-trials must be positive") }
         guard words > 0 else { throw CommandError("--words must be positive") }
@@ -345,7 +344,7 @@ public enum Experiment {
         try checkStop("maximize before")
         log("maximizing \(describe(target, model: model)) before retraining")
         let (beforeX, beforeObj) = try timed("maximize_before") { try maximize(model: model, target: target, settings: settings, seed: seed, options: options) }
-        let beforeImage = Maximize.displayImage(beforeX, method: MaximizationSettings.Method(rawValue: settings.maximizeMethod)!, mode: options.mode(for: model))
+        let beforeImage = Maximize.displayImage(beforeX, method: settings.maximizeMethod, mode: options.mode(for: model))
         try dir.png(beforeImage, "before.png")
         try dir.npy(beforeX, "before.npy")
 
@@ -354,21 +353,8 @@ public enum Experiment {
         let (train, validation) = try data.split(validationFraction: trainSettings.validationSplit)
         guard train.count > 0 else { throw CommandError("no training images left after the validation split") }
         trainer.shouldStop = shouldStop
-        let batches = (train.count + trainSettings.batch - 1) / trainSettings.batch
-        var bar: ProgressBar?
-        var barEpoch = -1
-        trainer.onBatch = { p in
-            if p.epoch != barEpoch {
-                barEpoch = p.epoch
-                bar = ProgressBar(total: batches, label: "  round \(r + 1) epoch \(p.epoch + 1)/\(p.epochs)", quiet: quiet)
-            }
-            bar?.update(p.batch + 1, status: String(format: "loss %.4f acc %.3f %.0f img/s", p.loss, p.accuracy, p.imagesPerSecond))
-        }
-        let outcome = try timed("training") { () throws -> TrainingOutcome in
-            do { return try trainer.fit(train, validation: validation.count > 0 ? validation : nil) } catch let e as TrainingError {
-                throw CommandError(e.description)
-            }
-        }
+        trainer.showProgress(batchesPerEpoch: (train.count + trainSettings.batch - 1) / trainSettings.batch, label: "  round \(r + 1) ", quiet: quiet)
+        let outcome = try timed("training") { try trainer.fit(train, validation: validation.count > 0 ? validation : nil) }
         if case .interrupted = outcome { try checkStop("training") }
         let after = trainer.currentWeights()
         let h = trainer.history
@@ -381,7 +367,7 @@ public enum Experiment {
         try checkStop("maximize after")
         log("maximizing \(describe(target, model: model)) after retraining")
         let (afterX, afterObj) = try timed("maximize_after") { try maximize(model: model, target: target, settings: settings, seed: seed, options: options) }
-        let afterImage = Maximize.displayImage(afterX, method: MaximizationSettings.Method(rawValue: settings.maximizeMethod)!, mode: options.mode(for: model))
+        let afterImage = Maximize.displayImage(afterX, method: settings.maximizeMethod, mode: options.mode(for: model))
         try dir.png(afterImage, "after.png")
         try dir.npy(afterX, "after.npy")
         if let deconvInput {
@@ -428,7 +414,7 @@ public enum Experiment {
                          options: ImageOptions) throws -> (Tensor, (Double, Double)) {
         let m = try ActivationMaximizer(graph: model.graph, target: target)
         var s = MaximizationSettings()
-        s.method = MaximizationSettings.Method(rawValue: settings.maximizeMethod)!
+        s.method = settings.maximizeMethod
         s.steps = settings.maximizeSteps
         s.stepSize = Float(settings.maximizeStepSize)
         s.seed = seed
@@ -588,7 +574,7 @@ public enum Experiment {
         for e in 0..<epochs {
             h.epochs.append(EpochLog(epoch: e, loss: loss[e], accuracy: acc[e], valLoss: hasVal ? vl[e] : nil, valAccuracy: hasVal ? va[e] : nil))
         }
-        return Train.historyPlot(h, title: "Retraining (mean of \(rounds.count) rounds)")
+        return h.plot(title: "Retraining (mean of \(rounds.count) rounds)")
     }
 
     static func timingSummary(_ rounds: [[String: Double]], total: Double) -> ExperimentTimings {
@@ -615,7 +601,7 @@ public enum Experiment {
                 ["images", "\(imagesDir) (\(r.images.count) images, labelled class \(s.classIndex))"],
                 ["target", r.target.label],
                 ["rounds", "\(s.rounds)"], ["seed", "\(s.seed)"],
-                ["optimizer", "\(t.optimizer), lr \(t.learningRate.map { "\($0)" } ?? "default"), decay \(t.decay)" + (t.optimizer == "sgd" ? ", momentum \(t.momentum)" : "")],
+                ["optimizer", "\(t.optimizer), lr \(t.learningRate.map { "\($0)" } ?? "default"), decay \(t.decay)" + (t.optimizer == .sgd ? ", momentum \(t.momentum)" : "")],
                 ["epochs / batch", "\(t.epochs) / \(t.batch)"],
                 ["validation split", "\(t.validationSplit)"],
                 ["early stopping", t.earlyStopping.map { "monitor \($0.monitor.rawValue), min_delta \($0.minDelta), patience \($0.patience)\($0.restoreBestWeights ? ", restore best weights" : "")" } ?? "off"],
