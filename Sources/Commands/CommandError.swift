@@ -10,6 +10,8 @@ public struct CommandError: ConvScopeFailure {
         case checkFailed
         /// Stopped by SIGINT/SIGTERM; what was finished is kept for `--resume`.
         case interrupted
+        /// A weights-only file where a model is needed: name its architecture with `--arch`.
+        case weightsOnly
         /// `--resume` found nothing to resume from.
         case noCheckpoint
         /// Two models (or a study and its saved rounds) do not describe the same thing.

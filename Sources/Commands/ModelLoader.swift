@@ -38,7 +38,8 @@ public enum ModelLoader {
             FileHandle.standardError.write(Data("convscope: \(path): \(note)\n".utf8))
         }
         guard let model = file.model else {
-            throw CommandError("\(path): holds weights only (\(file.generation.rawValue)); name its architecture with --arch (\(Zoo.names.joined(separator: ", ")))")
+            throw CommandError("\(path): holds weights only (\(file.generation.rawValue)); name its architecture with --arch (\(Zoo.names.joined(separator: ", ")))",
+                               kind: .weightsOnly)
         }
         return LoadedModel(graph: model.graph, model: model, file: file, arch: nil, attachment: file.attachment)
     }

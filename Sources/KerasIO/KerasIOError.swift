@@ -19,6 +19,10 @@ public struct KerasIOError: ConvScopeFailure, Equatable, Sendable {
         case architectureMismatch
         /// An output name Keras would not load the chosen format from.
         case unloadableName
+        /// The isolated reader (`KerasFile.preflight`) crashed on the file.
+        case readerCrashed
+        /// The isolated reader did not finish in time.
+        case readerTimedOut
     }
 
     public init(file: String, object: String = "", _ message: String, kind: Kind = .unreadable) {
