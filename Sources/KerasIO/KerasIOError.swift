@@ -36,10 +36,4 @@ public struct KerasIOError: ConvScopeFailure, Equatable, Sendable {
         let line = object.isEmpty ? "\(file): \(message)" : "\(file): \(object): \(message)"
         return line.split(whereSeparator: \.isNewline).joined(separator: " ")
     }
-
-    /// Wraps any error as a KerasIOError naming `file` (keeps one that already is).
-    public static func wrap(_ error: Error, file: String, object: String = "") -> KerasIOError {
-        if let e = error as? KerasIOError { return e }
-        return KerasIOError(file: file, object: object, String(describing: error))
-    }
 }

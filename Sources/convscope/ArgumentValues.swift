@@ -1,4 +1,5 @@
 import ArgumentParser
+import Commands
 import Graph
 import Imaging
 import KerasIO
@@ -21,6 +22,17 @@ extension KerasFormatChoice: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {
     /// Any case, as Keras' own `optimizers.get` accepts.
     public init?(argument: String) { self.init(rawValue: argument.lowercased()) }
+}
+
+extension Maximize.Start: ExpressibleByArgument {
+    /// `noise`, `zeros`, or the path of an image or .npy tensor.
+    public init?(argument: String) {
+        switch argument {
+        case "noise": self = .noise
+        case "zeros": self = .zeros
+        default: self = .file(argument)
+        }
+    }
 }
 
 /// `bow --scheme`: `nn-visu` (also `nnVisu`, any case) or `standard`.

@@ -113,7 +113,7 @@ struct MaximizeCommand: ParsableCommand, ReadsInputFiles {
     @Option(parsing: .upToNextOption, help: "Channels of --layer.") var channel: [Int] = []
     @Option(help: "Steps.") var steps = 20
     @Option(help: "Step size (default 1.0 for paper, 2% of the valid input range for regularized).") var stepSize: Float?
-    @Option(name: .customLong("init"), help: "noise, zeros, an image file, or a .npy tensor in model input space.") var initial = "noise"
+    @Option(name: .customLong("init"), help: "noise, zeros, an image file, or a .npy tensor in model input space.") var initial: Maximize.Start = .noise
     @Option(help: "Random seed.") var seed: UInt64 = 0
     @Option(help: "The paper's Algorithm 1, or regularized.") var method: MaximizationSettings.Method = .paper
     @Option(help: "Jitter in pixels (regularized).") var jitter: Int?
@@ -157,8 +157,7 @@ struct MaximizeCommand: ParsableCommand, ReadsInputFiles {
             if clip { s.clip = range }
             let targets: [MaximizationTarget] = layer.map { l in channel.map { .channel(layer: l, channel: $0) } }
                 ?? classes.map { .classScore($0, probability: objective == .probability) }
-            let start: Maximize.Start = initial == "noise" ? .noise : initial == "zeros" ? .zeros : .file(initial)
-            let r = try Maximize.run(model: m, targets: targets, settings: s, start: start, options: options, out: out)
+            let r = try Maximize.run(model: m, targets: targets, settings: s, start: initial, options: options, out: out)
             if json { print(try JSONOutput.string(r)); return }
             for run in r.runs {
                 print(String(format: "%@: objective %.4f → %.4f  %@", run.label as NSString, run.objectives.first ?? 0, run.objectives.last ?? 0, run.png as NSString))
