@@ -1,6 +1,6 @@
 /// What `--format` names: a file layout, or `same` (the input file's own generation and layout).
 /// The one resolver every command that writes a Keras file uses.
-public enum KerasFormatChoice: Hashable, Sendable, CaseIterable, RawRepresentable {
+public enum KerasFormatChoice: Hashable, Sendable, CaseIterable, RawRepresentable, CustomStringConvertible {
     case same
     case format(KerasExportFormat)
 
@@ -16,6 +16,8 @@ public enum KerasFormatChoice: Hashable, Sendable, CaseIterable, RawRepresentabl
         case .format(let f): return f.rawValue
         }
     }
+
+    public var description: String { rawValue }
 
     /// The layout to write a model read from `file` in.
     public func resolve(for file: KerasModelFile) throws -> KerasExportFormat {
