@@ -21,35 +21,37 @@ let package = Package(
         .systemLibrary(name: "CVLFeat", path: "Sources/CVLFeat"),
 
         // The process-wide memory limit every reader checks declared sizes against (--max-memory).
-        .target(name: "MemoryLimit"),
-        .target(name: "HDF5", dependencies: ["CHDF5", "MemoryLimit"]),
+        // The one error protocol: a one-line message and the exit code the CLI ends with.
+        .target(name: "Failure"),
+        .target(name: "MemoryLimit", dependencies: ["Failure"]),
+        .target(name: "HDF5", dependencies: ["CHDF5", "MemoryLimit", "Failure"]),
         .target(name: "Tensor", dependencies: ["COpenBLAS"]),
         // Measures shared by commands: weight change, mean / standard deviation / median.
         .target(name: "Measures", dependencies: ["Tensor"]),
-        .target(name: "Graph", dependencies: ["Tensor", "MemoryLimit"]),
+        .target(name: "Graph", dependencies: ["Tensor", "MemoryLimit", "Failure"]),
         // libpng/libjpeg error handling (setjmp/longjmp) must stay in C.
         .target(
             name: "CImageSupport",
             dependencies: ["CPNG", "CJPEG"],
             linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]
         ),
-        .target(name: "Imaging", dependencies: ["Tensor", "CImageSupport", "MemoryLimit"]),
-        .target(name: "KerasIO", dependencies: ["HDF5", "Graph", "Imaging", "MemoryLimit", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
-        .target(name: "Zoo", dependencies: ["Graph"]),
+        .target(name: "Imaging", dependencies: ["Tensor", "CImageSupport", "MemoryLimit", "Failure"]),
+        .target(name: "KerasIO", dependencies: ["HDF5", "Graph", "Imaging", "MemoryLimit", "Failure", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .target(name: "Zoo", dependencies: ["Graph", "Failure"]),
         .target(name: "Visualize", dependencies: ["Graph", "Imaging"]),
-        .target(name: "Training", dependencies: ["Graph", "Imaging"]),
+        .target(name: "Training", dependencies: ["Graph", "Imaging", "Failure"]),
         .target(name: "Matching", dependencies: ["Imaging", "CVLFeat", "Measures"]),
         .target(name: "Report", dependencies: ["Imaging"]),
         // The paper's retraining study (Sect. 3.3): rounds, results schema, figures, report.
-        .target(name: "Study", dependencies: ["Tensor", "Graph", "Imaging", "Training", "Visualize", "Matching", "Measures", "Report"]),
+        .target(name: "Study", dependencies: ["Failure", "Tensor", "Graph", "Imaging", "Training", "Visualize", "Matching", "Measures", "Report"]),
         .target(
             name: "Commands",
-            dependencies: ["MemoryLimit", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Visualize", "Training", "Matching", "Report", "Measures", "Study"],
+            dependencies: ["Failure", "MemoryLimit", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Visualize", "Training", "Matching", "Report", "Measures", "Study"],
             resources: [.copy("Resources")]
         ),
         .executableTarget(
             name: "convscope",
-            dependencies: ["Commands", "MemoryLimit", "Study", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Commands", "Failure", "MemoryLimit", "Study", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
         // Tests: one test target per library target, each depending on what its files import plus TestSupport

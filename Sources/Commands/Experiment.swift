@@ -8,7 +8,6 @@ extension ExperimentSettings {
         guard rounds > 0 else { throw CommandError("--rounds must be positive") }
         guard maximizeSteps > 0 else { throw CommandError("--maximize-steps must be positive") }
         guard maximizeStepSize > 0, maximizeStepSize.isFinite else { throw CommandError("--maximize-step-size must be positive") }
-        guard ["paper", "regularized"].contains(maximizeMethod) else { throw CommandError("--maximize-method must be paper or regularized") }
         guard matchSize >= 16 else { throw CommandError("--match-size must be at least 16") }
         guard ransacTrials > 0 else { throw CommandError("--ransac-trials must be positive") }
         guard words > 0 else { throw CommandError("--words must be positive") }
@@ -47,14 +46,7 @@ public enum Experiment {
                 }
                 bar?.update(p.batch + 1, status: String(format: "loss %.4f acc %.3f %.0f img/s", p.loss, p.accuracy, p.imagesPerSecond))
             })
-        let (results, timings): (ExperimentResults, ExperimentTimings)
-        do {
-            (results, timings) = try RetrainingStudy.run(inputs, settings: settings, out: out, resume: resume)
-        } catch let e as StudyError {
-            throw CommandError(e.description, exitCode: e.exitCode)
-        } catch let e as TrainingError {
-            throw CommandError(e.description)
-        }
+        let (results, timings) = try RetrainingStudy.run(inputs, settings: settings, out: out, resume: resume)
         try folder.json(timings, "timings.json")
         try folder.json(results, "results.json")
         return results

@@ -23,34 +23,56 @@ public struct LoadedModel {
 }
 
 /// Opens a model file for the commands: full models as saved; weights-only files with `--arch`.
+/// Every command that reads a model goes through here.
 public enum ModelLoader {
-    public static func load(_ path: String, arch: String?, loadValues: Bool = true) throws -> LoadedModel {
+    /// `warn`: print the file's warnings (settings Keras does not write) on stderr, where every running command shows them.
+    public static func load(_ path: String, arch: String?, loadValues: Bool = true, warn: Bool = true) throws -> LoadedModel {
         try KerasFile.preflight(path)
         let file = try KerasFile.open(path, loadValues: loadValues)
         if let arch {
-            let graph = try Zoo.graph(named: arch)
-            let model = KerasModel.wrapping(graph)
-            let attachment = try KerasFile.attach(weightsFile: path, to: model)
-            try requireComplete(attachment, path: path, arch: arch)
+            let (graph, config) = try Zoo.model(named: arch)
+            let (model, attachment) = try KerasFile.pair(weightsFile: path, graph: graph, config: config, arch: arch)
             return LoadedModel(graph: graph, model: model, file: file, arch: arch, attachment: attachment)
         }
-        // Settings Keras does not write are ignored; say so where every command shows it.
-        for note in file.notes where note.hasPrefix("warning: ") {
+        for note in file.notes where warn && note.hasPrefix("warning: ") {
             FileHandle.standardError.write(Data("convscope: \(path): \(note)\n".utf8))
         }
         guard let model = file.model else {
-            throw CommandError("\(path): holds weights only (\(file.generation.rawValue)); name its architecture with --arch (\(Zoo.names.joined(separator: ", ")))")
+            throw CommandError("\(path): holds weights only (\(file.generation.rawValue)); name its architecture with --arch (\(Zoo.names.joined(separator: ", ")))",
+                               kind: .weightsOnly)
         }
         return LoadedModel(graph: model.graph, model: model, file: file, arch: nil, attachment: file.attachment)
     }
+}
 
-    /// Every layer of the architecture must have received its weights, and every stored weight must have been used.
-    static func requireComplete(_ a: WeightAttachment, path: String, arch: String) throws {
-        if let m = a.missing.first {
-            throw CommandError("\(path): does not fit --arch \(arch): no stored weights for \(m)\(a.missing.count > 1 ? " (and \(a.missing.count - 1) more)" : "")")
+extension LoadedModel {
+    /// The format `--format` names for this model, checked against the name Keras needs to load it from `out`
+    /// when `out` is given.
+    public func exportFormat(_ choice: KerasFormatChoice, out: String?) throws -> KerasExportFormat {
+        guard let file else {
+            if case .format(let f) = choice { try out.map(f.requireLoadableName); return f }
+            throw CommandError("--format same needs a model read from a file; choose one of \(KerasFormatChoice.allCases.dropFirst().map(\.rawValue).joined(separator: ", "))")
         }
-        if let u = a.unusedStored.first {
-            throw CommandError("\(path): does not fit --arch \(arch): stored weights of \(u) have no place in the architecture\(a.unusedStored.count > 1 ? " (and \(a.unusedStored.count - 1) more)" : "")")
+        let chosen = try choice.resolve(for: file)
+        try out.map(chosen.requireLoadableName)
+        return chosen
+    }
+
+    /// Writes the model with its current weights as `format` to `out`, atomically: a paired architecture with its
+    /// Keras 3 config and the file's provenance, a model read from a file as that file's.
+    @discardableResult
+    public func write(_ format: KerasExportFormat, to out: String) throws -> KerasWriteSummary {
+        let writer: KerasWriter
+        if arch != nil {
+            writer = KerasWriter(model: model, sourceGeneration: file?.generation, sourceVersion: file?.kerasVersion, sourceBackend: file?.backend)
+        } else if let file {
+            writer = try KerasWriter(file: file)
+        } else {
+            writer = KerasWriter(model: model)
         }
+        if format.isFullModel && writer.config == nil {
+            throw CommandError("\(file.map { "\($0.path): " } ?? "")no model config to write as \(format.rawValue); choose weights-h5 or weights.h5")
+        }
+        return try writer.write(format, to: out)
     }
 }

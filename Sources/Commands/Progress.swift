@@ -1,4 +1,5 @@
 import Foundation
+import Training
 
 /// A one-line progress bar on stderr for long work (training, maximization, experiments).
 /// Draws only when stderr is a terminal, otherwise prints a line every few percent,
@@ -43,4 +44,19 @@ public final class ProgressBar {
 /// Writes a line to stderr.
 public func printError(_ s: String) {
     FileHandle.standardError.write((s + "\n").data(using: .utf8)!)
+}
+
+extension Trainer {
+    /// One progress bar per epoch on stderr (`LABELepoch E/N`), with the running loss, accuracy and speed.
+    public func showProgress(batchesPerEpoch batches: Int, label: String = "", quiet: Bool) {
+        var bar: ProgressBar?
+        var barEpoch = -1
+        onBatch = { p in
+            if p.epoch != barEpoch {
+                barEpoch = p.epoch
+                bar = ProgressBar(total: batches, label: "\(label)epoch \(p.epoch + 1)/\(p.epochs)", quiet: quiet)
+            }
+            bar?.update(p.batch + 1, status: String(format: "loss %.4f acc %.3f %.0f img/s", p.loss, p.accuracy, p.imagesPerSecond))
+        }
+    }
 }

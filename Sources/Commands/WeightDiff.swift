@@ -102,15 +102,15 @@ public enum WeightDiff {
     static func requireSameArchitecture(_ la: [ModelEntry], _ lb: [ModelEntry], pathA: String, pathB: String) throws {
         for k in 0..<max(la.count, lb.count) {
             guard k < la.count else {
-                throw CommandError("architectures differ: \(pathB) has an extra layer with weights, '\(lb[k].path)' (\(lb[k].className): \(shapeText(lb[k]))), after \(la.count) matching layers; refusing to compare")
+                throw CommandError("architectures differ: \(pathB) has an extra layer with weights, '\(lb[k].path)' (\(lb[k].className): \(shapeText(lb[k]))), after \(la.count) matching layers; refusing to compare", kind: .mismatch)
             }
             guard k < lb.count else {
-                throw CommandError("architectures differ: \(pathA) has an extra layer with weights, '\(la[k].path)' (\(la[k].className): \(shapeText(la[k]))), after \(lb.count) matching layers; refusing to compare")
+                throw CommandError("architectures differ: \(pathA) has an extra layer with weights, '\(la[k].path)' (\(la[k].className): \(shapeText(la[k]))), after \(lb.count) matching layers; refusing to compare", kind: .mismatch)
             }
             let a = la[k], b = lb[k]
             let sa = a.layer!.weights.map(\.value.shape), sb = b.layer!.weights.map(\.value.shape)
             if a.className != b.className || sa != sb {
-                throw CommandError("architectures differ at layer #\(k + 1) with weights: '\(a.path)' is \(a.className) with \(shapeText(a)) in \(pathA) but '\(b.path)' is \(b.className) with \(shapeText(b)) in \(pathB); refusing to compare")
+                throw CommandError("architectures differ at layer #\(k + 1) with weights: '\(a.path)' is \(a.className) with \(shapeText(a)) in \(pathA) but '\(b.path)' is \(b.className) with \(shapeText(b)) in \(pathB); refusing to compare", kind: .mismatch)
             }
         }
     }

@@ -1,3 +1,4 @@
+import Failure
 import Tensor
 
 /// One application of a layer: a vertex of the executable graph.
@@ -92,7 +93,7 @@ public final class Graph {
     }
 }
 
-public enum GraphError: Error, CustomStringConvertible {
+public enum GraphError: ConvScopeFailure {
     case unknownLayer(String, available: [String])
     case notRunnable(String, reason: String)
     case badInput(String)

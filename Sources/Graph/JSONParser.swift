@@ -1,7 +1,8 @@
+import Failure
 import Foundation
 
 /// Errors from parsing untrusted JSON text (Keras `model_config` and friends).
-public struct JSONParseError: Error, CustomStringConvertible {
+public struct JSONParseError: ConvScopeFailure {
     public let message: String
     public let offset: Int
     public var description: String { "invalid JSON at byte \(offset): \(message)" }

@@ -1,3 +1,4 @@
+import Failure
 import MemoryLimit
 import Tensor
 
@@ -35,7 +36,7 @@ public struct WeightVariable: Sendable {
 }
 
 /// A weight whose declared shape cannot be allocated.
-public struct WeightDeclarationError: Error, CustomStringConvertible {
+public struct WeightDeclarationError: ConvScopeFailure {
     public let message: String
     public var description: String { message }
 }
@@ -148,7 +149,7 @@ extension Layer {
 }
 
 /// Errors about a layer: always name the layer and what is wrong.
-public struct LayerError: Error, CustomStringConvertible {
+public struct LayerError: ConvScopeFailure {
     public let layer: String
     public let message: String
     public init(_ layer: String, _ message: String) {

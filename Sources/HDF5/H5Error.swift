@@ -1,5 +1,7 @@
+import Failure
+
 /// A failed HDF5 operation: names the file on disk, the object inside it, and HDF5's innermost message.
-public struct H5Error: Error, CustomStringConvertible, Equatable, Sendable {
+public struct H5Error: ConvScopeFailure, Equatable, Sendable {
     /// Path of the HDF5 file on disk.
     public let filePath: String
     /// Path of the HDF5 object (group, dataset or attribute owner) the operation concerned.

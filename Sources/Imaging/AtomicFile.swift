@@ -1,3 +1,4 @@
+import Failure
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -18,7 +19,7 @@ private let posixClose = Darwin.close
 /// Every file ConvScope writes goes through here.
 public enum AtomicFile {
     /// A one-line failure naming the destination.
-    public struct WriteError: Error, CustomStringConvertible, Sendable {
+    public struct WriteError: ConvScopeFailure, Sendable {
         public var path: String
         public var message: String
         public var description: String { "\(path): \(message)" }

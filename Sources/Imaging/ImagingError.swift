@@ -1,7 +1,8 @@
+import Failure
 import Foundation
 
 /// A one-line error from decoding, encoding or reading image-related files.
-public struct ImagingError: Error, CustomStringConvertible, Equatable, Sendable {
+public struct ImagingError: ConvScopeFailure, Equatable, Sendable {
     /// What went wrong, coarsely, so callers and tests can branch on it.
     public enum Kind: Sendable, Equatable {
         /// File missing, unreadable or unwritable.

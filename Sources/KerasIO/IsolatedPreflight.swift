@@ -39,14 +39,14 @@ extension KerasFile {
             if Date() > deadline {
                 kill(pid, SIGKILL)
                 _ = waitpid(pid, &status, 0)
-                throw KerasIOError(file: path, "reading its structure did not finish in \(Int(timeout)) s; the file is damaged or hostile, refusing it")
+                throw KerasIOError(file: path, "reading its structure did not finish in \(Int(timeout)) s; the file is damaged or hostile, refusing it", kind: .readerTimedOut)
             }
             usleep(2_000)
         }
         // WIFSIGNALED / WTERMSIG, spelled out (the C macros do not import).
         let signal = status & 0x7F
         if signal != 0 && signal != 0x7F {
-            throw KerasIOError(file: path, "the HDF5 library crashed reading this file (signal \(signal)); it is damaged or hostile, refusing it")
+            throw KerasIOError(file: path, "the HDF5 library crashed reading this file (signal \(signal)); it is damaged or hostile, refusing it", kind: .readerCrashed)
         }
         #endif
     }

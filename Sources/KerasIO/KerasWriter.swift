@@ -18,11 +18,11 @@ public enum KerasExportFormat: String, CaseIterable, Codable, Sendable {
     /// Keras 3 `.keras` zip (metadata.json, config.json, model.weights.h5).
     case keras = "keras"
 
-    /// The format that keeps a file's generation and layout.
-    public static func same(as generation: KerasGeneration, isFullModel: Bool) throws -> KerasExportFormat {
+    /// The format that keeps a file's generation and layout (`file` names it in the refusal of Keras 1).
+    public static func same(as generation: KerasGeneration, isFullModel: Bool, file: String = "") throws -> KerasExportFormat {
         switch generation {
         case .keras1:
-            throw KerasIOError(file: "", "Keras 1 files cannot be written back (their configs predate every Keras that loads h5 today); choose --format")
+            throw KerasIOError(file: file, "Keras 1 files cannot be written back (their configs predate every Keras that loads h5 today); choose --format", kind: .unsupported)
         case .keras2, .tfkeras: return isFullModel ? .tfkerasH5 : .weightsH5
         case .keras3H5: return .keras3H5
         case .keras3Weights: return .keras3Weights
@@ -93,7 +93,7 @@ public struct KerasWriter {
     @discardableResult
     public func write(_ format: KerasExportFormat, to path: String) throws -> KerasWriteSummary {
         if sourceGeneration == .keras1 {
-            throw KerasIOError(file: path, "Keras 1 models cannot be written: their configs and Theano kernels load in no current Keras")
+            throw KerasIOError(file: path, "Keras 1 models cannot be written: their configs and Theano kernels load in no current Keras", kind: .unsupported)
         }
         let url = URL(fileURLWithPath: path)
         var summary: KerasWriteSummary

@@ -1,3 +1,4 @@
+import Failure
 import Foundation
 
 /// Human sizes for `--max-memory`: "512M", "2G", "1.5GiB", "800MB", "1048576".
@@ -5,7 +6,7 @@ import Foundation
 /// Units are powers of 1024 whether written K, KB or KiB (as `docker --memory` and `java -Xmx` read
 /// them): a memory limit is compared with allocations, which come in binary units.
 public enum MemorySize {
-    public struct ParseError: Error, CustomStringConvertible, Equatable, Sendable {
+    public struct ParseError: ConvScopeFailure, Equatable, Sendable {
         public let description: String
     }
 

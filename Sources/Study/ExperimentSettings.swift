@@ -14,7 +14,7 @@ public struct ExperimentSettings: Codable, Equatable, Sendable {
     /// Retraining of each round (defaults: the paper's).
     public var training = TrainSettings.paperRetraining
     /// Activation maximization: the paper's Algorithm 1 (`paper`) or the regularised variant.
-    public var maximizeMethod = "paper"
+    public var maximizeMethod: MaximizationSettings.Method = .paper
     public var maximizeSteps = 20
     public var maximizeStepSize = 1.0
     /// Matching and bag of words (the paper's: 224×224, 100 RANSAC trials, 10 words).

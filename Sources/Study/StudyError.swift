@@ -1,5 +1,7 @@
+import Failure
+
 /// Why the study did not finish.
-public enum StudyError: Error, CustomStringConvertible {
+public enum StudyError: ConvScopeFailure {
     /// Settings, images or an output folder that do not fit (the CLI exits 2).
     case refused(String)
     /// Stopped on request between stages (the CLI exits 130); the finished rounds are kept.

@@ -15,7 +15,7 @@ enum StudyReport {
                 ["images", "\(imagesDir) (\(r.images.count) images, labelled class \(s.classIndex))"],
                 ["target", r.target.label],
                 ["rounds", "\(s.rounds)"], ["seed", "\(s.seed)"],
-                ["optimizer", "\(t.optimizer), lr \(t.learningRate.map { "\($0)" } ?? "default"), decay \(t.decay)" + (t.optimizer == "sgd" ? ", momentum \(t.momentum)" : "")],
+                ["optimizer", "\(t.optimizer), lr \(t.learningRate.map { "\($0)" } ?? "default"), decay \(t.decay)" + (t.optimizer == .sgd ? ", momentum \(t.momentum)" : "")],
                 ["epochs / batch", "\(t.epochs) / \(t.batch)"],
                 ["validation split", "\(t.validationSplit)"],
                 ["early stopping", t.earlyStopping.map { "monitor \($0.monitor.rawValue), min_delta \($0.minDelta), patience \($0.patience)\($0.restoreBestWeights ? ", restore best weights" : "")" } ?? "off"],

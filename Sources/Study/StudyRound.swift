@@ -48,7 +48,7 @@ struct StudyRound {
             log("DeconvNet projections before retraining")
             _ = try timed("deconv") { try ImageFile.save(deconvMontage(deconvInput), to: file("deconv_before.png")) }
         }
-        let method = MaximizationSettings.Method(rawValue: settings.maximizeMethod)!
+        let method = settings.maximizeMethod
         try checkStop("maximize before")
         log("maximizing \(inputs.targetLabel) before retraining")
         let (beforeX, beforeObj) = try timed("maximize_before") { try maximize(seed: seed) }
@@ -113,7 +113,7 @@ struct StudyRound {
     /// One reconstruction from the round's noise: the input tensor and the objective at the first and last step.
     func maximize(seed: UInt64) throws -> (Tensor, (Double, Double)) {
         let m = try ActivationMaximizer(graph: inputs.graph, target: settings.target)
-        let method = MaximizationSettings.Method(rawValue: settings.maximizeMethod)!
+        let method = settings.maximizeMethod
         var s = method == .regularized ? MaximizationSettings.regularizedLight : MaximizationSettings()
         s.steps = settings.maximizeSteps
         s.stepSize = Float(settings.maximizeStepSize)

@@ -135,3 +135,35 @@ public struct Augmentation: Codable, Equatable, Sendable {
         return out
     }
 }
+
+extension Augmentation {
+    /// `rotation=20,shift=0.2,flip` (also `width-shift=`, `height-shift=`; `none` for no augmentation).
+    public static func parse(option s: String) throws -> Augmentation? {
+        let text = s.trimmingCharacters(in: .whitespaces).lowercased()
+        if text.isEmpty || text == "none" { return nil }
+        var a = Augmentation()
+        for part in text.split(separator: ",") {
+            let kv = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            func number() throws -> Double {
+                guard kv.count == 2, let v = Double(kv[1]), v >= 0, v.isFinite else {
+                    throw TrainingError.badArgument("--augment: '\(part)' needs a non-negative number, e.g. \(kv[0])=0.2")
+                }
+                return v
+            }
+            switch kv[0] {
+            case "rotation": a.rotationRange = try number()
+            case "shift": let v = try number(); a.widthShiftRange = v; a.heightShiftRange = v
+            case "width-shift", "width_shift": a.widthShiftRange = try number()
+            case "height-shift", "height_shift": a.heightShiftRange = try number()
+            case "flip", "hflip", "horizontal-flip":
+                guard kv.count == 1 || ["true", "1", "yes"].contains(kv[1]) || ["false", "0", "no"].contains(kv[1]) else {
+                    throw TrainingError.badArgument("--augment: '\(part)': flip takes no value (or true/false)")
+                }
+                a.horizontalFlip = kv.count == 1 || ["true", "1", "yes"].contains(kv[1])
+            default:
+                throw TrainingError.badArgument("--augment: unknown setting '\(kv[0])' (rotation=DEG, shift=F, width-shift=F, height-shift=F, flip)")
+            }
+        }
+        return a.isIdentity ? nil : a
+    }
+}

@@ -146,14 +146,11 @@ extension Dataset {
         }
         let h = images.shape[1], w = images.shape[2], c = images.shape[3], n = h * w * c
         let data = images.data
-        return try Dataset(classCount: classCount, classNames: classNames ?? (classCount == 10 ? cifar10Classes : nil),
+        return try Dataset(classCount: classCount, classNames: classNames ?? (classCount == 10 ? CIFAR10.classNames : nil),
                            labels: labels, sources: labels.indices.map { "image \($0)" }) { i in
             Image(width: w, height: h, channels: c, pixels: Array(data[(i * n)..<((i + 1) * n)]))
         }
     }
-
-    /// CIFAR-10 class names in label order.
-    public static let cifar10Classes = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 
     /// Image files directly in `dir` and its subfolders (as `flow_from_directory`, which follows
     /// subfolders of a class folder), sorted by path.

@@ -1,3 +1,4 @@
+import Foundation
 import Tensor
 
 /// Keras 3 `EarlyStopping` (keras/src/callbacks/early_stopping.py and monitor_callback.py, 3.15).
@@ -96,5 +97,44 @@ public struct EarlyStopping: Codable, Equatable, Sendable {
         case .accuracy: return log.accuracy
         case .valAccuracy: return log.valAccuracy
         }
+    }
+}
+
+extension EarlyStopping {
+    /// `monitor=val_loss,min-delta=0.001,patience=3[,restore]`; `none` turns it off.
+    public static func parse(option s: String) throws -> EarlyStopping? {
+        let text = s.trimmingCharacters(in: .whitespaces)
+        if text.isEmpty || text.lowercased() == "none" { return nil }
+        var e = EarlyStopping(monitor: .valLoss)
+        for part in text.split(separator: ",") {
+            let kv = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            let key = kv[0].lowercased().replacingOccurrences(of: "_", with: "-")
+            func value() throws -> String {
+                guard kv.count == 2, !kv[1].isEmpty else { throw TrainingError.badArgument("--early-stopping: '\(part)' needs a value") }
+                return kv[1]
+            }
+            switch key {
+            case "monitor":
+                let v = try value()
+                guard let m = EarlyStopping.Monitor(rawValue: v) else {
+                    throw TrainingError.badArgument("--early-stopping: monitor must be one of \(EarlyStopping.Monitor.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                e.monitor = m
+            case "min-delta":
+                guard let v = Double(try value()), v.isFinite else { throw TrainingError.badArgument("--early-stopping: min-delta must be a number") }
+                e.minDelta = abs(v)
+            case "patience":
+                guard let v = Int(try value()), v >= 0 else { throw TrainingError.badArgument("--early-stopping: patience must be a non-negative integer") }
+                e.patience = v
+            case "restore", "restore-best-weights":
+                e.restoreBestWeights = kv.count == 1 || ["true", "1", "yes"].contains(kv[1].lowercased())
+            case "start-from-epoch":
+                guard let v = Int(try value()), v >= 0 else { throw TrainingError.badArgument("--early-stopping: start-from-epoch must be a non-negative integer") }
+                e.startFromEpoch = v
+            default:
+                throw TrainingError.badArgument("--early-stopping: unknown setting '\(kv[0])' (monitor=, min-delta=, patience=, restore)")
+            }
+        }
+        return e
     }
 }

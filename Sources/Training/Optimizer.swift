@@ -47,21 +47,33 @@ extension Optimizer {
     }
 }
 
-/// Makes an optimizer from its Keras name and the usual hyper-parameters.
+/// The optimizers ConvScope trains with, by their `--optimizer` names.
+public enum OptimizerKind: String, Codable, CaseIterable, Sendable {
+    case adam, sgd, rmsprop
+}
+
+/// Makes an optimizer from its kind and the usual hyper-parameters.
 public enum OptimizerFactory {
-    public static func make(_ name: String, learningRate: Double? = nil, decay: Double = 0,
-                            momentum: Double = 0, nesterov: Bool = false) throws -> any Optimizer {
-        switch name.lowercased() {
-        case "adam":
+    public static func make(_ kind: OptimizerKind, learningRate: Double? = nil, decay: Double = 0,
+                            momentum: Double = 0, nesterov: Bool = false) -> any Optimizer {
+        switch kind {
+        case .adam:
             return Adam(schedule: LearningRateSchedule(learningRate: learningRate ?? 0.001, decay: decay))
-        case "sgd":
+        case .sgd:
             return SGD(schedule: LearningRateSchedule(learningRate: learningRate ?? 0.01, decay: decay),
                        momentum: momentum, nesterov: nesterov)
-        case "rmsprop":
+        case .rmsprop:
             return RMSprop(schedule: LearningRateSchedule(learningRate: learningRate ?? 0.001, decay: decay),
                            momentum: momentum)
-        default:
+        }
+    }
+
+    /// The optimizer a Keras name (any case) names.
+    public static func make(_ name: String, learningRate: Double? = nil, decay: Double = 0,
+                            momentum: Double = 0, nesterov: Bool = false) throws -> any Optimizer {
+        guard let kind = OptimizerKind(rawValue: name.lowercased()) else {
             throw TrainingError.badArgument("optimizer '\(name)' is not supported (adam, sgd, rmsprop)")
         }
+        return make(kind, learningRate: learningRate, decay: decay, momentum: momentum, nesterov: nesterov)
     }
 }

@@ -1,5 +1,7 @@
+import Failure
+
 /// Errors from training: each names what is wrong and where.
-public enum TrainingError: Error, CustomStringConvertible {
+public enum TrainingError: ConvScopeFailure {
     case badArgument(String)
     case badData(String)
     case badCheckpoint(String)

@@ -12,7 +12,7 @@ public enum FeatureSelection: Equatable, Sendable {
 }
 
 /// What the backward pass starts from at the chosen layer.
-public enum ProjectionSeed: String, Sendable {
+public enum ProjectionSeed: String, CaseIterable, Sendable {
     /// Zeiler & Fergus: the chosen feature map's own activations, all other maps zero.
     case activation
     /// The gradient of the map's summed activation (all ones on the chosen map).

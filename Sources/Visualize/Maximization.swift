@@ -12,7 +12,7 @@ public enum MaximizationTarget: Equatable, Sendable {
 
 /// Settings of one maximization run.
 public struct MaximizationSettings: Sendable {
-    public enum Method: String, Sendable { case paper, regularized }
+    public enum Method: String, Codable, CaseIterable, Sendable { case paper, regularized }
     public var method: Method = .paper
     public var steps = 20
     public var stepSize: Float = 1.0

@@ -1,3 +1,4 @@
+import Failure
 import Graph
 
 /// Built-in architectures with Keras' layer names, for weights-only files (`--arch NAME`).
@@ -49,7 +50,7 @@ public enum Zoo {
     static func dropout(_ rate: Double) -> [(String, JSON)] { [("rate", .number(rate))] }
 }
 
-public enum ZooError: Error, CustomStringConvertible {
+public enum ZooError: ConvScopeFailure {
     case unknown(String)
     public var description: String {
         "unknown architecture '\(self.name)' (built in: \(Zoo.names.joined(separator: ", ")))"

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Commands
+import Failure
 import Foundation
 
 @main
@@ -37,10 +38,10 @@ struct ConvScope: ParsableCommand {
         }
     }
 
-    /// Runs a command body, turning any error into one line on stderr and the right exit code.
+    /// Runs a command body, turning any error into one line on stderr and the exit code the error carries.
     static func guarded(_ body: () throws -> Void) throws {
-        do { try body() } catch let e as CommandError {
-            if !e.message.isEmpty { printError("convscope: \(e.message)") }
+        do { try body() } catch let e as any ConvScopeFailure {
+            if !e.description.isEmpty { printError("convscope: \(e.description)") }
             throw ExitCode(e.exitCode)
         } catch let e as ExitCode {
             throw e

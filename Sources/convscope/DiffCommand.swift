@@ -22,7 +22,7 @@ struct DiffCommand: ParsableCommand, ReadsInputFiles {
         try ConvScope.guarded {
             let r = try WeightDiff.run(a: a, b: b, arch: arch, png: png)
             print(json ? try JSONOutput.string(r) : WeightDiff.render(r))
-            if !r.identical { throw CommandError("", exitCode: 1) }
+            if !r.identical { throw CommandError("", exitCode: 1, kind: .checkFailed) }
         }
     }
 }

@@ -3,6 +3,7 @@ import Commands
 import Foundation
 import Study
 import Training
+import Visualize
 
 struct ExperimentCommand: ParsableCommand, ReadsInputFiles {
     static let configuration = CommandConfiguration(
@@ -29,18 +30,9 @@ struct ExperimentCommand: ParsableCommand, ReadsInputFiles {
     @Option(help: "Output folder.") var out = "experiment"
     @Flag(help: "Keep the finished rounds in --out and run only the missing ones.") var resume = false
 
-    @Option(help: "Retraining: adam, sgd or rmsprop.") var optimizer = "adam"
-    @Option(help: "Retraining learning rate.") var lr = 1e-3
-    @Option(help: "Retraining legacy decay.") var decay = 1e-6
-    @Option(help: "Momentum (SGD, RMSprop).") var momentum = 0.0
-    @Option(help: "Retraining epochs.") var epochs = 10
-    @Option(help: "Retraining batch size.") var batch = 32
-    @Option(help: "Validation split.") var validationSplit = 0.3
-    @Option(help: "Early stopping (or none).") var earlyStopping = "monitor=val_loss,patience=3"
-    @Option(help: "Augmentation, e.g. rotation=20,shift=0.2,flip (default none).") var augment: String?
-    @Option(parsing: .upToNextOption, help: "Layers to keep fixed.") var freeze: [String] = []
+    @OptionGroup(title: "Retraining") var training: TrainingOptions<PaperTrainingDefaults>
 
-    @Option(help: "Activation maximization: paper (Algorithm 1) or regularized.") var maximizeMethod = "paper"
+    @Option(help: "Activation maximization: the paper's Algorithm 1, or regularized.") var maximizeMethod: MaximizationSettings.Method = .paper
     @Option(help: "Gradient-ascent steps.") var maximizeSteps = 20
     @Option(help: "Gradient-ascent step size.") var maximizeStepSize = 1.0
     @Option(help: "Square size images are matched at.") var matchSize = 224
@@ -60,18 +52,7 @@ struct ExperimentCommand: ParsableCommand, ReadsInputFiles {
         s.targetLayer = targetLayer
         s.targetChannel = targetChannel
         s.seed = seed
-        var t = TrainSettings.paperRetraining
-        t.optimizer = optimizer.lowercased()
-        t.learningRate = lr
-        t.decay = decay
-        t.momentum = momentum
-        t.epochs = epochs
-        t.batch = batch
-        t.validationSplit = validationSplit
-        t.earlyStopping = try TrainSettings.parseEarlyStopping(earlyStopping)
-        t.augmentation = try augment.flatMap { try TrainSettings.parseAugmentation($0) }
-        t.freeze = freeze
-        s.training = t
+        s.training = try training.settings()
         s.maximizeMethod = maximizeMethod
         s.maximizeSteps = maximizeSteps
         s.maximizeStepSize = maximizeStepSize

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Commands
+import KerasIO
 
 struct ExportCommand: ParsableCommand, ReadsInputFiles {
     static let configuration = CommandConfiguration(
@@ -13,7 +14,7 @@ struct ExportCommand: ParsableCommand, ReadsInputFiles {
 
     @Argument(help: "Keras model or weights file.") var model: String
     @Option(help: "Pair a weights-only file with a built-in architecture (conv, vonc, vgg16, resnet50).") var arch: String?
-    @Option(help: "same | keras3-h5 | tfkeras-h5 | weights-h5 | weights.h5 | keras") var format: String = "same"
+    @Option(help: "Output format (same: the input's own generation and layout).") var format: KerasFormatChoice = .same
     @Option(help: "Output file.") var out: String
     @Flag(help: "Print JSON (Schemas/export.schema.json).") var json = false
     @OptionGroup var memory: MemoryOptions

@@ -46,7 +46,7 @@ struct ValidateCommand: ParsableCommand, ReadsInputFiles {
             let expect: Validate.Expectation = expectParams.map { .params($0) } ?? arch.map { .arch($0) } ?? .like(like!)
             let r = try Validate.run(path: file, expect: expect)
             print(json ? try JSONOutput.string(r) : Validate.render(r))
-            if !r.ok { throw CommandError("", exitCode: 1) }
+            if !r.ok { throw CommandError("", exitCode: 1, kind: .checkFailed) }
         }
     }
 }

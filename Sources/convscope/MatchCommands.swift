@@ -18,8 +18,8 @@ struct MatchCommand: ParsableCommand, ReadsInputFiles {
     @Argument(help: "Images to match against.") var images: [String] = []
     @Option(help: "Folder of images to match against.") var dir: String?
     @Option(name: .customLong("query"), help: "More query images (Figure 6 needs several).") var moreQueries: [String] = []
-    @Option(help: "sift, harris or both.") var method = "both"
-    @Option(help: "RANSAC model: similarity, affine, homography (default: similarity for SIFT, affine for Harris).") var ransac: String?
+    @Option(help: "Detector: SIFT, Harris corners, or both.") var method: MatchMethodChoice = .both
+    @Option(help: "RANSAC model (default: similarity for SIFT, affine for Harris).") var ransac: ModelKind?
     @Option(help: "RANSAC trials.") var trials = 100
     @Option(help: "Inlier distance in pixels (default 15 for SIFT, 2 for Harris).") var threshold: Double?
     @Option(help: "Resize both images to this square size.") var size = 224
@@ -30,8 +30,6 @@ struct MatchCommand: ParsableCommand, ReadsInputFiles {
     @OptionGroup var memory: MemoryOptions
 
     func validate() throws {
-        guard ["sift", "harris", "both"].contains(method) else { throw ValidationError("--method must be sift, harris or both") }
-        if let r = ransac, ModelKind(rawValue: r) == nil { throw ValidationError("--ransac must be similarity, affine or homography") }
         if images.isEmpty && dir == nil { throw ValidationError("give IMAGE... or --dir DIR") }
     }
 
@@ -39,8 +37,7 @@ struct MatchCommand: ParsableCommand, ReadsInputFiles {
         try ConvScope.guarded {
             var others = images
             if let dir { others += try imageFiles(dir) }
-            let methods: [MatchMethod] = method == "both" ? [.sift, .harris] : [MatchMethod(rawValue: method)!]
-            let r = try Match.run(queries: [query] + moreQueries, images: others, methods: methods, model: ransac.flatMap(ModelKind.init(rawValue:)),
+            let r = try Match.run(queries: [query] + moreQueries, images: others, methods: method.methods, model: ransac,
                                   trials: trials, threshold: threshold, size: size, ratio: ratio, seed: seed, plot: plot)
             print(json ? try JSONOutput.string(r) : Match.render(r))
         }
@@ -62,7 +59,7 @@ struct BoWCommand: ParsableCommand, ReadsInputFiles {
     @Argument(help: "Query images.") var queries: [String]
     @Option(help: "Dataset folder.") var dir: String
     @Option(help: "Vocabulary size.") var words = 10
-    @Option(help: "standard or nn-visu.") var scheme = "nn-visu"
+    @Option(help: "tf-idf weighting: the textbook one, or the authors' code's.") var scheme: BoWScheme = .nnVisu
     @Option(help: "Resize to this square size.") var size = 224
     @Option(help: "Random seed for k-means.") var seed: UInt64 = 0
     @Flag(help: "Print JSON.") var json = false
@@ -70,10 +67,7 @@ struct BoWCommand: ParsableCommand, ReadsInputFiles {
 
     func run() throws {
         try ConvScope.guarded {
-            guard let s = TFIDFScheme(rawValue: scheme) ?? TFIDFScheme.allCases.first(where: { "\($0)".lowercased() == scheme.replacingOccurrences(of: "-", with: "").lowercased() }) else {
-                throw CommandError("--scheme must be one of \(TFIDFScheme.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            let r = try Match.bow(queries: queries, dataset: try imageFiles(dir), words: words, seed: seed, scheme: s, size: size)
+            let r = try Match.bow(queries: queries, dataset: try imageFiles(dir), words: words, seed: seed, scheme: scheme.scheme, size: size)
             if json { print(try JSONOutput.string(r)); return }
             for q in r.queries { print(String(format: "%@: best %@ score %.4f", q.name as NSString, q.bestImage as NSString, q.bestScore)) }
             print(String(format: "mean of best scores %.4f, median %.4f", r.meanBestScore, r.medianBestScore))

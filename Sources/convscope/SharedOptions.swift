@@ -16,22 +16,14 @@ struct ModelOptions: ParsableArguments {
 
 /// Image options shared by every command that reads images.
 struct ImageOptionGroup: ParsableArguments {
-    @Option(help: "Preprocessing as keras.applications: caffe, tf, torch, scale, none (default: caffe for VGG16/ResNet50, else scale).")
-    var preprocess: String?
-    @Option(help: "Resize interpolation as keras.utils.load_img: nearest (Keras' default), bilinear, bicubic, lanczos, box, hamming.")
-    var interpolation: String = "nearest"
+    @Option(help: "Preprocessing as keras.applications (default: caffe for VGG16/ResNet50, else scale).")
+    var preprocess: Preprocessing?
+    @Option(help: "Resize interpolation as keras.utils.load_img (nearest is Keras' default).")
+    var interpolation: Interpolation = .nearest
     @Option(help: "Resize images to HxW before use (default: the model's input size).") var size: String?
 
     func options() throws -> ImageOptions {
-        var o = ImageOptions()
-        if let p = preprocess {
-            guard let mode = Preprocessing(rawValue: p) else { throw ValidationError("--preprocess must be one of caffe, tf, torch, scale, none") }
-            o.preprocess = mode
-        }
-        guard let i = Interpolation(rawValue: interpolation) else {
-            throw ValidationError("--interpolation must be one of \(Interpolation.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        o.interpolation = i
+        var o = ImageOptions(preprocess: preprocess, interpolation: interpolation)
         if let s = size {
             let parts = s.lowercased().split(separator: "x").compactMap { Int($0) }
             guard parts.count == 2, parts.allSatisfy({ $0 > 0 }) else { throw ValidationError("--size must look like 224x224") }

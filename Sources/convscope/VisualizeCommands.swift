@@ -22,8 +22,8 @@ struct DeconvCommand: ParsableCommand, ReadsInputFiles {
     @Option(help: "Project this channel.") var channel: Int?
     @Flag(help: "Project the strongest channel (the default).") var strongest = false
     @Option(help: "Project the N strongest channels per layer (or, with --dataset, the N strongest images).") var top: Int?
-    @Option(help: "Backward rule: deconvnet, guided, gradient.") var rule = "deconvnet"
-    @Option(help: "Start from the map's activations (Zeiler & Fergus) or from ones (gradient of its sum).") var seed = "activation"
+    @Option(help: "Backward rule.") var rule: BackwardRule = .deconvnet
+    @Option(help: "Start from the map's activations (Zeiler & Fergus) or from ones (gradient of its sum).") var seed: ProjectionSeed = .activation
     @Option(help: "Folder of images for the top-N view.") var dataset: String?
     @Option(help: "Output folder.") var out = "deconv"
     @OptionGroup var modelOptions: ModelOptions
@@ -32,8 +32,6 @@ struct DeconvCommand: ParsableCommand, ReadsInputFiles {
     @OptionGroup var memory: MemoryOptions
 
     func validate() throws {
-        guard BackwardRule(rawValue: rule) != nil else { throw ValidationError("--rule must be deconvnet, guided or gradient") }
-        guard ProjectionSeed(rawValue: seed) != nil else { throw ValidationError("--seed must be activation or ones") }
         if dataset == nil && image == nil { throw ValidationError("give an IMAGE, or --dataset DIR with --layer and --channel") }
         if dataset != nil && (layers.count != 1 || channel == nil) { throw ValidationError("--dataset needs one --layer and a --channel") }
         if [channel != nil, strongest, top != nil && dataset == nil].filter({ $0 }).count > 1 {
@@ -44,10 +42,9 @@ struct DeconvCommand: ParsableCommand, ReadsInputFiles {
     func run() throws {
         try ConvScope.guarded {
             let m = try modelOptions.load(model)
-            let r = BackwardRule(rawValue: rule)!
             if let dataset {
                 let rep = try Deconv.dataset(model: m, folder: dataset, options: try imageOptions.options(), layer: layers[0],
-                                             channel: channel!, top: top ?? 9, rule: r, out: out)
+                                             channel: channel!, top: top ?? 9, rule: rule, out: out)
                 if json { print(try JSONOutput.string(rep)); return }
                 print("\(rep.layer) channel \(rep.channel): top \(rep.top.count) of \(rep.images) images")
                 for t in rep.top { print(String(format: "  #%d  %.4f  %@ at (%d, %d)", t.rank, t.activation, t.image, t.y, t.x)) }
@@ -58,7 +55,7 @@ struct DeconvCommand: ParsableCommand, ReadsInputFiles {
             var chosen: [String]? = layers.isEmpty ? nil : layers
             if allLayers { chosen = m.graph.nodes.filter { $0.outputShape.count == 3 && !($0.layer is InputLayer) }.map(\.name) }
             let rep = try Deconv.run(model: m, input: image!, options: try imageOptions.options(), layers: chosen,
-                                     selection: selection, rule: r, seed: ProjectionSeed(rawValue: seed)!, out: out)
+                                     selection: selection, rule: rule, seed: seed, out: out)
             if json { print(try JSONOutput.string(rep)); return }
             for p in rep.projections { print(String(format: "%-24@ channel %4d  mean activation %10.4f  %@", p.layer as NSString, p.channel, p.meanActivation, p.png as NSString)) }
             print("montage: \(rep.montage)")
@@ -75,7 +72,7 @@ struct SaliencyCommand: ParsableCommand, ReadsInputFiles {
     @Argument(help: "Image (PNG/JPEG) or .npy tensor.") var image: String
     @Option(name: .customLong("class"), help: "Class index (default: the top class).") var classIndex: Int?
     @Flag(help: "Use the top-scoring class (the default).") var topClass = false
-    @Option(help: "gradient, guided or gradcam.") var method = "gradient"
+    @Option(help: "Gradient of the pre-softmax score, guided backprop, or Grad-CAM.") var method: SaliencyMapper.Method = .gradient
     @Option(help: "Layer for Grad-CAM (default: the last spatial layer).") var layer: String?
     @Flag(help: "Draw the heat map over the image.") var overlay = false
     @Option(help: "Output PNG file or folder.") var out = "saliency"
@@ -85,7 +82,6 @@ struct SaliencyCommand: ParsableCommand, ReadsInputFiles {
     @OptionGroup var memory: MemoryOptions
 
     func validate() throws {
-        guard SaliencyMapper.Method(rawValue: method) != nil else { throw ValidationError("--method must be gradient, guided or gradcam") }
         if topClass && classIndex != nil { throw ValidationError("give --class or --top-class, not both") }
     }
 
@@ -93,7 +89,7 @@ struct SaliencyCommand: ParsableCommand, ReadsInputFiles {
         try ConvScope.guarded {
             let m = try modelOptions.load(model)
             let r = try Saliency.run(model: m, input: image, options: try imageOptions.options(), classIndex: classIndex,
-                                     method: SaliencyMapper.Method(rawValue: method)!, layer: layer, overlay: overlay, out: out)
+                                     method: method, layer: layer, overlay: overlay, out: out)
             print(json ? try JSONOutput.string(r) : "\(r.method) saliency for class \(r.classIndex)\(r.className.map { " (\($0))" } ?? "") score \(r.score)\(r.layer.map { " at \($0)" } ?? ""): \(r.png)")
         }
     }
@@ -117,9 +113,9 @@ struct MaximizeCommand: ParsableCommand, ReadsInputFiles {
     @Option(parsing: .upToNextOption, help: "Channels of --layer.") var channel: [Int] = []
     @Option(help: "Steps.") var steps = 20
     @Option(help: "Step size (default 1.0 for paper, 2% of the valid input range for regularized).") var stepSize: Float?
-    @Option(name: .customLong("init"), help: "noise, zeros, an image file, or a .npy tensor in model input space.") var initial = "noise"
+    @Option(name: .customLong("init"), help: "noise, zeros, an image file, or a .npy tensor in model input space.") var initial: Maximize.Start = .noise
     @Option(help: "Random seed.") var seed: UInt64 = 0
-    @Option(help: "paper or regularized.") var method = "paper"
+    @Option(help: "The paper's Algorithm 1, or regularized.") var method: MaximizationSettings.Method = .paper
     @Option(help: "Jitter in pixels (regularized).") var jitter: Int?
     @Option(help: "Gaussian blur sigma (regularized).") var blur: Float?
     @Option(help: "Blur every N steps.") var blurEvery = 4
@@ -127,7 +123,7 @@ struct MaximizeCommand: ParsableCommand, ReadsInputFiles {
     @Option(help: "Octaves (regularized).") var octaves: Int?
     @Option(help: "Scale between octaves.") var octaveScale: Float = 1.4
     @Flag(help: "Clip pixels to the valid range after each step.") var clip = false
-    @Option(help: "paper objective on the logit (default) or the softmax probability.") var objective = "logit"
+    @Option(help: "Class objective: the pre-softmax score (the paper's) or the softmax probability.") var objective: MaximizeObjective = .logit
     @Option(help: "Output PNG (one target) or folder.") var out = "maximize"
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var imageOptions: ImageOptionGroup
@@ -135,8 +131,6 @@ struct MaximizeCommand: ParsableCommand, ReadsInputFiles {
     @OptionGroup var memory: MemoryOptions
 
     func validate() throws {
-        guard ["paper", "regularized"].contains(method) else { throw ValidationError("--method must be paper or regularized") }
-        guard ["logit", "probability"].contains(objective) else { throw ValidationError("--objective must be logit or probability") }
         if classes.isEmpty == (layer == nil) { throw ValidationError("give --class C... or --layer NAME --channel K...") }
         if layer != nil && channel.isEmpty { throw ValidationError("--layer needs --channel") }
         guard steps > 0 else { throw ValidationError("--steps must be positive") }
@@ -146,7 +140,7 @@ struct MaximizeCommand: ParsableCommand, ReadsInputFiles {
         try ConvScope.guarded {
             let m = try modelOptions.load(model)
             var s = MaximizationSettings()
-            s.method = method == "paper" ? .paper : .regularized
+            s.method = method
             s.steps = steps
             s.seed = seed
             if s.method == .regularized {
@@ -163,9 +157,8 @@ struct MaximizeCommand: ParsableCommand, ReadsInputFiles {
             s.stepSize = stepSize ?? (s.method == .paper ? 1.0 : 0.02 * (range.upperBound - range.lowerBound))
             if clip { s.clip = range }
             let targets: [MaximizationTarget] = layer.map { l in channel.map { .channel(layer: l, channel: $0) } }
-                ?? classes.map { .classScore($0, probability: objective == "probability") }
-            let start: Maximize.Start = initial == "noise" ? .noise : initial == "zeros" ? .zeros : .file(initial)
-            let r = try Maximize.run(model: m, targets: targets, settings: s, start: start, options: options, out: out)
+                ?? classes.map { .classScore($0, probability: objective == .probability) }
+            let r = try Maximize.run(model: m, targets: targets, settings: s, start: initial, options: options, out: out)
             if json { print(try JSONOutput.string(r)); return }
             for run in r.runs {
                 print(String(format: "%@: objective %.4f → %.4f  %@", run.label as NSString, run.objectives.first ?? 0, run.objectives.last ?? 0, run.png as NSString))

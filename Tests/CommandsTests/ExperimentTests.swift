@@ -104,7 +104,7 @@ final class ExperimentTests: XCTestCase {
                 .filter { $0.hasSuffix(".json") && $0.hasPrefix("round_") }.count ?? 0
             return roundFiles == 1 && polls > 8
         })) { error in
-            XCTAssertEqual((error as? CommandError)?.exitCode, 130, "\(error)")
+            XCTAssertEqual((error as? StudyError)?.exitCode, 130, "\(error)")
         }
         XCTAssertEqual(roundFiles, 1, "round 1 was finished and checkpointed before the interruption")
         XCTAssertFalse(FileManager.default.fileExists(atPath: c.appendingPathComponent("results.json").path))

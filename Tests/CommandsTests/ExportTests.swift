@@ -136,7 +136,7 @@ final class ExportTests: XCTestCase {
                                                    ("nested.keras3.keras", .keras3Keras)]
         for (name, generation) in cases {
             let out = dir.appendingPathComponent("same-" + name).path
-            let r = try Export.run(path: Self.fixture(name), arch: nil, format: "same", out: out)
+            let r = try Export.run(path: Self.fixture(name), arch: nil, format: .same, out: out)
             XCTAssertEqual(r.written.generation, generation, name)
             let back = try KerasFile.open(out)
             XCTAssertEqual(back.generation, generation, name)
@@ -145,19 +145,19 @@ final class ExportTests: XCTestCase {
         }
         // Keras 2 sources keep fixed-length ASCII strings, as Keras 2 wrote them.
         let out = dir.appendingPathComponent("k2-weights.h5").path
-        _ = try Export.run(path: Self.fixture("tiny.keras224.h5"), arch: nil, format: "weights-h5", out: out)
+        _ = try Export.run(path: Self.fixture("tiny.keras224.h5"), arch: nil, format: .format(.weightsH5), out: out)
         let f = try H5File.open(out)
         defer { f.close() }
         XCTAssertEqual(try f.root.attribute("keras_version"), .string("2.2.4"))
         XCTAssertEqual(try KerasFile.open(out).generation, .keras2)
         // Weights-only sources need an architecture; Keras 1 files are refused.
-        XCTAssertThrowsError(try Export.run(path: Self.fixture("tiny.keras3.weights.h5"), arch: nil, format: "same",
+        XCTAssertThrowsError(try Export.run(path: Self.fixture("tiny.keras3.weights.h5"), arch: nil, format: .same,
                                             out: dir.appendingPathComponent("w.h5").path)) { e in
-            XCTAssertTrue("\(e)".contains("--arch"), "\(e)")
+            XCTAssertEqual((e as? CommandError)?.kind, .weightsOnly, "\(e)")
         }
-        XCTAssertThrowsError(try Export.run(path: Self.fixture("tiny.keras1-theano.h5"), arch: nil, format: "keras3-h5",
+        XCTAssertThrowsError(try Export.run(path: Self.fixture("tiny.keras1-theano.h5"), arch: nil, format: .format(.keras3H5),
                                             out: dir.appendingPathComponent("k1.h5").path)) { e in
-            XCTAssertTrue("\(e)".contains("Keras 1"), "\(e)")
+            XCTAssertEqual((e as? KerasIOError)?.kind, .unsupported, "\(e)")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("k1.h5").path))
     }
@@ -245,7 +245,7 @@ final class ExportTests: XCTestCase {
         let model = try Self.zooWeights("conv", at: weights)
         for format in KerasExportFormat.allCases {
             let out = dir.appendingPathComponent("conv.\(format.rawValue).\(Self.ext(format))").path
-            let r = try Export.run(path: weights, arch: "conv", format: format.rawValue, out: out)
+            let r = try Export.run(path: weights, arch: "conv", format: .format(format), out: out)
             XCTAssertEqual(r.written.parameterCount, 3_410_184)
             if format.isFullModel {
                 let back = try KerasFile.open(out)
@@ -314,7 +314,7 @@ final class ExportTests: XCTestCase {
         let voncOuts = try Self.writeOutputs(vonc, inputs: [xPath], prefix: dir.appendingPathComponent("vonc").path)
         for (format, require) in [("keras3-h5", ["keras3"]), ("keras", ["keras3"]), ("tfkeras-h5", ["tf_keras", "keras3"])] {
             let out = dir.appendingPathComponent("vonc.\(format).\(format == "keras" ? "keras" : "h5")").path
-            _ = try Export.run(path: weights, arch: "vonc", format: format, out: out)
+            _ = try Export.run(path: weights, arch: "vonc", format: KerasFormatChoice(rawValue: format)!, out: out)
             cases.append(["file": out, "kind": "model", "inputs": [xPath], "outputs": voncOuts, "require": require])
         }
         let manifest = dir.appendingPathComponent("manifest.json")

@@ -39,12 +39,12 @@ final class TrainCommandTests: XCTestCase {
         let out = try ExperimentTestSupport.tempDir("train-out")
         let (model, path) = try ExperimentTestSupport.digitsModel()
         let before = weights(model)
-        for format in ["same", "weights.h5", "keras"] {
+        for format: KerasFormatChoice in [.same, .format(.keras3Weights), .format(.keras)] {
             let (m, _) = try ExperimentTestSupport.digitsModel()
-            let file = out.appendingPathComponent(format == "keras" ? "digits.keras" : (format == "weights.h5" ? "digits.weights.h5" : "digits.h5")).path
+            let file = out.appendingPathComponent(format == .format(.keras) ? "digits.keras" : (format == .format(.keras3Weights) ? "digits.weights.h5" : "digits.h5")).path
             let r = try Train.run(model: m, modelPath: path, data: .folder(data.path), label: nil, settings: settings(),
                                   options: ImageOptions(), out: file, format: format, resume: false, quiet: true,
-                                  shouldStop: { false }) { _, p in try Train.save(m, format: format, to: p) }
+                                  shouldStop: { false })
             XCTAssertEqual(r.outcome, "completed")
             XCTAssertEqual(r.epochs.count, 2)
             XCTAssertEqual(r.trainImages, 16)
@@ -60,7 +60,7 @@ final class TrainCommandTests: XCTestCase {
             let trained = weights(m)
             XCTAssertNotEqual(trained["conv1"], before["conv1"], "training changed the weights")
             let back: LoadedModel
-            if format == "weights.h5" {
+            if format == .format(.keras3Weights) {
                 let opened = try KerasFile.open(file)
                 XCTAssertNil(opened.model, "weights-only file")
                 let (fresh, _) = try ExperimentTestSupport.digitsModel()
@@ -72,7 +72,7 @@ final class TrainCommandTests: XCTestCase {
                 back = LoadedModel(graph: model.graph, model: model, file: opened, arch: nil, attachment: opened.attachment)
             }
             let loaded = weights(back)
-            XCTAssertEqual(Set(loaded.keys), Set(trained.keys), format)
+            XCTAssertEqual(Set(loaded.keys), Set(trained.keys), format.rawValue)
             for (k, v) in trained { XCTAssertEqual(loaded[k], v, "\(format): \(k)") }
         }
     }
@@ -83,29 +83,23 @@ final class TrainCommandTests: XCTestCase {
         let straightFile = out.appendingPathComponent("straight.h5").path
         let (a, path) = try ExperimentTestSupport.digitsModel()
         let ra = try Train.run(model: a, modelPath: path, data: .folder(data.path), label: nil, settings: settings(), options: ImageOptions(),
-                               out: straightFile, format: "keras3-h5", resume: false, quiet: true, shouldStop: { false }) { _, p in
-            try Train.save(a, format: "keras3-h5", to: p)
-        }
+                               out: straightFile, format: .format(.keras3H5), resume: false, quiet: true, shouldStop: { false })
         // Interrupted after 4 batches (epoch 2, batch 2 of 3), then resumed in a new process state.
         let file = out.appendingPathComponent("resumed.h5").path
         let (b, _) = try ExperimentTestSupport.digitsModel()
         var batches = 0
         XCTAssertThrowsError(try Train.run(model: b, modelPath: path, data: .folder(data.path), label: nil, settings: settings(),
-                                           options: ImageOptions(), out: file, format: "keras3-h5", resume: false, quiet: true,
-                                           shouldStop: { batches += 1; return batches == 4 }) { _, p in
-            try Train.save(b, format: "keras3-h5", to: p)
-        }) { error in
+                                           options: ImageOptions(), out: file, format: .format(.keras3H5), resume: false, quiet: true,
+                                           shouldStop: { batches += 1; return batches == 4 })) { error in
             let e = error as? CommandError
             XCTAssertEqual(e?.exitCode, 130)
-            XCTAssertTrue(e?.message.contains("--resume") ?? false, "\(error)")
+            XCTAssertEqual(e?.kind, .interrupted, "\(error)")
         }
         XCTAssertTrue(FileManager.default.fileExists(atPath: Train.checkpointPath(file)))
         XCTAssertFalse(FileManager.default.fileExists(atPath: file), "no model written when interrupted")
         let (c, _) = try ExperimentTestSupport.digitsModel()
         let rc = try Train.run(model: c, modelPath: path, data: .folder(data.path), label: nil, settings: settings(), options: ImageOptions(),
-                               out: file, format: "keras3-h5", resume: true, quiet: true, shouldStop: { false }) { _, p in
-            try Train.save(c, format: "keras3-h5", to: p)
-        }
+                               out: file, format: .format(.keras3H5), resume: true, quiet: true, shouldStop: { false })
         XCTAssertEqual(rc.resumedFrom, Train.checkpointPath(file))
         XCTAssertEqual(ra.epochs.map(\.loss), rc.epochs.map(\.loss))
         XCTAssertEqual(ra.epochs.map(\.valLoss), rc.epochs.map(\.valLoss))
@@ -116,16 +110,16 @@ final class TrainCommandTests: XCTestCase {
     }
 
     func testOptionParsing() throws {
-        let a = try XCTUnwrap(TrainSettings.parseAugmentation("rotation=20,shift=0.2,flip"))
+        let a = try XCTUnwrap(Augmentation.parse(option: "rotation=20,shift=0.2,flip"))
         XCTAssertEqual(a, Augmentation.paper)
-        XCTAssertNil(try TrainSettings.parseAugmentation("none"))
-        XCTAssertThrowsError(try TrainSettings.parseAugmentation("zoom=0.2"))
-        let e = try XCTUnwrap(TrainSettings.parseEarlyStopping("monitor=loss,min-delta=0.001,patience=3,restore"))
+        XCTAssertNil(try Augmentation.parse(option: "none"))
+        XCTAssertThrowsError(try Augmentation.parse(option: "zoom=0.2"))
+        let e = try XCTUnwrap(EarlyStopping.parse(option: "monitor=loss,min-delta=0.001,patience=3,restore"))
         XCTAssertEqual(e.monitor, .loss)
         XCTAssertEqual(e.minDelta, 0.001)
         XCTAssertEqual(e.patience, 3)
         XCTAssertTrue(e.restoreBestWeights)
-        XCTAssertThrowsError(try TrainSettings.parseEarlyStopping("monitor=val_acc"))
+        XCTAssertThrowsError(try EarlyStopping.parse(option: "monitor=val_acc"))
         XCTAssertEqual(TrainData("cifar10:/data/cifar"), .cifar10("/data/cifar"))
         XCTAssertEqual(TrainData("/data/cats"), .folder("/data/cats"))
     }
@@ -147,17 +141,19 @@ final class TrainCommandTests: XCTestCase {
         let wrong = try ExperimentTestSupport.tempDir("wrong")
         try ExperimentTestSupport.writeImages(count: 2, to: wrong.appendingPathComponent("a"))
         XCTAssertThrowsError(try Train.dataset(.folder(wrong.path), label: nil, model: m, options: ImageOptions())) { e in
-            XCTAssertTrue("\(e)".contains("--label"), "\(e)")
+            guard case .badData = e as? TrainingError else { return XCTFail("\(e)") }
         }
         XCTAssertEqual(try Train.dataset(.folder(wrong.path), label: 4, model: m, options: ImageOptions()).labels, [4, 4])
         // Output names Keras could not load are refused before any training.
-        XCTAssertThrowsError(try Train.exportFormat(m, format: "weights.h5", out: "trained.h5")) { e in XCTAssertTrue("\(e)".contains("*.weights.h5"), "\(e)") }
-        XCTAssertThrowsError(try Train.exportFormat(m, format: "keras", out: "trained.h5"))
-        XCTAssertEqual(try Train.exportFormat(m, format: "same", out: "trained.h5"), .keras3H5)
+        XCTAssertThrowsError(try m.exportFormat(.format(.keras3Weights), out: "trained.h5")) { e in
+            XCTAssertEqual((e as? KerasIOError)?.kind, .unloadableName, "\(e)")
+        }
+        XCTAssertThrowsError(try m.exportFormat(.format(.keras), out: "trained.h5"))
+        XCTAssertEqual(try m.exportFormat(.same, out: "trained.h5"), .keras3H5)
         XCTAssertThrowsError(try Train.run(model: m, modelPath: "x", data: .folder(wrong.path), label: 4, settings: settings(),
-                                           options: ImageOptions(), out: wrong.appendingPathComponent("o.h5").path, format: "same",
-                                           resume: true, quiet: true, shouldStop: { false }) { _, _ in }) { e in
-            XCTAssertTrue("\(e)".contains("no checkpoint"), "\(e)")
+                                           options: ImageOptions(), out: wrong.appendingPathComponent("o.h5").path, format: .same,
+                                           resume: true, quiet: true, shouldStop: { false })) { e in
+            XCTAssertEqual((e as? CommandError)?.kind, .noCheckpoint, "\(e)")
         }
     }
 }
