@@ -5,6 +5,7 @@ import Foundation
 import XCTest
 import Imaging
 @testable import Matching
+import Tensor
 
 final class MatchingTests: XCTestCase {
     // MARK: helpers
