@@ -4,10 +4,14 @@ import PackageDescription
 // Targets point down this list; see docs/architecture.md for the picture.
 let package = Package(
     name: "ConvScope",
-    platforms: [.macOS(.v13)],
+    // Linux only (docs/architecture.md, "Platforms"): crash containment forks, the OpenBLAS kernel
+    // choice re-executes /proc/self/exe, the allocator contract relies on madvise. No Apple platform
+    // is declared because none is supported.
     products: [
         .executable(name: "convscope", targets: ["convscope"]),
         .library(name: "Commands", targets: ["Commands"]),
+        // For the fuzz targets (Fuzz/Package.swift), which call the readers directly.
+        .library(name: "Readers", targets: ["MemoryLimit", "Graph", "KerasIO", "Imaging", "Zoo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -22,8 +26,10 @@ let package = Package(
 
         // The process-wide memory limit every reader checks declared sizes against (--max-memory).
         .target(name: "MemoryLimit"),
+        // Durable file writes (temp + fsync + rename) and whole-file read checks; no image codecs.
+        .target(name: "FileSupport", dependencies: ["MemoryLimit"]),
         .target(name: "HDF5", dependencies: ["CHDF5", "MemoryLimit"]),
-        .target(name: "Tensor", dependencies: ["COpenBLAS"]),
+        .target(name: "Tensor", dependencies: ["COpenBLAS", "FileSupport"]),
         .target(name: "Graph", dependencies: ["Tensor", "MemoryLimit"]),
         // libpng/libjpeg error handling (setjmp/longjmp) must stay in C.
         .target(
@@ -31,25 +37,29 @@ let package = Package(
             dependencies: ["CPNG", "CJPEG"],
             linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]
         ),
-        .target(name: "Imaging", dependencies: ["Tensor", "CImageSupport", "MemoryLimit"]),
-        .target(name: "KerasIO", dependencies: ["HDF5", "Graph", "Imaging", "MemoryLimit", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .target(name: "Imaging", dependencies: ["Tensor", "CImageSupport", "FileSupport", "MemoryLimit"]),
+        .target(name: "KerasIO", dependencies: ["HDF5", "Graph", "Tensor", "FileSupport", "MemoryLimit", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "Zoo", dependencies: ["Graph"]),
-        .target(name: "Visualize", dependencies: ["Graph", "Imaging"]),
-        .target(name: "Training", dependencies: ["Graph", "Imaging"]),
-        .target(name: "Matching", dependencies: ["Imaging", "CVLFeat"]),
-        .target(name: "Report", dependencies: ["Imaging"]),
+        .target(name: "Visualize", dependencies: ["Graph", "Tensor", "Imaging"]),
+        .target(name: "Training", dependencies: ["Graph", "Tensor", "Imaging", "FileSupport"]),
+        .target(name: "Matching", dependencies: ["Tensor", "Imaging", "CVLFeat"]),
+        .target(name: "Report", dependencies: ["Imaging", "FileSupport"]),
         .target(
             name: "Commands",
-            dependencies: ["MemoryLimit", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Visualize", "Training", "Matching", "Report"],
+            dependencies: ["MemoryLimit", "FileSupport", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Visualize", "Training", "Matching", "Report"],
             resources: [.copy("Resources")]
         ),
+        // Benchmarks against TensorFlow/Keras/OpenCV (the Python side is Benchmarks/*.py) and the one
+        // subprocess helper they share. Named apart from that top-level folder of scripts.
+        .target(name: "Benchmarking", dependencies: ["Commands", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Visualize", "Training", "Matching"]),
         .executableTarget(
             name: "convscope",
-            dependencies: ["Commands", "MemoryLimit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Commands", "Benchmarking", "MemoryLimit", "Tensor", "Graph", "Imaging", "Visualize", "Matching",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(
             name: "ConvScopeTests",
-            dependencies: ["Commands", "MemoryLimit", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Visualize", "Training", "Matching"],
+            dependencies: ["Commands", "MemoryLimit", "FileSupport", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Visualize", "Training", "Matching"],
             resources: [.copy("Resources")]
         ),
     ],

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Commands
+import Tensor
 import Foundation
 
 @main
