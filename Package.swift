@@ -5,14 +5,14 @@ import PackageDescription
 let package = Package(
     name: "ConvScope",
     // Linux only (docs/architecture.md, "Platforms"): crash containment forks, the OpenBLAS kernel
-    // choice re-executes /proc/self/exe, the allocator contract relies on madvise. No Apple platform
-    // is declared because none is supported.
+    // choice re-executes /proc/self/exe, HDF5 files are refused elsewhere. No Apple
+    // platform is declared because none is supported.
     products: [
         .executable(name: "convscope", targets: ["convscope"]),
         .library(name: "Commands", targets: ["Commands"]),
-        // For the fuzz targets (Fuzz/Package.swift), which call the readers directly.
-        .library(name: "Readers", targets: ["MemoryLimit", "Graph", "KerasIO", "Imaging", "Zoo"]),
-    ],
+        // The readers the fuzz targets (Fuzz/Package.swift) call directly, one product per module so
+        // each fuzz target declares exactly what it imports.
+    ] + ["MemoryLimit", "Graph", "KerasIO", "Imaging", "Zoo"].map { .library(name: $0, targets: [$0]) },
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),

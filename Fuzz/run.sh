@@ -44,7 +44,7 @@ touch "$FUZZ_DIR/Package.swift"
 echo "== building fuzz targets (release, fuzzer+address) in $SCRATCH" >&2
 for t in "${TARGETS[@]}"; do
   if ! swift build -c release --scratch-path "$SCRATCH" -Xswiftc -sanitize=fuzzer,address \
-      --product "fuzz_$t" >"$WORK.build-$t.log" 2>&1; then
+      --explicit-target-dependency-import-check=error --product "fuzz_$t" >"$WORK.build-$t.log" 2>&1; then
     mkdir -p "$(dirname "$WORK")"
     tail -30 "$WORK.build-$t.log" >&2
     echo "run.sh: building fuzz_$t failed (log: $WORK.build-$t.log)" >&2
