@@ -4,11 +4,15 @@ import PackageDescription
 // Targets point down this list; see docs/architecture.md for the picture.
 let package = Package(
     name: "ConvScope",
-    platforms: [.macOS(.v13)],
+    // Linux only (docs/architecture.md, "Platforms"): crash containment forks, the OpenBLAS kernel
+    // choice re-executes /proc/self/exe, HDF5 files are refused elsewhere. No Apple
+    // platform is declared because none is supported.
     products: [
         .executable(name: "convscope", targets: ["convscope"]),
         .library(name: "Commands", targets: ["Commands"]),
-    ],
+        // The readers the fuzz targets (Fuzz/Package.swift) call directly, one product per module so
+        // each fuzz target declares exactly what it imports.
+    ] + ["MemoryLimit", "Graph", "KerasIO", "Imaging", "Zoo"].map { .library(name: $0, targets: [$0]) },
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
@@ -24,8 +28,10 @@ let package = Package(
         // The one error protocol: a one-line message and the exit code the CLI ends with.
         .target(name: "Failure"),
         .target(name: "MemoryLimit", dependencies: ["Failure"]),
+        // Durable file writes (temp + fsync + rename) and whole-file read checks; no image codecs.
+        .target(name: "FileSupport", dependencies: ["MemoryLimit", "Failure"]),
         .target(name: "HDF5", dependencies: ["CHDF5", "MemoryLimit", "Failure"]),
-        .target(name: "Tensor", dependencies: ["COpenBLAS"]),
+        .target(name: "Tensor", dependencies: ["COpenBLAS", "FileSupport"]),
         // Measures shared by commands: weight change, mean / standard deviation / median.
         .target(name: "Measures", dependencies: ["Tensor"]),
         .target(name: "Graph", dependencies: ["Tensor", "MemoryLimit", "Failure"]),
@@ -35,23 +41,27 @@ let package = Package(
             dependencies: ["CPNG", "CJPEG"],
             linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]
         ),
-        .target(name: "Imaging", dependencies: ["Tensor", "CImageSupport", "MemoryLimit", "Failure"]),
-        .target(name: "KerasIO", dependencies: ["HDF5", "Graph", "Imaging", "MemoryLimit", "Failure", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .target(name: "Imaging", dependencies: ["Tensor", "CImageSupport", "FileSupport", "MemoryLimit", "Failure"]),
+        .target(name: "KerasIO", dependencies: ["HDF5", "Graph", "Tensor", "FileSupport", "MemoryLimit", "Failure", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "Zoo", dependencies: ["Graph", "Failure"]),
-        .target(name: "Visualize", dependencies: ["Graph", "Imaging"]),
-        .target(name: "Training", dependencies: ["Graph", "Imaging", "Failure"]),
-        .target(name: "Matching", dependencies: ["Imaging", "CVLFeat", "Measures"]),
-        .target(name: "Report", dependencies: ["Imaging"]),
+        .target(name: "Visualize", dependencies: ["Graph", "Tensor", "Imaging"]),
+        .target(name: "Training", dependencies: ["Graph", "Tensor", "Imaging", "FileSupport", "Failure"]),
+        .target(name: "Matching", dependencies: ["Tensor", "Imaging", "CVLFeat", "Measures"]),
+        .target(name: "Report", dependencies: ["Imaging", "FileSupport"]),
         // The paper's retraining study (Sect. 3.3): rounds, results schema, figures, report.
-        .target(name: "Study", dependencies: ["Failure", "Tensor", "Graph", "Imaging", "Training", "Visualize", "Matching", "Measures", "Report"]),
+        .target(name: "Study", dependencies: ["Failure", "FileSupport", "Tensor", "Graph", "Imaging", "Training", "Visualize", "Matching", "Measures", "Report"]),
         .target(
             name: "Commands",
-            dependencies: ["Failure", "MemoryLimit", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Visualize", "Training", "Matching", "Report", "Measures", "Study"],
+            dependencies: ["Failure", "MemoryLimit", "FileSupport", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Visualize", "Training", "Matching", "Report", "Measures", "Study"],
             resources: [.copy("Resources")]
         ),
+        // Benchmarks against TensorFlow/Keras/OpenCV (the Python side is Benchmarks/*.py) and the one
+        // subprocess helper they share. Named apart from that top-level folder of scripts.
+        .target(name: "Benchmarking", dependencies: ["Commands", "Study", "Failure", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Visualize", "Training", "Matching"]),
         .executableTarget(
             name: "convscope",
-            dependencies: ["Commands", "Failure", "MemoryLimit", "Study", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Commands", "Benchmarking", "Failure", "MemoryLimit", "Study", "Tensor", "Graph", "KerasIO", "Imaging", "Visualize", "Training", "Matching",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
         // Tests: one test target per library target, each depending on what its files import plus TestSupport
@@ -69,7 +79,7 @@ let package = Package(
         .testTarget(name: "MatchingTests", dependencies: ["Matching", "Imaging", "TestSupport"]),
         .testTarget(
             name: "CommandsTests",
-            dependencies: ["Commands", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Training", "Study", "TestSupport"]
+            dependencies: ["Commands", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Training", "Study", "FileSupport", "TestSupport"]
         ),
     ],
     swiftLanguageModes: [.v5]

@@ -141,48 +141,21 @@ LOADAVG_AT_START = loadavg()
 # Models
 
 def build_paper_model(keras, name, logits=False):
-    """The paper's Conv / Vonc, exactly as in docs/paper-details.md (32x32x3, 1000-way top)."""
-    L = keras.layers
-    top = None if logits else "softmax"
-    inp = keras.Input((32, 32, 3), name="input")
+    """The paper's Conv / Vonc (32x32x3, 1000-way top; docs/paper-facts.md), from the one Python
+    definition the fixture generator uses (Fixtures/py/models.py, as Fixtures/py/large.py builds them)."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Fixtures"))
+    from py import models
     if name == "conv":
-        x = L.Conv2D(32, 3, padding="same", activation="relu", name="conv1")(inp)
-        x = L.Dropout(0.2)(x)
-        x = L.Conv2D(32, 3, padding="same", activation="relu", name="conv2")(x)
-        x = L.MaxPooling2D(2, strides=2, name="pool2")(x)
-        x = L.Conv2D(64, 3, padding="same", activation="relu", name="conv3")(x)
-        x = L.Dropout(0.2)(x)
-        x = L.Conv2D(64, 3, padding="same", activation="relu", name="conv4")(x)
-        x = L.MaxPooling2D(2, name="pool4")(x)
-        x = L.Conv2D(128, 3, padding="same", activation="relu", name="conv5")(x)
-        x = L.Dropout(0.2)(x)
-        x = L.Conv2D(128, 3, padding="same", activation="relu", name="conv6")(x)
-        x = L.MaxPooling2D(2, name="pool6")(x)
-        x = L.Flatten(name="flatten")(x)
-        x = L.Dropout(0.2)(x)
-        x = L.Dense(1024, activation="relu", kernel_constraint=keras.constraints.MaxNorm(3), name="dense1")(x)
-        x = L.Dropout(0.2)(x)
-        out = L.Dense(1000, activation=top, name="dense2")(x)
+        m = models.build_conv(keras, (32, 32, 64, 64, 128, 128), 1024, 1000, "conv")
         expected = 3_410_184
     elif name == "vonc":
-        x = L.Conv2D(32, 3, padding="valid", activation="relu", name="block1_conv1")(inp)
-        x = L.Conv2D(64, 3, padding="valid", activation="relu", name="block1_conv2")(x)
-        x = L.MaxPooling2D(2, name="pool1")(x)
-        x = L.Dropout(0.25)(x)
-        x = L.Conv2D(128, 3, padding="valid", activation="relu", name="block2_conv1")(x)
-        x = L.MaxPooling2D(2, name="pool2")(x)
-        x = L.Conv2D(128, 3, padding="valid", activation="relu", name="block2_conv2")(x)
-        x = L.MaxPooling2D(2, name="pool3")(x)
-        x = L.Dropout(0.25)(x)
-        x = L.Flatten(name="flatten")(x)
-        x = L.Dense(1024, activation="relu", name="dense1")(x)
-        x = L.Dropout(0.25)(x)
-        out = L.Dense(1000, activation=top, name="dense2")(x)
+        m = models.build_vonc(keras)
         expected = 1_791_144
     else:
         raise SystemExit(f"unknown paper model {name}")
-    m = keras.Model(inp, out, name=name)
     assert m.count_params() == expected, (name, m.count_params())
+    if logits:
+        m.layers[-1].activation = keras.activations.linear
     return m
 
 

@@ -44,7 +44,7 @@ touch "$FUZZ_DIR/Package.swift"
 echo "== building fuzz targets (release, fuzzer+address) in $SCRATCH" >&2
 for t in "${TARGETS[@]}"; do
   if ! swift build -c release --scratch-path "$SCRATCH" -Xswiftc -sanitize=fuzzer,address \
-      --product "fuzz_$t" >"$WORK.build-$t.log" 2>&1; then
+      --explicit-target-dependency-import-check=error --product "fuzz_$t" >"$WORK.build-$t.log" 2>&1; then
     mkdir -p "$(dirname "$WORK")"
     tail -30 "$WORK.build-$t.log" >&2
     echo "run.sh: building fuzz_$t failed (log: $WORK.build-$t.log)" >&2
@@ -53,7 +53,8 @@ for t in "${TARGETS[@]}"; do
   rm -f "$WORK.build-$t.log"
 done
 
-# Seed files for a target, one path per line: the repository's fixtures plus Fuzz/seeds/<target>.
+# Seed files for a target, one path per line: the repository's fixtures plus Fuzz/seeds/<target>
+# (for json: the model configs of committed fixtures, one per layer kind, extracted as text).
 seeds() {
   local small=(-size -200k)
   case "$1" in
@@ -92,6 +93,8 @@ for t in "${TARGETS[@]}"; do
   if [ "$JOBS" -gt 1 ]; then
     args+=(-jobs="$JOBS" -workers="$JOBS")
   fi
+  # Structure-aware targets have a dictionary of tokens (Fuzz/dictionaries/<target>.dict).
+  [ -f "$FUZZ_DIR/dictionaries/$t.dict" ] && args+=(-dict="$FUZZ_DIR/dictionaries/$t.dict")
   [ -n "${FUZZ_RUNS:-}" ] && args+=(-runs="$FUZZ_RUNS")
   [ -n "${FUZZ_SEED:-}" ] && args+=(-seed="$FUZZ_SEED")
   # ASan: leaks inside libhdf5/libpng on error paths are their own; we check handles with a test instead.

@@ -22,9 +22,11 @@ which_runs=("${@:-address thread}")
 read -r -a which_runs <<<"${which_runs[*]}"
 
 source scripts/test-env.sh
+# An import of a target the importer does not declare in Package.swift fails the build.
+check=--explicit-target-dependency-import-check=error
 
 echo "== debug build (the CLI used by RegressionTests)" >&2
-swift build >/dev/null || { echo "sanitizers.sh: swift build failed" >&2; exit 2; }
+swift build "$check" >/dev/null || { echo "sanitizers.sh: swift build failed" >&2; exit 2; }
 
 status=0
 for s in "${which_runs[@]}"; do
@@ -36,7 +38,7 @@ for s in "${which_runs[@]}"; do
   esac
   log=$scratch.log
   echo "== swift test --sanitize=$s --scratch-path $scratch (log: $log)" >&2
-  if swift test --sanitize="$s" --scratch-path "$scratch" >"$log" 2>&1; then
+  if swift test "$check" --sanitize="$s" --scratch-path "$scratch" >"$log" 2>&1; then
     echo "   $s: $(grep -E 'Executed [0-9]+ tests' "$log" | tail -1 | sed 's/^[[:space:]]*//')" >&2
   else
     status=1

@@ -17,8 +17,10 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-swift build
-swift build --build-tests
+# An import of a target the importer does not declare in Package.swift fails the build.
+check=--explicit-target-dependency-import-check=error
+swift build "$check"
+swift build --build-tests "$check"
 # The per-test "started/passed" lines are dropped from the console (the full log is kept).
 set +e
 swift test --skip-build --disable-swift-testing 2>&1 | tee /tmp/convscope-test.log | grep -vE "^Test Case .* (started|passed)"

@@ -13,6 +13,10 @@ public struct LoadedModel {
     public let arch: String?
     public let attachment: WeightAttachment?
 
+    public init(graph: Graph, model: KerasModel, file: KerasModelFile?, arch: String?, attachment: WeightAttachment?) {
+        self.graph = graph; self.model = model; self.file = file; self.arch = arch; self.attachment = attachment
+    }
+
     /// Number of classes of the first output (1000 for ImageNet models), nil when not a vector.
     public var classCount: Int? {
         let s = graph.nodes[graph.outputNodes[0]].outputShape

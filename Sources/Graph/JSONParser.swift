@@ -143,26 +143,73 @@ public struct JSONParser {
                 case UInt8(ascii: "b"): out.append(0x08)
                 case UInt8(ascii: "f"): out.append(0x0C)
                 case UInt8(ascii: "u"):
-                    var scalar = try hex4()
-                    if (0xD800..<0xDC00).contains(scalar), pos + 1 < bytes.count,
-                       bytes[pos] == UInt8(ascii: "\\"), bytes[pos + 1] == UInt8(ascii: "u") {
-                        pos += 2
-                        let low = try hex4()
-                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                    }
-                    let ch = Unicode.Scalar(scalar) ?? "\u{FFFD}"
-                    out += Array(String(Character(ch)).utf8)
-                default: out.append(e)
+                    out += Array(String(Character(try unicodeEscape(at: pos - 2))).utf8)
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
+                default:
+                    pos -= 2
+                    let shown = (0x21...0x7E).contains(e) ? "'\\\(Unicode.Scalar(e))'" : "of a backslash before byte 0x\(String(e, radix: 16))"
+                    throw fail("invalid escape \(shown) (JSON allows \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)")
                 }
             }
             return String(decoding: out, as: UTF8.self)
         }
 
-        mutating func hex4() throws -> UInt32 {
-            guard pos + 4 <= bytes.count, let s = String(bytes: bytes[pos..<pos + 4], encoding: .ascii),
-                  let v = UInt32(s, radix: 16) else { throw fail("invalid \\u escape") }
+        /// The scalar of a `\uXXXX` escape whose backslash is at `start` (`pos` is just past the `u`):
+        /// a UTF-16 surrogate must come as a high-low pair (`\uD83D\uDE00`); a lone or reversed
+        /// surrogate is no Unicode scalar and is refused, with the escape's byte position.
+        mutating func unicodeEscape(at start: Int) throws -> Unicode.Scalar {
+            let first = try hex4(escapeAt: start)
+            switch first {
+            case 0xDC00...0xDFFF:
+                pos = start
+                throw fail("invalid \\u escape: low surrogate \\u\(hexString(first)) without a high surrogate before it")
+            case 0xD800...0xDBFF:
+                guard pos + 1 < bytes.count, bytes[pos] == UInt8(ascii: "\\"), bytes[pos + 1] == UInt8(ascii: "u") else {
+                    pos = start
+                    throw fail("invalid \\u escape: high surrogate \\u\(hexString(first)) not followed by a low surrogate \\uDC00-\\uDFFF")
+                }
+                let secondStart = pos
+                pos += 2
+                let second = try hex4(escapeAt: secondStart)
+                guard (0xDC00...0xDFFF).contains(second) else {
+                    pos = secondStart
+                    throw fail("invalid \\u escape: high surrogate \\u\(hexString(first)) followed by \\u\(hexString(second)), not a low surrogate \\uDC00-\\uDFFF")
+                }
+                // Both halves are in range, so the pair is a scalar in U+10000...U+10FFFF.
+                return Unicode.Scalar(0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00))!
+            default:
+                // Outside the surrogate block every 16-bit value is a scalar.
+                return Unicode.Scalar(first)!
+            }
+        }
+
+        /// Four hex digits at `pos` (the escape's backslash is at `start`, where an error points).
+        mutating func hex4(escapeAt start: Int) throws -> UInt32 {
+            var value: UInt32 = 0
+            for i in 0..<4 {
+                guard pos + i < bytes.count else {
+                    pos = start
+                    throw fail("invalid \\u escape: text ends inside it (four hex digits needed)")
+                }
+                let b = bytes[pos + i]
+                let digit: UInt32
+                switch b {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(b - UInt8(ascii: "0"))
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(b - UInt8(ascii: "a") + 10)
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(b - UInt8(ascii: "A") + 10)
+                default:
+                    pos = start
+                    throw fail("invalid \\u escape: four hex digits needed, found byte 0x\(String(b, radix: 16)) at byte \(start + 2 + i)")
+                }
+                value = value << 4 | digit
+            }
             pos += 4
-            return v
+            return value
+        }
+
+        func hexString(_ v: UInt32) -> String {
+            let s = String(v, radix: 16, uppercase: true)
+            return String(repeating: "0", count: max(0, 4 - s.count)) + s
         }
     }
 }

@@ -1,3 +1,4 @@
+import FileSupport
 import Foundation
 import MemoryLimit
 
@@ -28,7 +29,7 @@ public enum ImageFile {
     /// Reads and decodes `path`, choosing the codec by magic bytes (not extension). A file longer than
     /// `byteLimit` is refused before it is read.
     public static func load(_ path: String, byteLimit: Int = MemoryLimit.bytes) throws -> Image {
-        try WholeFileRead.check(path, limit: byteLimit)
+        try WholeFileRead.check(path, limit: byteLimit) { ImagingError(.tooLarge, $0, path: path) }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))

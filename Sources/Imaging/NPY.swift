@@ -1,3 +1,4 @@
+import FileSupport
 import Foundation
 import MemoryLimit
 import Tensor
@@ -20,7 +21,7 @@ public enum NPY {
     /// Reads a `.npy` file into a Tensor (shape `()` becomes shape `[]` with one value).
     /// A file larger than `byteLimit` is refused before it is read.
     public static func read(_ path: String, byteLimit: Int = MemoryLimit.bytes) throws -> Tensor {
-        try WholeFileRead.check(path, limit: byteLimit)
+        try WholeFileRead.check(path, limit: byteLimit) { ImagingError(.tooLarge, $0, path: path) }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))

@@ -48,6 +48,10 @@ extension KerasFile {
         if signal != 0 && signal != 0x7F {
             throw KerasIOError(file: path, "the HDF5 library crashed reading this file (signal \(signal)); it is damaged or hostile, refusing it", kind: .readerCrashed)
         }
+        #else
+        // ConvScope supports Linux only; elsewhere there is no crash containment, so refuse rather
+        // than read an untrusted file in-process without it.
+        throw KerasIOError(file: path, "crash containment (a forked child reads the file first) is only implemented on Linux; refusing to read it on this platform")
         #endif
     }
 }

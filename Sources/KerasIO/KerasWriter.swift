@@ -1,7 +1,7 @@
+import FileSupport
 import Foundation
 import Graph
 import HDF5
-import Imaging
 import Tensor
 import ZIPFoundation
 

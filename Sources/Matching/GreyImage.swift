@@ -1,6 +1,6 @@
 // GreyImage — luma conversion Y = 0.299 R + 0.587 G + 0.114 B (ITU-R BT.601,
 // the weights of skimage/PIL rgb2gray used by the paper) and the 224x224 resize
-// applied before matching (paper-details.md, "The retraining experiment").
+// applied before matching (docs/paper-facts.md, "The retraining experiment").
 import Imaging
 
 /// A single-channel float image, row-major, values in [0, 255].

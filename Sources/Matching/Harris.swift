@@ -2,7 +2,7 @@
 // detector", Alvey Vision Conference 1988 (paper ref. [6]); reproduces
 // scikit-image 0.26 `corner_harris(image, method='k', k=0.05, sigma=1)` and
 // `corner_peaks(response, min_distance=1, threshold_rel=0.001)` as used by the
-// paper (paper-details.md, "The retraining experiment"):
+// paper (docs/paper-facts.md, "The retraining experiment"):
 //   Ix, Iy = scipy.ndimage.sobel with zero padding ('constant', cval 0);
 //   A = Gaussian(sigma, truncate 4, zero padding) of Iy², IxIy, Ix²;
 //   R = det(A) - k·trace(A)²; peaks = pixels equal to the maximum of their

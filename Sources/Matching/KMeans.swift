@@ -3,6 +3,8 @@
 // `SplitMix64`, so a seed fixes the vocabulary. Stops when no assignment changes
 // or after `maxIterations`; an empty cluster keeps its previous centre.
 
+import Tensor
+
 /// Deterministic k-means on flat row-major Float points.
 public enum KMeans {
     /// Returns k centres (flat, k x dimension). With fewer distinct points than k,

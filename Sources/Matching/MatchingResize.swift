@@ -1,6 +1,6 @@
 // Bilinear resampling private to Matching (half-pixel-centre convention, as
 // OpenCV INTER_LINEAR without anti-aliasing). The paper resizes every image to
-// 224x224 before matching (paper-details.md, "The retraining experiment").
+// 224x224 before matching (docs/paper-facts.md, "The retraining experiment").
 // Kept isolated so it can be replaced by the Imaging target's resize later.
 
 /// Resizes a single-plane float image with bilinear interpolation.

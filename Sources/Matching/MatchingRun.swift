@@ -1,5 +1,5 @@
 // Entry points for `convscope match`: the paper's Sect. 3.3 matching experiment
-// (paper-details.md, "The retraining experiment"; Figures 6, 7 and Table 3).
+// (docs/paper-facts.md, "The retraining experiment"; Figures 6, 7 and Table 3).
 //  - SIFT: VLFeat SIFT, nearest-neighbour descriptor matching, RANSAC with the
 //    one-match similarity, 100 trials, 15 px.
 //  - Harris: skimage-equivalent corners, 11x11 Gaussian-weighted SSD pairing,

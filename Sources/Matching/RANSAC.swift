@@ -5,6 +5,8 @@
 // those inliers (least squares) and return the best trial's inlier mask.
 // Randomness comes only from `SplitMix64`, so equal seeds give equal results.
 
+import Tensor
+
 /// RANSAC settings; the paper uses 100 trials with 15 px (SIFT) or 2 px (Harris).
 public struct RANSACOptions: Codable, Equatable, Sendable {
     /// Number of random minimal samples.

@@ -1,7 +1,8 @@
 // Similarity transform from a single SIFT correspondence — the RANSAC of the
 // Oxford VGG practical (Vedaldi & Zisserman) used by the paper's SIFT experiment
-// (paper-details.md: "similarity transform estimated from one match (scale
-// ratio, orientation difference, translation), 100 trials, inlier distance 15 px"):
+// (docs/paper-facts.md, "The retraining experiment": a similarity transform estimated
+// from a single match — ratio of scales, difference of orientations, translation —
+// 100 trials, inliers within 15 px):
 //   θ = θ₂ - θ₁, s = s₂ / s₁, t = p₂ - s·R(θ)·p₁.
 // From two or more correspondences (the refit on inliers) it is the linear least
 // squares similarity x' = a·x - b·y + tx, y' = b·x + a·y + ty (s = |(a, b)|, θ = atan2(b, a)).

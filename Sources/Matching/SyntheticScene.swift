@@ -17,6 +17,7 @@
 //   result clamped to [0, 255], stored as Float.
 import Foundation
 import Imaging
+import Tensor
 
 /// Procedurally drawn, seeded RGB test scenes (gradient, sinusoid, rectangles, discs, value noise).
 public enum SyntheticScene {

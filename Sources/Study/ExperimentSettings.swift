@@ -1,3 +1,4 @@
+import Tensor
 import Training
 import Visualize
 
@@ -34,9 +35,6 @@ public struct ExperimentSettings: Codable, Equatable, Sendable {
 
     /// Per-round seed: rounds differ, and any round can be recomputed alone (resume).
     public func roundSeed(_ round: Int) -> UInt64 {
-        var z = seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(round + 1)
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        SplitMix64.mix(seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(round + 1))
     }
 }

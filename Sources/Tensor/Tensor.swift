@@ -19,13 +19,34 @@ public struct Tensor: Equatable, Sendable {
         self.data = Tensor.zeroFilled(shape.reduce(1, *))
     }
 
-    /// Zeros without touching every page when the block is large: glibc serves allocations above its
-    /// largest mmap threshold (32 MiB on 64-bit) with fresh anonymous mappings, which the kernel
-    /// zero-fills on first touch. So a 411 MB VGG16 kernel placeholder costs nothing until it is read or
-    /// written (inspect builds every layer without loading values).
+    /// `count` zeros, without touching every page when the block is large, so a 411 MB VGG16 kernel
+    /// placeholder costs nothing until it is read or written (inspect builds every layer without
+    /// loading values). Zero by contract whatever the allocator hands back: a fresh mapping or a
+    /// reused, dirty heap chunk alike. The whole pages inside the block are given back with
+    /// `madvise(MADV_DONTNEED)`, after which Linux supplies zero-filled pages on first touch (for
+    /// private anonymous memory, which every heap is); the partial pages at either end are cleared.
     public static func zeroFilled(_ count: Int) -> [Float] {
         guard count * MemoryLayout<Float>.stride > 32 << 20 else { return [Float](repeating: 0, count: count) }
-        return [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+        return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            zeroPages(UnsafeMutableRawBufferPointer(buffer))
+            initialized = count
+        }
+    }
+
+    /// Sets `block` to zero: whole pages by `madvise(MADV_DONTNEED)` on Linux, the rest by `memset`.
+    static func zeroPages(_ block: UnsafeMutableRawBufferPointer) {
+        guard let base = block.baseAddress, block.count > 0 else { return }
+        #if os(Linux)
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (Int(bitPattern: base) + page - 1) / page * page
+        let end = (Int(bitPattern: base) + block.count) / page * page
+        if end > start, madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_DONTNEED) == 0 {
+            memset(base, 0, start - Int(bitPattern: base))
+            memset(UnsafeMutableRawPointer(bitPattern: end)!, 0, Int(bitPattern: base) + block.count - end)
+            return
+        }
+        #endif
+        memset(base, 0, block.count)
     }
 
     public init(repeating value: Float, shape: [Int]) {

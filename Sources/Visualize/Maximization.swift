@@ -182,7 +182,7 @@ public struct ActivationMaximizer {
     }
 
     /// The authors' display transform (after Keras' `deprocess_image`): x ← (x − mean) / max(std, 1e−4) · 0.1 + 0.5,
-    /// then clipped to [0, 1] (paper-details.md; issue #6 says "min–max", which would cancel the 0.1 and 0.5).
+    /// then clipped to [0, 1] (docs/paper-facts.md, "Activation maximization"; issue #6 says "min–max", which would cancel the 0.1 and 0.5).
     ///
     /// Fixed: this used to min–max rescale the standardised image instead of clipping it, which made the
     /// 0.1 / 0.5 steps void (the result was a plain min–max normalisation): one extreme pixel then

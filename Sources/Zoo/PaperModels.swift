@@ -1,6 +1,6 @@
 import Graph
 
-/// The paper's two CIFAR-sized models, layer names as in the authors' files (paper-details.md).
+/// The paper's two CIFAR-sized models, layer names as in the authors' files (docs/paper-facts.md, "Models").
 extension Zoo {
     /// Conv: 3,410,184 parameters.
     static func conv() throws -> (graph: Graph, config: JSON) {

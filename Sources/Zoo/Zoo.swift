@@ -3,7 +3,7 @@ import Graph
 
 /// Built-in architectures with Keras' layer names, for weights-only files (`--arch NAME`).
 ///
-/// `conv` and `vonc` are the paper's models (1000-way tops, see paper-details.md);
+/// `conv` and `vonc` are the paper's models (1000-way tops, see docs/paper-facts.md, "Models");
 /// `vgg16` and `resnet50` are built as `keras.applications` builds them.
 public enum Zoo {
     public static let names = ["conv", "vonc", "vgg16", "resnet50"]

@@ -1,8 +1,7 @@
 import ArgumentParser
+import Benchmarking
 import Commands
 import Foundation
-import Study
-import Tensor
 
 struct BenchExperimentCommand: ParsableCommand, ReadsInputFiles {
     static let configuration = CommandConfiguration(
@@ -29,28 +28,8 @@ struct BenchExperimentCommand: ParsableCommand, ReadsInputFiles {
 
     func run() throws {
         try ConvScope.guarded {
-            if let threads { Threading.set(threads) }
-            let m = try model.map { try ModelLoader.load($0, arch: arch) } ?? ExperimentBenchmark.randomModel(arch: arch)
-            let scratch = (NSTemporaryDirectory() as NSString).appendingPathComponent("convscope-bench-experiment-\(getpid())")
-            defer { try? FileManager.default.removeItem(atPath: scratch) }
-            var dir = images
-            var n = count, size = 224
-            if dir == nil {
-                let d = (scratch as NSString).appendingPathComponent("images")
-                try ExperimentBenchmark.writeSyntheticImages(count: count, size: 224, to: d)
-                dir = d
-            } else {
-                n = try FileManager.default.contentsOfDirectory(atPath: dir!).count
-                size = 0
-            }
-            var s = ExperimentSettings()
-            s.rounds = rounds
-            s.classIndex = classIndex
-            s.training.epochs = epochs
-            let r = try ExperimentBenchmark.run(model: m, name: model.map { ($0 as NSString).lastPathComponent } ?? "\(arch) (random weights)",
-                                                imagesDir: dir!, images: n, imageSize: size, settings: s, options: ImageOptions(),
-                                                scratch: (scratch as NSString).appendingPathComponent("out"),
-                                                threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, quiet: quiet)
+            let r = try ExperimentBenchmark.measure(arch: arch, model: model, images: images, count: count, rounds: rounds, epochs: epochs,
+                                                    classIndex: classIndex, threads: threads, quiet: quiet)
             print(json ? try JSONOutput.string(r) : ExperimentBenchmark.render(r))
         }
     }

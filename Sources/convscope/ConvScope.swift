@@ -1,6 +1,7 @@
 import ArgumentParser
 import Commands
 import Failure
+import Tensor
 import Foundation
 
 @main

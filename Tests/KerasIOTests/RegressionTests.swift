@@ -63,6 +63,7 @@ final class RegressionTests: XCTestCase {
             ("weights_h5-vlen-unused-heap-index.h5", "which does not exist"),
             ("h5-compact-group-damaged-link-message.h5", "damaged group: its links cannot be decoded"),
             ("h5-float-of-4-gib-elements.h5", "declares 4294836228-byte numbers"),
+            ("json-unpaired-surrogate-escape.json", "high surrogate \\uD800 followed by \\u0041"),
         ]
         for (file, text) in expect {
             XCTAssertThrowsError(try Self.open(Self.regressions.appendingPathComponent(file))) { e in

@@ -6,6 +6,7 @@ import XCTest
 import Imaging
 import TestSupport
 @testable import Matching
+import Tensor
 
 final class MatchingTests: XCTestCase {
     // MARK: helpers

@@ -2,15 +2,17 @@ import Foundation
 import MemoryLimit
 
 /// Readers that load a file whole refuse it first when its length alone is over the memory limit.
-enum WholeFileRead {
+public enum WholeFileRead {
     /// The file's length in bytes; 0 when it cannot be read (the read that follows reports why).
-    static func size(of path: String) -> Int {
+    public static func size(of path: String) -> Int {
         (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
     }
 
-    static func check(_ path: String, limit: Int) throws {
+    /// Throws `refused(reason)` when the file at `path` is longer than `limit` bytes; the reader
+    /// chooses its own error type for the one-line reason.
+    public static func check(_ path: String, limit: Int, refused: (String) -> Error) throws {
         if let refusal = MemoryLimit.refusal("file", declares: size(of: path), verb: "is", limit: limit) {
-            throw ImagingError(.tooLarge, refusal, path: path)
+            throw refused(refusal)
         }
     }
 }

@@ -9,7 +9,9 @@
 // Each value is the median wall-clock time in seconds over `repeats` runs. The
 // Python counterparts are opencv_sift_pair, skimage_sift_pair and opencv_bow_30.
 import Foundation
+import Graph
 import Imaging
+import Matching
 
 /// Matching benchmarks on synthetic scenes.
 public enum MatchingBenchmark {
@@ -39,6 +41,18 @@ public enum MatchingBenchmark {
             _ = bowScores(queries: [(name: "query", image: a)], dataset: named)
         }
         return result
+    }
+
+    /// `convscope bench matching`: `run` against OpenCV and scikit-image (Benchmarks/matching_bench.py) on the same scenes.
+    public static func compare(repeats: Int, skipReference: Bool) throws {
+        let ours = run(repeats: repeats)
+        let ref: JSON? = skipReference ? nil : try TFReference.run(["--repeats", "\(repeats)"], script: "matching_bench.py")
+        let sift = ours["sift_pair"]!
+        report("SIFT pair + NN matching (vs OpenCV)", convscope: sift, tf: ref?["opencv_sift_pair"]?.doubleValue)
+        report("SIFT pair + NN matching (vs scikit-image)", convscope: sift, tf: ref?["skimage_sift_pair"]?.doubleValue)
+        report("BoW over 30 images (vs OpenCV + cv2.kmeans)", convscope: ours["bow_30"]!, tf: ref?["opencv_bow_30"]?.doubleValue)
+        report("SIFT pair + RANSAC similarity", convscope: ours["sift_pair_ransac"]!, tf: nil)
+        report("Harris pair + RANSAC affine", convscope: ours["harris_pair"]!, tf: nil)
     }
 
     /// Median wall-clock seconds of `body` over `repeats` runs.

@@ -1,9 +1,11 @@
 // SplitMix64 (Steele, Lea & Flood, "Fast splittable pseudorandom
 // number generators", OOPSLA 2014; constants as in Vigna's reference splitmix64.c).
-// Used for every random choice in Matching (RANSAC samples, k-means++ seeding,
-// synthetic scenes) so that a seed fully determines a result. Kept separate from
-// Tensor.SeededRandom (xoshiro) because Benchmarks/matching_bench.py reproduces these
-// sequences bit for bit in Python to draw the same synthetic scenes.
+// The one SplitMix64 in the package: it seeds `SeededRandom` (xoshiro256**), its finaliser
+// `mix` combines seeds (datasets, experiment rounds), and it drives every random choice in
+// Matching (RANSAC samples, k-means++ seeding, synthetic scenes) so that a seed fully
+// determines a result. Matching uses it directly rather than SeededRandom because
+// Benchmarks/matching_bench.py reproduces these sequences bit for bit in Python to draw the
+// same synthetic scenes.
 
 /// A deterministic SplitMix64 generator: same seed, same sequence, on every platform.
 public struct SplitMix64: RandomNumberGenerator, Sendable {

@@ -1,8 +1,10 @@
+import Commands
 import Foundation
 import Imaging
 import KerasIO
 import Matching
 import Study
+import Tensor
 import Zoo
 
 /// `convscope bench experiment`: wall time of full experiment rounds and each stage's share.
@@ -35,6 +37,35 @@ public enum ExperimentBenchmark {
         for i in 0..<count {
             try folder.png(SyntheticScene.image(seed: UInt64(1000 + i), width: size, height: size), String(format: "scene_%03d.png", i))
         }
+    }
+
+    /// `convscope bench experiment`: `rounds` rounds of `arch` with random weights (or the weights of
+    /// `model`) on `count` synthetic 224x224 scenes (or the images in `images`), in a scratch folder
+    /// that is removed afterwards.
+    public static func measure(arch: String, model: String?, images: String?, count: Int, rounds: Int, epochs: Int,
+                               classIndex: Int, threads: Int?, quiet: Bool) throws -> Result {
+        if let threads { Threading.set(threads) }
+        let m = try model.map { try ModelLoader.load($0, arch: arch) } ?? randomModel(arch: arch)
+        let scratch = (NSTemporaryDirectory() as NSString).appendingPathComponent("convscope-bench-experiment-\(getpid())")
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        var dir = images
+        var n = count, size = 224
+        if dir == nil {
+            let d = (scratch as NSString).appendingPathComponent("images")
+            try writeSyntheticImages(count: count, size: 224, to: d)
+            dir = d
+        } else {
+            n = try FileManager.default.contentsOfDirectory(atPath: dir!).count
+            size = 0
+        }
+        var s = ExperimentSettings()
+        s.rounds = rounds
+        s.classIndex = classIndex
+        s.training.epochs = epochs
+        return try run(model: m, name: model.map { ($0 as NSString).lastPathComponent } ?? "\(arch) (random weights)",
+                       imagesDir: dir!, images: n, imageSize: size, settings: s, options: ImageOptions(),
+                       scratch: (scratch as NSString).appendingPathComponent("out"),
+                       threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, quiet: quiet)
     }
 
     /// Runs `settings.rounds` rounds in a scratch folder and summarises the stage timings.

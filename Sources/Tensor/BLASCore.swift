@@ -1,13 +1,15 @@
+import FileSupport
 import Foundation
-import Imaging
-import Tensor
 
 /// Picks the OpenBLAS kernel by measurement. OpenBLAS chooses its kernel when the library loads,
 /// from `OPENBLAS_CORETYPE` or its own CPU detection (which picks an older kernel on some CPUs).
-/// `convscope bench blas` times every candidate kernel in a child process, checks its results
-/// against a naive product, and records the fastest correct one; at start-up `convscope` re-executes
-/// itself with that kernel — unless `OPENBLAS_CORETYPE` is already set, which is always respected
-/// (some CPUs need it for correct results).
+/// `convscope bench blas` (Benchmarking's `BLASBenchmark`) times every candidate kernel in a child
+/// process, checks its results with `productsAreCorrect`, and records the fastest correct one here;
+/// at start-up `convscope` re-executes itself with that kernel — unless `OPENBLAS_CORETYPE` is
+/// already set, which is always respected (some CPUs need it for correct results).
+///
+/// It lives beside `sgemm` because it is a kernel concern (which code runs every product), not a
+/// benchmark: the start-up choice applies to every command.
 public enum BLASCore {
     /// Kernels worth trying on x86-64 (those the CPU cannot run crash or fail the check in their child).
     public static let candidates = ["auto", "Haswell", "Zen", "SkylakeX", "Cooperlake", "SapphireRapids", "Sandybridge", "Nehalem"]
@@ -51,9 +53,8 @@ public enum BLASCore {
         // execv only returns on failure: carry on with the detected kernel.
     }
 
-    /// One probe (run in a child process with OPENBLAS_CORETYPE set): checks sgemm against a naive
-    /// product on awkward shapes, then times a convolution-sized product. Returns GFLOP/s, nil if wrong.
-    public static func probe() -> (core: String, gflops: Double?) {
+    /// Whether the loaded kernel's sgemm agrees with a naive product on awkward shapes.
+    public static func productsAreCorrect() -> Bool {
         var rng = SeededRandom(seed: 11)
         for (m, n, k) in [(37, 29, 53), (128, 64, 27), (5, 300, 17)] {
             let a = (0..<(m * k)).map { _ in rng.normal() }, b = (0..<(k * n)).map { _ in rng.normal() }
@@ -62,16 +63,8 @@ public enum BLASCore {
                 sgemm(m: m, n: n, k: k, a: ap.baseAddress!, lda: k, b: bp.baseAddress!, ldb: n, c: cp.baseAddress!, ldc: n)
             } } }
             let ref = ReferenceKernels.matmul(a, b, m: m, k: k, n: n)
-            for i in c.indices where abs(c[i] - ref[i]) > 1e-3 * max(1, abs(ref[i])) { return (Threading.blasCore, nil) }
+            for i in c.indices where abs(c[i] - ref[i]) > 1e-3 * max(1, abs(ref[i])) { return false }
         }
-        let (m, n, k) = (3136, 256, 2304)
-        let a = [Float](repeating: 0.5, count: m * k), b = [Float](repeating: 0.25, count: k * n)
-        var c = [Float](repeating: 0, count: m * n)
-        let seconds = medianSeconds(repeats: 3) {
-            a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
-                sgemm(m: m, n: n, k: k, a: ap.baseAddress!, lda: k, b: bp.baseAddress!, ldb: n, c: cp.baseAddress!, ldc: n)
-            } } }
-        }
-        return (Threading.blasCore, 2.0 * Double(m * n * k) / seconds / 1e9)
+        return true
     }
 }

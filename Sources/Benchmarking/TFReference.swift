@@ -1,3 +1,4 @@
+import Commands
 import Foundation
 import Graph
 
@@ -25,32 +26,13 @@ public enum TFReference {
     public static func run(_ args: [String], script name: String = "tf_reference.py") throws -> JSON {
         guard let python else { throw CommandError("no pinned Python for the reference side: run scripts/setup.sh --python (or set CONVSCOPE_PYTHON)") }
         guard let script = script(name) else { throw CommandError("Benchmarks/\(name) not found: run bench from the ConvScope checkout") }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = [script] + args
-        var env = ProcessInfo.processInfo.environment
-        env["TF_CPP_MIN_LOG_LEVEL"] = "3"
-        p.environment = env
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw CommandError("\(name) \(args.joined(separator: " ")) failed (exit \(p.terminationStatus))") }
-        return try JSONParser().parse(String(decoding: data, as: UTF8.self))
+        let child = try ChildProcess.run(URL(fileURLWithPath: python), [script] + args, environment: ["TF_CPP_MIN_LOG_LEVEL": "3"])
+        guard child.status == 0 else { throw CommandError("\(name) \(args.joined(separator: " ")) failed (exit \(child.status))") }
+        return try JSONParser().parse(String(decoding: child.output, as: UTF8.self))
     }
-}
 
-/// Median wall time of `body` over `repeats` runs after one warm-up.
-public func medianSeconds(repeats: Int, _ body: () throws -> Void) rethrows -> Double {
-    try body()
-    var times: [Double] = []
-    for _ in 0..<max(1, repeats) {
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        try body()
-        times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+    /// `run`'s number under `key`, or nil without running anything when the reference side is skipped.
+    public static func seconds(_ key: String = "median_s", skip: Bool, _ args: [String], script name: String = "tf_reference.py") throws -> Double? {
+        skip ? nil : try run(args, script: name)[key]?.doubleValue
     }
-    times.sort()
-    return times[times.count / 2]
 }
