@@ -52,12 +52,12 @@ let package = Package(
         .target(name: "Study", dependencies: ["Failure", "FileSupport", "Tensor", "Graph", "Imaging", "Training", "Visualize", "Matching", "Measures", "Report"]),
         .target(
             name: "Commands",
-            dependencies: ["Failure", "MemoryLimit", "FileSupport", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Visualize", "Training", "Matching", "Report", "Measures", "Study"],
+            dependencies: ["Failure", "FileSupport", "HDF5", "Tensor", "Measures", "Graph", "Imaging", "KerasIO", "Zoo", "Visualize", "Training", "Matching", "Study"],
             resources: [.copy("Resources")]
         ),
         // Benchmarks against TensorFlow/Keras/OpenCV (the Python side is Benchmarks/*.py) and the one
         // subprocess helper they share. Named apart from that top-level folder of scripts.
-        .target(name: "Benchmarking", dependencies: ["Commands", "Study", "Failure", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Visualize", "Training", "Matching"]),
+        .target(name: "Benchmarking", dependencies: ["Commands", "Study", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Visualize", "Training", "Matching"]),
         .executableTarget(
             name: "convscope",
             dependencies: ["Commands", "Benchmarking", "Failure", "MemoryLimit", "Study", "Tensor", "Graph", "KerasIO", "Imaging", "Visualize", "Training", "Matching",
@@ -67,7 +67,7 @@ let package = Package(
         // Tests: one test target per library target, each depending on what its files import plus TestSupport
         // (repository paths, Tests/Resources, Fixtures, shared harnesses). Test data is read in place from
         // Tests/Resources and Fixtures, not copied into bundles.
-        .target(name: "TestSupport", dependencies: ["Tensor", "Graph", "Imaging", "KerasIO"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["FileSupport", "Tensor", "Graph", "Imaging", "KerasIO"], path: "Tests/TestSupport"),
         .testTarget(name: "MemoryLimitTests", dependencies: ["MemoryLimit", "HDF5", "Tensor", "Imaging", "KerasIO", "TestSupport"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "GraphTests", dependencies: ["Graph", "Tensor", "Imaging", "KerasIO", "TestSupport"]),
@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "ZooTests", dependencies: ["Zoo", "Graph", "Tensor", "Imaging", "KerasIO", "TestSupport"]),
         .testTarget(name: "VisualizeTests", dependencies: ["Visualize", "Graph", "Tensor", "Imaging", "KerasIO", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Graph", "Tensor", "Imaging", "TestSupport"]),
-        .testTarget(name: "MatchingTests", dependencies: ["Matching", "Imaging", "TestSupport"]),
+        .testTarget(name: "MatchingTests", dependencies: ["Matching", "Imaging", "Tensor", "TestSupport"]),
         .testTarget(
             name: "CommandsTests",
             dependencies: ["Commands", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Training", "Study", "FileSupport", "TestSupport"]

@@ -15,17 +15,7 @@ public enum CIFAR10 {
     /// `byteLimit` bytes is refused before it is read.
     public static func read(_ path: String, byteLimit: Int = MemoryLimit.bytes) throws -> (images: [Image], labels: [Int]) {
         if let refusal = refusal(fileBytes: WholeFileRead.size(of: path), limit: byteLimit) { throw ImagingError(.tooLarge, refusal, path: path) }
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw ImagingError(.io, "cannot read file", path: path)
-        }
-        do {
-            return try decode(data, byteLimit: byteLimit)
-        } catch let error as ImagingError {
-            throw error.at(path)
-        }
+        return try WholeFileDecode.decode(path) { try decode($0, byteLimit: byteLimit) }
     }
 
     /// Parses batch bytes; the size must be a positive multiple of 3073.

@@ -22,17 +22,7 @@ public enum NPY {
     /// A file larger than `byteLimit` is refused before it is read.
     public static func read(_ path: String, byteLimit: Int = MemoryLimit.bytes) throws -> Tensor {
         try WholeFileRead.check(path, limit: byteLimit) { ImagingError(.tooLarge, $0, path: path) }
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw ImagingError(.io, "cannot read file", path: path)
-        }
-        do {
-            return try decode(data, byteLimit: byteLimit)
-        } catch let error as ImagingError {
-            throw error.at(path)
-        }
+        return try WholeFileDecode.decode(path) { try decode($0, byteLimit: byteLimit) }
     }
 
     /// Writes `tensor` atomically as a version 1.0 file (2.0 if the header needs it).
