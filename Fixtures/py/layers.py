@@ -116,12 +116,20 @@ def cases(L):
     add("add3", lambda: L.Add(), [S, S, S])
     add("concat_last", lambda: L.Concatenate(axis=-1), [S, (7, 9, 2)])
     add("concat_axis1", lambda: L.Concatenate(axis=1), [S, (4, 9, 3)])
+    # Issue 15, normalization and arithmetic preprocessing slice
+    add("layernorm", lambda: L.LayerNormalization())
+    add("layernorm_axis1", lambda: L.LayerNormalization(axis=1, epsilon=1e-5))
+    add("groupnorm", lambda: L.GroupNormalization(groups=3))
+    add("unitnorm", lambda: L.UnitNormalization())
+    add("bn_axis1", lambda: L.BatchNormalization(axis=1))
     return c
 
 
 TFKERAS_CASES = ["conv2d_same_s2", "conv2d_act_relu", "depthwise_dm2_valid", "conv2dtranspose_same_s2",
                  "bn", "bn_eps1001e-5", "dense_rank2", "dense_rank4", "activation_hard_sigmoid",
-                 "activation_gelu", "activation_swish", "avgpool_p3_s2_same", "separable_same"]
+                 "activation_gelu", "activation_swish", "avgpool_p3_s2_same", "separable_same",
+                 # Issue 15, normalization and arithmetic preprocessing slice
+                 "layernorm", "layernorm_axis1", "groupnorm", "unitnorm", "bn_axis1"]
 
 
 def make_inputs(case, shapes):
@@ -291,6 +299,24 @@ def unit_cases(layers):
     add("softmax_layer", layers.Softmax())
     add("softmax_axis1", layers.Softmax(axis=1))
     add("softmax_rank2_axis1", layers.Softmax(axis=1), [(7,)])
+    # Issue 15, normalization and arithmetic preprocessing slice
+    add("layernorm", layers.LayerNormalization())
+    add("layernorm_axes123_nocenter", layers.LayerNormalization(axis=[1, 2, 3], center=False, epsilon=1e-5))
+    add("layernorm_axis1_noscale", layers.LayerNormalization(axis=1, scale=False))
+    add("layernorm_axes_neg", layers.LayerNormalization(axis=[-3, -1]))
+    add("layernorm_rms", layers.LayerNormalization(rms_scaling=True))
+    add("layernorm_rank2", layers.LayerNormalization(), [(7,)])
+    add("groupnorm_3", layers.GroupNormalization(groups=3))
+    add("groupnorm_2_of_6", layers.GroupNormalization(groups=2, epsilon=1e-5), [(4, 3, 6)])
+    add("groupnorm_axis1", layers.GroupNormalization(groups=5, axis=1, center=False))
+    add("groupnorm_1_noscale", layers.GroupNormalization(groups=1, scale=False))
+    add("groupnorm_per_channel", layers.GroupNormalization(groups=-1))
+    add("unitnorm", layers.UnitNormalization())
+    add("unitnorm_axes12", layers.UnitNormalization(axis=[1, 2]))
+    add("bn_axis1", layers.BatchNormalization(axis=1), positive=mv)
+    add("bn_axis2_training", layers.BatchNormalization(axis=2, momentum=0.8), training=True, positive=mv)
+    add("bn_axis1_rank3_training", layers.BatchNormalization(axis=1, center=False), [(4, 5)], training=True,
+        positive=mv)
     return c
 
 
