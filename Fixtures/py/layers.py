@@ -122,6 +122,13 @@ def cases(L):
     add("groupnorm", lambda: L.GroupNormalization(groups=3))
     add("unitnorm", lambda: L.UnitNormalization())
     add("bn_axis1", lambda: L.BatchNormalization(axis=1))
+    for a in NEW_ACTS:
+        add(f"activation_{a}", lambda a=a: L.Activation(a))
+    add("identity", lambda: L.Identity())
+    add("alphadropout", lambda: L.AlphaDropout(0.3))
+    add("masking", lambda: L.Masking())
+    add("masking_value", lambda: L.Masking(mask_value=0.5))
+    add("thresholded_relu", lambda: L.ThresholdedReLU(theta=0.7))
     return c
 
 
@@ -129,7 +136,13 @@ TFKERAS_CASES = ["conv2d_same_s2", "conv2d_act_relu", "depthwise_dm2_valid", "co
                  "bn", "bn_eps1001e-5", "dense_rank2", "dense_rank4", "activation_hard_sigmoid",
                  "activation_gelu", "activation_swish", "avgpool_p3_s2_same", "separable_same",
                  # Issue 15, normalization and arithmetic preprocessing slice
-                 "layernorm", "layernorm_axis1", "groupnorm", "unitnorm", "bn_axis1"]
+                 "layernorm", "layernorm_axis1", "groupnorm", "unitnorm", "bn_axis1", "conv2d_act_hard_sigmoid",
+                 "identity", "alphadropout", "masking", "masking_value", "thresholded_relu"]
+# Layer classes tf-keras has and Keras 3 does not (issue 15, normalization and preprocessing slice).
+TFKERAS_ONLY = {"thresholded_relu"}
+# Activation names Keras 3 added (issue 15, normalization and preprocessing slice).
+NEW_ACTS = ["celu", "hard_tanh", "hard_shrink", "soft_shrink", "tanh_shrink", "log_sigmoid", "sparse_plus",
+            "sparse_sigmoid", "squareplus", "sparsemax", "hard_swish"]
 
 
 def make_inputs(case, shapes):
@@ -141,6 +154,9 @@ def make_inputs(case, shapes):
             x = r.uniform(0, 255, (2,) + tuple(s))
         if case.startswith("activation_exponential") or case == "conv2d_act_exponential":
             x = np.clip(x, -3, 3)
+        if case.startswith("masking"):  # whole positions equal to the mask value
+            x[:, 2] = 0.5 if case == "masking_value" else 0.0
+            x[:, 4, 3] = 0.5 if case == "masking_value" else 0.0
         xs.append(C.f32(x))
     return xs
 
@@ -162,7 +178,7 @@ def generate(out):
     for fw, K in (("keras3", keras), ("tf_keras", tf_keras)):
         names = None if fw == "keras3" else set(TFKERAS_CASES)
         for case, factory, shapes in cases(K.layers):
-            if names is not None and case not in names:
+            if names is not None and case not in names or names is None and case in TFKERAS_ONLY:
                 continue
             C.seed_all()
             K.backend.clear_session()
@@ -173,7 +189,7 @@ def generate(out):
             y = np.asarray(y)
             stem = case if fw == "keras3" else case + ".tfkeras"
             for i, x in enumerate(xs):
-                if fw == "keras3":
+                if fw == "keras3" or case in TFKERAS_ONLY:
                     C.save_npy(os.path.join(d, f"{case}.in{i}.npy"), x)
             C.save_npy(os.path.join(d, f"{stem}.out.npy"), y)
             model.save(os.path.join(d, f"{stem}.h5"))
@@ -317,7 +333,19 @@ def unit_cases(layers):
     add("bn_axis2_training", layers.BatchNormalization(axis=2, momentum=0.8), training=True, positive=mv)
     add("bn_axis1_rank3_training", layers.BatchNormalization(axis=1, center=False), [(4, 5)], training=True,
         positive=mv)
+    for a in NEW_ACTS:
+        add(f"activation_{a}", layers.Activation(a))
+    add("activation_sparsemax_rank2", layers.Activation("sparsemax"), [(7,)])
+    add("identity", layers.Identity())
+    add("alpha_dropout", layers.AlphaDropout(0.3))
+    add("masking", layers.Masking())
     return c
+
+
+def tfkeras_unit_cases(layers):
+    """Layer units of classes only tf-keras has, drawn after the Keras 3 ones (issue 15, normalization slice)."""
+    return [("thresholded_relu", layers.ThresholdedReLU(theta=0.7), [UNIT_IMG], False, ()),
+            ("thresholded_relu_default", layers.ThresholdedReLU(), [UNIT_IMG], False, ())]
 
 
 def generate_units(out):
@@ -329,12 +357,13 @@ def generate_units(out):
     rng = np.random.RandomState(1234)
     randn = lambda *shape: rng.randn(*shape).astype("float32")
     entries = []
-    for name, layer, input_shapes, training, positive in unit_cases(keras.layers):
+    import tf_keras
+    for name, layer, input_shapes, training, positive in unit_cases(keras.layers) + tfkeras_unit_cases(tf_keras.layers):
         inputs = [randn(2, *s) for s in input_shapes]
         layer.build([x.shape for x in inputs] if len(inputs) > 1 else inputs[0].shape)
         for v in layer.weights:
             value = randn(*v.shape) * 0.5
-            if v.path.split("/")[-1] in positive:
+            if getattr(v, "path", v.name).split("/")[-1].split(":")[0] in positive:
                 value = np.abs(value) + 0.5
             v.assign(value)
         before = [np.array(v.numpy()) for v in layer.weights]
