@@ -129,6 +129,13 @@ def cases(L):
     add("masking", lambda: L.Masking())
     add("masking_value", lambda: L.Masking(mask_value=0.5))
     add("thresholded_relu", lambda: L.ThresholdedReLU(theta=0.7))
+    add("normalization_given", lambda: L.Normalization(mean=[0.1, -0.2, 0.3], variance=[0.5, 2.0, 1.5]))
+    add("normalization_invert", lambda: L.Normalization(axis=None, mean=0.4, variance=2.0, invert=True))
+    add("centercrop", lambda: L.CenterCrop(4, 6))
+    add("centercrop_upsize", lambda: L.CenterCrop(8, 6))
+    add("resizing_bilinear", lambda: L.Resizing(4, 13))
+    add("resizing_nearest", lambda: L.Resizing(11, 5, interpolation="nearest"))
+    add("resizing_crop", lambda: L.Resizing(5, 5, crop_to_aspect_ratio=True))
     return c
 
 
@@ -137,7 +144,9 @@ TFKERAS_CASES = ["conv2d_same_s2", "conv2d_act_relu", "depthwise_dm2_valid", "co
                  "activation_gelu", "activation_swish", "avgpool_p3_s2_same", "separable_same",
                  # Issue 15, normalization and arithmetic preprocessing slice
                  "layernorm", "layernorm_axis1", "groupnorm", "unitnorm", "bn_axis1", "conv2d_act_hard_sigmoid",
-                 "identity", "alphadropout", "masking", "masking_value", "thresholded_relu"]
+                 "identity", "alphadropout", "masking", "masking_value", "thresholded_relu",
+                 "normalization_given", "normalization_invert", "centercrop", "centercrop_upsize",
+                 "resizing_bilinear", "resizing_nearest", "resizing_crop"]
 # Layer classes tf-keras has and Keras 3 does not (issue 15, normalization and preprocessing slice).
 TFKERAS_ONLY = {"thresholded_relu"}
 # Activation names Keras 3 added (issue 15, normalization and preprocessing slice).
@@ -339,6 +348,20 @@ def unit_cases(layers):
     add("identity", layers.Identity())
     add("alpha_dropout", layers.AlphaDropout(0.3))
     add("masking", layers.Masking())
+    add("normalization_adapted", layers.Normalization(), positive=("variance",))
+    add("normalization_axes12", layers.Normalization(axis=(1, 2)), positive=("variance",))
+    add("normalization_invert", layers.Normalization(invert=True), positive=("variance",))
+    add("normalization_given", layers.Normalization(axis=None, mean=0.3, variance=0.8))
+    add("normalization_given_list", layers.Normalization(mean=[0.1, -0.2, 0.3], variance=[0.5, 2.0, 1.5]))
+    add("centercrop", layers.CenterCrop(3, 4))
+    add("centercrop_odd", layers.CenterCrop(2, 5))
+    add("centercrop_upsize", layers.CenterCrop(7, 4))
+    add("resizing_bilinear_up", layers.Resizing(8, 11))
+    add("resizing_bilinear_down", layers.Resizing(3, 4))
+    add("resizing_nearest", layers.Resizing(7, 4, interpolation="nearest"))
+    add("resizing_nearest_down", layers.Resizing(2, 5, interpolation="nearest"))
+    add("resizing_crop", layers.Resizing(4, 4, crop_to_aspect_ratio=True))
+    add("resizing_crop_wide", layers.Resizing(2, 7, crop_to_aspect_ratio=True, interpolation="nearest"))
     return c
 
 
@@ -355,7 +378,7 @@ def generate_units(out):
     d = os.path.join(out, "layers", "units")
     os.makedirs(d, exist_ok=True)
     rng = np.random.RandomState(1234)
-    randn = lambda *shape: rng.randn(*shape).astype("float32")
+    randn = lambda *shape: np.asarray(rng.randn(*shape), dtype="float32")
     entries = []
     import tf_keras
     for name, layer, input_shapes, training, positive in unit_cases(keras.layers) + tfkeras_unit_cases(tf_keras.layers):
@@ -363,9 +386,13 @@ def generate_units(out):
         layer.build([x.shape for x in inputs] if len(inputs) > 1 else inputs[0].shape)
         for v in layer.weights:
             value = randn(*v.shape) * 0.5
+            if "int" in str(v.dtype):  # Normalization's sample count
+                value = np.full(v.shape, 7)
             if getattr(v, "path", v.name).split("/")[-1].split(":")[0] in positive:
                 value = np.abs(value) + 0.5
             v.assign(value)
+        if layer.__class__.__name__ == "Normalization":  # its call reads the variables through finalize_state
+            layer.finalize_state()
         before = [np.array(v.numpy()) for v in layer.weights]
         out_value = np.asarray(layer(inputs if len(inputs) > 1 else inputs[0], training=training))
         entry = {"name": name, "class_name": layer.__class__.__name__, "config": C.tolist(layer.get_config()),

@@ -45,6 +45,9 @@ public enum LayerRegistry {
         Minimum.self,
         Concatenate.self,
         Rescaling.self,
+        Normalization.self,
+        Resizing.self,
+        CenterCrop.self,
     ]
 
     private static let byName: [String: any Layer.Type] = {
