@@ -136,6 +136,8 @@ def cases(L):
     add("resizing_bilinear", lambda: L.Resizing(4, 13))
     add("resizing_nearest", lambda: L.Resizing(11, 5, interpolation="nearest"))
     add("resizing_crop", lambda: L.Resizing(5, 5, crop_to_aspect_ratio=True))
+    add("dot_vectors", lambda: L.Dot(axes=1), [(6,), (6,)])
+    add("dot_normalize", lambda: L.Dot(axes=(2, 1), normalize=True), [(4, 5), (5, 3)])
     return c
 
 
@@ -146,7 +148,7 @@ TFKERAS_CASES = ["conv2d_same_s2", "conv2d_act_relu", "depthwise_dm2_valid", "co
                  "layernorm", "layernorm_axis1", "groupnorm", "unitnorm", "bn_axis1", "conv2d_act_hard_sigmoid",
                  "identity", "alphadropout", "masking", "masking_value", "thresholded_relu",
                  "normalization_given", "normalization_invert", "centercrop", "centercrop_upsize",
-                 "resizing_bilinear", "resizing_nearest", "resizing_crop"]
+                 "resizing_bilinear", "resizing_nearest", "resizing_crop", "dot_vectors", "dot_normalize"]
 # Layer classes tf-keras has and Keras 3 does not (issue 15, normalization and preprocessing slice).
 TFKERAS_ONLY = {"thresholded_relu"}
 # Activation names Keras 3 added (issue 15, normalization and preprocessing slice).
@@ -362,6 +364,11 @@ def unit_cases(layers):
     add("resizing_nearest_down", layers.Resizing(2, 5, interpolation="nearest"))
     add("resizing_crop", layers.Resizing(4, 4, crop_to_aspect_ratio=True))
     add("resizing_crop_wide", layers.Resizing(2, 7, crop_to_aspect_ratio=True, interpolation="nearest"))
+    add("dot_vectors", layers.Dot(axes=1), [(6,), (6,)])
+    add("dot_axes21", layers.Dot(axes=(2, 1)), [(4, 5), (5, 3)])
+    add("dot_neg_axes", layers.Dot(axes=-1), [(3, 4), (2, 4)])
+    add("dot_rank4_normalize", layers.Dot(axes=(3, 1), normalize=True), [(2, 3, 4), (4, 5)])
+    add("dot_normalize_vectors", layers.Dot(axes=-1, normalize=True), [(5,), (5,)])
     return c
 
 

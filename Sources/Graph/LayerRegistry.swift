@@ -44,6 +44,7 @@ public enum LayerRegistry {
         Maximum.self,
         Minimum.self,
         Concatenate.self,
+        Dot.self,
         Rescaling.self,
         Normalization.self,
         Resizing.self,
