@@ -16,10 +16,7 @@ public final class CenterCrop: Layer {
     public init(name: String, config: JSON) throws {
         identity = LayerIdentity(Self.self, name: name, config: config)
         let c = LayerConfig(layer: name, json: config)
-        try c.requireChannelsLast()
-        height = try c.int("height")
-        width = try c.int("width")
-        guard height > 0, width > 0 else { throw LayerError(name, "height and width must be positive") }
+        (height, width) = try ImageResize.targetSize(c)
     }
 
     public func build(inputShapes: [[Int]]) throws -> [Int] {
@@ -41,13 +38,10 @@ public final class CenterCrop: Layer {
     }
 
     public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
-        let x = inputs[0]                                                     // (N, H, W, C)
-        guard x.rank == 4 else { throw LayerError(name, "input of shape \(x.shape) is not (N, H, W, C)") }
-        return resize(x.shape[1], x.shape[2]).forward(x)                      // (N, height, width, C)
+        try ImageResize.forward(inputs, layer: name, resize)                  // (N, H, W, C) → (N, height, width, C)
     }
 
     public func backward(_ upstream: Tensor, tape: Tape, rule: BackwardRule, weightGradients: Bool) throws -> LayerGradients {
-        let xs = tape.inputs[0].shape                                         // (N, H, W, C)
-        return LayerGradients(inputs: [resize(xs[1], xs[2]).backward(upstream, inputShape: xs)])
+        ImageResize.backward(upstream, tape: tape, resize)
     }
 }

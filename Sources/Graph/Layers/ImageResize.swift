@@ -106,6 +106,27 @@ struct ImageResize {
         return dx
     }
 
+    /// A resizing layer's target (`height`, `width`: positive) of channels_last images.
+    static func targetSize(_ c: LayerConfig) throws -> (height: Int, width: Int) {
+        try c.requireChannelsLast()
+        let size = (try c.int("height"), try c.int("width"))
+        guard size.0 > 0, size.1 > 0 else { throw LayerError(c.layer, "height and width must be positive") }
+        return size
+    }
+
+    /// A resizing layer's forward: (N, H, W, C) → (N, outH, outW, C) by the resize `resize(H, W)` gives.
+    static func forward(_ inputs: [Tensor], layer: String, _ resize: (Int, Int) -> ImageResize) throws -> Tensor {
+        let x = inputs[0]                                                     // (N, H, W, C)
+        guard x.rank == 4 else { throw LayerError(layer, "input of shape \(x.shape) is not (N, H, W, C)") }
+        return resize(x.shape[1], x.shape[2]).forward(x)                      // (N, outH, outW, C)
+    }
+
+    /// A resizing layer's backward, beside `forward`.
+    static func backward(_ upstream: Tensor, tape: Tape, _ resize: (Int, Int) -> ImageResize) -> LayerGradients {
+        let xs = tape.inputs[0].shape                                         // (N, H, W, C)
+        return LayerGradients(inputs: [resize(xs[1], xs[2]).backward(upstream, inputShape: xs)])
+    }
+
     /// Keras' `crop_to_aspect_ratio` (and `smart_resize`) box of an h × w image for a target size: the
     /// largest centred window of the target's aspect ratio (sizes truncated as Keras casts them).
     static func aspectCrop(height h: Int, width w: Int, targetHeight th: Int, targetWidth tw: Int)

@@ -38,13 +38,10 @@ public final class UpSampling2D: Layer {
     }
 
     public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
-        let x = inputs[0]                                                     // (N, H, W, C)
-        guard x.rank == 4 else { throw LayerError(name, "input of shape \(x.shape) is not (N, H, W, C)") }
-        return resize(x.shape[1], x.shape[2]).forward(x)                      // (N, H·sy, W·sx, C)
+        try ImageResize.forward(inputs, layer: name, resize)                  // (N, H, W, C) → (N, H·sy, W·sx, C)
     }
 
     public func backward(_ upstream: Tensor, tape: Tape, rule: BackwardRule, weightGradients: Bool) throws -> LayerGradients {
-        let xs = tape.inputs[0].shape                                         // (N, H, W, C)
-        return LayerGradients(inputs: [resize(xs[1], xs[2]).backward(upstream, inputShape: xs)])
+        ImageResize.backward(upstream, tape: tape, resize)
     }
 }
