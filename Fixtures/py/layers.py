@@ -116,12 +116,44 @@ def cases(L):
     add("add3", lambda: L.Add(), [S, S, S])
     add("concat_last", lambda: L.Concatenate(axis=-1), [S, (7, 9, 2)])
     add("concat_axis1", lambda: L.Concatenate(axis=1), [S, (4, 9, 3)])
+    # Issue 15, normalization and arithmetic preprocessing slice
+    add("layernorm", lambda: L.LayerNormalization())
+    add("layernorm_axis1", lambda: L.LayerNormalization(axis=1, epsilon=1e-5))
+    add("groupnorm", lambda: L.GroupNormalization(groups=3))
+    add("unitnorm", lambda: L.UnitNormalization())
+    add("bn_axis1", lambda: L.BatchNormalization(axis=1))
+    for a in NEW_ACTS:
+        add(f"activation_{a}", lambda a=a: L.Activation(a))
+    add("identity", lambda: L.Identity())
+    add("alphadropout", lambda: L.AlphaDropout(0.3))
+    add("masking", lambda: L.Masking())
+    add("masking_value", lambda: L.Masking(mask_value=0.5))
+    add("thresholded_relu", lambda: L.ThresholdedReLU(theta=0.7))
+    add("normalization_given", lambda: L.Normalization(mean=[0.1, -0.2, 0.3], variance=[0.5, 2.0, 1.5]))
+    add("normalization_invert", lambda: L.Normalization(axis=None, mean=0.4, variance=2.0, invert=True))
+    add("centercrop", lambda: L.CenterCrop(4, 6))
+    add("centercrop_upsize", lambda: L.CenterCrop(8, 6))
+    add("resizing_bilinear", lambda: L.Resizing(4, 13))
+    add("resizing_nearest", lambda: L.Resizing(11, 5, interpolation="nearest"))
+    add("resizing_crop", lambda: L.Resizing(5, 5, crop_to_aspect_ratio=True))
+    add("dot_vectors", lambda: L.Dot(axes=1), [(6,), (6,)])
+    add("dot_normalize", lambda: L.Dot(axes=(2, 1), normalize=True), [(4, 5), (5, 3)])
     return c
 
 
 TFKERAS_CASES = ["conv2d_same_s2", "conv2d_act_relu", "depthwise_dm2_valid", "conv2dtranspose_same_s2",
                  "bn", "bn_eps1001e-5", "dense_rank2", "dense_rank4", "activation_hard_sigmoid",
-                 "activation_gelu", "activation_swish", "avgpool_p3_s2_same", "separable_same"]
+                 "activation_gelu", "activation_swish", "avgpool_p3_s2_same", "separable_same",
+                 # Issue 15, normalization and arithmetic preprocessing slice
+                 "layernorm", "layernorm_axis1", "groupnorm", "unitnorm", "bn_axis1", "conv2d_act_hard_sigmoid",
+                 "identity", "alphadropout", "masking", "masking_value", "thresholded_relu",
+                 "normalization_given", "normalization_invert", "centercrop", "centercrop_upsize",
+                 "resizing_bilinear", "resizing_nearest", "resizing_crop", "dot_vectors", "dot_normalize"]
+# Layer classes tf-keras has and Keras 3 does not (issue 15, normalization and preprocessing slice).
+TFKERAS_ONLY = {"thresholded_relu"}
+# Activation names Keras 3 added (issue 15, normalization and preprocessing slice).
+NEW_ACTS = ["celu", "hard_tanh", "hard_shrink", "soft_shrink", "tanh_shrink", "log_sigmoid", "sparse_plus",
+            "sparse_sigmoid", "squareplus", "sparsemax", "hard_swish"]
 
 
 def make_inputs(case, shapes):
@@ -133,6 +165,9 @@ def make_inputs(case, shapes):
             x = r.uniform(0, 255, (2,) + tuple(s))
         if case.startswith("activation_exponential") or case == "conv2d_act_exponential":
             x = np.clip(x, -3, 3)
+        if case.startswith("masking"):  # whole positions equal to the mask value
+            x[:, 2] = 0.5 if case == "masking_value" else 0.0
+            x[:, 4, 3] = 0.5 if case == "masking_value" else 0.0
         xs.append(C.f32(x))
     return xs
 
@@ -154,7 +189,7 @@ def generate(out):
     for fw, K in (("keras3", keras), ("tf_keras", tf_keras)):
         names = None if fw == "keras3" else set(TFKERAS_CASES)
         for case, factory, shapes in cases(K.layers):
-            if names is not None and case not in names:
+            if names is not None and case not in names or names is None and case in TFKERAS_ONLY:
                 continue
             C.seed_all()
             K.backend.clear_session()
@@ -165,7 +200,7 @@ def generate(out):
             y = np.asarray(y)
             stem = case if fw == "keras3" else case + ".tfkeras"
             for i, x in enumerate(xs):
-                if fw == "keras3":
+                if fw == "keras3" or case in TFKERAS_ONLY:
                     C.save_npy(os.path.join(d, f"{case}.in{i}.npy"), x)
             C.save_npy(os.path.join(d, f"{stem}.out.npy"), y)
             model.save(os.path.join(d, f"{stem}.h5"))
@@ -291,7 +326,56 @@ def unit_cases(layers):
     add("softmax_layer", layers.Softmax())
     add("softmax_axis1", layers.Softmax(axis=1))
     add("softmax_rank2_axis1", layers.Softmax(axis=1), [(7,)])
+    # Issue 15, normalization and arithmetic preprocessing slice
+    add("layernorm", layers.LayerNormalization())
+    add("layernorm_axes123_nocenter", layers.LayerNormalization(axis=[1, 2, 3], center=False, epsilon=1e-5))
+    add("layernorm_axis1_noscale", layers.LayerNormalization(axis=1, scale=False))
+    add("layernorm_axes_neg", layers.LayerNormalization(axis=[-3, -1]))
+    add("layernorm_rms", layers.LayerNormalization(rms_scaling=True))
+    add("layernorm_rank2", layers.LayerNormalization(), [(7,)])
+    add("groupnorm_3", layers.GroupNormalization(groups=3))
+    add("groupnorm_2_of_6", layers.GroupNormalization(groups=2, epsilon=1e-5), [(4, 3, 6)])
+    add("groupnorm_axis1", layers.GroupNormalization(groups=5, axis=1, center=False))
+    add("groupnorm_1_noscale", layers.GroupNormalization(groups=1, scale=False))
+    add("groupnorm_per_channel", layers.GroupNormalization(groups=-1))
+    add("unitnorm", layers.UnitNormalization())
+    add("unitnorm_axes12", layers.UnitNormalization(axis=[1, 2]))
+    add("bn_axis1", layers.BatchNormalization(axis=1), positive=mv)
+    add("bn_axis2_training", layers.BatchNormalization(axis=2, momentum=0.8), training=True, positive=mv)
+    add("bn_axis1_rank3_training", layers.BatchNormalization(axis=1, center=False), [(4, 5)], training=True,
+        positive=mv)
+    for a in NEW_ACTS:
+        add(f"activation_{a}", layers.Activation(a))
+    add("activation_sparsemax_rank2", layers.Activation("sparsemax"), [(7,)])
+    add("identity", layers.Identity())
+    add("alpha_dropout", layers.AlphaDropout(0.3))
+    add("masking", layers.Masking())
+    add("normalization_adapted", layers.Normalization(), positive=("variance",))
+    add("normalization_axes12", layers.Normalization(axis=(1, 2)), positive=("variance",))
+    add("normalization_invert", layers.Normalization(invert=True), positive=("variance",))
+    add("normalization_given", layers.Normalization(axis=None, mean=0.3, variance=0.8))
+    add("normalization_given_list", layers.Normalization(mean=[0.1, -0.2, 0.3], variance=[0.5, 2.0, 1.5]))
+    add("centercrop", layers.CenterCrop(3, 4))
+    add("centercrop_odd", layers.CenterCrop(2, 5))
+    add("centercrop_upsize", layers.CenterCrop(7, 4))
+    add("resizing_bilinear_up", layers.Resizing(8, 11))
+    add("resizing_bilinear_down", layers.Resizing(3, 4))
+    add("resizing_nearest", layers.Resizing(7, 4, interpolation="nearest"))
+    add("resizing_nearest_down", layers.Resizing(2, 5, interpolation="nearest"))
+    add("resizing_crop", layers.Resizing(4, 4, crop_to_aspect_ratio=True))
+    add("resizing_crop_wide", layers.Resizing(2, 7, crop_to_aspect_ratio=True, interpolation="nearest"))
+    add("dot_vectors", layers.Dot(axes=1), [(6,), (6,)])
+    add("dot_axes21", layers.Dot(axes=(2, 1)), [(4, 5), (5, 3)])
+    add("dot_neg_axes", layers.Dot(axes=-1), [(3, 4), (2, 4)])
+    add("dot_rank4_normalize", layers.Dot(axes=(3, 1), normalize=True), [(2, 3, 4), (4, 5)])
+    add("dot_normalize_vectors", layers.Dot(axes=-1, normalize=True), [(5,), (5,)])
     return c
+
+
+def tfkeras_unit_cases(layers):
+    """Layer units of classes only tf-keras has, drawn after the Keras 3 ones (issue 15, normalization slice)."""
+    return [("thresholded_relu", layers.ThresholdedReLU(theta=0.7), [UNIT_IMG], False, ()),
+            ("thresholded_relu_default", layers.ThresholdedReLU(), [UNIT_IMG], False, ())]
 
 
 def generate_units(out):
@@ -301,16 +385,21 @@ def generate_units(out):
     d = os.path.join(out, "layers", "units")
     os.makedirs(d, exist_ok=True)
     rng = np.random.RandomState(1234)
-    randn = lambda *shape: rng.randn(*shape).astype("float32")
+    randn = lambda *shape: np.asarray(rng.randn(*shape), dtype="float32")
     entries = []
-    for name, layer, input_shapes, training, positive in unit_cases(keras.layers):
+    import tf_keras
+    for name, layer, input_shapes, training, positive in unit_cases(keras.layers) + tfkeras_unit_cases(tf_keras.layers):
         inputs = [randn(2, *s) for s in input_shapes]
         layer.build([x.shape for x in inputs] if len(inputs) > 1 else inputs[0].shape)
         for v in layer.weights:
             value = randn(*v.shape) * 0.5
-            if v.path.split("/")[-1] in positive:
+            if "int" in str(v.dtype):  # Normalization's sample count
+                value = np.full(v.shape, 7)
+            if getattr(v, "path", v.name).split("/")[-1].split(":")[0] in positive:
                 value = np.abs(value) + 0.5
             v.assign(value)
+        if layer.__class__.__name__ == "Normalization":  # its call reads the variables through finalize_state
+            layer.finalize_state()
         before = [np.array(v.numpy()) for v in layer.weights]
         out_value = np.asarray(layer(inputs if len(inputs) > 1 else inputs[0], training=training))
         entry = {"name": name, "class_name": layer.__class__.__name__, "config": C.tolist(layer.get_config()),

@@ -1,23 +1,44 @@
 import Foundation
 import Tensor
 
+/// Which Keras wrote a config, where one activation name means different functions: `hard_sigmoid` is
+/// clip(0.2x + 0.5) in Keras 2 and tf-keras, relu6(x + 3)/6 in Keras 3. KerasIO knows a file's generation
+/// and makes its layers under it (`LayerRegistry.make(…, dialect:)`); configs from elsewhere are Keras 3's.
+public enum ActivationDialect: Sendable {
+    /// Keras 2 and tf-keras.
+    case legacy
+    case keras3
+
+    /// The dialect of the config being read (set for the duration of `LayerRegistry.make`).
+    @TaskLocal public static var current: ActivationDialect = .keras3
+}
+
 /// Keras activation functions, used by `Activation` layers and by the `activation`
 /// argument of Conv2D, Dense and friends. Forward and backward side by side.
 public enum Activation: String, CaseIterable, Sendable {
     case linear, relu, relu6, elu, selu, sigmoid, hardSigmoid = "hard_sigmoid", tanh, softmax
     case softplus, softsign, swish, silu, gelu, exponential
     case hardSilu = "hard_silu", leakyRelu = "leaky_relu", logSoftmax = "log_softmax", mish
+    case celu, hardTanh = "hard_tanh", hardShrink = "hard_shrink", softShrink = "soft_shrink", tanhShrink = "tanh_shrink"
+    case logSigmoid = "log_sigmoid", sparsePlus = "sparse_plus", sparseSigmoid = "sparse_sigmoid", squareplus, sparsemax
+    /// Keras 2 / tf-keras `hard_sigmoid`: clip(0.2x + 0.5, 0, 1). Not a name a config can use: a legacy
+    /// file's `hard_sigmoid` becomes this (`ActivationDialect`).
+    case hardSigmoidLegacy = "hard_sigmoid (Keras 2, tf-keras)"
 
-    /// Parses a config value: a name string, or Keras 3's serialized `{"class_name": …, "config": {"name": …}}` form.
+    /// Names Keras accepts for another case's function.
+    private static let aliases: [String: Activation] = ["hard_swish": .hardSilu]
+
+    /// Parses a config value: a name string, or Keras 3's serialized `{"class_name": …, "config": {"name": …}}` form,
+    /// in the dialect of the config being read (`ActivationDialect.current`).
     public init(config value: JSON?, layer: String) throws {
         guard let value, !value.isNull else { self = .linear; return }
         var name = value.stringValue
         if name == nil, let cfg = value["config"] { name = cfg["name"]?.stringValue ?? value["class_name"]?.stringValue }
         guard let raw = name else { throw LayerError(layer, "activation \(value.serialized()) is not understood") }
-        guard let a = Activation(rawValue: raw.lowercased()) else {
+        guard let a = Activation(rawValue: raw.lowercased()) ?? Self.aliases[raw.lowercased()], a != .hardSigmoidLegacy else {
             throw LayerError(layer, "activation '\(raw)' is not supported")
         }
-        self = a
+        self = a == .hardSigmoid && ActivationDialect.current == .legacy ? .hardSigmoidLegacy : a
     }
 
     /// Whether a backward rule (deconvnet, guided) replaces this activation's gradient.
@@ -29,6 +50,7 @@ public enum Activation: String, CaseIterable, Sendable {
         case .linear: return
         case .softmax: Self.softmaxLastAxis(&t); return
         case .logSoftmax: Self.logSoftmax(&t, axis: -1); return
+        case .sparsemax: Self.sparsemax(&t); return
         default: break
         }
         if self == .relu {
@@ -43,7 +65,7 @@ public enum Activation: String, CaseIterable, Sendable {
             switch self {
             case .relu: for i in p.indices { p[i] = max(p[i], 0) }
             case .relu6: for i in p.indices { p[i] = min(max(p[i], 0), 6) }
-            case .elu: for i in p.indices where p[i] <= 0 { p[i] = expm1f(p[i]) }
+            case .elu, .celu: for i in p.indices where p[i] <= 0 { p[i] = expm1f(p[i]) }   // celu(α = 1) is elu
             case .selu:
                 let a: Float = 1.6732632423543772, s: Float = 1.0507009873554805
                 for i in p.indices { p[i] = p[i] > 0 ? s * p[i] : s * a * expm1f(p[i]) }
@@ -58,7 +80,18 @@ public enum Activation: String, CaseIterable, Sendable {
             case .hardSilu: for i in p.indices { p[i] = p[i] * Self.hardSigmoid(p[i]) }
             case .leakyRelu: for i in p.indices where p[i] < 0 { p[i] *= Self.leakySlope }
             case .mish: for i in p.indices { p[i] = p[i] * tanhf(Self.softplus(p[i])) }
-            case .linear, .softmax, .logSoftmax: break
+            case .hardTanh: for i in p.indices { p[i] = min(max(p[i], -1), 1) }
+            case .hardShrink: for i in p.indices where !(abs(p[i]) > Self.shrinkThreshold) { p[i] = 0 }
+            case .softShrink:
+                let t = Self.shrinkThreshold
+                for i in p.indices { p[i] = p[i] > t ? p[i] - t : (p[i] < -t ? p[i] + t : 0) }
+            case .tanhShrink: for i in p.indices { p[i] -= tanhf(p[i]) }
+            case .logSigmoid: for i in p.indices { p[i] = -Self.softplus(-p[i]) }
+            case .sparsePlus: for i in p.indices { p[i] = p[i] <= -1 ? 0 : (p[i] < 1 ? 0.25 * (p[i] + 1) * (p[i] + 1) : p[i]) }
+            case .sparseSigmoid: for i in p.indices { p[i] = p[i] <= -1 ? 0 : (p[i] >= 1 ? 1 : 0.5 * (p[i] + 1)) }
+            case .squareplus: for i in p.indices { p[i] = (p[i] + (p[i] * p[i] + Self.squareplusB).squareRoot()) / 2 }
+            case .hardSigmoidLegacy: for i in p.indices { p[i] = min(max(0.2 * p[i] + 0.5, 0), 1) }
+            case .linear, .softmax, .logSoftmax, .sparsemax: break
             }
         }
     }
@@ -70,6 +103,7 @@ public enum Activation: String, CaseIterable, Sendable {
         var g = upstream
         if self == .softmax { Self.softmaxBackward(&g, y: y); return g }
         if self == .logSoftmax { Self.logSoftmaxBackward(&g, y: y); return g }
+        if self == .sparsemax { Self.sparsemaxBackward(&g, x: x); return g }
         g.data.withUnsafeMutableBufferPointer { gp in
             x.data.withUnsafeBufferPointer { xp in
                 y.data.withUnsafeBufferPointer { yp in
@@ -81,7 +115,7 @@ public enum Activation: String, CaseIterable, Sendable {
                         case .guided: for i in gp.indices where !(xp[i] > 0 && gp[i] > 0) { gp[i] = 0 }
                         }
                     case .relu6: for i in gp.indices where !(xp[i] > 0 && xp[i] < 6) { gp[i] = 0 }
-                    case .elu: for i in gp.indices where xp[i] <= 0 { gp[i] *= yp[i] + 1 }
+                    case .elu, .celu: for i in gp.indices where xp[i] <= 0 { gp[i] *= yp[i] + 1 }
                     case .selu:
                         let a: Float = 1.6732632423543772, s: Float = 1.0507009873554805
                         for i in gp.indices { gp[i] *= xp[i] > 0 ? s : yp[i] + s * a }
@@ -105,7 +139,17 @@ public enum Activation: String, CaseIterable, Sendable {
                             let t = tanhf(Self.softplus(xp[i]))
                             gp[i] *= t + xp[i] * (1 - t * t) * Self.sigmoid(xp[i])
                         }
-                    case .linear, .softmax, .logSoftmax: break
+                    case .hardTanh: for i in gp.indices where !(xp[i] > -1 && xp[i] < 1) { gp[i] = 0 }
+                    case .hardShrink, .softShrink: for i in gp.indices where !(abs(xp[i]) > Self.shrinkThreshold) { gp[i] = 0 }
+                    case .tanhShrink: for i in gp.indices { let t = tanhf(xp[i]); gp[i] *= t * t }
+                    case .logSigmoid: for i in gp.indices { gp[i] *= Self.sigmoid(-xp[i]) }
+                    case .sparsePlus:
+                        for i in gp.indices { gp[i] *= xp[i] <= -1 ? 0 : (xp[i] < 1 ? 0.5 * (xp[i] + 1) : 1) }
+                    case .sparseSigmoid: for i in gp.indices { gp[i] *= xp[i] > -1 && xp[i] < 1 ? 0.5 : 0 }
+                    case .squareplus:
+                        for i in gp.indices { gp[i] *= 0.5 * (1 + xp[i] / (xp[i] * xp[i] + Self.squareplusB).squareRoot()) }
+                    case .hardSigmoidLegacy: for i in gp.indices { gp[i] *= xp[i] > -2.5 && xp[i] < 2.5 ? 0.2 : 0 }
+                    case .linear, .softmax, .logSoftmax, .sparsemax: break
                     }
                 }
             }
@@ -122,6 +166,10 @@ public enum Activation: String, CaseIterable, Sendable {
     /// The `leaky_relu` activation function's default slope (Keras 3 `negative_slope=0.2`; the
     /// LeakyReLU layer has its own, 0.3).
     static let leakySlope: Float = 0.2
+    /// `hard_shrink` and `soft_shrink`'s default threshold.
+    static let shrinkThreshold: Float = 0.5
+    /// `squareplus`'s default b.
+    static let squareplusB: Float = 4
     /// Exact gelu (Keras default approximate=False): x · Φ(x).
     @inline(__always) static func gelu(_ x: Float) -> Float { 0.5 * x * (1 + erff(x / Float(2).squareRoot())) }
     @inline(__always) static func geluDerivative(_ x: Float) -> Float {
@@ -155,6 +203,53 @@ public enum Activation: String, CaseIterable, Sendable {
                 } else {
                     for k in 0..<lanes.n { p[at(k)] = expf(p[at(k)] - m); s += p[at(k)] }
                     for k in 0..<lanes.n { p[at(k)] /= s }
+                }
+            }
+        }
+    }
+
+    /// Keras' `sparsemax` over the last axis, as all its backends compute it: with z sorted in decreasing
+    /// order, cᵣ = Σ_{j≤r} zⱼ, the support k = #{r : 1 + r·zᵣ > cᵣ}, and τ = (Σ_{r≤k} cᵣ − 1)/k, y = max(x − τ, 0).
+    /// (Martins & Astudillo's τ is (c_k − 1)/k; Keras 3.15 sums the cumulative sums, so its outputs need not
+    /// sum to 1. ConvScope follows Keras' numbers.)
+    public static func sparsemax(_ t: inout Tensor) {
+        let lanes = Lanes(t.shape, axis: -1)
+        t.data.withUnsafeMutableBufferPointer { p in
+            lanes.forEach { at in
+                let tau = sparsemaxThreshold((0..<lanes.n).map { p[at($0)] }).tau
+                for k in 0..<lanes.n { p[at(k)] = max(p[at(k)] - tau, 0) }
+            }
+        }
+    }
+
+    /// τ of a lane, and each value's weight in τ: ∂τ/∂xᵢ = #{r in the support : r ≥ rᵢ}/k, rᵢ its rank.
+    static func sparsemaxThreshold(_ x: [Float]) -> (tau: Float, weights: [Float]) {
+        let order = x.indices.sorted { x[$0] > x[$1] }
+        var c: Float = 0, sumC: Float = 0
+        var inSupport = [Bool](repeating: false, count: x.count)             // by rank
+        for (r, i) in order.enumerated() {
+            c += x[i]
+            if 1 + Float(r + 1) * x[i] > c { inSupport[r] = true; sumC += c }
+        }
+        let k = inSupport.filter { $0 }.count
+        var weights = [Float](repeating: 0, count: x.count), later = 0
+        for r in order.indices.reversed() {
+            if inSupport[r] { later += 1 }
+            weights[order[r]] = Float(later) / Float(max(k, 1))
+        }
+        return ((sumC - 1) / Float(max(k, 1)), weights)
+    }
+
+    /// dx = g·[y > 0] − ∂τ/∂x · Σ_{y > 0} g per lane, x the sparsemax's input.
+    static func sparsemaxBackward(_ g: inout Tensor, x: Tensor) {
+        let lanes = Lanes(g.shape, axis: -1)
+        g.data.withUnsafeMutableBufferPointer { gp in
+            x.data.withUnsafeBufferPointer { xp in
+                lanes.forEach { at in
+                    let (tau, weights) = sparsemaxThreshold((0..<lanes.n).map { xp[at($0)] })
+                    var s: Float = 0                                           // Σ g over the positive outputs
+                    for k in 0..<lanes.n where xp[at(k)] > tau { s += gp[at(k)] }
+                    for k in 0..<lanes.n { gp[at(k)] = (xp[at(k)] > tau ? gp[at(k)] : 0) - weights[k] * s }
                 }
             }
         }

@@ -15,11 +15,18 @@ public enum LayerRegistry {
         GlobalAveragePooling2D.self,
         GlobalMaxPooling2D.self,
         BatchNormalization.self,
+        LayerNormalization.self,
+        GroupNormalization.self,
+        UnitNormalization.self,
         ReLU.self,
         LeakyReLU.self,
         PReLU.self,
         ELU.self,
         Softmax.self,
+        ThresholdedReLU.self,
+        Identity.self,
+        Masking.self,
+        AlphaDropout.self,
         ZeroPadding2D.self,
         Cropping2D.self,
         UpSampling2D.self,
@@ -37,7 +44,11 @@ public enum LayerRegistry {
         Maximum.self,
         Minimum.self,
         Concatenate.self,
+        Dot.self,
         Rescaling.self,
+        Normalization.self,
+        Resizing.self,
+        CenterCrop.self,
     ]
 
     private static let byName: [String: any Layer.Type] = {
@@ -52,11 +63,13 @@ public enum LayerRegistry {
     /// The layer type implementing a Keras class name; nil for classes ConvScope only lists.
     public static func kind(named className: String) -> (any Layer.Type)? { byName[className] }
 
-    /// Makes a layer from a Keras class name and config. Unknown kinds and Lambda become
-    /// `OpaqueLayer`s: listed with their weights, refused when run. Never executes code from a file.
-    public static func make(className: String, name: String, config: JSON) throws -> any Layer {
+    /// Makes a layer from a Keras class name and config, written by Keras of `dialect` (the meaning of
+    /// activation names). Unknown kinds and Lambda become `OpaqueLayer`s: listed with their weights,
+    /// refused when run. Never executes code from a file.
+    public static func make(className: String, name: String, config: JSON,
+                            dialect: ActivationDialect = .keras3) throws -> any Layer {
         if let kind = byName[className] {
-            let layer = try kind.init(name: name, config: config)
+            let layer = try ActivationDialect.$current.withValue(dialect) { try kind.init(name: name, config: config) }
             layer.className = className
             return layer
         }

@@ -70,7 +70,7 @@ enum HDF5ModelReader {
                 guard let text else { throw KerasIOError(file: label, object: "model_config", "is not a string attribute") }
                 if version == nil, text.contains("\"nb_filter\"") || text.contains("\"dim_ordering\"") { gen = .keras1 }
                 if loadValues { try WeightMemory.check(stored, file: label) }
-                let parser = ModelConfigParser(file: label, isKeras1: gen == .keras1)
+                let parser = ModelConfigParser(file: label, isKeras1: gen == .keras1, dialect: gen.activationDialect)
                 let m = try parser.parse(text: text)
                 var att = WeightAttacher(file: label, read: read)
                 try att.attachLegacy(stored, to: m.layers, byName: false)

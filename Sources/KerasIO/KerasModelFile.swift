@@ -14,6 +14,14 @@ public enum KerasGeneration: String, Codable, Sendable {
     case keras3Weights = "keras3-weights"
     /// Keras 3 `model.save("x.keras")` zip archive.
     case keras3Keras = "keras3-keras"
+
+    /// What activation names mean in this generation's configs (`hard_sigmoid`).
+    public var activationDialect: ActivationDialect {
+        switch self {
+        case .keras1, .keras2, .tfkeras: return .legacy
+        case .keras3H5, .keras3Weights, .keras3Keras: return .keras3
+        }
+    }
 }
 
 /// How convolution kernels are laid out in the file.

@@ -7,11 +7,15 @@ public struct ModelConfigParser {
     public var file: String
     /// Keras 1 configs (`dim_ordering`, `nb_filter` …) are kept as opaque layers.
     public var isKeras1: Bool
+    /// What activation names mean in this config (Keras 2 and tf-keras differ from Keras 3).
+    public var dialect: ActivationDialect
     public var jsonLimits: JSONParser
 
-    public init(file: String, isKeras1: Bool = false, jsonLimits: JSONParser = JSONParser(maxDepth: 512)) {
+    public init(file: String, isKeras1: Bool = false, dialect: ActivationDialect = .keras3,
+                jsonLimits: JSONParser = JSONParser(maxDepth: 512)) {
         self.file = file
         self.isKeras1 = isKeras1
+        self.dialect = dialect
         self.jsonLimits = jsonLimits
     }
 
@@ -31,7 +35,7 @@ public struct ModelConfigParser {
         guard KerasConfigJSON.modelClasses.contains(cls) else {
             throw KerasIOError(file: file, object: object, "top-level class '\(cls)' is not a Sequential or Functional model")
         }
-        let b = ConfigGraphBuilder(file: file, object: object, isKeras1: isKeras1)
+        let b = ConfigGraphBuilder(file: file, object: object, isKeras1: isKeras1, dialect: dialect)
         let name = config["name"]?.stringValue ?? (KerasConfigJSON.isSequential(cls) ? "sequential" : "model")
         b.graph = Graph(name: name)
         let built = try b.buildModel(className: cls, config: config, prefix: "", inputs: nil)
@@ -47,6 +51,7 @@ final class ConfigGraphBuilder {
     let file: String
     let object: String
     let isKeras1: Bool
+    let dialect: ActivationDialect
     var graph = Graph(name: "")
     var unknown = Set<Int>()
     var notes: [String] = []
@@ -55,10 +60,11 @@ final class ConfigGraphBuilder {
     var layerCache: [String: any Layer] = [:]
     var depth = 0
 
-    init(file: String, object: String, isKeras1: Bool) {
+    init(file: String, object: String, isKeras1: Bool, dialect: ActivationDialect) {
         self.file = file
         self.object = object
         self.isKeras1 = isKeras1
+        self.dialect = dialect
     }
 
     func fail(_ where_: String, _ message: String) -> KerasIOError {
@@ -257,7 +263,7 @@ final class ConfigGraphBuilder {
             layer = try opaque(cls, name, config)
         } else {
             do {
-                layer = try LayerRegistry.make(className: cls, name: name, config: config)
+                layer = try LayerRegistry.make(className: cls, name: name, config: config, dialect: dialect)
                 for key in LayerRegistry.unknownConfigKeys(in: config, className: cls) {
                     notes.append("warning: layer '\(path)' (\(cls)): setting '\(key)' is not one Keras writes for \(cls); ignored")
                 }

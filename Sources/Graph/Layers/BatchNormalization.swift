@@ -1,7 +1,7 @@
 import Foundation
 import Tensor
 
-/// Keras `BatchNormalization` over the last (channel) axis.
+/// Keras `BatchNormalization` over one axis (`axis`, default −1: the channels; 1 for channels_first).
 ///
 /// Inference: y = (x − moving_mean) / √(moving_variance + ε) · γ + β.
 /// Training (`context.mode == .training`): normalises with the batch mean and biased batch variance,
@@ -37,6 +37,8 @@ public final class BatchNormalization: Layer {
     let scale: Bool
     let center: Bool
     private var channels = 0
+    /// The normalized axis, batch included (1 … rank − 1).
+    private var channelAxis = 0
 
     public init(name: String, config: JSON) throws {
         identity = LayerIdentity(Self.self, name: name, config: config)
@@ -44,7 +46,7 @@ public final class BatchNormalization: Layer {
         // Keras 2 files may store the axis as a one-element list.
         if let list = config["axis"]?.arrayValue {
             guard list.count == 1, let a = list[0].intValue else {
-                throw LayerError(name, "axis \(config["axis"]!.serialized()) is not supported (only the channel axis -1 / 3)")
+                throw LayerError(name, "axis \(config["axis"]!.serialized()) is not supported (one axis only)")
             }
             axis = a
         } else {
@@ -58,13 +60,14 @@ public final class BatchNormalization: Layer {
     }
 
     public func build(inputShapes: [[Int]]) throws -> [Int] {
-        guard inputShapes.count == 1, let c = inputShapes[0].last, c > 0 else {
-            throw LayerError(name, "expects one input with a known channel dimension, got \(inputShapes)")
-        }
+        guard inputShapes.count == 1 else { throw LayerError(name, "expects one input, got \(inputShapes.count)") }
         let rank = inputShapes[0].count + 1                        // Keras counts the batch axis
-        guard axis == -1 || axis == rank - 1 else {
-            throw LayerError(name, "axis \(axis) is not supported: ConvScope normalises over the channel axis only (-1 or \(rank - 1) for this \(rank)-D input)")
+        let a = axis < 0 ? axis + rank : axis
+        guard a >= 1 && a < rank, inputShapes[0][a - 1] > 0 else {
+            throw LayerError(name, "axis \(axis) is not a per-sample axis of known size of this \(rank)-D input \(inputShapes[0])")
         }
+        let c = inputShapes[0][a - 1]
+        channelAxis = a
         channels = c
         weights = []
         if scale { weights.append(try WeightVariable(name: "gamma", shape: [c])) }
@@ -85,20 +88,29 @@ public final class BatchNormalization: Layer {
         return weights[index].value.data
     }
 
+    /// The input as blocks of `inner` consecutive values of one channel: block b holds channel b % C.
+    private func blocks(_ shape: [Int]) throws -> (count: Int, inner: Int) {
+        guard shape.count > channelAxis, shape[channelAxis] == channels else {
+            throw LayerError(name, "input \(shape) does not have \(channels) channels on axis \(channelAxis)")
+        }
+        let lanes = Lanes(shape, axis: channelAxis)
+        return (lanes.outer * channels, lanes.inner)
+    }
+
     public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
-        let x = inputs[0]                                                      // (…, C)
+        let x = inputs[0]                                                      // (N, …, C, …), shape kept
         let c = channels
-        guard x.shape.last == c else { throw LayerError(name, "input \(x.shape) does not end in \(c) channels") }
-        let rows = x.count / c
+        let (blocks, inner) = try blocks(x.shape)
         let training = context.mode == .training
         var mean = [Float](repeating: 0, count: c), variance = [Float](repeating: 0, count: c)
         if training {
+            let rows = x.count / max(c, 1)                                     // values per channel
             guard rows > 0 else { throw LayerError(name, "training-mode batch statistics need a non-empty batch") }
             var s = [Double](repeating: 0, count: c), s2 = [Double](repeating: 0, count: c)
             x.data.withUnsafeBufferPointer { xp in
-                for r in 0..<rows { for k in 0..<c { s[k] += Double(xp[r * c + k]) } }
+                for b in 0..<blocks { for j in 0..<inner { s[b % c] += Double(xp[b * inner + j]) } }
                 for k in 0..<c { s[k] /= Double(rows) }
-                for r in 0..<rows { for k in 0..<c { let d = Double(xp[r * c + k]) - s[k]; s2[k] += d * d } }
+                for b in 0..<blocks { for j in 0..<inner { let d = Double(xp[b * inner + j]) - s[b % c]; s2[b % c] += d * d } }
             }
             for k in 0..<c { mean[k] = Float(s[k]); variance[k] = Float(s2[k] / Double(rows)) }   // biased variance
             let m = meanIndex
@@ -123,9 +135,9 @@ public final class BatchNormalization: Layer {
                             gamma.withUnsafeBufferPointer { gp in
                                 beta.withUnsafeBufferPointer { bp in
                                     let xb = xp.baseAddress!, yb = yp.baseAddress!, hb = hp.baseAddress
-                                    parallelFor(rows, minPerThread: max(1, 16384 / c)) { r in
-                                        for k in 0..<c {
-                                            let i = r * c + k
+                                    parallelFor(blocks, minPerThread: max(1, 16384 / max(inner, 1))) { b in
+                                        let k = b % c
+                                        for i in b * inner..<(b + 1) * inner {
                                             let h = (xb[i] - mp[k]) * sp[k]
                                             if record { hb![i] = h }
                                             yb[i] = h * gp[k] + bp[k]
@@ -149,37 +161,31 @@ public final class BatchNormalization: Layer {
         let c = channels
         let xhat = tape.saved[0], invStd = tape.saved[1].data
         let training = tape.indices.first == 1
-        let rows = upstream.count / c
+        let (blocks, inner) = try blocks(upstream.shape)
         let gamma = vector(gammaIndex, default: 1)
         // Per-channel Σ g and Σ g·x̂, in Double.
         var sumG = [Double](repeating: 0, count: c), sumGH = [Double](repeating: 0, count: c)
         upstream.data.withUnsafeBufferPointer { up in
             xhat.data.withUnsafeBufferPointer { hp in
-                for r in 0..<rows {
-                    for k in 0..<c {
-                        let g = Double(up[r * c + k])
-                        sumG[k] += g
-                        sumGH[k] += g * Double(hp[r * c + k])
+                for b in 0..<blocks {
+                    for i in b * inner..<(b + 1) * inner {
+                        let g = Double(up[i])
+                        sumG[b % c] += g
+                        sumGH[b % c] += g * Double(hp[i])
                     }
                 }
             }
         }
-        var dx = Tensor(zeros: upstream.shape)                                 // (…, C)
+        var dx = Tensor(zeros: upstream.shape)                                 // (N, …, C, …)
+        let m = Double(upstream.count / max(c, 1))                             // values per channel
+        // Training: dx = γ/σ · (g − mean(g) − x̂ · mean(g·x̂)); inference: dx = γ/σ · g.
+        let meanG = sumG.map { training ? Float($0 / m) : 0 }, meanGH = sumGH.map { training ? Float($0 / m) : 0 }
         upstream.data.withUnsafeBufferPointer { up in
             xhat.data.withUnsafeBufferPointer { hp in
                 dx.data.withUnsafeMutableBufferPointer { dp in
-                    if training {
-                        // dx = γ/σ · (g − mean(g) − x̂ · mean(g·x̂))
-                        let m = Double(rows)
-                        let meanG = sumG.map { Float($0 / m) }, meanGH = sumGH.map { Float($0 / m) }
-                        for r in 0..<rows {
-                            for k in 0..<c {
-                                let i = r * c + k
-                                dp[i] = gamma[k] * invStd[k] * (up[i] - meanG[k] - hp[i] * meanGH[k])
-                            }
-                        }
-                    } else {
-                        for r in 0..<rows { for k in 0..<c { dp[r * c + k] = up[r * c + k] * gamma[k] * invStd[k] } }
+                    for b in 0..<blocks {
+                        let k = b % c, scale = gamma[k] * invStd[k]
+                        for i in b * inner..<(b + 1) * inner { dp[i] = scale * (up[i] - meanG[k] - hp[i] * meanGH[k]) }
                     }
                 }
             }

@@ -1,0 +1,26 @@
+import Tensor
+
+/// Keras `Identity`: y = x; backward passes the gradient unchanged.
+public final class Identity: Layer {
+    public static let kerasClassNames = ["Identity"]
+    public static let kerasConfigKeys: Set<String> = []
+    public var identity: LayerIdentity
+    public var weights: [WeightVariable] = []
+
+    public init(name: String, config: JSON) throws {
+        identity = LayerIdentity(Self.self, name: name, config: config)
+    }
+
+    public func build(inputShapes: [[Int]]) throws -> [Int] {
+        guard inputShapes.count == 1 else { throw LayerError(name, "expects one input") }
+        return inputShapes[0]
+    }
+
+    public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
+        inputs[0]                                                             // (N, …)
+    }
+
+    public func backward(_ upstream: Tensor, tape: Tape, rule: BackwardRule, weightGradients: Bool) throws -> LayerGradients {
+        LayerGradients(inputs: [upstream])                                    // (N, …)
+    }
+}
