@@ -16,6 +16,8 @@ public struct PredictReport: Codable {
         public var name: String
         public var shape: [Int]
         public var values: [Double]
+
+        public init(name: String, shape: [Int], values: [Double]) { self.name = name; self.shape = shape; self.values = values }
     }
     public struct Item: Codable {
         public var input: String
@@ -23,10 +25,14 @@ public struct PredictReport: Codable {
         public var top: [Guess]?
         /// Any other model's outputs, in the model's output order.
         public var outputs: [Output]?
+
+        public init(input: String, top: [Guess]? = nil, outputs: [Output]? = nil) { self.input = input; self.top = top; self.outputs = outputs }
     }
     public var model: String
     public var preprocessing: String
     public var items: [Item]
+
+    public init(model: String, preprocessing: String, items: [Item]) { self.model = model; self.preprocessing = preprocessing; self.items = items }
 }
 
 public enum Predict {

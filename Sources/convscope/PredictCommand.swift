@@ -5,7 +5,7 @@ import Commands
 struct PredictCommand: ParsableCommand, ReadsInputFiles {
     static let configuration = CommandConfiguration(
         commandName: "predict",
-        abstract: "Classify images with a model: top-K classes with probabilities (ImageNet names for 1000-way models).",
+        abstract: "Run a model: a classifier's top-K classes with probabilities (ImageNet names for 1000-way models), any other model's outputs.",
         discussion: """
         A classifier is a model with one output, a vector of scores per item (batch, classes), made by a softmax or a
         sigmoid (an Activation or Softmax layer, or the last layer's own activation): predict lists its top classes.
@@ -39,7 +39,7 @@ struct PredictCommand: ParsableCommand, ReadsInputFiles {
 struct ActivationsCommand: ParsableCommand, ReadsInputFiles {
     static let configuration = CommandConfiguration(
         commandName: "activations",
-        abstract: "Write any layer's output for an image as .npy, and as a PNG grid of its feature maps with --png.")
+        abstract: "Write any layer's output (nested layers as outer/inner) for one input as .npy, and as a PNG grid of its feature maps with --png.")
 
     @Argument(help: "Keras model or weights file.") var model: String
     @Argument(help: "Image (PNG/JPEG) or .npy tensor.") var image: String?

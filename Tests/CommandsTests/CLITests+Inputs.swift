@@ -56,6 +56,18 @@ extension CLITests {
         XCTAssertLessThan(Fixture.relativeError(try stacked(r, output: 0), try NPY.read(input("two_io.scores.npy"))), 1e-4)
         XCTAssertLessThan(Fixture.relativeError(try stacked(r, output: 1), try NPY.read(input("two_io.offset.npy"))), 1e-4)
 
+        // An image model with two inputs (Fixtures/formats' multi, both writers): .npy per named input, Keras' outputs.
+        for file in ["multi.tfkeras.h5", "multi.keras3.keras"] {
+            let multi = try ModelLoader.load(fixtures.appendingPathComponent("formats/\(file)").path, arch: nil)
+            let both = try Predict.run(model: multi, inputs: [], named: ["in_a", "in_b"].enumerated().map {
+                NamedInput(name: $1, path: fixtures.appendingPathComponent("formats/multi.in\($0).npy").path)
+            }, options: ImageOptions(), top: 5, batch: 8)
+            for k in 0..<2 {
+                let keras = try NPY.read(fixtures.appendingPathComponent("formats/multi.out\(k).npy").path)
+                XCTAssertLessThan(Fixture.relativeError(try stacked(both, output: k), keras), 1e-4, "\(file) output \(k)")
+            }
+        }
+
         // Through the binary: the outputs form of Schemas/predict.schema.json, with the same values.
         let json = try assertSchema("predict", ["predict", input("two_io.keras"), "--input", "numbers=" + input("numbers.npy"),
                                                 "--input", "grid=" + input("grid.npy")])
@@ -67,6 +79,10 @@ extension CLITests {
         XCTAssertEqual(text.status, 0, text.stderr)
         XCTAssertTrue(text.stdout.hasPrefix(input("x784_one.npy") + ":\n  value (3): ["), text.stdout)
         try assertSchema("predict", ["predict", input("mlp_classifier.keras"), input("x784_u8.npy"), "--top", "2"])
+        // Long outputs are abbreviated in text: the first 8 and the last 3 values around the count left out.
+        let long = PredictReport(model: "m", preprocessing: "none", items: [.init(input: "x.npy", outputs: [
+            .init(name: "seq", shape: [4, 5], values: (0..<20).map(Double.init))])])
+        XCTAssertEqual(Predict.render(long), "x.npy:\n  seq (4, 5): [0, 1, 2, 3, 4, 5, 6, 7, … (9 more) …, 17, 18, 19]")
 
         // Missing, unknown and repeated names, a mixed form, or a misfit shape: one line naming the inputs, exit 2.
         let n = "numbers=" + input("numbers.npy"), g = "grid=" + input("grid.npy")
