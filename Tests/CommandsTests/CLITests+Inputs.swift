@@ -157,4 +157,46 @@ extension CLITests {
         XCTAssertEqual(objectives.count, 4)
         XCTAssertGreaterThan(objectives.last!, objectives.first!)
     }
+
+    func testSaliencyOfEveryInputOfANamedInputModel() throws {
+        let dir = try temporaryFolder()
+        let model = try ModelLoader.load(input("two_io.keras"), arch: nil)
+        // One item per input (the fixtures hold two): each file without its batch axis.
+        let numbers = try NPY.read(input("numbers.npy")).item(0), grid = try NPY.read(input("grid.npy")).item(0)
+        let n1 = dir.appendingPathComponent("n1.npy").path, g1 = dir.appendingPathComponent("g1.npy").path
+        try NPY.write(numbers.reshaped([8]), to: n1)
+        try NPY.write(grid.reshaped([4, 3]), to: g1)
+        let r = try Saliency.run(model: model, input: nil, named: [NamedInput(name: "numbers", path: n1), NamedInput(name: "grid", path: g1)],
+                                 options: ImageOptions(), classIndex: 2, method: .gradient, layer: nil, overlay: false,
+                                 out: dir.appendingPathComponent("s").path)
+        XCTAssertEqual(r.inputs?.map(\.name), ["numbers", "grid"])
+        XCTAssertEqual(r.png, r.inputs?.first?.png)
+        // The score is the pre-softmax one (the final Softmax layer skipped): its softmax is Keras' output.
+        let logits = try model.graph.logitGraph()
+        var ctx = ForwardContext()
+        let z = try logits.forward([numbers, grid], context: &ctx).values[logits.outputNodes[0]]!.data.map(Double.init)
+        XCTAssertEqual(r.score, z[2], accuracy: 1e-5 * max(1, abs(z[2])))
+        let e = z.map { Foundation.exp($0 - z.max()!) }
+        let keras = try NPY.read(input("two_io.scores.npy")).item(0).data
+        for k in 0..<5 { XCTAssertEqual(e[k] / e.reduce(0, +), Double(keras[k]), accuracy: 1e-4) }
+        // Each map is |d logit_2 / d input| in its input's shape: central differences (ReLU network, so loose).
+        func logit(_ a: Tensor, _ b: Tensor) throws -> Double {
+            var ctx = ForwardContext()
+            return Double(try logits.forward([a, b], context: &ctx).values[logits.outputNodes[0]]!.data[2])
+        }
+        let maps = try (r.inputs ?? []).map { try NPY.read($0.npy) }
+        XCTAssertEqual(maps.map(\.shape), [[1, 8], [1, 4, 3]])
+        for (k, i) in [(0, 0), (0, 5), (1, 0), (1, 11)] {
+            var plus = [numbers, grid], minus = [numbers, grid]
+            plus[k].data[i] += 1e-2
+            minus[k].data[i] -= 1e-2
+            let fd = (try logit(plus[0], plus[1]) - logit(minus[0], minus[1])) / 2e-2
+            XCTAssertEqual(Double(maps[k].data[i]), abs(fd), accuracy: 1e-2 * max(1, abs(fd)), "input \(k) element \(i)")
+        }
+        try assertSchema("saliency", ["saliency", input("two_io.keras"), "--input", "numbers=" + n1, "--input", "grid=" + g1,
+                                      "--out", dir.appendingPathComponent("cli").path])
+        let batch = try convscope(["saliency", input("two_io.keras"), "--input", "numbers=" + input("numbers.npy"), "--input", "grid=" + input("grid.npy")])
+        XCTAssertEqual(batch.status, 2)
+        XCTAssertTrue(batch.stderr.contains("one item"), batch.stderr)
+    }
 }
