@@ -15,13 +15,14 @@ public struct ActivationsReport: Codable {
 }
 
 public enum Activations {
-    /// Writes the layer's output for one input as `.npy` (and a feature-map grid PNG with `png`).
-    public static func run(model: LoadedModel, input path: String, options: ImageOptions, layer: String,
+    /// Writes the output of any layer (nested ones as `outer/inner`) for one input as `.npy` (and a feature-map grid
+    /// PNG with `png`). `path`: the one input's file; `named`: one file per input of a model with several.
+    public static func run(model: LoadedModel, input path: String?, named: [NamedInput] = [], options: ImageOptions, layer: String,
                            out: String, png: Bool) throws -> ActivationsReport {
-        let input = try options.load([path], for: model)
+        let input = try options.loadInputs(path.map { [$0] } ?? [], named: named, for: model)
         let node = try model.graph.resolve(layer)
         var ctx = ForwardContext()
-        let pass = try model.graph.forward([input.tensor], targets: [node.id], context: &ctx)
+        let pass = try model.graph.forward(input.tensors, targets: [node.id], context: &ctx)
         let act = pass.value(node.id)!
         let isFolder = !out.lowercased().hasSuffix(".npy")
         let folder = try OutputFolder(isFolder ? out : (out as NSString).deletingLastPathComponent.isEmpty ? "." : (out as NSString).deletingLastPathComponent)

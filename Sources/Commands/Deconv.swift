@@ -30,6 +30,7 @@ public enum Deconv {
                            selection: FeatureSelection, rule: BackwardRule, seed: ProjectionSeed,
                            out: String) throws -> DeconvReport {
         let projector = try FeatureProjector(graph: model.graph)
+        try requireImageModel(model)
         let input = try options.load([path], for: model)
         let chosen = layers ?? projector.defaultLayers
         guard !chosen.isEmpty else { throw CommandError("the model has no convolutional or pooling layer to project; name one with --layer") }
@@ -144,4 +145,13 @@ public struct DatasetDeconvReport: Codable {
     public var images: Int
     public var top: [Item]
     public var grid: String
+}
+
+extension Deconv {
+    /// DeconvNet projects feature maps back to pixels through convolutions and pooling: it needs an image model.
+    static func requireImageModel(_ model: LoadedModel) throws {
+        guard model.graph.inputNodes.count == 1, model.inputShape.count == 3 else {
+            throw CommandError("DeconvNet needs a path of convolutions and pooling from one (height, width, channels) image input; model '\(model.graph.name)' takes \(model.graph.inputNodes.map { "\(model.graph.nodes[$0].outputShape)" }.joined(separator: ", "))")
+        }
+    }
 }

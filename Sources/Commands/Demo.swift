@@ -34,7 +34,7 @@ public enum Demo {
         let folder = try OutputFolder(out)
 
         let predictions = try Predict.run(model: model, inputs: digits, options: options, top: 3, batch: 10)
-        let correct = predictions.items.enumerated().filter { $0.element.top.first?.classIndex == $0.offset }.count
+        let correct = predictions.items.enumerated().filter { $0.element.top?.first?.classIndex == $0.offset }.count
 
         let sample = digits[3]
         let deconv = try Deconv.run(model: model, input: sample, options: options, layers: nil, selection: .strongest,
@@ -59,7 +59,7 @@ public enum Demo {
         var lines = ["Model: \(r.model)",
                      "Predictions on the 10 bundled digits: \(Int(r.accuracy * 10))/10 correct"]
         for (i, p) in r.predictions.enumerated() {
-            let t = p.top[0]
+            guard let t = p.top?.first else { continue }
             lines.append(String(format: "  digit_%d.png → %d (p = %.3f)", i, t.classIndex, t.probability))
         }
         lines += ["DeconvNet montage (Figure 2 layout): \(r.deconvMontage)",

@@ -29,12 +29,23 @@ public struct ImageOptions: Sendable {
 
 /// Images and tensors ready for a model.
 public struct ModelInput {
-    /// The batch in model input space (after preprocessing), NHWC.
-    public let tensor: Tensor
+    /// One batch per model input, in model input space (after preprocessing); images NHWC.
+    public let tensors: [Tensor]
     /// The images as loaded and resized (nil entries for `.npy` inputs).
     public let images: [Image?]
     public let mode: Preprocessing
+    /// One per item of the batch.
     public let names: [String]
+
+    public init(tensors: [Tensor], images: [Image?], mode: Preprocessing, names: [String]) {
+        self.tensors = tensors; self.images = images; self.mode = mode; self.names = names
+    }
+
+    /// The batch of the model's first input (the only one for an image model).
+    public var tensor: Tensor { tensors[0] }
+
+    /// Item `i` of every input, each with a batch of one.
+    public func item(_ i: Int) -> [Tensor] { tensors.map { $0.item(i) } }
 
     /// A displayable image of item `i` (the loaded image, or the tensor un-preprocessed).
     public func displayImage(_ i: Int) -> Image {
@@ -80,6 +91,6 @@ extension ImageOptions {
             }
         }
         guard !items.isEmpty else { throw CommandError("no input images given") }
-        return ModelInput(tensor: Tensor.stack(items), images: images, mode: mode, names: names)
+        return ModelInput(tensors: [Tensor.stack(items)], images: images, mode: mode, names: names)
     }
 }

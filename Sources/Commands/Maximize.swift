@@ -38,6 +38,7 @@ public enum Maximize {
         var settings = settings
         if settings.method == .regularized && settings.clip == nil { settings.clip = ActivationMaximizer.validRange(mode) }
         let maximizers = try targets.map { try ActivationMaximizer(graph: model.graph, target: $0) }
+        try maximizers.forEach { try $0.check(settings.method) }
         let singleFile = targets.count == 1 && out.lowercased().hasSuffix(".png")
         let folder = try OutputFolder(singleFile ? ((out as NSString).deletingLastPathComponent.isEmpty ? "." : (out as NSString).deletingLastPathComponent) : out)
         var runs: [MaximizeReport.Run] = []
@@ -81,7 +82,7 @@ public enum Maximize {
         case .zeros:
             return Tensor(zeros: [1] + m.inputShape)
         case .file(let p):
-            let input = try options.load([p], for: model)
+            let input = try options.loadInputs([p], named: [], for: model)
             return input.tensor.item(0)
         }
     }

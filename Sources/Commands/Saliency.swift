@@ -6,6 +6,12 @@ import Visualize
 
 /// What `convscope saliency` reports (Schemas/saliency.schema.json).
 public struct SaliencyReport: Codable {
+    /// The saliency of one input of a model with several.
+    public struct InputMap: Codable {
+        public var name: String
+        public var png: String
+        public var npy: String
+    }
     public var input: String
     public var method: String
     public var classIndex: Int
@@ -13,20 +19,34 @@ public struct SaliencyReport: Codable {
     public var score: Double
     /// The layer Grad-CAM used.
     public var layer: String?
+    /// The (first) input's picture and values.
     public var png: String
     public var npy: String
     public var display: String
+    /// Every input's, for a model with several inputs.
+    public var inputs: [InputMap]?
 }
 
 public enum Saliency {
-    /// Class saliency for one image; `classIndex` nil = the top-scoring class.
-    public static func run(model: LoadedModel, input path: String, options: ImageOptions, classIndex: Int?,
+    /// Class saliency for one item; `classIndex` nil = the top-scoring class. An image for an image model; for any
+    /// model a `.npy` tensor of any shape (`path`), or one per input (`named`): gradient and guided only, since
+    /// Grad-CAM needs a spatial feature map.
+    public static func run(model: LoadedModel, input path: String?, named: [NamedInput] = [], options: ImageOptions, classIndex: Int?,
                            method: SaliencyMapper.Method, layer: String?, overlay: Bool, out: String) throws -> SaliencyReport {
         let mapper = try SaliencyMapper(graph: model.graph)
-        let input = try options.load([path], for: model)
+        let isImage = model.graph.inputNodes.count == 1 && model.inputShape.count == 3
+        let shapes = model.graph.inputNodes.map { "\(model.graph.nodes[$0].outputShape)" }.joined(separator: ", ")
+        if !isImage && method == .gradcam {
+            throw CommandError("Grad-CAM needs an image model with a spatial (height, width, channels) feature map; model input has shape \(shapes); use --method gradient or guided")
+        }
+        if !isImage && overlay { throw CommandError("--overlay needs an image input; model input has shape \(shapes)") }
+        let input = try options.loadInputs(path.map { [$0] } ?? [], named: named, for: model)
+        guard isImage else {
+            guard input.tensor.batch == 1 else { throw CommandError("saliency maps one item; the input holds \(input.tensor.batch)") }
+            return try tensorSaliency(mapper: mapper, model: model, input: input, method: method, classIndex: classIndex, out: out)
+        }
         let scores = try mapper.scores(input.tensor)
-        let c = classIndex ?? scores.indices.max { scores[$0] < scores[$1] }!
-        guard c >= 0 && c < scores.count else { throw CommandError("class \(c) is out of range: the model has \(scores.count) outputs") }
+        let c = try chosenClass(classIndex, scores)
         let shown = displayZoom(input.displayImage(0).toRGB(), minSide: 224)
         var heat: Tensor
         var picture: Image
@@ -60,10 +80,48 @@ public enum Saliency {
         } else if picture.width < shown.width {
             picture = picture.resized(width: shown.width, height: shown.height, interpolation: .nearest)
         }
+        return try write(picture, heat: heat, input: path ?? input.names[0], method: method, classIndex: c, scores: scores, layer: usedLayer, display: display, out: out)
+    }
+
+    /// The class asked for, else the top-scoring one; refused when out of range.
+    static func chosenClass(_ classIndex: Int?, _ scores: [Float]) throws -> Int {
+        let c = classIndex ?? scores.indices.max { scores[$0] < scores[$1] }!
+        guard c >= 0 && c < scores.count else { throw CommandError("class \(c) is out of range: the model has \(scores.count) outputs") }
+        return c
+    }
+
+    /// Gradient or guided saliency of non-image inputs: |d score / d input| (guided: the signed gradient) in each
+    /// input's shape as `.npy`; its magnitude drawn as a `TensorGrid`. Several inputs: one pair of files per input,
+    /// named after it.
+    static func tensorSaliency(mapper: SaliencyMapper, model: LoadedModel, input: ModelInput, method: SaliencyMapper.Method,
+                               classIndex: Int?, out: String) throws -> SaliencyReport {
+        let scores = try mapper.scores(input.tensors)
+        let c = try chosenClass(classIndex, scores)
+        let grads = try mapper.inputGradients(input.tensors, classIndex: c, rule: method == .guided ? .guided : .gradient)
+        let inputNames = model.graph.inputNodes.map { model.graph.nodes[$0].name }
+        var reports: [SaliencyReport] = []
+        for (k, g) in grads.enumerated() {
+            let magnitude = Tensor(shape: g.shape, data: g.data.map(abs))
+            let plane = TensorGrid.plane(magnitude)
+            let picture = TensorGrid.zoomed(Colormap.grey.apply(to: normalizeForDisplay(plane)))
+            let display = "|d score / d input| per element as a (\(plane.shape[1]), \(plane.shape[2])) grid, min-max normalised; the .npy holds "
+                + (method == .guided ? "the guided backprop gradient" : "|d score / d input|") + " in the input's shape"
+            reports.append(try write(picture, heat: method == .guided ? g : magnitude, input: input.names[0], method: method, classIndex: c,
+                                     scores: scores, layer: nil, display: display, out: out, suffix: grads.count > 1 ? "_" + OutputFolder.safe(inputNames[k]) : ""))
+        }
+        var report = reports[0]
+        if grads.count > 1 { report.inputs = zip(inputNames, reports).map { .init(name: $0, png: $1.png, npy: $1.npy) } }
+        return report
+    }
+
+    /// Writes the picture and its `.npy` beside it (`out`: a `.png` file or a folder; `suffix` before the extension)
+    /// and reports them.
+    static func write(_ picture: Image, heat: Tensor, input path: String, method: SaliencyMapper.Method, classIndex c: Int, scores: [Float],
+                      layer usedLayer: String?, display: String, out: String, suffix: String = "") throws -> SaliencyReport {
         let png = out.lowercased().hasSuffix(".png") ? out : (out as NSString).appendingPathComponent("saliency_\(method.rawValue)_class\(c).png")
         let dir = (png as NSString).deletingLastPathComponent
         let folder = try OutputFolder(dir.isEmpty ? "." : dir)
-        let name = (png as NSString).lastPathComponent
+        let name = ((png as NSString).lastPathComponent as NSString).deletingPathExtension + suffix + ".png"
         try folder.png(picture, name)
         let npy = try folder.npy(heat, (name as NSString).deletingPathExtension + ".npy")
         return SaliencyReport(input: path, method: method.rawValue, classIndex: c, className: ClassNames.name(c, classes: scores.count),

@@ -4,12 +4,12 @@ extension Graph {
     /// The graph whose first output is the pre-softmax score (the paper and Simonyan et al.
     /// maximise and differentiate the logit, never the probability).
     ///
-    /// A final `Activation('softmax')` is skipped by making its input the output; a final layer
+    /// A final `Activation('softmax')` or `Softmax` layer is skipped by making its input the output; a final layer
     /// with `activation: softmax` is replaced by a copy with a linear activation and the same weights.
     /// Returns the graph unchanged when the output is not a softmax.
     public func logitGraph() throws -> Graph {
         let out = nodes[outputNodes[0]]
-        if let act = out.layer as? ActivationLayer, act.activation == .softmax {
+        if (out.layer as? ActivationLayer)?.activation == .softmax || out.layer is Softmax {
             let g = try replacing([:])
             g.outputNodes = [out.inputs[0]]
             return g

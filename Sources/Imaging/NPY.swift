@@ -5,7 +5,8 @@ import Tensor
 
 /// NumPy `.npy` files (format versions 1.0, 2.0, 3.0), C order, little-endian.
 ///
-/// Reads `<f4`, `<f8`, `<f2`, `<i4`, `<i8`, `|u1` (converted to Float); writes `<f4` or `<f8`.
+/// Reads float16/32/64, int8/16/32/64, uint8/16 and bool (`<f2`, `<f4`, `<f8`, `|i1`, `<i2`, `<i4`, `<i8`,
+/// `|u1`, `<u2`, `|b1`; converted to Float); writes `<f4` or `<f8`.
 /// Headers are validated strictly since files may be hostile: the declared size is
 /// checked for overflow and against the memory limit (`byteLimit`) before anything is allocated.
 public enum NPY {
@@ -16,7 +17,7 @@ public enum NPY {
     }
 
     static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // \x93NUMPY
-    static let itemSizes: [String: Int] = ["<f4": 4, "<f8": 8, "<f2": 2, "<i4": 4, "<i8": 8, "|u1": 1]
+    static let itemSizes: [String: Int] = ["<f4": 4, "<f8": 8, "<f2": 2, "|i1": 1, "<i2": 2, "<i4": 4, "<i8": 8, "|u1": 1, "<u2": 2, "|b1": 1]
 
     /// Reads a `.npy` file into a Tensor (shape `()` becomes shape `[]` with one value).
     /// A file larger than `byteLimit` is refused before it is read.
@@ -100,9 +101,11 @@ public enum NPY {
             throw ImagingError(.unsupported, "big-endian .npy data ('\(descr)') is not supported; save as little-endian")
         }
         // '=' is native order, little-endian on every platform we build for.
-        let normalised = descr.hasPrefix("=") ? "<" + descr.dropFirst() : (descr == "<u1" ? "|u1" : descr)
+        // One-byte types have no byte order: numpy writes '|', but '<' and '=' name the same type.
+        let native = descr.hasPrefix("=") ? "<" + descr.dropFirst() : descr
+        let normalised = ["<u1", "<i1", "<b1"].contains(native) ? "|" + native.dropFirst() : native
         guard let itemSize = itemSizes[normalised] else {
-            throw ImagingError(.unsupported, "unsupported .npy dtype '\(descr)' (use <f4, <f8, <f2, <i4, <i8 or |u1)")
+            throw ImagingError(.unsupported, "unsupported .npy dtype '\(descr)' (use <f2, <f4, <f8, |i1, <i2, <i4, <i8, |u1, <u2 or |b1)")
         }
         var count = 1
         for d in parsed.shape {
@@ -136,6 +139,10 @@ public enum NPY {
         case "<f8": return (0..<count).map { Float(Double(bitPattern: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self).littleEndian)) }
         case "<i4": return (0..<count).map { Float(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: Int32.self))) }
         case "<i8": return (0..<count).map { Float(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: Int64.self))) }
+        case "<i2": return (0..<count).map { Float(Int16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: Int16.self))) }
+        case "<u2": return (0..<count).map { Float(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) }
+        case "|i1": return raw.map { Float(Int8(bitPattern: $0)) }
+        case "|b1": return raw.map { $0 == 0 ? 0 : 1 }
         case "<f2": return (0..<count).map { halfToFloat(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) }
         default: return raw.map { Float($0) }
         }

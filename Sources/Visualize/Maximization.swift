@@ -129,24 +129,33 @@ public struct ActivationMaximizer {
         return (value, g)
     }
 
+    /// Only an image can be jittered, blurred and rescaled: the regularized method needs one; Algorithm 1 ascends any input.
+    public func check(_ method: MaximizationSettings.Method) throws {
+        if method == .regularized && inputShape.count != 3 {
+            throw GraphError.badInput("the regularized method jitters, blurs and rescales images; the model input has shape \(inputShape): use --method paper")
+        }
+    }
+
     /// Runs the ascent from `start`; `progress` is called after every step.
     public func run(from start: Tensor, settings: MaximizationSettings,
                     progress: (MaximizationStep) -> Void = { _ in }) throws -> (image: Tensor, steps: [MaximizationStep]) {
         guard Array(start.shape.dropFirst()) == inputShape, start.batch == 1 else {
             throw GraphError.badInput("start tensor has shape \(start.shape); the model takes (1, \(inputShape.map(String.init).joined(separator: ", ")))")
         }
+        try check(settings.method)
+        let regularized = settings.method == .regularized
+        let spatial = inputShape.count == 3
         var rng = SeededRandom(seed: settings.seed &+ 0x5EED)
         var history: [MaximizationStep] = []
-        let regularized = settings.method == .regularized
         let octaves = regularized ? max(1, settings.octaves) : 1
-        let (h, w, c) = (inputShape[0], inputShape[1], inputShape[2])
+        let (h, w) = spatial ? (inputShape[0], inputShape[1]) : (1, 1)
         // The optimised parameter: an image at the octave's scale, resized to the model's size to evaluate.
         var param = start
         var step = 0
         for octave in 0..<octaves {
             let scale = powf(settings.octaveScale, Float(octaves - 1 - octave))
             let oh = max(1, Int((Float(h) / scale).rounded())), ow = max(1, Int((Float(w) / scale).rounded()))
-            param = Resample.bilinear(param, height: oh, width: ow)
+            if spatial { param = Resample.bilinear(param, height: oh, width: ow) }
             let steps = octave == octaves - 1 ? settings.steps - step : settings.steps / octaves
             for _ in 0..<max(steps, 0) {
                 var (dy, dx) = (0, 0)
@@ -176,7 +185,6 @@ public struct ActivationMaximizer {
                 step += 1
             }
         }
-        _ = c
         let final = Array(param.shape.dropFirst()) == inputShape ? param : Resample.bilinear(param, height: h, width: w)
         return (final, history)
     }

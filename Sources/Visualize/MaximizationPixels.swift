@@ -25,7 +25,12 @@ extension ActivationMaximizer {
 
     /// A result as a picture: the authors' display transform (`paper`, or inputs that are not RGB), else the
     /// input mapped back to pixels through `mode` and clipped to [0, 255].
+    /// An input that is not an image is drawn as a `TensorGrid` of the display transform.
     public static func displayImage(_ x: Tensor, method: MaximizationSettings.Method, mode: Preprocessing) -> Image {
+        if x.rank != 4 {
+            let plane = TensorGrid.plane(displayTransform(x).map { $0 * 255 })
+            return TensorGrid.zoomed(Image(width: plane.shape[2], height: plane.shape[1], channels: 1, pixels: plane.data))
+        }
         if method == .paper || x.shape.last != 3 {
             let shown = displayTransform(x).map { $0 * 255 }
             let (h, w, c) = (x.shape[1], x.shape[2], x.shape[3])

@@ -14,20 +14,29 @@ public struct SaliencyMapper {
     }
 
     /// Pre-softmax scores for one image.
-    public func scores(_ image: Tensor) throws -> [Float] {
-        try logits.predict(image).data
+    public func scores(_ image: Tensor) throws -> [Float] { try scores([image]) }
+
+    /// Pre-softmax scores (the first output) for one item given to every input of the model.
+    public func scores(_ inputs: [Tensor]) throws -> [Float] {
+        var ctx = ForwardContext()
+        return try logits.forward(inputs, context: &ctx).values[logits.outputNodes[0]]!.data
     }
 
     /// Gradient (or guided) saliency: d score_c / d input, shape of the input.
     public func inputGradient(_ image: Tensor, classIndex c: Int, rule: BackwardRule) throws -> Tensor {
+        try inputGradients([image], classIndex: c, rule: rule)[0]
+    }
+
+    /// d score_c / d input for every input of the model, each in its input's shape.
+    public func inputGradients(_ inputs: [Tensor], classIndex c: Int, rule: BackwardRule) throws -> [Tensor] {
         var ctx = ForwardContext()
         let out = logits.outputNodes[0]
-        let pass = try logits.forward([image], targets: [out], record: true, context: &ctx)
+        let pass = try logits.forward(inputs, targets: [out], record: true, context: &ctx)
         let y = pass.value(out)!
         try checkClass(c, y)
         var seed = Tensor(zeros: y.shape)
         seed.data[c] = 1
-        return try logits.backward(seeds: [out: seed], pass: pass, rule: rule).inputGradients[0]
+        return try logits.backward(seeds: [out: seed], pass: pass, rule: rule).inputGradients
     }
 
     /// Grad-CAM heat map at `layer` (default: the last layer with a spatial output), shape (h, w) of that layer, ReLU'd.

@@ -35,6 +35,9 @@ extension Maximize.Start: ExpressibleByArgument {
     }
 }
 
+/// `--input NAME=FILE`: one file per named model input.
+extension NamedInput: ExpressibleByArgument {}
+
 /// `bow --scheme`: `nn-visu` (also `nnVisu`, any case) or `standard`.
 enum BoWScheme: String, CaseIterable, ExpressibleByArgument {
     case standard, nnVisu = "nn-visu"

@@ -263,6 +263,22 @@ final class ImagingTests: XCTestCase {
         return out
     }
 
+    /// The integer and bool types an Embedding or mask input may come as, each with its byte order spellings.
+    func testNPYReadsSmallIntegerAndBoolTypes() throws {
+        func decoded(_ descr: String, _ bytes: [UInt8]) throws -> [Float] {
+            var d = npy(header: "{'descr': '\(descr)', 'fortran_order': False, 'shape': (3,), }\n")
+            d.append(contentsOf: bytes)
+            return try NPY.decode(d).data
+        }
+        XCTAssertEqual(try decoded("|i1", [0x05, 0xFF, 0x80]), [5, -1, -128])
+        XCTAssertEqual(try decoded("<i1", [0x05, 0xFF, 0x80]), [5, -1, -128])
+        XCTAssertEqual(try decoded("<i2", [0x01, 0x00, 0xFF, 0xFF, 0x00, 0x80]), [1, -1, -32768])
+        XCTAssertEqual(try decoded("<u2", [0x01, 0x00, 0xFF, 0xFF, 0x00, 0x80]), [1, 65535, 32768])
+        XCTAssertEqual(try decoded("|b1", [0, 1, 1]), [0, 1, 1])
+        XCTAssertEqual(try decoded("=i2", [0x02, 0x00, 0x03, 0x00, 0x04, 0x00]), [2, 3, 4])
+        assertFails(.unsupported, mentioning: ["'<c8'", "|b1"]) { _ = try decoded("<c8", Array(repeating: 0, count: 24)) }
+    }
+
     func testNPYRefusesHostileHeaders() {
         let ok = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }\n"
         XCTAssertNoThrow(try NPY.decode(npy(header: ok, payload: 24)))
