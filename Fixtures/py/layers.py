@@ -116,12 +116,26 @@ def cases(L):
     add("add3", lambda: L.Add(), [S, S, S])
     add("concat_last", lambda: L.Concatenate(axis=-1), [S, (7, 9, 2)])
     add("concat_axis1", lambda: L.Concatenate(axis=1), [S, (4, 9, 3)])
+    # Issue 15, 1-D convolution, pooling and reshaping (slice l15conv)
+    seq = (11, 3)
+    add("conv1d_causal_dil2", lambda: L.Conv1D(4, 3, dilation_rate=2, padding="causal", activation="relu"), [seq])
+    add("conv1d_same_s2", lambda: L.Conv1D(4, 3, strides=2, padding="same"), [seq])
+    add("maxpool1d_p3_s2_same", lambda: L.MaxPooling1D(3, strides=2, padding="same"), [seq])
+    add("avgpool1d_p2", lambda: L.AveragePooling1D(2), [seq])
+    add("gap1d", lambda: L.GlobalAveragePooling1D(), [seq])
+    add("gmp1d", lambda: L.GlobalMaxPooling1D(), [seq])
+    add("upsample1d", lambda: L.UpSampling1D(2), [seq])
+    add("zeropad1d", lambda: L.ZeroPadding1D((1, 2)), [seq])
+    add("crop1d", lambda: L.Cropping1D((2, 1)), [seq])
+    add("repeatvector", lambda: L.RepeatVector(4), [(6,)])
     return c
 
 
 TFKERAS_CASES = ["conv2d_same_s2", "conv2d_act_relu", "depthwise_dm2_valid", "conv2dtranspose_same_s2",
                  "bn", "bn_eps1001e-5", "dense_rank2", "dense_rank4", "activation_hard_sigmoid",
-                 "activation_gelu", "activation_swish", "avgpool_p3_s2_same", "separable_same"]
+                 "activation_gelu", "activation_swish", "avgpool_p3_s2_same", "separable_same",
+                 # Issue 15, 1-D (slice l15conv)
+                 "conv1d_causal_dil2", "conv1d_same_s2", "maxpool1d_p3_s2_same", "gap1d", "zeropad1d"]
 
 
 def make_inputs(case, shapes):
@@ -291,6 +305,28 @@ def unit_cases(layers):
     add("softmax_layer", layers.Softmax())
     add("softmax_axis1", layers.Softmax(axis=1))
     add("softmax_rank2_axis1", layers.Softmax(axis=1), [(7,)])
+    # Issue 15, 1-D convolution, pooling and reshaping (slice l15conv)
+    seq = (9, 3)
+    add("conv1d_valid", layers.Conv1D(4, 3), [seq])
+    add("conv1d_same_s2_relu", layers.Conv1D(4, 4, strides=2, padding="same", activation="relu"), [seq])
+    add("conv1d_causal", layers.Conv1D(2, 3, padding="causal"), [seq])
+    add("conv1d_causal_dil2", layers.Conv1D(3, 2, dilation_rate=2, padding="causal", use_bias=False), [seq])
+    add("conv1d_causal_s2", layers.Conv1D(3, 3, strides=2, padding="causal"), [seq])
+    add("conv1d_same_dil3_tanh", layers.Conv1D(2, 3, dilation_rate=3, padding="same", activation="tanh"), [seq])
+    add("maxpool1d_valid", layers.MaxPooling1D(2), [seq])
+    add("maxpool1d_same_p3_s2", layers.MaxPool1D(3, strides=2, padding="same"), [seq])
+    add("avgpool1d_valid_p3_s1", layers.AveragePooling1D(3, strides=1), [seq])
+    add("avgpool1d_same_p2", layers.AvgPool1D(2, padding="same"), [seq])
+    add("gmp1d", layers.GlobalMaxPooling1D(), [seq])
+    add("gmp1d_keepdims", layers.GlobalMaxPool1D(keepdims=True), [seq])
+    add("gap1d", layers.GlobalAveragePooling1D(), [seq])
+    add("gap1d_keepdims", layers.GlobalAvgPool1D(keepdims=True), [seq])
+    add("upsample1d", layers.UpSampling1D(3), [seq])
+    add("zeropad1d_int", layers.ZeroPadding1D(2), [seq])
+    add("zeropad1d_pair", layers.ZeroPadding1D((1, 3)), [seq])
+    add("crop1d_int", layers.Cropping1D(1), [seq])
+    add("crop1d_pair", layers.Cropping1D((2, 0)), [seq])
+    add("repeatvector", layers.RepeatVector(3), [(5,)])
     return c
 
 

@@ -38,6 +38,16 @@ public enum LayerRegistry {
         Minimum.self,
         Concatenate.self,
         Rescaling.self,
+        // 1-D convolution, pooling and reshaping (issue 15)
+        Conv1D.self,
+        MaxPooling1D.self,
+        AveragePooling1D.self,
+        GlobalMaxPooling1D.self,
+        GlobalAveragePooling1D.self,
+        UpSampling1D.self,
+        ZeroPadding1D.self,
+        Cropping1D.self,
+        RepeatVector.self,
     ]
 
     private static let byName: [String: any Layer.Type] = {

@@ -245,59 +245,63 @@ final class LayerTests: XCTestCase {
 
     // MARK: backward rules
 
-    /// Conv2D(relu) → MaxPooling2D: deconvnet and guided backprop differ from the gradient exactly as defined:
-    /// with u the unpooled upstream and z the pre-activation, the conv's transposed kernel is applied to
-    /// u·[z > 0] (gradient), relu(u) (deconvnet), u·[z > 0]·[u > 0] (guided).
+    /// Conv2D(relu) → MaxPooling2D, and Conv1D(relu) → MaxPooling1D: deconvnet and guided backprop differ
+    /// from the gradient exactly as defined: with u the unpooled upstream (routed to the switches) and z the
+    /// pre-activation, the conv's transposed kernel is applied to u·[z > 0] (gradient), relu(u) (deconvnet),
+    /// u·[z > 0]·[u > 0] (guided).
     func testBackwardRulesThroughConvReluMaxPool() throws {
-        for reluAsLayer in [false, true] {
-            let g = Graph(name: "rules")
-            let input = try g.add(make("InputLayer", #"{"batch_shape": [null, 6, 6, 2]}"#, name: "in"), inputs: [])
-            let conv = try make("Conv2D", #"{"filters": 3, "kernel_size": 3, "padding": "same", "activation": "\#(reluAsLayer ? "linear" : "relu")"}"#, name: "conv")
-            var id = try g.add(conv, inputs: [input])
-            if reluAsLayer { id = try g.add(make("ReLU", "{}", name: "relu"), inputs: [id]) }
-            let pool = try g.add(make("MaxPooling2D", #"{"pool_size": 2}"#, name: "pool"), inputs: [id])
-            g.inputNodes = [input]
-            g.outputNodes = [pool]
-            var random = SeededRandom(seed: 5)
-            GradientCheck.randomizeWeights(conv, random: &random)
-            let x = GradientCheck.separatedInputs([[2, 6, 6, 2]], random: &random)[0]
-            var ctx = ForwardContext()
-            let pass = try g.forward([x], targets: [pool], record: true, context: &ctx)
-            var seed = Tensor(zeros: pass.value(pool)!.shape)
-            for i in 0..<seed.count { seed.data[i] = random.normal() }
+        for (rank, sample) in [("2D", [6, 6, 2]), ("1D", [6, 2])] {
+            for reluAsLayer in [false, true] {
+                let g = Graph(name: "rules")
+                let shape = sample.map(String.init).joined(separator: ", ")
+                let input = try g.add(make("InputLayer", #"{"batch_shape": [null, \#(shape)]}"#, name: "in"), inputs: [])
+                let conv = try make("Conv\(rank)", #"{"filters": 3, "kernel_size": 3, "padding": "same", "activation": "\#(reluAsLayer ? "linear" : "relu")"}"#, name: "conv")
+                var id = try g.add(conv, inputs: [input])
+                if reluAsLayer { id = try g.add(make("ReLU", "{}", name: "relu"), inputs: [id]) }
+                let pool = try g.add(make("MaxPooling\(rank)", #"{"pool_size": 2}"#, name: "pool"), inputs: [id])
+                g.inputNodes = [input]
+                g.outputNodes = [pool]
+                var random = SeededRandom(seed: 5)
+                GradientCheck.randomizeWeights(conv, random: &random)
+                let x = GradientCheck.separatedInputs([[2] + sample], random: &random)[0]
+                var ctx = ForwardContext()
+                let pass = try g.forward([x], targets: [pool], record: true, context: &ctx)
+                var seed = Tensor(zeros: pass.value(pool)!.shape)
+                for i in 0..<seed.count { seed.data[i] = random.normal() }
 
-            // u: the upstream at the rectifier's output (max pooling routes it to the switches).
-            let poolTape = pass.tapes[pool]!
-            let u = try g.nodes[pool].layer.backward(seed, tape: poolTape, rule: .gradient, weightGradients: false).inputs[0]
-            let z = reluAsLayer ? pass.tapes[id]!.inputs[0] : pass.tapes[1]!.saved[0]
-            let linear = try make("Conv2D", #"{"filters": 3, "kernel_size": 3, "padding": "same"}"#, name: "linear")
-            _ = try linear.build(inputShapes: [[6, 6, 2]])
-            linear.weights = conv.weights
-            let linearTape = Tape()
-            linearTape.inputs = [x]
-            var lctx = ForwardContext()
-            linearTape.output = try linear.forward([x], context: &lctx, tape: linearTape)
+                // u: the upstream at the rectifier's output (max pooling routes it to the switches).
+                let poolTape = pass.tapes[pool]!
+                let u = try g.nodes[pool].layer.backward(seed, tape: poolTape, rule: .gradient, weightGradients: false).inputs[0]
+                let z = reluAsLayer ? pass.tapes[id]!.inputs[0] : pass.tapes[1]!.saved[0]
+                let linear = try make("Conv\(rank)", #"{"filters": 3, "kernel_size": 3, "padding": "same"}"#, name: "linear")
+                _ = try linear.build(inputShapes: [sample])
+                linear.weights = conv.weights
+                let linearTape = Tape()
+                linearTape.inputs = [x]
+                var lctx = ForwardContext()
+                linearTape.output = try linear.forward([x], context: &lctx, tape: linearTape)
 
-            var results: [BackwardRule: Tensor] = [:]
-            for rule in BackwardRule.allCases {
-                let got = try g.backward(seeds: [pool: seed], pass: pass, rule: rule).inputGradients[0]
-                var masked = u
-                for i in 0..<masked.count {
-                    let ui = u.data[i], zi = z.data[i]
-                    switch rule {
-                    case .gradient: masked.data[i] = zi > 0 ? ui : 0
-                    case .deconvnet: masked.data[i] = max(ui, 0)
-                    case .guided: masked.data[i] = zi > 0 && ui > 0 ? ui : 0
+                var results: [BackwardRule: Tensor] = [:]
+                for rule in BackwardRule.allCases {
+                    let got = try g.backward(seeds: [pool: seed], pass: pass, rule: rule).inputGradients[0]
+                    var masked = u
+                    for i in 0..<masked.count {
+                        let ui = u.data[i], zi = z.data[i]
+                        switch rule {
+                        case .gradient: masked.data[i] = zi > 0 ? ui : 0
+                        case .deconvnet: masked.data[i] = max(ui, 0)
+                        case .guided: masked.data[i] = zi > 0 && ui > 0 ? ui : 0
+                        }
                     }
+                    let expected = try linear.backward(masked, tape: linearTape, rule: .gradient, weightGradients: false).inputs[0]
+                    XCTAssertEqual(got.shape, expected.shape)
+                    XCTAssertLessThanOrEqual(Self.relativeError(got, expected), 1e-6, "\(rank) \(rule) (ReLU layer: \(reluAsLayer))")
+                    results[rule] = got
                 }
-                let expected = try linear.backward(masked, tape: linearTape, rule: .gradient, weightGradients: false).inputs[0]
-                XCTAssertEqual(got.shape, expected.shape)
-                XCTAssertLessThanOrEqual(Self.relativeError(got, expected), 1e-6, "\(rule) (ReLU layer: \(reluAsLayer))")
-                results[rule] = got
+                XCTAssertGreaterThan(Self.relativeError(results[.deconvnet]!, results[.gradient]!), 1e-2)
+                XCTAssertGreaterThan(Self.relativeError(results[.guided]!, results[.gradient]!), 1e-2)
+                XCTAssertGreaterThan(Self.relativeError(results[.guided]!, results[.deconvnet]!), 1e-2)
             }
-            XCTAssertGreaterThan(Self.relativeError(results[.deconvnet]!, results[.gradient]!), 1e-2)
-            XCTAssertGreaterThan(Self.relativeError(results[.guided]!, results[.gradient]!), 1e-2)
-            XCTAssertGreaterThan(Self.relativeError(results[.guided]!, results[.deconvnet]!), 1e-2)
         }
     }
 
@@ -361,6 +365,12 @@ final class LayerTests: XCTestCase {
         expectError({ _ = try make("Concatenate", #"{"axis": -1}"#, name: "cat").build(inputShapes: [[5, 6, 3], [4, 6, 3]]) }, ["cat", "[5, 6, 3]", "[4, 6, 3]"])
         expectError({ _ = try make("UpSampling2D", #"{"interpolation": "bicubic"}"#, name: "up") }, ["up", "bicubic"])
         expectError({ _ = try make("Reshape", #"{"target_shape": [7, -1]}"#, name: "rs").build(inputShapes: [[5, 6, 3]]) }, ["rs", "90"])
+        expectError({ _ = try make("Conv1D", #"{"filters": 2, "kernel_size": 3, "data_format": "channels_first"}"#, name: "c1") }, ["c1", "channels_first"])
+        expectError({ _ = try make("MaxPooling1D", #"{"pool_size": 2, "data_format": "channels_first"}"#, name: "p1") }, ["p1", "channels_first"])
+        expectError({ _ = try make("Conv2D", #"{"filters": 2, "kernel_size": 3, "padding": "causal"}"#, name: "c2") }, ["c2", "causal", "(same, valid)"])
+        expectError({ _ = try make("Conv1D", #"{"filters": 2, "kernel_size": 5}"#, name: "c1").build(inputShapes: [[4, 3]]) }, ["c1", "[4, 3]", "kernel [5]"])
+        expectError({ _ = try make("Conv1D", #"{"filters": 2, "kernel_size": 3}"#, name: "c1").build(inputShapes: [[4, 4, 3]]) }, ["c1", "(steps, channels)"])
+        expectError({ _ = try make("RepeatVector", #"{"n": 2}"#, name: "rv").build(inputShapes: [[4, 3]]) }, ["rv", "(features)"])
     }
 
     /// LeakyReLU's slope key: Keras 3 `negative_slope`, Keras 2 `alpha`, default 0.3 (both generations).

@@ -39,7 +39,7 @@ public final class Conv2DTranspose: Layer {
     private func outputLength(_ input: Int, axis i: Int) -> Int {
         let k = (window.kernel[i] - 1) * window.dilation[i] + 1, s = window.strides[i]
         switch window.padding {
-        case .valid: return (input - 1) * s + k + (outputPadding?[i] ?? (max(k, s) - k))
+        case .valid, .causal: return (input - 1) * s + k + (outputPadding?[i] ?? (max(k, s) - k))   // causal: refused on reading
         case .same:
             if let op = outputPadding?[i] { return (input - 1) * s + k % 2 + op }
             return input * s
