@@ -128,6 +128,9 @@ def cases(L):
     add("zeropad1d", lambda: L.ZeroPadding1D((1, 2)), [seq])
     add("crop1d", lambda: L.Cropping1D((2, 1)), [seq])
     add("repeatvector", lambda: L.RepeatVector(4), [(6,)])
+    # Issue 15, grouped convolution (slice l15conv)
+    add("conv2d_groups2", lambda: L.Conv2D(6, 3, groups=2, padding="same"), [(7, 9, 4)])
+    add("conv1d_groups2", lambda: L.Conv1D(4, 3, groups=2, padding="same"), [(11, 4)])
     return c
 
 
@@ -135,7 +138,8 @@ TFKERAS_CASES = ["conv2d_same_s2", "conv2d_act_relu", "depthwise_dm2_valid", "co
                  "bn", "bn_eps1001e-5", "dense_rank2", "dense_rank4", "activation_hard_sigmoid",
                  "activation_gelu", "activation_swish", "avgpool_p3_s2_same", "separable_same",
                  # Issue 15, 1-D (slice l15conv)
-                 "conv1d_causal_dil2", "conv1d_same_s2", "maxpool1d_p3_s2_same", "gap1d", "zeropad1d"]
+                 "conv1d_causal_dil2", "conv1d_same_s2", "maxpool1d_p3_s2_same", "gap1d", "zeropad1d",
+                 "conv2d_groups2", "conv1d_groups2"]
 
 
 def make_inputs(case, shapes):
@@ -327,6 +331,12 @@ def unit_cases(layers):
     add("crop1d_int", layers.Cropping1D(1), [seq])
     add("crop1d_pair", layers.Cropping1D((2, 0)), [seq])
     add("repeatvector", layers.RepeatVector(3), [(5,)])
+    # Issue 15, grouped convolution (slice l15conv)
+    add("conv2d_groups2", layers.Conv2D(6, 3, groups=2, padding="same"), [(5, 6, 4)])
+    add("conv2d_groups4_s2_relu", layers.Conv2D(4, (3, 2), strides=2, groups=4, activation="relu"), [(5, 6, 4)])
+    add("conv2d_groups2_k1", layers.Conv2D(4, 1, groups=2, use_bias=False), [(5, 6, 4)])
+    add("conv1d_groups2_causal", layers.Conv1D(4, 3, groups=2, padding="causal"), [(9, 4)])
+    add("conv1d_groups3_valid_s2", layers.Conv1D(6, 2, strides=2, groups=3), [(9, 6)])
     return c
 
 

@@ -124,6 +124,8 @@ final class LayerTests: XCTestCase {
             ("Conv2D", #"{"filters": 3, "kernel_size": [3, 2], "strides": 2, "padding": "same", "activation": "relu"}"#, img, .inference),
             ("Conv2D", #"{"filters": 2, "kernel_size": 2, "dilation_rate": 2, "padding": "same", "activation": "tanh"}"#, img, .inference),
             ("Conv2D", #"{"filters": 2, "kernel_size": 1}"#, img, .inference),
+            ("Conv2D", #"{"filters": 6, "kernel_size": 3, "groups": 2, "padding": "same", "activation": "tanh"}"#, [[5, 6, 4]], .inference),
+            ("Conv2D", #"{"filters": 4, "kernel_size": 1, "groups": 4}"#, [[5, 6, 4]], .inference),
             ("Dense", #"{"units": 5, "activation": "sigmoid"}"#, [[7]], .inference),
             ("Dense", #"{"units": 4}"#, img, .inference),
             ("MaxPooling2D", #"{"pool_size": 2}"#, img, .inference),
@@ -370,6 +372,8 @@ final class LayerTests: XCTestCase {
         expectError({ _ = try make("Conv2D", #"{"filters": 2, "kernel_size": 3, "padding": "causal"}"#, name: "c2") }, ["c2", "causal", "(same, valid)"])
         expectError({ _ = try make("Conv1D", #"{"filters": 2, "kernel_size": 5}"#, name: "c1").build(inputShapes: [[4, 3]]) }, ["c1", "[4, 3]", "kernel [5]"])
         expectError({ _ = try make("Conv1D", #"{"filters": 2, "kernel_size": 3}"#, name: "c1").build(inputShapes: [[4, 4, 3]]) }, ["c1", "(steps, channels)"])
+        expectError({ _ = try make("Conv2D", #"{"filters": 3, "kernel_size": 3, "groups": 2}"#, name: "cg") }, ["cg", "filters 3", "groups 2"])
+        expectError({ _ = try make("Conv2D", #"{"filters": 4, "kernel_size": 3, "groups": 2}"#, name: "cg").build(inputShapes: [[5, 6, 3]]) }, ["cg", "channels 3", "groups 2"])
         expectError({ _ = try make("RepeatVector", #"{"n": 2}"#, name: "rv").build(inputShapes: [[4, 3]]) }, ["rv", "(features)"])
     }
 
