@@ -131,6 +131,10 @@ def cases(L):
     # Issue 15, grouped convolution (slice l15conv)
     add("conv2d_groups2", lambda: L.Conv2D(6, 3, groups=2, padding="same"), [(7, 9, 4)])
     add("conv1d_groups2", lambda: L.Conv1D(4, 3, groups=2, padding="same"), [(11, 4)])
+    # Issue 15, 1-D transposed, separable and depthwise convolutions (slice l15conv)
+    add("conv1dtranspose_same_s2", lambda: L.Conv1DTranspose(4, 3, strides=2, padding="same"), [seq])
+    add("separableconv1d_same", lambda: L.SeparableConv1D(5, 3, padding="same", depth_multiplier=2), [seq])
+    add("depthwiseconv1d_valid", lambda: L.DepthwiseConv1D(3, depth_multiplier=2), [seq])
     return c
 
 
@@ -139,7 +143,8 @@ TFKERAS_CASES = ["conv2d_same_s2", "conv2d_act_relu", "depthwise_dm2_valid", "co
                  "activation_gelu", "activation_swish", "avgpool_p3_s2_same", "separable_same",
                  # Issue 15, 1-D (slice l15conv)
                  "conv1d_causal_dil2", "conv1d_same_s2", "maxpool1d_p3_s2_same", "gap1d", "zeropad1d",
-                 "conv2d_groups2", "conv1d_groups2"]
+                 "conv2d_groups2", "conv1d_groups2", "conv1dtranspose_same_s2", "separableconv1d_same",
+                 "depthwiseconv1d_valid"]
 
 
 def make_inputs(case, shapes):
@@ -337,6 +342,16 @@ def unit_cases(layers):
     add("conv2d_groups2_k1", layers.Conv2D(4, 1, groups=2, use_bias=False), [(5, 6, 4)])
     add("conv1d_groups2_causal", layers.Conv1D(4, 3, groups=2, padding="causal"), [(9, 4)])
     add("conv1d_groups3_valid_s2", layers.Conv1D(6, 2, strides=2, groups=3), [(9, 6)])
+    # Issue 15, 1-D transposed, separable and depthwise convolutions (slice l15conv)
+    add("conv1dT_valid", layers.Conv1DTranspose(4, 3), [seq])
+    add("conv1dT_same_s2_tanh", layers.Conv1DTranspose(2, 3, strides=2, padding="same", activation="tanh"), [seq])
+    add("conv1dT_same_s2_op1", layers.Conv1DTranspose(2, 3, strides=2, padding="same", output_padding=1), [seq])
+    add("conv1dT_valid_k2_s3_nobias", layers.Conv1DTranspose(3, 2, strides=3, use_bias=False), [seq])
+    add("separable1d_same_dm2", layers.SeparableConv1D(4, 3, padding="same", depth_multiplier=2), [seq])
+    add("separable1d_s2_relu", layers.SeparableConv1D(3, 2, strides=2, activation="relu"), [seq])
+    add("depthwise1d_same", layers.DepthwiseConv1D(3, padding="same"), [seq])
+    add("depthwise1d_dm2_s2_relu", layers.DepthwiseConv1D(3, strides=2, depth_multiplier=2, activation="relu"), [seq])
+    add("depthwise1d_dil2_nobias", layers.DepthwiseConv1D(2, dilation_rate=2, depth_multiplier=3, use_bias=False), [seq])
     return c
 
 

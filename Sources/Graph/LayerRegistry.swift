@@ -48,6 +48,9 @@ public enum LayerRegistry {
         ZeroPadding1D.self,
         Cropping1D.self,
         RepeatVector.self,
+        Conv1DTranspose.self,
+        SeparableConv1D.self,
+        DepthwiseConv1D.self,
     ]
 
     private static let byName: [String: any Layer.Type] = {

@@ -15,8 +15,9 @@ public enum Spatial1D: SpatialRank { public static let rank = 1 }
 public enum Spatial2D: SpatialRank { public static let rank = 2 }
 
 extension SpatialRank {
-    /// Keras' class names of a family at this rank: `["Conv", "Convolution"]` → `["Conv1D", "Convolution1D"]`.
-    static func classNames(_ stems: [String]) -> [String] { stems.map { "\($0)\(rank)D" } }
+    /// Keras' class names of a family at this rank: `["Conv", "Convolution"]` → `["Conv1D", "Convolution1D"]`
+    /// (with `suffix` "Transpose": `Conv1DTranspose` …).
+    static func classNames(_ stems: [String], suffix: String = "") -> [String] { stems.map { "\($0)\(rank)D\(suffix)" } }
 
     /// The per-sample axes, as errors name them.
     static var sampleAxes: String { rank == 1 ? "(steps, channels)" : "(height, width, channels)" }
