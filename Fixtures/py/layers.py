@@ -135,6 +135,14 @@ def cases(L):
     add("conv1dtranspose_same_s2", lambda: L.Conv1DTranspose(4, 3, strides=2, padding="same"), [seq])
     add("separableconv1d_same", lambda: L.SeparableConv1D(5, 3, padding="same", depth_multiplier=2), [seq])
     add("depthwiseconv1d_valid", lambda: L.DepthwiseConv1D(3, depth_multiplier=2), [seq])
+    # Issue 15, 3-D convolution and global pooling (slice l15conv)
+    vol = (5, 6, 7, 2)
+    add("conv3d_same_s2", lambda: L.Conv3D(4, 3, strides=2, padding="same"), [vol])
+    add("conv3d_valid_relu", lambda: L.Conv3D(3, (2, 3, 2), activation="relu"), [vol])
+    add("gap3d", lambda: L.GlobalAveragePooling3D(), [vol])
+    add("gmp3d", lambda: L.GlobalMaxPooling3D(), [vol])
+    add("maxpool3d_p3_s2_same", lambda: L.MaxPooling3D(3, strides=2, padding="same"), [vol])
+    add("avgpool3d_p2_same", lambda: L.AveragePooling3D(2, padding="same"), [vol])
     return c
 
 
@@ -144,7 +152,8 @@ TFKERAS_CASES = ["conv2d_same_s2", "conv2d_act_relu", "depthwise_dm2_valid", "co
                  # Issue 15, 1-D (slice l15conv)
                  "conv1d_causal_dil2", "conv1d_same_s2", "maxpool1d_p3_s2_same", "gap1d", "zeropad1d",
                  "conv2d_groups2", "conv1d_groups2", "conv1dtranspose_same_s2", "separableconv1d_same",
-                 "depthwiseconv1d_valid"]
+                 "depthwiseconv1d_valid", "conv3d_same_s2", "gap3d", "maxpool3d_p3_s2_same",
+                 "avgpool3d_p2_same"]
 
 
 def make_inputs(case, shapes):
@@ -352,6 +361,22 @@ def unit_cases(layers):
     add("depthwise1d_same", layers.DepthwiseConv1D(3, padding="same"), [seq])
     add("depthwise1d_dm2_s2_relu", layers.DepthwiseConv1D(3, strides=2, depth_multiplier=2, activation="relu"), [seq])
     add("depthwise1d_dil2_nobias", layers.DepthwiseConv1D(2, dilation_rate=2, depth_multiplier=3, use_bias=False), [seq])
+    # Issue 15, 3-D convolution and global pooling (slice l15conv)
+    vol = (4, 5, 6, 2)
+    add("conv3d_valid", layers.Conv3D(3, 2), [vol])
+    add("conv3d_same_s2_relu", layers.Conv3D(4, (3, 2, 3), strides=2, padding="same", activation="relu"), [vol])
+    add("conv3d_same_dil2_nobias", layers.Conv3D(2, 2, dilation_rate=(2, 1, 2), padding="same", use_bias=False), [vol])
+    add("conv3d_k1", layers.Conv3D(3, 1, activation="tanh"), [vol])
+    add("gmp3d", layers.GlobalMaxPooling3D(), [vol])
+    add("gap3d_keepdims", layers.GlobalAveragePooling3D(keepdims=True), [vol])
+    add("gmp3d_keepdims", layers.GlobalMaxPool3D(keepdims=True), [vol])
+    add("gap3d", layers.GlobalAvgPool3D(), [vol])
+    add("maxpool3d_valid", layers.MaxPooling3D(2), [vol])
+    add("maxpool3d_same_p3_s2", layers.MaxPool3D(3, strides=2, padding="same"), [vol])
+    add("maxpool3d_p2x3x2_s1x2x1", layers.MaxPooling3D((2, 3, 2), strides=(1, 2, 1)), [vol])
+    add("avgpool3d_valid", layers.AveragePooling3D(2), [vol])
+    add("avgpool3d_same_p3_s2", layers.AvgPool3D(3, strides=2, padding="same"), [vol])
+    add("avgpool3d_same_p2x2x3_s1", layers.AveragePooling3D((2, 2, 3), strides=1, padding="same"), [vol])
     return c
 
 

@@ -51,6 +51,11 @@ public enum LayerRegistry {
         Conv1DTranspose.self,
         SeparableConv1D.self,
         DepthwiseConv1D.self,
+        Conv3D.self,
+        GlobalMaxPooling3D.self,
+        GlobalAveragePooling3D.self,
+        MaxPooling3D.self,
+        AveragePooling3D.self,
     ]
 
     private static let byName: [String: any Layer.Type] = {

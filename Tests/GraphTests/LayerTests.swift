@@ -247,12 +247,14 @@ final class LayerTests: XCTestCase {
 
     // MARK: backward rules
 
-    /// Conv2D(relu) → MaxPooling2D, and Conv1D(relu) → MaxPooling1D: deconvnet and guided backprop differ
+    /// Conv2D(relu) → MaxPooling2D, and the same in 1-D and 3-D: deconvnet and guided backprop differ
     /// from the gradient exactly as defined: with u the unpooled upstream (routed to the switches) and z the
     /// pre-activation, the conv's transposed kernel is applied to u·[z > 0] (gradient), relu(u) (deconvnet),
     /// u·[z > 0]·[u > 0] (guided).
     func testBackwardRulesThroughConvReluMaxPool() throws {
-        for (rank, sample) in [("2D", [6, 6, 2]), ("1D", [6, 2])] {
+        // 3-D windows of 1×2×1: in larger ones the maximum after the ReLU is almost always positive, so
+        // guided and deconvnet would agree.
+        for (rank, sample, pool) in [("2D", [6, 6, 2], "2"), ("1D", [6, 2], "2"), ("3D", [4, 4, 4, 2], "[1, 2, 1]")] {
             for reluAsLayer in [false, true] {
                 let g = Graph(name: "rules")
                 let shape = sample.map(String.init).joined(separator: ", ")
@@ -260,7 +262,7 @@ final class LayerTests: XCTestCase {
                 let conv = try make("Conv\(rank)", #"{"filters": 3, "kernel_size": 3, "padding": "same", "activation": "\#(reluAsLayer ? "linear" : "relu")"}"#, name: "conv")
                 var id = try g.add(conv, inputs: [input])
                 if reluAsLayer { id = try g.add(make("ReLU", "{}", name: "relu"), inputs: [id]) }
-                let pool = try g.add(make("MaxPooling\(rank)", #"{"pool_size": 2}"#, name: "pool"), inputs: [id])
+                let pool = try g.add(make("MaxPooling\(rank)", #"{"pool_size": \#(pool)}"#, name: "pool"), inputs: [id])
                 g.inputNodes = [input]
                 g.outputNodes = [pool]
                 var random = SeededRandom(seed: 5)

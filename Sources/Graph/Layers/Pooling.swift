@@ -54,8 +54,8 @@ public protocol GlobalPoolingOperation {
     static func backward(_ upstream: Tensor, inputShape: [Int], tape: Tape) -> Tensor
 }
 
-/// The layer of every global pooling: (N, C), or with `keepdims` (N, 1, 1, C) / (N, 1, C) for 1-D
-/// samples (viewed as images of height 1, `SpatialRank`).
+/// The layer of every global pooling: (N, C), or with `keepdims` (N, 1, 1, C), (N, 1, C) for 1-D and
+/// (N, 1, 1, 1, C) for 3-D samples (viewed as images with the same positions, `SpatialRank`).
 public final class GlobalPooling<Operation: GlobalPoolingOperation, Rank: SpatialRank>: Layer {
     public static var kerasClassNames: [String] { Rank.classNames(Operation.kerasClassStems) }
     public static var kerasConfigKeys: Set<String> { ["data_format", "keepdims"] }
@@ -72,15 +72,13 @@ public final class GlobalPooling<Operation: GlobalPoolingOperation, Rank: Spatia
     }
 
     public func build(inputShapes: [[Int]]) throws -> [Int] {
-        let c = Rank.rank == 1 ? try Spatial1D.planarInput(inputShapes, layer: name)[2] : try imageInput(inputShapes, layer: name)[2]
+        let c = try Rank.planarInput(inputShapes, layer: name)[2]
         return keepdims ? [Int](repeating: 1, count: Rank.rank) + [c] : [c]
     }
 
     public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
         let x = inputs[0]                                                     // (N, H, W, C) or (N, W, C)
-        guard x.rank == Rank.rank + 2 else {
-            throw LayerError(name, "input of shape \(x.shape) is not \(Rank.rank == 1 ? "(N, W, C)" : "(N, H, W, C)")")
-        }
+        guard x.rank == Rank.rank + 2 else { throw LayerError(name, "input of shape \(x.shape) is not \(Rank.batchAxes)") }
         let y = Operation.forward(Rank.planar(x), tape: tape)                 // (N, C)
         return keepdims ? y.reshaped([x.batch] + [Int](repeating: 1, count: Rank.rank) + [x.shape[x.rank - 1]]) : y
     }

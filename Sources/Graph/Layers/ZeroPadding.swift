@@ -23,7 +23,7 @@ public final class ZeroPadding<Rank: SpatialRank>: Layer {
     }
 
     public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
-        guard inputs[0].rank == Rank.rank + 2 else { throw LayerError(name, "input of shape \(inputs[0].shape) is not (N, \(Rank.rank == 1 ? "" : "H, ")W, C)") }
+        guard inputs[0].rank == Rank.rank + 2 else { throw LayerError(name, "input of shape \(inputs[0].shape) is not \(Rank.batchAxes)") }
         let x = Rank.planar(inputs[0])                                        // (N, H, W, C)
         let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let oh = h + pad[0] + pad[1], ow = w + pad[2] + pad[3]
