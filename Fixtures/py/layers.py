@@ -143,6 +143,9 @@ def cases(L):
     add("gmp3d", lambda: L.GlobalMaxPooling3D(), [vol])
     add("maxpool3d_p3_s2_same", lambda: L.MaxPooling3D(3, strides=2, padding="same"), [vol])
     add("avgpool3d_p2_same", lambda: L.AveragePooling3D(2, padding="same"), [vol])
+    add("upsample3d", lambda: L.UpSampling3D(2), [vol])
+    add("zeropad3d", lambda: L.ZeroPadding3D(((1, 2), (0, 1), (2, 0))), [vol])
+    add("crop3d", lambda: L.Cropping3D(((1, 0), (2, 1), (0, 3))), [vol])
     return c
 
 
@@ -153,7 +156,7 @@ TFKERAS_CASES = ["conv2d_same_s2", "conv2d_act_relu", "depthwise_dm2_valid", "co
                  "conv1d_causal_dil2", "conv1d_same_s2", "maxpool1d_p3_s2_same", "gap1d", "zeropad1d",
                  "conv2d_groups2", "conv1d_groups2", "conv1dtranspose_same_s2", "separableconv1d_same",
                  "depthwiseconv1d_valid", "conv3d_same_s2", "gap3d", "maxpool3d_p3_s2_same",
-                 "avgpool3d_p2_same"]
+                 "avgpool3d_p2_same", "zeropad3d"]
 
 
 def make_inputs(case, shapes):
@@ -377,6 +380,11 @@ def unit_cases(layers):
     add("avgpool3d_valid", layers.AveragePooling3D(2), [vol])
     add("avgpool3d_same_p3_s2", layers.AvgPool3D(3, strides=2, padding="same"), [vol])
     add("avgpool3d_same_p2x2x3_s1", layers.AveragePooling3D((2, 2, 3), strides=1, padding="same"), [vol])
+    add("upsample3d", layers.UpSampling3D((2, 1, 3)), [vol])
+    add("zeropad3d_int", layers.ZeroPadding3D(1), [vol])
+    add("zeropad3d_pairs", layers.ZeroPadding3D(((1, 0), (0, 2), (2, 1))), [vol])
+    add("crop3d_int", layers.Cropping3D(1), [vol])
+    add("crop3d_pairs", layers.Cropping3D(((0, 1), (2, 1), (1, 3))), [vol])
     return c
 
 

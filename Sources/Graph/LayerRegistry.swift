@@ -56,6 +56,9 @@ public enum LayerRegistry {
         GlobalAveragePooling3D.self,
         MaxPooling3D.self,
         AveragePooling3D.self,
+        UpSampling3D.self,
+        ZeroPadding3D.self,
+        Cropping3D.self,
     ]
 
     private static let byName: [String: any Layer.Type] = {

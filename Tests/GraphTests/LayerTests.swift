@@ -376,6 +376,10 @@ final class LayerTests: XCTestCase {
         expectError({ _ = try make("Conv1D", #"{"filters": 2, "kernel_size": 3}"#, name: "c1").build(inputShapes: [[4, 4, 3]]) }, ["c1", "(steps, channels)"])
         expectError({ _ = try make("Conv2D", #"{"filters": 3, "kernel_size": 3, "groups": 2}"#, name: "cg") }, ["cg", "filters 3", "groups 2"])
         expectError({ _ = try make("Conv2D", #"{"filters": 4, "kernel_size": 3, "groups": 2}"#, name: "cg").build(inputShapes: [[5, 6, 3]]) }, ["cg", "channels 3", "groups 2"])
+        expectError({ _ = try make("Conv3D", #"{"filters": 2, "kernel_size": 3, "data_format": "channels_first"}"#, name: "c3") }, ["c3", "channels_first"])
+        expectError({ _ = try make("MaxPooling3D", #"{"pool_size": 2, "data_format": "channels_first"}"#, name: "p3") }, ["p3", "channels_first"])
+        expectError({ _ = try make("Cropping3D", #"{"cropping": 2}"#, name: "k3").build(inputShapes: [[4, 5, 6, 2]]) }, ["k3", "leaves nothing"])
+        expectError({ _ = try make("ZeroPadding3D", #"{"padding": [1, 2]}"#, name: "z3") }, ["z3", "three pairs"])
         expectError({ _ = try make("RepeatVector", #"{"n": 2}"#, name: "rv").build(inputShapes: [[4, 3]]) }, ["rv", "(features)"])
     }
 

@@ -14,10 +14,8 @@ public final class Conv3D: Layer {
     public var weights: [WeightVariable] = []
 
     let filters: Int
-    let kernel: [Int], strides: [Int], dilation: [Int]
-    let padding: ConvGeometry.Padding
-    let useBias: Bool
-    let activation: Activation
+    /// Kernel, strides and dilation as (depth, height, width).
+    let window: ConvolutionWindow
     /// The depth axis (as a height, width 1) and the (height, width) plane.
     private(set) var depth: ConvGeometry?
     private(set) var plane: ConvGeometry?
@@ -25,12 +23,8 @@ public final class Conv3D: Layer {
     public init(name: String, config: JSON) throws {
         identity = LayerIdentity(Self.self, name: name, config: config)
         let c = LayerConfig(layer: name, json: config)
-        try c.requireChannelsLast()
         filters = try c.int("filters")
-        (kernel, strides, dilation) = try c.convolutionWindow(rank: 3)
-        padding = try c.padding()
-        useBias = try c.bool("use_bias", default: true)
-        activation = try Activation(config: c.json["activation"], layer: name)
+        window = try ConvolutionWindow(c, rank: Spatial3D.self)
         if try c.int("groups", default: 1) != 1 { throw LayerError(name, "grouped 3-D convolution (groups > 1) is not supported") }
         guard filters > 0 else { throw LayerError(name, "filters must be positive") }
     }
@@ -40,6 +34,7 @@ public final class Conv3D: Layer {
             throw LayerError(name, "expects one (depth, height, width, channels) input, got \(inputShapes)")
         }
         let s = inputShapes[0]
+        let (kernel, strides, dilation, padding) = (window.kernel, window.strides, window.dilation, window.padding)
         let d = ConvGeometry(inH: s[0], inW: 1, channels: s[3], kH: kernel[0], kW: 1, strideH: strides[0],
                              dilationH: dilation[0], padding: padding)
         let p = ConvGeometry(inH: s[1], inW: s[2], channels: s[3], kH: kernel[1], kW: kernel[2],
@@ -47,7 +42,7 @@ public final class Conv3D: Layer {
         guard d.outH > 0, p.outH > 0, p.outW > 0 else { throw LayerError(name, "input \(s) is smaller than the kernel \(kernel)") }
         (depth, plane) = (d, p)
         weights = [try WeightVariable(name: "kernel", shape: kernel + [s[3], filters])]
-        if useBias { weights.append(try WeightVariable(name: "bias", shape: [filters])) }
+        if window.useBias { weights.append(try WeightVariable(name: "bias", shape: [filters])) }
         return [d.outH, p.outH, p.outW, filters]
     }
 
@@ -94,15 +89,15 @@ public final class Conv3D: Layer {
                 }
             }
         }
-        if useBias { addBiasLastAxis(&y, weights[1].value) }
-        activation.apply(&y, recordingOn: tape)
+        if window.useBias { addBiasLastAxis(&y, weights[1].value) }
+        window.activation.apply(&y, recordingOn: tape)
         return y
     }
 
     public func backward(_ upstream: Tensor, tape: Tape, rule: BackwardRule, weightGradients: Bool) throws -> LayerGradients {
         let x = tape.inputs[0]
         let (d, p) = try built(x)
-        let dz = activation.backward(upstream, tape: tape, rule: rule)               // (N, outD, outH, outW, Cout)
+        let dz = window.activation.backward(upstream, tape: tape, rule: rule)               // (N, outD, outH, outW, Cout)
         var dx = Tensor(zeros: x.shape)                                               // (N, D, H, W, Cin)
         var dk = Tensor(zeros: weightGradients ? weights[0].value.shape : [0])        // (kd, kh, kw, Cin, Cout)
         let k = p.patchSize, slice = p.inH * p.inW * p.channels, outSlice = p.patches * filters
@@ -133,7 +128,7 @@ public final class Conv3D: Layer {
         }
         guard weightGradients else { return LayerGradients(inputs: [dx]) }
         var grads = [dk]
-        if useBias { grads.append(sumOverPositions(dz)) }
+        if window.useBias { grads.append(sumOverPositions(dz)) }
         return LayerGradients(inputs: [dx], weights: grads)
     }
 }

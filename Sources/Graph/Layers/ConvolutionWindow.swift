@@ -16,9 +16,9 @@ struct ConvolutionWindow {
         "depth_multiplier", "depthwise_constraint", "depthwise_initializer", "depthwise_regularizer",
     ]
 
-    /// Spatial axes of the layer's samples (1: (steps, channels); 2: (height, width, channels)).
+    /// Spatial axes of the layer's samples (1: (steps, channels); 2: (height, width, channels); 3: Conv3D's).
     let rank: Int
-    /// Kernel, strides and dilation as (height, width), height 1 for a 1-D window.
+    /// Kernel, strides and dilation as (height, width), height 1 for a 1-D window; (depth, height, width) for 3-D.
     let kernel: [Int]
     let strides: [Int]
     let dilation: [Int]

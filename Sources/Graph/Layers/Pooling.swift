@@ -100,3 +100,17 @@ func unpoolToSwitches(_ upstream: Tensor, inputShape: [Int], tape: Tape) -> Tens
     }
     return dx
 }
+
+/// A 3-D pooling as two 2-D poolings (`StagedVolume`): the (height, width) window, then (depth, 1).
+extension PoolingOperation {
+    public static var kerasConfigKeys: Set<String> { PoolingWindow.kerasConfigKeys }
+    public static var role: LayerRole { .pooling }
+
+    public static func stages(_ c: LayerConfig) throws -> (className: String, plane: JSON, depth: JSON) {
+        let (pool, strides) = try c.poolingWindow(rank: 3)
+        let padding = JSON.string(try c.padding().rawValue)
+        let className = Spatial2D.classNames(kerasClassStems)[0]
+        return (className, ["pool_size": jsonInts([pool[1], pool[2]]), "strides": jsonInts([strides[1], strides[2]]), "padding": padding],
+                ["pool_size": jsonInts([pool[0], 1]), "strides": jsonInts([strides[0], 1]), "padding": padding])
+    }
+}
