@@ -146,6 +146,7 @@ def cases(L):
     add("upsample3d", lambda: L.UpSampling3D(2), [vol])
     add("zeropad3d", lambda: L.ZeroPadding3D(((1, 2), (0, 1), (2, 0))), [vol])
     add("crop3d", lambda: L.Cropping3D(((1, 0), (2, 1), (0, 3))), [vol])
+    add("conv3dtranspose_same_s2", lambda: L.Conv3DTranspose(3, 3, strides=2, padding="same"), [vol])
     return c
 
 
@@ -156,7 +157,8 @@ TFKERAS_CASES = ["conv2d_same_s2", "conv2d_act_relu", "depthwise_dm2_valid", "co
                  "conv1d_causal_dil2", "conv1d_same_s2", "maxpool1d_p3_s2_same", "gap1d", "zeropad1d",
                  "conv2d_groups2", "conv1d_groups2", "conv1dtranspose_same_s2", "separableconv1d_same",
                  "depthwiseconv1d_valid", "conv3d_same_s2", "gap3d", "maxpool3d_p3_s2_same",
-                 "avgpool3d_p2_same", "zeropad3d"]
+                 "avgpool3d_p2_same", "zeropad3d",
+                 "conv3dtranspose_same_s2"]
 
 
 def make_inputs(case, shapes):
@@ -385,6 +387,10 @@ def unit_cases(layers):
     add("zeropad3d_pairs", layers.ZeroPadding3D(((1, 0), (0, 2), (2, 1))), [vol])
     add("crop3d_int", layers.Cropping3D(1), [vol])
     add("crop3d_pairs", layers.Cropping3D(((0, 1), (2, 1), (1, 3))), [vol])
+    add("conv3dT_valid", layers.Conv3DTranspose(3, 2), [vol])
+    add("conv3dT_same_s2_tanh", layers.Conv3DTranspose(2, (3, 2, 3), strides=2, padding="same", activation="tanh"), [vol])
+    add("conv3dT_same_s2_op1", layers.Conv3DTranspose(2, 3, strides=(2, 1, 2), padding="same", output_padding=(1, 0, 1)), [vol])
+    add("conv3dT_valid_k2_s3_nobias", layers.Conv3DTranspose(2, 2, strides=3, use_bias=False), [vol])
     return c
 
 

@@ -59,6 +59,7 @@ public enum LayerRegistry {
         UpSampling3D.self,
         ZeroPadding3D.self,
         Cropping3D.self,
+        Conv3DTranspose.self,
     ]
 
     private static let byName: [String: any Layer.Type] = {

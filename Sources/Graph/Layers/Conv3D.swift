@@ -55,19 +55,6 @@ public final class Conv3D: Layer {
         return (d, p)
     }
 
-    /// Calls `body(b, od, id, kd)` for every output depth slice od of image b and kernel depth tap kd
-    /// that reads an input slice id inside the sample.
-    private func forEachTap(batch n: Int, _ d: ConvGeometry, _ body: (Int, Int, Int, Int) -> Void) {
-        for b in 0..<n {
-            for od in 0..<d.outH {
-                for kd in 0..<d.kH {
-                    let id = od * d.strideH - d.padTop + kd * d.dilationH
-                    if id >= 0 && id < d.inH { body(b, od, id, kd) }
-                }
-            }
-        }
-    }
-
     public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
         let x = inputs[0]                                                             // (N, D, H, W, Cin)
         let (d, p) = try built(x)
@@ -78,7 +65,7 @@ public final class Conv3D: Layer {
             weights[0].value.data.withUnsafeBufferPointer { kp in
                 y.data.withUnsafeMutableBufferPointer { yp in
                     cols.withUnsafeMutableBufferPointer { cp in
-                        forEachTap(batch: x.batch, d) { b, od, id, kd in
+                        forEachDepthTap(batch: x.batch, d) { b, od, id, kd in
                             Im2Col.forward(p, x: xp.baseAddress! + (b * d.inH + id) * slice, cols: cp.baseAddress!)
                             // (P, K) × (K, Cout) → (P, Cout), summed over the depth taps
                             sgemm(m: p.patches, n: filters, k: k, a: cp.baseAddress!, lda: k,
@@ -108,7 +95,7 @@ public final class Conv3D: Layer {
                     dx.data.withUnsafeMutableBufferPointer { dxp in
                         dk.data.withUnsafeMutableBufferPointer { dkp in
                             cols.withUnsafeMutableBufferPointer { cp in
-                                forEachTap(batch: x.batch, d) { b, od, id, kd in
+                                forEachDepthTap(batch: x.batch, d) { b, od, id, kd in
                                     let dzi = dzp.baseAddress! + (b * d.outH + od) * outSlice
                                     // (P, Cout) × (K, Cout)ᵀ → (P, K), then col2im into the input slice
                                     sgemm(transB: true, m: p.patches, n: k, k: filters, a: dzi, lda: filters,
@@ -130,5 +117,18 @@ public final class Conv3D: Layer {
         var grads = [dk]
         if window.useBias { grads.append(sumOverPositions(dz)) }
         return LayerGradients(inputs: [dx], weights: grads)
+    }
+}
+
+/// Calls `body(b, od, id, kd)` for every output depth slice od of image b and kernel depth tap kd that
+/// reads an input slice id inside the sample, for the depth geometry `d` (a height, width 1).
+func forEachDepthTap(batch n: Int, _ d: ConvGeometry, _ body: (Int, Int, Int, Int) -> Void) {
+    for b in 0..<n {
+        for od in 0..<d.outH {
+            for kd in 0..<d.kH {
+                let id = od * d.strideH - d.padTop + kd * d.dilationH
+                if id >= 0 && id < d.inH { body(b, od, id, kd) }
+            }
+        }
     }
 }

@@ -38,6 +38,17 @@ struct ConvolutionWindow {
         activation = try Activation(config: c.json["activation"], layer: c.layer)
     }
 
+    /// Keras' output length along axis `i` of the transposed convolution of this window.
+    func transposedOutputLength(_ input: Int, axis i: Int, outputPadding: [Int]?) -> Int {
+        let k = (kernel[i] - 1) * dilation[i] + 1, s = strides[i]
+        switch padding {
+        case .valid, .causal: return (input - 1) * s + k + (outputPadding?[i] ?? (max(k, s) - k))   // causal: refused on reading
+        case .same:
+            if let op = outputPadding?[i] { return (input - 1) * s + k % 2 + op }
+            return input * s
+        }
+    }
+
     /// The kernel's window axes as Keras stores them: (kw) for 1-D, (kh, kw) for 2-D.
     var kernelWindow: [Int] { rank == 1 ? [kernel[1]] : kernel }
 

@@ -37,15 +37,8 @@ public final class TransposedConvolution<Rank: SpatialRank>: Layer {
         }
     }
 
-    /// Keras' output length along one axis.
     private func outputLength(_ input: Int, axis i: Int) -> Int {
-        let k = (window.kernel[i] - 1) * window.dilation[i] + 1, s = window.strides[i]
-        switch window.padding {
-        case .valid, .causal: return (input - 1) * s + k + (outputPadding?[i] ?? (max(k, s) - k))   // causal: refused on reading
-        case .same:
-            if let op = outputPadding?[i] { return (input - 1) * s + k % 2 + op }
-            return input * s
-        }
+        window.transposedOutputLength(input, axis: i, outputPadding: outputPadding)
     }
 
     public func build(inputShapes: [[Int]]) throws -> [Int] {
