@@ -34,14 +34,10 @@ public final class Conv3D: Layer {
             throw LayerError(name, "expects one (depth, height, width, channels) input, got \(inputShapes)")
         }
         let s = inputShapes[0]
-        let (kernel, strides, dilation, padding) = (window.kernel, window.strides, window.dilation, window.padding)
-        let d = ConvGeometry(inH: s[0], inW: 1, channels: s[3], kH: kernel[0], kW: 1, strideH: strides[0],
-                             dilationH: dilation[0], padding: padding)
-        let p = ConvGeometry(inH: s[1], inW: s[2], channels: s[3], kH: kernel[1], kW: kernel[2],
-                             strideH: strides[1], strideW: strides[2], dilationH: dilation[1], dilationW: dilation[2], padding: padding)
-        guard d.outH > 0, p.outH > 0, p.outW > 0 else { throw LayerError(name, "input \(s) is smaller than the kernel \(kernel)") }
+        let (d, p) = window.volumeGeometry(s)
+        guard d.outH > 0, p.outH > 0, p.outW > 0 else { throw LayerError(name, "input \(s) is smaller than the kernel \(window.kernel)") }
         (depth, plane) = (d, p)
-        weights = [try WeightVariable(name: "kernel", shape: kernel + [s[3], filters])]
+        weights = [try WeightVariable(name: "kernel", shape: window.kernel + [s[3], filters])]
         if window.useBias { weights.append(try WeightVariable(name: "bias", shape: [filters])) }
         return [d.outH, p.outH, p.outW, filters]
     }

@@ -40,15 +40,12 @@ public final class Conv3DTranspose: Layer {
         }
         let s = inputShapes[0]
         let out = (0..<3).map { window.transposedOutputLength(s[$0], axis: $0, outputPadding: outputPadding) }
-        let (k, st, dl) = (window.kernel, window.strides, window.dilation)
-        let d = ConvGeometry(inH: out[0], inW: 1, channels: filters, kH: k[0], kW: 1, strideH: st[0], dilationH: dl[0], padding: window.padding)
-        let p = ConvGeometry(inH: out[1], inW: out[2], channels: filters, kH: k[1], kW: k[2], strideH: st[1], strideW: st[2],
-                             dilationH: dl[1], dilationW: dl[2], padding: window.padding)
+        let (d, p) = window.volumeGeometry(out + [filters])
         guard out.allSatisfy({ $0 > 0 }), d.outH == s[0], p.outH == s[1], p.outW == s[2] else {
             throw LayerError(name, "input \(s) gives output \(out), whose convolution does not map back to the input size")
         }
         (depth, plane, inChannels) = (d, p, s[3])
-        weights = [try WeightVariable(name: "kernel", shape: k + [filters, s[3]])]
+        weights = [try WeightVariable(name: "kernel", shape: window.kernel + [filters, s[3]])]
         if window.useBias { weights.append(try WeightVariable(name: "bias", shape: [filters])) }
         return out + [filters]
     }

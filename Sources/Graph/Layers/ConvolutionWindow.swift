@@ -38,6 +38,16 @@ struct ConvolutionWindow {
         activation = try Activation(config: c.json["activation"], layer: c.layer)
     }
 
+    /// The convolution of this 3-D window over a (depth, height, width, channels) sample, as two 2-D
+    /// geometries: the depth axis (as a height, width 1) and the (height, width) plane.
+    func volumeGeometry(_ s: [Int]) -> (depth: ConvGeometry, plane: ConvGeometry) {
+        let d = ConvGeometry(inH: s[0], inW: 1, channels: s[3], kH: kernel[0], kW: 1, strideH: strides[0],
+                             dilationH: dilation[0], padding: padding)
+        let p = ConvGeometry(inH: s[1], inW: s[2], channels: s[3], kH: kernel[1], kW: kernel[2], strideH: strides[1],
+                             strideW: strides[2], dilationH: dilation[1], dilationW: dilation[2], padding: padding)
+        return (d, p)
+    }
+
     /// Keras' output length along axis `i` of the transposed convolution of this window.
     func transposedOutputLength(_ input: Int, axis i: Int, outputPadding: [Int]?) -> Int {
         let k = (kernel[i] - 1) * dilation[i] + 1, s = strides[i]
