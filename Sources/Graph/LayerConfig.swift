@@ -78,30 +78,34 @@ public struct LayerConfig {
         }
     }
 
-    /// `padding` of a window layer: "same" or "valid" (TensorFlow's rule).
-    public func padding() throws -> ConvGeometry.Padding {
+    /// `padding` of a window layer: "same" or "valid" (TensorFlow's rule), and "causal" where Keras
+    /// accepts it (Conv1D).
+    public func padding(allowingCausal: Bool = false) throws -> ConvGeometry.Padding {
         let raw = try string("padding", default: "valid")
-        guard let p = ConvGeometry.Padding(rawValue: raw) else {
-            throw LayerError(layer, "padding '\(raw)' is not supported (same, valid)")
+        guard let p = ConvGeometry.Padding(rawValue: raw), allowingCausal || p != .causal else {
+            throw LayerError(layer, "padding '\(raw)' is not supported (same, valid\(allowingCausal ? ", causal" : ""))")
         }
         return p
     }
 
-    /// The window of a convolution: `kernel_size`, `strides` (default 1), `dilation_rate` (default 1), all positive.
-    public func convolutionWindow() throws -> (kernel: [Int], strides: [Int], dilation: [Int]) {
-        let k = try ints("kernel_size", count: 2)
-        let s = try ints("strides", count: 2, default: [1, 1])
-        let d = try ints("dilation_rate", count: 2, default: [1, 1])
+    /// The window of a convolution with `rank` spatial axes: `kernel_size`, `strides` (default 1),
+    /// `dilation_rate` (default 1), all positive, `rank` entries each.
+    public func convolutionWindow(rank: Int = 2) throws -> (kernel: [Int], strides: [Int], dilation: [Int]) {
+        let ones = [Int](repeating: 1, count: rank)
+        let k = try ints("kernel_size", count: rank)
+        let s = try ints("strides", count: rank, default: ones)
+        let d = try ints("dilation_rate", count: rank, default: ones)
         guard (k + s + d).allSatisfy({ $0 > 0 }) else {
             throw LayerError(layer, "kernel_size, strides and dilation_rate must be positive")
         }
         return (k, s, d)
     }
 
-    /// The window of a pooling: `pool_size` (default 2), `strides` (default: the pool size), all positive.
-    public func poolingWindow() throws -> (pool: [Int], strides: [Int]) {
-        let pool = try ints("pool_size", count: 2, default: [2, 2])
-        let s = has("strides") ? try ints("strides", count: 2) : pool
+    /// The window of a pooling with `rank` spatial axes: `pool_size` (default 2), `strides` (default:
+    /// the pool size), all positive, `rank` entries each.
+    public func poolingWindow(rank: Int = 2) throws -> (pool: [Int], strides: [Int]) {
+        let pool = try ints("pool_size", count: rank, default: [Int](repeating: 2, count: rank))
+        let s = has("strides") ? try ints("strides", count: rank) : pool
         guard (pool + s).allSatisfy({ $0 > 0 }) else { throw LayerError(layer, "pool_size and strides must be positive") }
         return (pool, s)
     }

@@ -49,6 +49,28 @@ public enum LayerRegistry {
         Normalization.self,
         Resizing.self,
         CenterCrop.self,
+        // 1-D convolution, pooling and reshaping (issue 15)
+        Conv1D.self,
+        MaxPooling1D.self,
+        AveragePooling1D.self,
+        GlobalMaxPooling1D.self,
+        GlobalAveragePooling1D.self,
+        UpSampling1D.self,
+        ZeroPadding1D.self,
+        Cropping1D.self,
+        RepeatVector.self,
+        Conv1DTranspose.self,
+        SeparableConv1D.self,
+        DepthwiseConv1D.self,
+        Conv3D.self,
+        GlobalMaxPooling3D.self,
+        GlobalAveragePooling3D.self,
+        MaxPooling3D.self,
+        AveragePooling3D.self,
+        UpSampling3D.self,
+        ZeroPadding3D.self,
+        Cropping3D.self,
+        Conv3DTranspose.self,
     ]
 
     private static let byName: [String: any Layer.Type] = {

@@ -1,9 +1,10 @@
 /// Spatial arithmetic of a 2-D window op (convolution, pooling) in TensorFlow's conventions.
 ///
 /// "same" padding: out = ceil(in / stride); the total padding is split with the extra
-/// row/column at the bottom/right (TensorFlow), unlike Caffe.
+/// row/column at the bottom/right (TensorFlow), unlike Caffe. "causal" (Keras' Conv1D) pads the
+/// start only, by the whole dilated kernel less one: out = ceil(in / stride), output t sees inputs ≤ t.
 public struct ConvGeometry: Equatable, Sendable {
-    public enum Padding: String, Sendable { case same, valid }
+    public enum Padding: String, Sendable { case same, valid, causal }
 
     public let inH: Int, inW: Int, channels: Int
     public let kH: Int, kW: Int
@@ -30,6 +31,10 @@ public struct ConvGeometry: Equatable, Sendable {
             outW = (inW + strideW - 1) / strideW
             padTop = max((outH - 1) * strideH + effH - inH, 0) / 2
             padLeft = max((outW - 1) * strideW + effW - inW, 0) / 2
+        case .causal:
+            outH = (inH + strideH - 1) / strideH
+            outW = (inW + strideW - 1) / strideW
+            padTop = effH - 1; padLeft = effW - 1
         }
     }
 

@@ -2,10 +2,10 @@ import Tensor
 
 /// Keras `AveragePooling2D`. With "same" padding TensorFlow averages over the window's
 /// positions inside the image only (padding is not counted), so border windows divide by fewer.
-public typealias AveragePooling2D = Pooling2D<WindowMean>
+public typealias AveragePooling2D = Pooling<WindowMean, Spatial2D>
 
 public enum WindowMean: PoolingOperation {
-    public static let kerasClassNames = ["AveragePooling2D", "AvgPool2D"]
+    public static let kerasClassStems = ["AveragePooling", "AvgPool"]
 
     /// The window of output (oy, ox) clipped to the image: rows y0..<y1, columns x0..<x1.
     @inline(__always)

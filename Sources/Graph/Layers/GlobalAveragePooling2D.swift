@@ -1,10 +1,10 @@
 import Tensor
 
 /// Keras `GlobalAveragePooling2D`: mean over height and width; (N, C), or (N, 1, 1, C) with `keepdims`.
-public typealias GlobalAveragePooling2D = GlobalPooling2D<GlobalMean>
+public typealias GlobalAveragePooling2D = GlobalPooling<GlobalMean, Spatial2D>
 
 public enum GlobalMean: GlobalPoolingOperation {
-    public static let kerasClassNames = ["GlobalAveragePooling2D", "GlobalAvgPool2D"]
+    public static let kerasClassStems = ["GlobalAveragePooling", "GlobalAvgPool"]
 
     public static func forward(_ x: Tensor, tape: Tape?) -> Tensor {
         let n = x.batch, hw = x.shape[1] * x.shape[2], c = x.shape[3]

@@ -2,10 +2,10 @@ import Tensor
 
 /// Keras `GlobalMaxPooling2D`: max over height and width; (N, C), or (N, 1, 1, C) with `keepdims`.
 /// Backward routes each gradient to the position of the maximum (the first one on ties).
-public typealias GlobalMaxPooling2D = GlobalPooling2D<GlobalMaximum>
+public typealias GlobalMaxPooling2D = GlobalPooling<GlobalMaximum, Spatial2D>
 
 public enum GlobalMaximum: GlobalPoolingOperation {
-    public static let kerasClassNames = ["GlobalMaxPooling2D", "GlobalMaxPool2D"]
+    public static let kerasClassStems = ["GlobalMaxPooling", "GlobalMaxPool"]
 
     public static func forward(_ x: Tensor, tape: Tape?) -> Tensor {
         let n = x.batch, hw = x.shape[1] * x.shape[2], c = x.shape[3]

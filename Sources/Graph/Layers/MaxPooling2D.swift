@@ -2,10 +2,10 @@ import Tensor
 
 /// Keras `MaxPooling2D`. Forward records the argmax of every window (the "switches");
 /// backward routes each upstream value to its switch — plain gradient and DeconvNet unpooling alike.
-public typealias MaxPooling2D = Pooling2D<WindowMaximum>
+public typealias MaxPooling2D = Pooling<WindowMaximum, Spatial2D>
 
 public enum WindowMaximum: PoolingOperation {
-    public static let kerasClassNames = ["MaxPooling2D", "MaxPool2D"]
+    public static let kerasClassStems = ["MaxPooling", "MaxPool"]
 
     public static func forward(_ x: Tensor, _ g: ConvGeometry, tape: Tape?) -> Tensor {
         let n = x.batch, c = g.channels

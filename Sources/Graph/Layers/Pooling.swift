@@ -3,17 +3,18 @@ import Tensor
 /// One windowed pooling kind (max, average): its Keras class names and its forward and backward over
 /// the windows of a geometry.
 public protocol PoolingOperation {
-    static var kerasClassNames: [String] { get }
+    /// Keras' class names without the rank (`MaxPooling`, `MaxPool`).
+    static var kerasClassStems: [String] { get }
     /// y (N, outH, outW, C) from x (N, H, W, C); may record what backward needs on the tape.
     static func forward(_ x: Tensor, _ g: ConvGeometry, tape: Tape?) -> Tensor
     /// dx (N, H, W, C) from upstream (N, outH, outW, C); the tape is the one forward filled.
     static func backward(_ upstream: Tensor, _ g: ConvGeometry, tape: Tape) -> Tensor
 }
 
-/// The layer of every windowed 2-D pooling (mlx-swift's `Pool`): settings, geometry and shape checks
-/// here, the reduction in the `PoolingOperation`.
-public final class Pooling2D<Operation: PoolingOperation>: Layer {
-    public static var kerasClassNames: [String] { Operation.kerasClassNames }
+/// The layer of every windowed pooling (mlx-swift's `Pool`): settings, geometry and shape checks
+/// here, the reduction in the `PoolingOperation`. 1-D poolings run as 2-D ones of height 1 (`SpatialRank`).
+public final class Pooling<Operation: PoolingOperation, Rank: SpatialRank>: Layer {
+    public static var kerasClassNames: [String] { Rank.classNames(Operation.kerasClassStems) }
     public static var kerasConfigKeys: Set<String> { PoolingWindow.kerasConfigKeys }
     public static var role: LayerRole { .pooling }
     public var identity: LayerIdentity
@@ -23,36 +24,40 @@ public final class Pooling2D<Operation: PoolingOperation>: Layer {
 
     public init(name: String, config: JSON) throws {
         identity = LayerIdentity(Self.self, name: name, config: config)
-        window = try PoolingWindow(LayerConfig(layer: name, json: config))
+        window = try PoolingWindow(LayerConfig(layer: name, json: config), rank: Rank.self)
     }
 
     public func build(inputShapes: [[Int]]) throws -> [Int] {
         let g = try window.geometry(inputShapes, layer: name)
         geometry = g
-        return [g.outH, g.outW, g.channels]
+        return Rank.sampleShape(planar: [g.outH, g.outW, g.channels])
     }
 
     public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
-        Operation.forward(inputs[0], try builtGeometry(geometry, for: inputs[0], layer: name), tape: tape)
+        let g = try builtGeometry(geometry, for: inputs[0], layer: name, rank: Rank.rank)
+        return Rank.unplanar(Operation.forward(Rank.planar(inputs[0]), g, tape: tape))   // (N, outH, outW, C) or (N, outW, C)
     }
 
     public func backward(_ upstream: Tensor, tape: Tape, rule: BackwardRule, weightGradients: Bool) throws -> LayerGradients {
-        LayerGradients(inputs: [Operation.backward(upstream, try builtGeometry(geometry, for: tape.inputs[0], layer: name), tape: tape)])
+        let g = try builtGeometry(geometry, for: tape.inputs[0], layer: name, rank: Rank.rank)
+        return LayerGradients(inputs: [Operation.backward(upstream, g, tape: tape)])      // the input's shape
     }
 }
 
 /// One global pooling kind (max, average over all positions).
 public protocol GlobalPoolingOperation {
-    static var kerasClassNames: [String] { get }
+    /// Keras' class names without the rank (`GlobalMaxPooling`, `GlobalMaxPool`).
+    static var kerasClassStems: [String] { get }
     /// y (N, C) from x (N, H, W, C); may record what backward needs on the tape.
     static func forward(_ x: Tensor, tape: Tape?) -> Tensor
     /// dx of `inputShape` (N, H, W, C) from upstream (N, C values per sample); the tape is forward's.
     static func backward(_ upstream: Tensor, inputShape: [Int], tape: Tape) -> Tensor
 }
 
-/// The layer of every global 2-D pooling: (N, C), or (N, 1, 1, C) with `keepdims`.
-public final class GlobalPooling2D<Operation: GlobalPoolingOperation>: Layer {
-    public static var kerasClassNames: [String] { Operation.kerasClassNames }
+/// The layer of every global pooling: (N, C), or with `keepdims` (N, 1, 1, C), (N, 1, C) for 1-D and
+/// (N, 1, 1, 1, C) for 3-D samples (viewed as images with the same positions, `SpatialRank`).
+public final class GlobalPooling<Operation: GlobalPoolingOperation, Rank: SpatialRank>: Layer {
+    public static var kerasClassNames: [String] { Rank.classNames(Operation.kerasClassStems) }
     public static var kerasConfigKeys: Set<String> { ["data_format", "keepdims"] }
     public static var role: LayerRole { .globalPooling }
     public var identity: LayerIdentity
@@ -67,19 +72,20 @@ public final class GlobalPooling2D<Operation: GlobalPoolingOperation>: Layer {
     }
 
     public func build(inputShapes: [[Int]]) throws -> [Int] {
-        let c = try imageInput(inputShapes, layer: name)[2]
-        return keepdims ? [1, 1, c] : [c]
+        let c = try Rank.planarInput(inputShapes, layer: name)[2]
+        return keepdims ? [Int](repeating: 1, count: Rank.rank) + [c] : [c]
     }
 
     public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
-        let x = inputs[0]                                                     // (N, H, W, C)
-        guard x.rank == 4 else { throw LayerError(name, "input of shape \(x.shape) is not (N, H, W, C)") }
-        let y = Operation.forward(x, tape: tape)                              // (N, C)
-        return keepdims ? Tensor(shape: [x.batch, 1, 1, x.shape[3]], data: y.data) : y
+        let x = inputs[0]                                                     // (N, H, W, C) or (N, W, C)
+        guard x.rank == Rank.rank + 2 else { throw LayerError(name, "input of shape \(x.shape) is not \(Rank.batchAxes)") }
+        let y = Operation.forward(Rank.planar(x), tape: tape)                 // (N, C)
+        return keepdims ? y.reshaped([x.batch] + [Int](repeating: 1, count: Rank.rank) + [x.shape[x.rank - 1]]) : y
     }
 
     public func backward(_ upstream: Tensor, tape: Tape, rule: BackwardRule, weightGradients: Bool) throws -> LayerGradients {
-        LayerGradients(inputs: [Operation.backward(upstream, inputShape: tape.inputs[0].shape, tape: tape)])
+        let x = tape.inputs[0]
+        return LayerGradients(inputs: [Operation.backward(upstream, inputShape: Rank.planar(x).shape, tape: tape).reshaped(x.shape)])
     }
 }
 
@@ -93,4 +99,18 @@ func unpoolToSwitches(_ upstream: Tensor, inputShape: [Int], tape: Tape) -> Tens
         }
     }
     return dx
+}
+
+/// A 3-D pooling as two 2-D poolings (`StagedVolume`): the (height, width) window, then (depth, 1).
+extension PoolingOperation {
+    public static var kerasConfigKeys: Set<String> { PoolingWindow.kerasConfigKeys }
+    public static var role: LayerRole { .pooling }
+
+    public static func stages(_ c: LayerConfig) throws -> (className: String, plane: JSON, depth: JSON) {
+        let (pool, strides) = try c.poolingWindow(rank: 3)
+        let padding = JSON.string(try c.padding().rawValue)
+        let className = Spatial2D.classNames(kerasClassStems)[0]
+        return (className, ["pool_size": jsonInts([pool[1], pool[2]]), "strides": jsonInts([strides[1], strides[2]]), "padding": padding],
+                ["pool_size": jsonInts([pool[0], 1]), "strides": jsonInts([strides[0], 1]), "padding": padding])
+    }
 }

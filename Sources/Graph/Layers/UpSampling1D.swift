@@ -1,0 +1,2 @@
+/// Keras `UpSampling1D` over (steps, channels) samples.
+public typealias UpSampling1D = UpSampling<Spatial1D>
