@@ -1,13 +1,14 @@
 import Tensor
 
-/// Keras `Identity`: y = x; backward passes the gradient unchanged.
-public final class Identity: Layer {
-    public static let kerasClassNames = ["Identity"]
-    public static let kerasConfigKeys: Set<String> = []
+/// Keras `Identity`: y = x; backward passes the gradient unchanged. Kinds that are the identity on
+/// their output (`ActivityRegularization`) subclass it and declare their own Keras facts.
+public class Identity: Layer {
+    public class var kerasClassNames: [String] { ["Identity"] }
+    public class var kerasConfigKeys: Set<String> { [] }
     public var identity: LayerIdentity
     public var weights: [WeightVariable] = []
 
-    public init(name: String, config: JSON) throws {
+    public required init(name: String, config: JSON) throws {
         identity = LayerIdentity(Self.self, name: name, config: config)
     }
 

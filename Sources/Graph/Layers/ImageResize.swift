@@ -4,7 +4,7 @@ import Tensor
 /// Keras' image resize as `tf.image.resize` computes it without antialiasing (half-pixel centres) from a
 /// window of (N, H, W, C) images to (N, outH, outW, C): bilinear takes source = (o + ½)·in/out − ½ with
 /// neighbours clamped to the window and weights from the fraction; nearest takes ⌊(o + ½)·in/out⌋.
-/// Used by UpSampling2D, Resizing and CenterCrop. Forward and backward side by side.
+/// Used by UpSampling (1-D and 2-D), Resizing and CenterCrop. Forward and backward side by side.
 struct ImageResize {
     /// Per output coordinate: lower and upper source index (in the whole input) and the upper one's weight.
     struct AxisTable {
