@@ -116,12 +116,16 @@ def cases(L):
     add("add3", lambda: L.Add(), [S, S, S])
     add("concat_last", lambda: L.Concatenate(axis=-1), [S, (7, 9, 2)])
     add("concat_axis1", lambda: L.Concatenate(axis=1), [S, (4, 9, 3)])
+    # Issue 15, recurrent slice. Inputs of `embedding*` cases are indices in 1..19.
+    add("embedding_layer", lambda: L.Embedding(20, 4), [(7,)])
     return c
 
 
 TFKERAS_CASES = ["conv2d_same_s2", "conv2d_act_relu", "depthwise_dm2_valid", "conv2dtranspose_same_s2",
                  "bn", "bn_eps1001e-5", "dense_rank2", "dense_rank4", "activation_hard_sigmoid",
-                 "activation_gelu", "activation_swish", "avgpool_p3_s2_same", "separable_same"]
+                 "activation_gelu", "activation_swish", "avgpool_p3_s2_same", "separable_same",
+                 # issue 15, recurrent slice
+                 "embedding_layer"]
 
 
 def make_inputs(case, shapes):
@@ -131,6 +135,8 @@ def make_inputs(case, shapes):
         x = r.normal(0, 1.0, (2,) + tuple(s))
         if case == "rescaling":
             x = r.uniform(0, 255, (2,) + tuple(s))
+        if case.startswith("embedding"):
+            x = r.integers(1, 20, (2,) + tuple(s))
         if case.startswith("activation_exponential") or case == "conv2d_act_exponential":
             x = np.clip(x, -3, 3)
         xs.append(C.f32(x))
@@ -200,8 +206,8 @@ def unit_cases(layers):
     the weights and inputs are drawn in this order from one generator, so new cases go at the end."""
     img = UNIT_IMG
     c = []
-    add = lambda name, layer, shapes=(img,), training=False, positive=(): c.append(
-        (name, layer, list(shapes), training, positive))
+    add = lambda name, layer, shapes=(img,), training=False, positive=(), integers=None: c.append(
+        (name, layer, list(shapes), training, positive, integers))
     # Already-present kinds
     add("conv2d_valid", layers.Conv2D(4, 3))
     add("conv2d_same_s2_relu", layers.Conv2D(4, (3, 2), strides=2, padding="same", activation="relu"))
@@ -291,6 +297,10 @@ def unit_cases(layers):
     add("softmax_layer", layers.Softmax())
     add("softmax_axis1", layers.Softmax(axis=1))
     add("softmax_rank2_axis1", layers.Softmax(axis=1), [(7,)])
+    # Issue 15, recurrent slice: Embedding (integer inputs below `integers`).
+    add("embedding", layers.Embedding(11, 4), [(7,)], integers=11)
+    add("embedding_rank2", layers.Embedding(9, 3), [(3, 4)], integers=9)
+    add("embedding_mask_zero", layers.Embedding(9, 3, mask_zero=True), [(5,)], integers=9)
     return c
 
 
@@ -298,13 +308,18 @@ def generate_units(out):
     """Writes layers/units/: cases.json and, per case, CASE.in<k>.npy, CASE.w<k>.npy, CASE.out.npy
     (and CASE.w<k>.after.npy for training-mode cases, whose forward updates variables)."""
     import keras
+    keras.backend.clear_session()  # layer names (`dense`, `lstm_1`) must not depend on what ran before
     d = os.path.join(out, "layers", "units")
     os.makedirs(d, exist_ok=True)
     rng = np.random.RandomState(1234)
     randn = lambda *shape: rng.randn(*shape).astype("float32")
     entries = []
-    for name, layer, input_shapes, training, positive in unit_cases(keras.layers):
-        inputs = [randn(2, *s) for s in input_shapes]
+    for name, layer, input_shapes, training, positive, integers in unit_cases(keras.layers):
+        if integers:  # indices (Embedding), stored as float32 as ConvScope reads them
+            inputs = [rng.randint(1 if layer.get_config().get("mask_zero") else 0, integers,
+                                  (2, *s)).astype("float32") for s in input_shapes]
+        else:
+            inputs = [randn(2, *s) for s in input_shapes]
         layer.build([x.shape for x in inputs] if len(inputs) > 1 else inputs[0].shape)
         for v in layer.weights:
             value = randn(*v.shape) * 0.5

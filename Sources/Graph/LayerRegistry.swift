@@ -38,6 +38,7 @@ public enum LayerRegistry {
         Minimum.self,
         Concatenate.self,
         Rescaling.self,
+        Embedding.self,
     ]
 
     private static let byName: [String: any Layer.Type] = {

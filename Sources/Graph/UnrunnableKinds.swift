@@ -20,7 +20,6 @@ enum UnrunnableKinds {
         switch className {
         case "SyncBatchNormalization": return scaleAndCenter() + ["moving_mean", "moving_variance"]
         case "LayerNormalization", "GroupNormalization": return scaleAndCenter()
-        case "Embedding": return ["embeddings"]
         case "LSTM", "GRU", "SimpleRNN": return ["kernel", "recurrent_kernel", "bias"]
         case "SeparableConv1D": return ["depthwise_kernel", "pointwise_kernel", "bias"]
         default: return ["kernel", "bias"]

@@ -201,19 +201,23 @@ final class LayerTests: XCTestCase {
         var worst: [String: (Double, Double)] = [:]
         var checked = 0, skipped = 0
         let listedKinds = Set(gradientCases.map(\.0))
-        let units: [(any Layer, String, [[Int]], ExecutionMode)] = try unitCases()
+        // Kinds whose input holds indices: checked on the oracle's own indices, weights only.
+        let indexInputKinds: Set<String> = ["Embedding"]
+        typealias Check = (any Layer, String, [[Int]], ExecutionMode, [Tensor]?)
+        let units: [Check] = try unitCases()
             .filter { !listedKinds.contains($0["class_name"]?.stringValue ?? "") }.map { c in
             let kind = c["class_name"]!.stringValue!, name = c["name"]!.stringValue!
-            let shapes = try c["inputs"]!.arrayValue!.map { try NPY.read(resources.appendingPathComponent($0.stringValue!).path) }
-                .map { Array($0.shape.dropFirst()) }
+            let inputs = try c["inputs"]!.arrayValue!.map { try NPY.read(resources.appendingPathComponent($0.stringValue!).path) }
             let layer = try LayerRegistry.make(className: kind, name: name, config: c["config"]!)
-            return (layer, kind, shapes, c["mode"]?.stringValue == "training" ? .training : .inference)
+            return (layer, kind, inputs.map { Array($0.shape.dropFirst()) }, c["mode"]?.stringValue == "training" ? .training : .inference,
+                    indexInputKinds.contains(kind) ? inputs : nil)
         }
-        let listed: [(any Layer, String, [[Int]], ExecutionMode)] = try gradientCases.enumerated().map { index, c in
-            (try make(c.0, c.1, name: "\(c.0.lowercased())_\(index)"), c.0, c.2, c.3)
+        let listed: [Check] = try gradientCases.enumerated().map { index, c in
+            (try make(c.0, c.1, name: "\(c.0.lowercased())_\(index)"), c.0, c.2, c.3, nil)
         }
-        for (index, (layer, kind, shapes, mode)) in (listed + units).enumerated() {
-            let r = try GradientCheck.run(layer, inputShapes: shapes, mode: mode, seed: UInt64(index + 1))
+        for (index, (layer, kind, shapes, mode, given)) in (listed + units).enumerated() {
+            let r = try GradientCheck.run(layer, inputShapes: shapes, mode: mode, inputs: given,
+                                          indexInputs: given == nil ? [] : Set(shapes.indices), seed: UInt64(index + 1))
             covered.insert(layer.className)
             checked += r.checked
             skipped += r.skipped
