@@ -116,8 +116,17 @@ def cases(L):
     add("add3", lambda: L.Add(), [S, S, S])
     add("concat_last", lambda: L.Concatenate(axis=-1), [S, (7, 9, 2)])
     add("concat_axis1", lambda: L.Concatenate(axis=1), [S, (4, 9, 3)])
-    # Issue 15, recurrent slice. Inputs of `embedding*` cases are indices in 1..19.
+    # Issue 15, recurrent slice: single layers, and one whole model per family (a factory may return a
+    # list of layers, applied in turn). Inputs of `embedding*` cases are indices in 1..19.
     add("embedding_layer", lambda: L.Embedding(20, 4), [(7,)])
+    add("simplernn_layer", lambda: L.SimpleRNN(5, return_sequences=True), [(6, 3)])
+    add("lstm_layer", lambda: L.LSTM(4), [(6, 3)])
+    add("gru_layer", lambda: L.GRU(4, return_sequences=True), [(6, 3)])
+    add("gru_reset_before_layer", lambda: L.GRU(4, reset_after=False), [(6, 3)])
+    add("embedding_simplernn_model", lambda: [L.Embedding(20, 6), L.SimpleRNN(5), L.Dense(2, activation="softmax")],
+        [(7,)])
+    add("lstm_forecaster_model", lambda: [L.LSTM(8, return_sequences=True), L.LSTM(4), L.Dense(1)], [(10, 2)])
+    add("gru_model", lambda: [L.GRU(6, return_sequences=True, go_backwards=True), L.GRU(3), L.Dense(2)], [(8, 3)])
     return c
 
 
@@ -125,7 +134,8 @@ TFKERAS_CASES = ["conv2d_same_s2", "conv2d_act_relu", "depthwise_dm2_valid", "co
                  "bn", "bn_eps1001e-5", "dense_rank2", "dense_rank4", "activation_hard_sigmoid",
                  "activation_gelu", "activation_swish", "avgpool_p3_s2_same", "separable_same",
                  # issue 15, recurrent slice
-                 "embedding_layer"]
+                 "embedding_layer", "simplernn_layer", "lstm_layer", "gru_layer", "gru_reset_before_layer",
+                 "embedding_simplernn_model", "lstm_forecaster_model", "gru_model"]
 
 
 def make_inputs(case, shapes):
@@ -146,8 +156,10 @@ def make_inputs(case, shapes):
 def build(K, case, factory, shapes):
     ins = [K.Input(s, name=f"in{i}") for i, s in enumerate(shapes)]
     layer = factory()
-    layer._name = case.replace(".", "_") if False else layer.name
-    y = layer(ins if len(ins) > 1 else ins[0])
+    y = ins if len(ins) > 1 else ins[0]
+    for l in (layer if isinstance(layer, list) else [layer]):
+        y = l(y)
+    layer = layer[0] if isinstance(layer, list) else layer
     return K.Model(ins, y, name="m_" + case.replace("-", "_").replace(".", "_")), layer
 
 
@@ -297,10 +309,24 @@ def unit_cases(layers):
     add("softmax_layer", layers.Softmax())
     add("softmax_axis1", layers.Softmax(axis=1))
     add("softmax_rank2_axis1", layers.Softmax(axis=1), [(7,)])
-    # Issue 15, recurrent slice: Embedding (integer inputs below `integers`).
+    # Issue 15, recurrent slice: Embedding (integer inputs below `integers`), SimpleRNN, LSTM, GRU.
+    seq = (6, 3)
     add("embedding", layers.Embedding(11, 4), [(7,)], integers=11)
     add("embedding_rank2", layers.Embedding(9, 3), [(3, 4)], integers=9)
     add("embedding_mask_zero", layers.Embedding(9, 3, mask_zero=True), [(5,)], integers=9)
+    add("simple_rnn", layers.SimpleRNN(4), [seq])
+    add("simple_rnn_seq_back", layers.SimpleRNN(3, return_sequences=True, go_backwards=True), [seq])
+    add("simple_rnn_relu_nobias", layers.SimpleRNN(3, activation="relu", use_bias=False, return_sequences=True), [seq])
+    add("lstm", layers.LSTM(4), [seq])
+    add("lstm_seq", layers.LSTM(3, return_sequences=True), [seq])
+    add("lstm_back_unroll", layers.LSTM(3, go_backwards=True, unroll=True), [seq])
+    add("lstm_acts_nobias", layers.LSTM(3, activation="softsign", recurrent_activation="hard_sigmoid",
+                                        use_bias=False, return_sequences=True), [seq])
+    add("gru", layers.GRU(4), [seq])
+    add("gru_seq_back", layers.GRU(3, return_sequences=True, go_backwards=True), [seq])
+    add("gru_reset_before", layers.GRU(3, reset_after=False, return_sequences=True), [seq])
+    add("gru_reset_before_nobias", layers.GRU(3, reset_after=False, use_bias=False), [seq])
+    add("gru_nobias_acts", layers.GRU(3, use_bias=False, activation="sigmoid", recurrent_activation="tanh"), [seq])
     return c
 
 

@@ -44,5 +44,5 @@ extension LayerRegistry {
     public static func preservesShape(_ className: String) -> Bool { UnrunnableKinds.shapePreserving.contains(className) }
 
     /// The cell a recurrent layer of `className` stores its variables under (`lstm_cell`), if any.
-    public static func recurrentCellName(_ className: String) -> String? { UnrunnableKinds.recurrentCells[className] }
+    public static func recurrentCellName(_ className: String) -> String? { kind(named: className)?.kerasCellName }
 }

@@ -106,6 +106,8 @@ public protocol Layer: AnyObject {
     static func kerasVariableName(_ name: String, naming: KerasVariableNaming) -> String
     /// A tf-keras / Keras 2 config of this kind as Keras 3 accepts it. Default: unchanged.
     static func keras3Config(fromLegacy config: JSONObject) -> JSONObject
+    /// The sub-object Keras stores this kind's variables under (a recurrent layer's `lstm_cell`). Default: nil.
+    static var kerasCellName: String? { get }
     /// Creates the layer from its Keras config (the `config` object of a layer entry).
     init(name: String, config: JSON) throws
 
@@ -128,6 +130,7 @@ extension Layer {
     public static func keras3VariableNames(config: JSON) -> [String] { ["kernel", "bias"] }
     public static func kerasVariableName(_ name: String, naming: KerasVariableNaming) -> String { name }
     public static func keras3Config(fromLegacy config: JSONObject) -> JSONObject { config }
+    public static var kerasCellName: String? { nil }
     /// The role of this layer's kind.
     public var role: LayerRole { Self.role }
     public var name: String { identity.name }

@@ -39,6 +39,9 @@ public enum LayerRegistry {
         Concatenate.self,
         Rescaling.self,
         Embedding.self,
+        SimpleRNN.self,
+        LSTM.self,
+        GRU.self,
     ]
 
     private static let byName: [String: any Layer.Type] = {

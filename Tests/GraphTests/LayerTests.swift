@@ -105,6 +105,53 @@ final class LayerTests: XCTestCase {
         XCTAssertGreaterThan(checked, 100)
     }
 
+    /// The Embedding + LSTM model of Fixtures/formats in every full-model form (Keras 3 `.h5` and `.keras`,
+    /// whose LSTM variables sit under `cell/vars`; tf-keras `.h5`, under `lstm/lstm_cell/…:0`), run on
+    /// Keras' integer inputs and compared with Keras' output.
+    func testRecurrentModelInEveryFileFormMatchesKeras() throws {
+        let root = Repository.root.appendingPathComponent("Fixtures/formats")
+        let x = try NPY.read(root.appendingPathComponent("rnn.in0.npy").path)
+        let expected = try NPY.read(root.appendingPathComponent("rnn.out0.npy").path)
+        for name in ["rnn.keras3.h5", "rnn.keras3.keras", "rnn.tfkeras.h5"] {
+            let file = try KerasFile.open(root.appendingPathComponent(name).path)
+            let graph = try XCTUnwrap(file.model?.graph, name)
+            var context = ForwardContext()
+            let pass = try graph.forward([x], context: &context)
+            let y = try XCTUnwrap(pass.values[graph.outputNodes[0]], name)
+            XCTAssertEqual(y.shape, expected.shape, name)
+            XCTAssertLessThanOrEqual(Self.relativeError(y, expected), 1e-4, name)
+        }
+    }
+
+    /// What the recurrent kinds refuse, each naming the layer, the position or the setting.
+    func testRecurrentRefusals() throws {
+        let embedding = try make("Embedding", #"{"input_dim": 5, "output_dim": 2}"#, name: "emb")
+        _ = try embedding.build(inputShapes: [[3]])
+        var ctx = ForwardContext()
+        for (values, fragment) in [([0, 1.5, 2], "[0, 1] is 1.5"), ([0, 1, 5], "[0, 2] is 5.0"), ([-1, 1, 2], "[0, 0] is -1.0")] {
+            XCTAssertThrowsError(try embedding.forward([Tensor(shape: [1, 3], data: values.map(Float.init))], context: &ctx, tape: nil)) {
+                XCTAssertTrue("\($0)".contains("layer 'emb'") && "\($0)".contains(fragment), "\($0)")
+            }
+        }
+        let masked = try make("Embedding", #"{"input_dim": 5, "output_dim": 2, "mask_zero": true}"#, name: "masked")
+        _ = try masked.build(inputShapes: [[3]])
+        XCTAssertNoThrow(try masked.forward([Tensor(shape: [1, 3], data: [1, 2, 3])], context: &ctx, tape: nil))
+        XCTAssertThrowsError(try masked.forward([Tensor(shape: [1, 3], data: [1, 0, 3])], context: &ctx, tape: nil)) {
+            XCTAssertTrue("\($0)".contains("mask_zero") && "\($0)".contains("[0, 1]"), "\($0)")
+        }
+        XCTAssertThrowsError(try make("LSTM", #"{"units": 2, "return_state": true}"#, name: "l")) {
+            XCTAssertTrue("\($0)".contains("layer 'l'") && "\($0)".contains("return_state"), "\($0)")
+        }
+        let stateful = try make("GRU", #"{"units": 2, "stateful": true}"#, name: "s")
+        _ = try stateful.build(inputShapes: [[4, 3]])
+        XCTAssertThrowsError(try stateful.forward([Tensor(zeros: [1, 4, 3])], context: &ctx, tape: nil)) {
+            XCTAssertTrue("\($0)".contains("layer 's'") && "\($0)".contains("stateful"), "\($0)")
+        }
+        XCTAssertThrowsError(try make("SimpleRNN", #"{"units": 2}"#, name: "r").build(inputShapes: [[4, 3], [2]])) {
+            XCTAssertTrue("\($0)".contains("initial states"), "\($0)")
+        }
+    }
+
     static func relativeError(_ a: Tensor, _ b: Tensor) -> Double {
         var maxDiff = 0.0, maxRef = 0.0
         for i in 0..<a.count {
