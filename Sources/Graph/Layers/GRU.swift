@@ -12,19 +12,13 @@ public struct GRUCell: RecurrentCell {
     public static let cellName = "gru_cell"
     public static let cellConfigKeys: Set<String> = ["recurrent_activation", "reset_after"]
     public static let gates = 3
-    public let units: Int
-    public let useBias: Bool
+    public let common: CellSettings
     let resetAfter: Bool
-    let activation: Activation
-    let recurrentActivation: Activation
     public var biasShape: [Int] { resetAfter ? [2, 3 * units] : [3 * units] }
 
     public init(units: Int, config: LayerConfig) throws {
-        self.units = units
-        useBias = try config.bool("use_bias", default: true)
+        common = try CellSettings(units: units, config: config)
         resetAfter = try config.bool("reset_after", default: true)
-        activation = try Activation(config: config.json["activation"] ?? .string("tanh"), layer: config.layer)
-        recurrentActivation = try Activation(config: config.json["recurrent_activation"] ?? .string("sigmoid"), layer: config.layer)
     }
 
     /// The recurrent kernel's gate blocks (U, U) for z, r and h̃.

@@ -10,17 +10,11 @@ public struct LSTMCell: RecurrentCell {
     public static let cellName = "lstm_cell"
     public static let cellConfigKeys: Set<String> = ["recurrent_activation", "unit_forget_bias"]
     public static let gates = 4
-    public let units: Int
-    public let useBias: Bool
-    let activation: Activation
-    let recurrentActivation: Activation
+    public let common: CellSettings
     public var biasShape: [Int] { [4 * units] }
 
     public init(units: Int, config: LayerConfig) throws {
-        self.units = units
-        useBias = try config.bool("use_bias", default: true)
-        activation = try Activation(config: config.json["activation"] ?? .string("tanh"), layer: config.layer)
-        recurrentActivation = try Activation(config: config.json["recurrent_activation"] ?? .string("sigmoid"), layer: config.layer)
+        common = try CellSettings(units: units, config: config)
     }
 
     public func zeroState(batch n: Int) -> RecurrentState {

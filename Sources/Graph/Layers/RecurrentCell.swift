@@ -24,8 +24,7 @@ public protocol RecurrentCell {
     static var gates: Int { get }
     /// Reads the cell's settings (activations, variants) from the layer's config.
     init(units: Int, config: LayerConfig) throws
-    var units: Int { get }
-    var useBias: Bool { get }
+    var common: CellSettings { get }
     /// The bias shape (`(2, 3·units)` for a GRU with `reset_after`).
     var biasShape: [Int] { get }
     /// The initial state: zeros for a batch of `n`.
@@ -39,7 +38,27 @@ public protocol RecurrentCell {
                       grads: inout [Tensor]) -> (dxk: Tensor, dPrevious: RecurrentState)
 }
 
+/// What every cell reads from the layer's config: units, `use_bias`, `activation` (default tanh) and
+/// `recurrent_activation` (default sigmoid; SimpleRNN has none).
+public struct CellSettings {
+    public let units: Int
+    public let useBias: Bool
+    let activation: Activation
+    let recurrentActivation: Activation
+
+    init(units: Int, config: LayerConfig) throws {
+        self.units = units
+        useBias = try config.bool("use_bias", default: true)
+        activation = try Activation(config: config.json["activation"] ?? .string("tanh"), layer: config.layer)
+        recurrentActivation = try Activation(config: config.json["recurrent_activation"] ?? .string("sigmoid"), layer: config.layer)
+    }
+}
+
 extension RecurrentCell {
+    public var units: Int { common.units }
+    public var useBias: Bool { common.useBias }
+    var activation: Activation { common.activation }
+    var recurrentActivation: Activation { common.recurrentActivation }
     public func zeroState(batch n: Int) -> RecurrentState { RecurrentState(h: Tensor(zeros: [n, units]), c: nil) }
 }
 

@@ -8,15 +8,11 @@ public struct SimpleRNNCell: RecurrentCell {
     public static let cellName = "simple_rnn_cell"
     public static let cellConfigKeys: Set<String> = []
     public static let gates = 1
-    public let units: Int
-    public let useBias: Bool
-    let activation: Activation
+    public let common: CellSettings
     public var biasShape: [Int] { [units] }
 
     public init(units: Int, config: LayerConfig) throws {
-        self.units = units
-        useBias = try config.bool("use_bias", default: true)
-        activation = try Activation(config: config.json["activation"] ?? .string("tanh"), layer: config.layer)
+        common = try CellSettings(units: units, config: config)
     }
 
     // record: [z, h]
