@@ -127,6 +127,10 @@ def cases(L):
         [(7,)])
     add("lstm_forecaster_model", lambda: [L.LSTM(8, return_sequences=True), L.LSTM(4), L.Dense(1)], [(10, 2)])
     add("gru_model", lambda: [L.GRU(6, return_sequences=True, go_backwards=True), L.GRU(3), L.Dense(2)], [(8, 3)])
+    add("bidirectional_layer", lambda: L.Bidirectional(L.LSTM(3, return_sequences=True), merge_mode="sum"), [(6, 3)])
+    add("time_distributed_layer", lambda: L.TimeDistributed(L.Dense(4, activation="relu")), [(6, 3)])
+    add("embedding_bilstm_gru_model", lambda: [L.Embedding(20, 5), L.Bidirectional(L.LSTM(4, return_sequences=True)),
+                                               L.GRU(3), L.Dense(2)], [(9,)])
     return c
 
 
@@ -135,7 +139,10 @@ TFKERAS_CASES = ["conv2d_same_s2", "conv2d_act_relu", "depthwise_dm2_valid", "co
                  "activation_gelu", "activation_swish", "avgpool_p3_s2_same", "separable_same",
                  # issue 15, recurrent slice
                  "embedding_layer", "simplernn_layer", "lstm_layer", "gru_layer", "gru_reset_before_layer",
-                 "embedding_simplernn_model", "lstm_forecaster_model", "gru_model"]
+                 "embedding_simplernn_model", "lstm_forecaster_model", "gru_model", "bidirectional_layer",
+                 "time_distributed_layer", "embedding_bilstm_gru_model"]
+# Saved by Keras 3 as .keras too (sub-objects' variables under their own groups).
+KERAS_ARCHIVE_CASES = ["embedding_bilstm_gru_model"]
 
 
 def make_inputs(case, shapes):
@@ -194,6 +201,10 @@ def generate(out):
                 m2 = tf_keras.models.load_model(os.path.join(d, f"{stem}.h5"), compile=False)
             y2 = np.asarray(m2(xs if len(xs) > 1 else xs[0], training=False))
             assert np.allclose(y, y2, atol=1e-6), case
+            if fw == "keras3" and case in KERAS_ARCHIVE_CASES:
+                model.save(os.path.join(d, f"{stem}.keras"))
+                result.append({"case": stem + ".keras", "framework": fw, "file": f"{stem}.keras",
+                               "inputs": [f"{case}.in{i}.npy" for i in range(len(xs))], "output": f"{stem}.out.npy"})
             result.append({
                 "case": stem, "framework": fw, "file": f"{stem}.h5",
                 "layer_name": layer.name, "class_name": layer.__class__.__name__,
@@ -327,6 +338,15 @@ def unit_cases(layers):
     add("gru_reset_before", layers.GRU(3, reset_after=False, return_sequences=True), [seq])
     add("gru_reset_before_nobias", layers.GRU(3, reset_after=False, use_bias=False), [seq])
     add("gru_nobias_acts", layers.GRU(3, use_bias=False, activation="sigmoid", recurrent_activation="tanh"), [seq])
+    add("bidirectional_lstm", layers.Bidirectional(layers.LSTM(3)), [seq])
+    add("bidirectional_gru_seq_sum", layers.Bidirectional(layers.GRU(3, return_sequences=True), merge_mode="sum"), [seq])
+    add("bidirectional_rnn_seq_mul", layers.Bidirectional(layers.SimpleRNN(3, return_sequences=True), merge_mode="mul"),
+        [seq])
+    add("bidirectional_ave_backward_gru", layers.Bidirectional(
+        layers.LSTM(2, return_sequences=True), merge_mode="ave",
+        backward_layer=layers.GRU(2, return_sequences=True, go_backwards=True)), [seq])
+    add("time_distributed_dense", layers.TimeDistributed(layers.Dense(4, activation="tanh")), [seq])
+    add("time_distributed_conv2d", layers.TimeDistributed(layers.Conv2D(2, 3, padding="same")), [(3, 5, 4, 2)])
     return c
 
 

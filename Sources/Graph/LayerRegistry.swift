@@ -42,6 +42,8 @@ public enum LayerRegistry {
         SimpleRNN.self,
         LSTM.self,
         GRU.self,
+        Bidirectional.self,
+        TimeDistributed.self,
     ]
 
     private static let byName: [String: any Layer.Type] = {

@@ -123,6 +123,29 @@ final class LayerTests: XCTestCase {
         }
     }
 
+    /// Recurrent models written back in every full-model form (cells, Bidirectional's forward and
+    /// backward layers, TimeDistributed's wrapped layer in the groups Keras uses), reopened, and run: the
+    /// same output as Keras'. (That Keras itself loads these files was checked when they were added.)
+    func testRecurrentModelsRoundTripThroughEveryFullModelForm() throws {
+        let root = Self.fixtures
+        let temp = FileManager.default.temporaryDirectory.appendingPathComponent("convscope-rnn-\(getpid())")
+        try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: temp) }
+        for stem in ["embedding_bilstm_gru_model", "time_distributed_layer.tfkeras", "lstm_forecaster_model"] {
+            let x = try NPY.read(root.appendingPathComponent(stem.split(separator: ".")[0] + ".in0.npy").path)
+            let expected = try NPY.read(root.appendingPathComponent(stem + ".out.npy").path)
+            let writer = try KerasWriter(file: try KerasFile.open(root.appendingPathComponent(stem + ".h5").path))
+            for format in [KerasExportFormat.keras3H5, .tfkerasH5, .keras] {
+                let out = temp.appendingPathComponent("\(stem).\(format.rawValue).\(format == .keras ? "keras" : "h5")").path
+                _ = try writer.write(format, to: out)
+                let graph = try XCTUnwrap(try KerasFile.open(out).model?.graph, out)
+                var context = ForwardContext()
+                let y = try XCTUnwrap(try graph.forward([x], context: &context).values[graph.outputNodes[0]], out)
+                XCTAssertLessThanOrEqual(Self.relativeError(y, expected), 1e-4, "\(stem) as \(format)")
+            }
+        }
+    }
+
     /// What the recurrent kinds refuse, each naming the layer, the position or the setting.
     func testRecurrentRefusals() throws {
         let embedding = try make("Embedding", #"{"input_dim": 5, "output_dim": 2}"#, name: "emb")
@@ -149,6 +172,16 @@ final class LayerTests: XCTestCase {
         }
         XCTAssertThrowsError(try make("SimpleRNN", #"{"units": 2}"#, name: "r").build(inputShapes: [[4, 3], [2]])) {
             XCTAssertTrue("\($0)".contains("initial states"), "\($0)")
+        }
+        let lstm = #"{"class_name": "LSTM", "config": {"name": "lstm", "units": 2}}"#
+        XCTAssertThrowsError(try make("Bidirectional", #"{"layer": \#(lstm), "merge_mode": null}"#, name: "bi")) {
+            XCTAssertTrue("\($0)".contains("layer 'bi'") && "\($0)".contains("merge_mode is None"), "\($0)")
+        }
+        XCTAssertThrowsError(try make("Bidirectional", #"{"layer": {"class_name": "Dense", "config": {"units": 2}}}"#, name: "bd")) {
+            XCTAssertTrue("\($0)".contains("layer 'bd'") && "\($0)".contains("not a recurrent layer"), "\($0)")
+        }
+        XCTAssertThrowsError(try make("TimeDistributed", #"{"layer": {"class_name": "Lambda", "config": {}}}"#, name: "td")) {
+            XCTAssertTrue("\($0)".contains("layer 'td'") && "\($0)".contains("Lambda"), "\($0)")
         }
     }
 

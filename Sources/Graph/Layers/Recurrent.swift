@@ -37,6 +37,12 @@ struct RecurrentSettings {
     }
 }
 
+/// A layer that runs over time (what `Bidirectional` wraps).
+public protocol RecurrentKind: Layer {
+    /// Whether the output is the whole (N, T, units) sequence rather than the last step.
+    var returnsSequences: Bool { get }
+}
+
 /// A Keras recurrent layer (`SimpleRNN`, `LSTM`, `GRU`) around its `Cell`: runs the cell over the time
 /// axis of a (N, T, features) input from a zero state, backwards in time with `go_backwards` (the
 /// output sequence then comes in processing order, as Keras returns it); (N, T, units) with
@@ -44,7 +50,7 @@ struct RecurrentSettings {
 ///
 /// Backward through time recomputes the forward steps from the recorded input (the tape holds only
 /// inputs and output), then walks them in reverse: input gradient and every weight gradient.
-public final class Recurrent<Cell: RecurrentCell>: Layer {
+public final class Recurrent<Cell: RecurrentCell>: RecurrentKind {
     public static var kerasClassNames: [String] { Cell.kerasClassNames }
     public static var kerasConfigKeys: Set<String> { RecurrentSettings.kerasConfigKeys.union(Cell.cellConfigKeys) }
     public static var kerasCellName: String? { Cell.cellName }
@@ -61,6 +67,7 @@ public final class Recurrent<Cell: RecurrentCell>: Layer {
     public var weights: [WeightVariable] = []
     let settings: RecurrentSettings
     let cell: Cell
+    public var returnsSequences: Bool { settings.returnSequences }
 
     public init(name: String, config: JSON) throws {
         identity = LayerIdentity(Self.self, name: name, config: config)
