@@ -169,6 +169,21 @@ def cases(L):
     add("zeropad3d", lambda: L.ZeroPadding3D(((1, 2), (0, 1), (2, 0))), [vol])
     add("crop3d", lambda: L.Cropping3D(((1, 0), (2, 1), (0, 3))), [vol])
     add("conv3dtranspose_same_s2", lambda: L.Conv3DTranspose(3, 3, strides=2, padding="same"), [vol])
+    # Issue 15, recurrent slice: single layers, and one whole model per family (a factory may return a
+    # list of layers, applied in turn). Inputs of `embedding*` cases are indices in 1..19.
+    add("embedding_layer", lambda: L.Embedding(20, 4), [(7,)])
+    add("simplernn_layer", lambda: L.SimpleRNN(5, return_sequences=True), [(6, 3)])
+    add("lstm_layer", lambda: L.LSTM(4), [(6, 3)])
+    add("gru_layer", lambda: L.GRU(4, return_sequences=True), [(6, 3)])
+    add("gru_reset_before_layer", lambda: L.GRU(4, reset_after=False), [(6, 3)])
+    add("embedding_simplernn_model", lambda: [L.Embedding(20, 6), L.SimpleRNN(5), L.Dense(2, activation="softmax")],
+        [(7,)])
+    add("lstm_forecaster_model", lambda: [L.LSTM(8, return_sequences=True), L.LSTM(4), L.Dense(1)], [(10, 2)])
+    add("gru_model", lambda: [L.GRU(6, return_sequences=True, go_backwards=True), L.GRU(3), L.Dense(2)], [(8, 3)])
+    add("bidirectional_layer", lambda: L.Bidirectional(L.LSTM(3, return_sequences=True), merge_mode="sum"), [(6, 3)])
+    add("time_distributed_layer", lambda: L.TimeDistributed(L.Dense(4, activation="relu")), [(6, 3)])
+    add("embedding_bilstm_gru_model", lambda: [L.Embedding(20, 5), L.Bidirectional(L.LSTM(4, return_sequences=True)),
+                                               L.GRU(3), L.Dense(2)], [(9,)])
     return c
 
 
@@ -185,12 +200,18 @@ TFKERAS_CASES = ["conv2d_same_s2", "conv2d_act_relu", "depthwise_dm2_valid", "co
                  "conv2d_groups2", "conv1d_groups2", "conv1dtranspose_same_s2", "separableconv1d_same",
                  "depthwiseconv1d_valid", "conv3d_same_s2", "gap3d", "maxpool3d_p3_s2_same",
                  "avgpool3d_p2_same", "zeropad3d",
-                 "conv3dtranspose_same_s2"]
+                 "conv3dtranspose_same_s2",
+                 # issue 15, recurrent slice
+                 "embedding_layer", "simplernn_layer", "lstm_layer", "gru_layer", "gru_reset_before_layer",
+                 "embedding_simplernn_model", "lstm_forecaster_model", "gru_model", "bidirectional_layer",
+                 "time_distributed_layer", "embedding_bilstm_gru_model"]
 # Layer classes tf-keras has and Keras 3 does not (issue 15, normalization and preprocessing slice).
 TFKERAS_ONLY = {"thresholded_relu"}
 # Activation names Keras 3 added (issue 15, normalization and preprocessing slice).
 NEW_ACTS = ["celu", "hard_tanh", "hard_shrink", "soft_shrink", "tanh_shrink", "log_sigmoid", "sparse_plus",
             "sparse_sigmoid", "squareplus", "sparsemax", "hard_swish"]
+# Saved by Keras 3 as .keras too (sub-objects' variables under their own groups).
+KERAS_ARCHIVE_CASES = ["embedding_bilstm_gru_model"]
 
 
 def make_inputs(case, shapes):
@@ -200,6 +221,8 @@ def make_inputs(case, shapes):
         x = r.normal(0, 1.0, (2,) + tuple(s))
         if case == "rescaling":
             x = r.uniform(0, 255, (2,) + tuple(s))
+        if case.startswith("embedding"):
+            x = r.integers(1, 20, (2,) + tuple(s))
         if case.startswith("activation_exponential") or case == "conv2d_act_exponential":
             x = np.clip(x, -3, 3)
         if case.startswith("masking"):  # whole positions equal to the mask value
@@ -212,8 +235,10 @@ def make_inputs(case, shapes):
 def build(K, case, factory, shapes):
     ins = [K.Input(s, name=f"in{i}") for i, s in enumerate(shapes)]
     layer = factory()
-    layer._name = case.replace(".", "_") if False else layer.name
-    y = layer(ins if len(ins) > 1 else ins[0])
+    y = ins if len(ins) > 1 else ins[0]
+    for l in (layer if isinstance(layer, list) else [layer]):
+        y = l(y)
+    layer = layer[0] if isinstance(layer, list) else layer
     return K.Model(ins, y, name="m_" + case.replace("-", "_").replace(".", "_")), layer
 
 
@@ -248,6 +273,10 @@ def generate(out):
                 m2 = tf_keras.models.load_model(os.path.join(d, f"{stem}.h5"), compile=False)
             y2 = np.asarray(m2(xs if len(xs) > 1 else xs[0], training=False))
             assert np.allclose(y, y2, atol=1e-6), case
+            if fw == "keras3" and case in KERAS_ARCHIVE_CASES:
+                model.save(os.path.join(d, f"{stem}.keras"))
+                result.append({"case": stem + ".keras", "framework": fw, "file": f"{stem}.keras",
+                               "inputs": [f"{case}.in{i}.npy" for i in range(len(xs))], "output": f"{stem}.out.npy"})
             result.append({
                 "case": stem, "framework": fw, "file": f"{stem}.h5",
                 "layer_name": layer.name, "class_name": layer.__class__.__name__,
@@ -272,8 +301,8 @@ def unit_cases(layers):
     the weights and inputs are drawn in this order from one generator, so new cases go at the end."""
     img = UNIT_IMG
     c = []
-    add = lambda name, layer, shapes=(img,), training=False, positive=(): c.append(
-        (name, layer, list(shapes), training, positive))
+    add = lambda name, layer, shapes=(img,), training=False, positive=(), integers=None: c.append(
+        (name, layer, list(shapes), training, positive, integers))
     # Already-present kinds
     add("conv2d_valid", layers.Conv2D(4, 3))
     add("conv2d_same_s2_relu", layers.Conv2D(4, (3, 2), strides=2, padding="same", activation="relu"))
@@ -469,27 +498,59 @@ def unit_cases(layers):
     add("conv3dT_same_s2_tanh", layers.Conv3DTranspose(2, (3, 2, 3), strides=2, padding="same", activation="tanh"), [vol])
     add("conv3dT_same_s2_op1", layers.Conv3DTranspose(2, 3, strides=(2, 1, 2), padding="same", output_padding=(1, 0, 1)), [vol])
     add("conv3dT_valid_k2_s3_nobias", layers.Conv3DTranspose(2, 2, strides=3, use_bias=False), [vol])
+    # Issue 15, recurrent slice: Embedding (integer inputs below `integers`), SimpleRNN, LSTM, GRU.
+    seq = (6, 3)
+    add("embedding", layers.Embedding(11, 4), [(7,)], integers=11)
+    add("embedding_rank2", layers.Embedding(9, 3), [(3, 4)], integers=9)
+    add("embedding_mask_zero", layers.Embedding(9, 3, mask_zero=True), [(5,)], integers=9)
+    add("simple_rnn", layers.SimpleRNN(4), [seq])
+    add("simple_rnn_seq_back", layers.SimpleRNN(3, return_sequences=True, go_backwards=True), [seq])
+    add("simple_rnn_relu_nobias", layers.SimpleRNN(3, activation="relu", use_bias=False, return_sequences=True), [seq])
+    add("lstm", layers.LSTM(4), [seq])
+    add("lstm_seq", layers.LSTM(3, return_sequences=True), [seq])
+    add("lstm_back_unroll", layers.LSTM(3, go_backwards=True, unroll=True), [seq])
+    add("lstm_acts_nobias", layers.LSTM(3, activation="softsign", recurrent_activation="hard_sigmoid",
+                                        use_bias=False, return_sequences=True), [seq])
+    add("gru", layers.GRU(4), [seq])
+    add("gru_seq_back", layers.GRU(3, return_sequences=True, go_backwards=True), [seq])
+    add("gru_reset_before", layers.GRU(3, reset_after=False, return_sequences=True), [seq])
+    add("gru_reset_before_nobias", layers.GRU(3, reset_after=False, use_bias=False), [seq])
+    add("gru_nobias_acts", layers.GRU(3, use_bias=False, activation="sigmoid", recurrent_activation="tanh"), [seq])
+    add("bidirectional_lstm", layers.Bidirectional(layers.LSTM(3)), [seq])
+    add("bidirectional_gru_seq_sum", layers.Bidirectional(layers.GRU(3, return_sequences=True), merge_mode="sum"), [seq])
+    add("bidirectional_rnn_seq_mul", layers.Bidirectional(layers.SimpleRNN(3, return_sequences=True), merge_mode="mul"),
+        [seq])
+    add("bidirectional_ave_backward_gru", layers.Bidirectional(
+        layers.LSTM(2, return_sequences=True), merge_mode="ave",
+        backward_layer=layers.GRU(2, return_sequences=True, go_backwards=True)), [seq])
+    add("time_distributed_dense", layers.TimeDistributed(layers.Dense(4, activation="tanh")), [seq])
+    add("time_distributed_conv2d", layers.TimeDistributed(layers.Conv2D(2, 3, padding="same")), [(3, 5, 4, 2)])
     return c
 
 
 def tfkeras_unit_cases(layers):
     """Layer units of classes only tf-keras has, drawn after the Keras 3 ones (issue 15, normalization slice)."""
-    return [("thresholded_relu", layers.ThresholdedReLU(theta=0.7), [UNIT_IMG], False, ()),
-            ("thresholded_relu_default", layers.ThresholdedReLU(), [UNIT_IMG], False, ())]
+    return [("thresholded_relu", layers.ThresholdedReLU(theta=0.7), [UNIT_IMG], False, (), None),
+            ("thresholded_relu_default", layers.ThresholdedReLU(), [UNIT_IMG], False, (), None)]
 
 
 def generate_units(out):
     """Writes layers/units/: cases.json and, per case, CASE.in<k>.npy, CASE.w<k>.npy, CASE.out.npy
     (and CASE.w<k>.after.npy for training-mode cases, whose forward updates variables)."""
     import keras
+    keras.backend.clear_session()  # layer names (`dense`, `lstm_1`) must not depend on what ran before
     d = os.path.join(out, "layers", "units")
     os.makedirs(d, exist_ok=True)
     rng = np.random.RandomState(1234)
     randn = lambda *shape: np.asarray(rng.randn(*shape), dtype="float32")
     entries = []
     import tf_keras
-    for name, layer, input_shapes, training, positive in unit_cases(keras.layers) + tfkeras_unit_cases(tf_keras.layers):
-        inputs = [randn(2, *s) for s in input_shapes]
+    for name, layer, input_shapes, training, positive, integers in unit_cases(keras.layers) + tfkeras_unit_cases(tf_keras.layers):
+        if integers:  # indices (Embedding), stored as float32 as ConvScope reads them
+            inputs = [rng.randint(1 if layer.get_config().get("mask_zero") else 0, integers,
+                                  (2, *s)).astype("float32") for s in input_shapes]
+        else:
+            inputs = [randn(2, *s) for s in input_shapes]
         layer.build([x.shape for x in inputs] if len(inputs) > 1 else inputs[0].shape)
         for v in layer.weights:
             value = randn(*v.shape) * 0.5

@@ -44,5 +44,10 @@ extension LayerRegistry {
     public static func preservesShape(_ className: String) -> Bool { UnrunnableKinds.shapePreserving.contains(className) }
 
     /// The cell a recurrent layer of `className` stores its variables under (`lstm_cell`), if any.
-    public static func recurrentCellName(_ className: String) -> String? { UnrunnableKinds.recurrentCells[className] }
+    public static func recurrentCellName(_ className: String) -> String? { kind(named: className)?.kerasCellName }
+
+    /// Where a Keras 3 file stores the `count` variables of a `className` layer with `config`, in order.
+    public static func keras3VariableGroups(className: String, config: JSON, count: Int) -> [Keras3VariableGroup] {
+        kind(named: className)?.keras3VariableGroups(config: config, count: count) ?? [Keras3VariableGroup(path: [], count: count)]
+    }
 }

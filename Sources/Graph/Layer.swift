@@ -35,6 +35,17 @@ public struct WeightVariable: Sendable {
     }
 }
 
+/// Some of a layer's variables as a Keras 3 file stores them: below the layer's group, the groups of
+/// `path` (each key with the `name` its `vars` carries: `("cell", "lstm_cell")`), then `vars/0..<count`.
+public struct Keras3VariableGroup: Sendable {
+    public var path: [(key: String, name: String)]
+    public var count: Int
+    public init(path: [(key: String, name: String)], count: Int) {
+        self.path = path
+        self.count = count
+    }
+}
+
 /// A weight whose declared shape cannot be allocated.
 public struct WeightDeclarationError: ConvScopeFailure {
     public let message: String
@@ -107,6 +118,11 @@ public protocol Layer: AnyObject {
     static func kerasVariableName(_ name: String, naming: KerasVariableNaming) -> String
     /// A tf-keras / Keras 2 config of this kind as Keras 3 accepts it. Default: unchanged.
     static func keras3Config(fromLegacy config: JSONObject) -> JSONObject
+    /// The sub-object Keras stores this kind's variables under (a recurrent layer's `lstm_cell`). Default: nil.
+    static var kerasCellName: String? { get }
+    /// Where a Keras 3 file stores the `count` variables of a layer of this kind with `config`, in order.
+    /// Default: all in the layer's own `vars`, or its cell's when `kerasCellName` is set.
+    static func keras3VariableGroups(config: JSON, count: Int) -> [Keras3VariableGroup]
     /// Creates the layer from its Keras config (the `config` object of a layer entry).
     init(name: String, config: JSON) throws
 
@@ -129,6 +145,10 @@ extension Layer {
     public static func keras3VariableNames(config: JSON) -> [String] { ["kernel", "bias"] }
     public static func kerasVariableName(_ name: String, naming: KerasVariableNaming) -> String { name }
     public static func keras3Config(fromLegacy config: JSONObject) -> JSONObject { config }
+    public static var kerasCellName: String? { nil }
+    public static func keras3VariableGroups(config: JSON, count: Int) -> [Keras3VariableGroup] {
+        [Keras3VariableGroup(path: kerasCellName.map { [("cell", $0)] } ?? [], count: count)]
+    }
     /// The role of this layer's kind.
     public var role: LayerRole { Self.role }
     public var name: String { identity.name }

@@ -71,6 +71,12 @@ public enum LayerRegistry {
         ZeroPadding3D.self,
         Cropping3D.self,
         Conv3DTranspose.self,
+        Embedding.self,
+        SimpleRNN.self,
+        LSTM.self,
+        GRU.self,
+        Bidirectional.self,
+        TimeDistributed.self,
     ]
 
     private static let byName: [String: any Layer.Type] = {

@@ -10,17 +10,12 @@ enum UnrunnableKinds {
         "UnitNormalization", "Rescaling", "Normalization", "Identity", "GroupNormalization",
     ]
 
-    /// Recurrent layers store their variables under a cell.
-    static let recurrentCells = ["LSTM": "lstm_cell", "GRU": "gru_cell", "SimpleRNN": "simple_rnn_cell"]
-
     static func keras3VariableNames(className: String, config: JSON) -> [String] {
         func scaleAndCenter() -> [String] {
             (config["scale"]?.boolValue ?? true ? ["gamma"] : []) + (config["center"]?.boolValue ?? true ? ["beta"] : [])
         }
         switch className {
         case "SyncBatchNormalization": return scaleAndCenter() + ["moving_mean", "moving_variance"]
-        case "Embedding": return ["embeddings"]
-        case "LSTM", "GRU", "SimpleRNN": return ["kernel", "recurrent_kernel", "bias"]
         case "SeparableConv1D": return ["depthwise_kernel", "pointwise_kernel", "bias"]
         default: return ["kernel", "bias"]
         }
@@ -43,8 +38,6 @@ enum UnrunnableKinds {
     static func keras3Config(fromLegacy config: JSONObject, className: String) -> JSONObject {
         if className.hasPrefix("SeparableConv") { return SeparableConv2D.keras3Config(fromLegacy: config) }
         if className.hasPrefix("DepthwiseConv") { return DepthwiseConv2D.keras3Config(fromLegacy: config) }
-        var c = config
-        if recurrentCells[className] != nil { c["time_major"] = nil }   // a tf-keras argument Keras 3 does not accept
-        return c
+        return config
     }
 }

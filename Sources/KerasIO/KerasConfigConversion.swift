@@ -72,6 +72,11 @@ public enum KerasConfigConversion {
         guard var o = v.objectValue else { return v }
         let cls = o["class_name"]?.stringValue ?? ""
         if cls.hasSuffix("DTypePolicy"), let name = o["config"]?["name"] { return name }
+        // A wrapped layer (Bidirectional's `layer`, TimeDistributed's): converted as a layer entry.
+        if o["module"]?.stringValue == "keras.layers", o["config"]?.objectValue != nil {
+            o["build_config"] = nil
+            return tfEntry(.object(o))
+        }
         if (o["module"]?.stringValue ?? "").hasPrefix("keras.initializers") || key.hasSuffix("_initializer"),
            var ic = o["config"]?.objectValue {
             for k in keras3OnlyInitializerKeys { ic[k] = nil }

@@ -278,15 +278,20 @@ public struct KerasWriter {
                 continue
             }
             guard let layer = e.layer else { continue }
-            var target = vars
-            if let cell = LayerRegistry.recurrentCellName(e.className) {
-                target = try lg.createGroup("cell/vars")
-                try target.setAttribute("name", .string(cell))
-            }
-            for (i, v) in layer.weights.enumerated() {
-                try target.createDataset(name: String(i), shape: v.value.shape, floats: v.value.data)
-                count += 1
-                params += v.value.count
+            var next = layer.weights[...]
+            for group in LayerRegistry.keras3VariableGroups(className: e.className, config: e.config, count: next.count) {
+                var (at, target) = (lg, vars)
+                for (key, name) in group.path {
+                    at = try at.hasChild(key) ? try at.group(key) : try at.createGroup(key)
+                    target = try at.hasChild("vars") ? try at.group("vars") : try at.createGroup("vars")
+                    try target.setAttribute("name", .string(name))
+                }
+                for (i, v) in next.prefix(group.count).enumerated() {
+                    try target.createDataset(name: String(i), shape: v.value.shape, floats: v.value.data)
+                    count += 1
+                    params += v.value.count
+                }
+                next = next.dropFirst(group.count)
             }
         }
         return (count, params)

@@ -74,12 +74,22 @@ enum Keras3WeightsReader {
                                        path: String(d.path.dropFirst())))
             }
         }
-        for link in naturalSorted(links.map(\.name)) where link != "vars" && link != "layers" {
+        for link in subObjectOrder(links.map(\.name)) where link != "vars" && link != "layers" {
             guard links.first(where: { $0.name == link })?.kind == .group else { continue }
             let sub = try H5Reading.guarded(file, lg.path + "/" + link) { try lg.group(link) }
             ws += try vars(of: sub, layer: layer, file: file, depth: depth + 1)
         }
         return ws
+    }
+
+    /// Sub-objects in the order of Keras' `layer.weights`: by name, except that a `Bidirectional`'s
+    /// `forward_layer` comes before its `backward_layer`.
+    static func subObjectOrder(_ names: [String]) -> [String] {
+        var sorted = naturalSorted(names)
+        if let f = sorted.firstIndex(of: "forward_layer"), let b = sorted.firstIndex(of: "backward_layer"), b < f {
+            sorted.swapAt(f, b)
+        }
+        return sorted
     }
 
     /// `conv2d`, `conv2d_1`, … `conv2d_10` in numeric order rather than HDF5's byte order.

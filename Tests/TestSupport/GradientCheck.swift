@@ -65,9 +65,11 @@ public enum GradientCheck {
     }
 
     /// Builds `layer` on per-sample `inputShapes`, fills it with random weights and checks its gradients.
+    /// Inputs listed in `indexInputs` hold indices (an Embedding's): they come from `given`, are not
+    /// perturbed, and their reported gradient must be zero.
     @discardableResult
     public static func run(_ layer: any Layer, inputShapes: [[Int]], batch: Int = 2, mode: ExecutionMode = .inference,
-                    inputs given: [Tensor]? = nil, seed: UInt64 = 1, kinkShare: Double = 0.03,
+                    inputs given: [Tensor]? = nil, indexInputs: Set<Int> = [], seed: UInt64 = 1, kinkShare: Double = 0.03,
                     file: StaticString = #filePath, line: UInt = #line) throws -> Result {
         var random = SeededRandom(seed: seed)
         _ = try layer.build(inputShapes: inputShapes)
@@ -122,7 +124,10 @@ public enum GradientCheck {
             return err
         }
 
-        for k in inputs.indices {
+        for k in indexInputs.sorted() {
+            XCTAssertTrue(grads.inputs[k].data.allSatisfy { $0 == 0 }, "\(layer.name): index input \(k) has a gradient", file: file, line: line)
+        }
+        for k in inputs.indices where !indexInputs.contains(k) {
             for i in 0..<inputs[k].count {
                 let e = try compare(inputs[k].data[i], grads.inputs[k].data[i], { inputs[k].data[i] = $0 }) { "input \(k)[\(i)]" }
                 result.maxInputError = max(result.maxInputError, e)

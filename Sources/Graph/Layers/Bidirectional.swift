@@ -1,0 +1,146 @@
+import Tensor
+
+/// Keras `Bidirectional`: a recurrent layer run forwards and a copy run backwards in time
+/// (`backward_layer` when the config gives one, else the layer with `go_backwards` flipped); with
+/// `return_sequences` the backward output is turned back into time order, then the two are merged
+/// (`merge_mode` concat on the last axis, sum, mul, ave). `merge_mode` None returns two outputs, which
+/// ConvScope's one-output-per-layer graph cannot hold: refused at build.
+///
+/// Variables: the forward layer's, then the backward layer's (Keras' order), named as tf-keras stores
+/// them (`forward_lstm/lstm_cell/kernel`). Backward: the merge's gradient split between the two, each
+/// layer's backward through time, input gradients summed.
+public final class Bidirectional: Layer {
+    public static let kerasClassNames = ["Bidirectional"]
+    public static let kerasConfigKeys: Set<String> = ["layer", "merge_mode", "backward_layer"]
+    public static func keras3Config(fromLegacy config: JSONObject) -> JSONObject {
+        LayerWrapper.keras3Config(fromLegacy: config, keys: ["layer", "backward_layer"])
+    }
+    /// Keras 3 stores each direction under `forward_layer` / `backward_layer`, then its cell.
+    public static func keras3VariableGroups(config: JSON, count: Int) -> [Keras3VariableGroup] {
+        let layer = config["layer"], base = layer?["config"]?["name"]?.stringValue ?? "rnn"
+        let stem = base.hasPrefix("forward_") ? String(base.dropFirst("forward_".count)) : base
+        return [("forward_layer", layer, "forward_" + stem), ("backward_layer", config["backward_layer"] ?? layer, "backward_" + stem)]
+            .flatMap { key, entry, name in
+                let cls = entry?["class_name"]?.stringValue ?? ""
+                let inner = LayerRegistry.keras3VariableGroups(className: cls, config: entry?["config"] ?? .null, count: count / 2)
+                let own = key == "backward_layer" ? config["backward_layer"]?["config"]?["name"]?.stringValue ?? name : name
+                return inner.map { Keras3VariableGroup(path: [(key, own)] + $0.path, count: $0.count) }
+            }
+    }
+    enum Merge: String { case concat, sum, mul, ave }
+    public var identity: LayerIdentity
+    let forwardLayer: any RecurrentKind
+    let backwardLayer: any RecurrentKind
+    let merge: Merge
+    /// Stored names' prefixes: `forward_<layer>/<cell>`, `backward_<layer>/<cell>`.
+    let prefixes: [String]
+
+    public var weights: [WeightVariable] {
+        get {
+            zip([forwardLayer, backwardLayer], prefixes).flatMap { layer, prefix in
+                layer.weights.map { var v = $0; v.name = prefix + v.name; return v }
+            }
+        }
+        set {
+            let n = forwardLayer.weights.count
+            forwardLayer.weights = zip(forwardLayer.weights, newValue.prefix(n)).map { var v = $0; v.value = $1.value; return v }
+            backwardLayer.weights = zip(backwardLayer.weights, newValue.dropFirst(n)).map { var v = $0; v.value = $1.value; return v }
+        }
+    }
+
+    public init(name: String, config: JSON) throws {
+        identity = LayerIdentity(Self.self, name: name, config: config)
+        let c = LayerConfig(layer: name, json: config)
+        guard config["merge_mode"].map({ !$0.isNull }) ?? true else {
+            throw LayerError(name, "merge_mode is None: the layer returns two outputs, and ConvScope's graph gives each layer one")
+        }
+        let mode = try c.string("merge_mode", default: "concat")
+        guard let merge = Merge(rawValue: mode) else { throw LayerError(name, "merge_mode '\(mode)' is not one of concat, sum, mul, ave") }
+        self.merge = merge
+        func recurrent(_ l: any Layer) throws -> any RecurrentKind {
+            guard let r = l as? any RecurrentKind else { throw LayerError(name, "wraps a \(l.className), which is not a recurrent layer") }
+            return r
+        }
+        func strip(_ s: String, _ p: String) -> String { s.hasPrefix(p) ? String(s.dropFirst(p.count)) : s }
+        let forward = try recurrent(LayerWrapper.inner(config, key: "layer", wrapper: name))
+        let base = strip(forward.name, "forward_")
+        if config["backward_layer"].map({ !$0.isNull }) ?? false {
+            backwardLayer = try recurrent(LayerWrapper.inner(config, key: "backward_layer", wrapper: name))
+        } else {
+            backwardLayer = try recurrent(LayerWrapper.inner(config, key: "layer", wrapper: name) { inner in
+                var o = inner
+                o["name"] = .string("backward_" + base)
+                o["go_backwards"] = .bool(!(inner["go_backwards"]?.boolValue ?? false))
+                return o
+            })
+        }
+        forwardLayer = forward
+        prefixes = [forward, backwardLayer].enumerated().map { i, l in
+            let own = ["forward_", "backward_"][i] + strip(strip(l.name, "forward_"), "backward_")
+            return own + "/" + (LayerRegistry.recurrentCellName(l.className).map { $0 + "/" } ?? "")
+        }
+    }
+
+    public func build(inputShapes: [[Int]]) throws -> [Int] {
+        let f = try forwardLayer.build(inputShapes: inputShapes)
+        let b = try backwardLayer.build(inputShapes: inputShapes)
+        guard f == b, forwardLayer.returnsSequences == backwardLayer.returnsSequences else {
+            throw LayerError(name, "forward and backward layers give different outputs (\(f), \(b))")
+        }
+        return merge == .concat ? Array(f.dropLast()) + [2 * f[f.count - 1]] : f
+    }
+
+    /// (N, T, U) with its time axis reversed; other shapes unchanged (a last-step output).
+    func timeReversed(_ t: Tensor) -> Tensor {
+        guard backwardLayer.returnsSequences, t.rank == 3 else { return t }
+        let (n, steps, u) = (t.shape[0], t.shape[1], t.shape[2])
+        var out = t
+        for b in 0..<n { for s in 0..<steps {
+            out.data.replaceSubrange((b * steps + s) * u..<(b * steps + s + 1) * u,
+                                     with: t.data[(b * steps + steps - 1 - s) * u..<(b * steps + steps - s) * u])
+        } }
+        return out
+    }
+
+    /// Both directions, the backward one in time order.
+    func directions(_ x: Tensor, context: inout ForwardContext) throws -> (Tensor, Tensor) {
+        (try forwardLayer.forward([x], context: &context, tape: nil),
+         timeReversed(try backwardLayer.forward([x], context: &context, tape: nil)))
+    }
+
+    public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
+        let (yf, yb) = try directions(inputs[0], context: &context)             // (N, [T,] U) each
+        switch merge {
+        case .concat: return joinColumns([yf.reshaped([yf.count / yf.shape.last!, yf.shape.last!]),
+                                          yb.reshaped([yb.count / yb.shape.last!, yb.shape.last!])])
+                .reshaped(Array(yf.shape.dropLast()) + [2 * yf.shape.last!])    // (N, [T,] 2U)
+        case .sum: return yf + yb
+        case .mul: return hadamard(yf, yb)
+        case .ave: return (yf + yb).map { $0 / 2 }
+        }
+    }
+
+    public func backward(_ upstream: Tensor, tape: Tape, rule: BackwardRule, weightGradients: Bool) throws -> LayerGradients {
+        let x = tape.inputs[0]
+        var context = ForwardContext()
+        let (yf, yb) = try directions(x, context: &context)
+        let u = yf.shape.last!, rows = yf.count / u
+        let gf: Tensor, gb: Tensor                                              // (N, [T,] U) each
+        switch merge {
+        case .concat:
+            let g = upstream.reshaped([rows, 2 * u])
+            gf = columns(g, block: 0, width: u).reshaped(yf.shape)
+            gb = columns(g, block: 1, width: u).reshaped(yb.shape)
+        case .sum: (gf, gb) = (upstream, upstream)
+        case .mul: (gf, gb) = (hadamard(upstream, yb), hadamard(upstream, yf))
+        case .ave: (gf, gb) = (upstream.map { $0 / 2 }, upstream.map { $0 / 2 })
+        }
+        // Recurrent layers recompute their steps from the input: a tape with input and output suffices.
+        let forwardTape = Tape(), backwardTape = Tape()
+        forwardTape.inputs = [x]; forwardTape.output = yf
+        backwardTape.inputs = [x]; backwardTape.output = timeReversed(yb)
+        let f = try forwardLayer.backward(gf, tape: forwardTape, rule: rule, weightGradients: weightGradients)
+        let b = try backwardLayer.backward(timeReversed(gb), tape: backwardTape, rule: rule, weightGradients: weightGradients)
+        return LayerGradients(inputs: [f.inputs[0] + b.inputs[0]], weights: f.weights + b.weights)
+    }
+}

@@ -1,0 +1,85 @@
+import Tensor
+
+/// Keras `Embedding`: y[…, :] = embeddings[x[…], :], one row of the (input_dim, output_dim) matrix per
+/// index. Indices arrive as float32 (ConvScope's tensors); each must be integral and in
+/// 0..<input_dim, else a `LayerError` names the layer, the position and the value.
+///
+/// Backward: the embedding matrix's gradient adds each upstream row into the row its index chose.
+/// Indices are not differentiable: the input gradient is reported as zeros of the input's shape
+/// (a saliency wants the gradient with respect to the embedded sequence, this layer's output).
+///
+/// `mask_zero` is read and kept (`maskZero`), but ConvScope does not propagate masks yet: a forward
+/// pass that meets index 0 with `mask_zero` set is refused rather than run without the mask
+/// (without any 0 the mask is all true and every consumer computes what Keras computes).
+public final class Embedding: Layer {
+    public static let kerasClassNames = ["Embedding"]
+    public static let kerasConfigKeys: Set<String> = [
+        "input_dim", "output_dim", "embeddings_initializer", "embeddings_regularizer", "activity_regularizer",
+        "embeddings_constraint", "mask_zero", "input_length", "lora_rank", "lora_alpha", "quantization_config",
+    ]
+    public static func keras3VariableNames(config: JSON) -> [String] { ["embeddings"] }
+    public var identity: LayerIdentity
+    public var weights: [WeightVariable] = []
+    let inputDim: Int
+    let outputDim: Int
+    /// Whether index 0 means "padding" (Keras masks those positions downstream).
+    public let maskZero: Bool
+
+    public init(name: String, config: JSON) throws {
+        identity = LayerIdentity(Self.self, name: name, config: config)
+        let c = LayerConfig(layer: name, json: config)
+        inputDim = try c.int("input_dim")
+        outputDim = try c.int("output_dim")
+        maskZero = try c.bool("mask_zero", default: false)
+        guard inputDim > 0, outputDim > 0 else {
+            throw LayerError(name, "input_dim (\(inputDim)) and output_dim (\(outputDim)) must be positive")
+        }
+    }
+
+    public func build(inputShapes: [[Int]]) throws -> [Int] {
+        guard inputShapes.count == 1 else { throw LayerError(name, "expects one input") }
+        weights = [try WeightVariable(name: "embeddings", shape: [inputDim, outputDim])]
+        return inputShapes[0] + [outputDim]                                    // (…) → (…, outputDim)
+    }
+
+    /// The row index of every input element, checked.
+    func indices(_ x: Tensor) throws -> [Int] {
+        try x.data.enumerated().map { i, v in
+            guard v == v.rounded(), v >= 0, v < Float(inputDim) else {
+                throw LayerError(name, "input at \(position(i, in: x.shape)) is \(v): indices must be integers in 0..<\(inputDim)")
+            }
+            if maskZero && v == 0 {
+                throw LayerError(name, "mask_zero is set and the input holds index 0 at \(position(i, in: x.shape)): "
+                                 + "ConvScope does not propagate masks yet, so it refuses rather than compute without the mask")
+            }
+            return Int(v)
+        }
+    }
+
+    func position(_ flat: Int, in shape: [Int]) -> [Int] {
+        var rest = flat
+        return shape.reversed().map { d -> Int in defer { rest /= max(d, 1) }; return rest % max(d, 1) }.reversed()
+    }
+
+    public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
+        let x = inputs[0]                                                      // (N, …) indices
+        let rows = try indices(x)
+        let table = weights[0].value.data
+        var y = Tensor(zeros: x.shape + [outputDim])                           // (N, …, outputDim)
+        for (i, r) in rows.enumerated() {
+            y.data.replaceSubrange(i * outputDim..<(i + 1) * outputDim, with: table[r * outputDim..<(r + 1) * outputDim])
+        }
+        return y
+    }
+
+    public func backward(_ upstream: Tensor, tape: Tape, rule: BackwardRule, weightGradients: Bool) throws -> LayerGradients {
+        let x = tape.inputs[0]
+        let dx = Tensor(zeros: x.shape)                                        // indices: no gradient
+        guard weightGradients else { return LayerGradients(inputs: [dx]) }
+        var de = Tensor(zeros: [inputDim, outputDim])                          // (input_dim, output_dim)
+        for (i, r) in try indices(x).enumerated() {
+            for k in 0..<outputDim { de.data[r * outputDim + k] += upstream.data[i * outputDim + k] }
+        }
+        return LayerGradients(inputs: [dx], weights: [de])
+    }
+}

@@ -1,0 +1,160 @@
+import Tensor
+
+/// The settings every Keras RNN layer shares, read once (as `ConvolutionWindow` is for convolutions).
+struct RecurrentSettings {
+    /// Keys of Keras 2, tf-keras 2.21 and Keras 3 RNN layers, besides the cell's own.
+    static let kerasConfigKeys: Set<String> = [
+        "units", "activation", "use_bias", "return_sequences", "return_state", "go_backwards", "stateful", "unroll",
+        "time_major", "zero_output_for_mask", "kernel_initializer", "recurrent_initializer", "bias_initializer",
+        "kernel_regularizer", "recurrent_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",
+        "recurrent_constraint", "bias_constraint", "dropout", "recurrent_dropout", "implementation", "seed",
+    ]
+    let units: Int
+    let returnSequences: Bool
+    let goBackwards: Bool
+    /// Keras keeps the last state between batches; ConvScope runs each call from zeros, so it refuses.
+    let stateful: Bool
+    /// Dropout on inputs and on the recurrent state, applied by Keras in training only.
+    let dropout: Double
+    let recurrentDropout: Double
+
+    init(_ c: LayerConfig) throws {
+        units = try c.int("units")
+        guard units > 0 else { throw LayerError(c.layer, "units must be positive, found \(units)") }
+        returnSequences = try c.bool("return_sequences", default: false)
+        goBackwards = try c.bool("go_backwards", default: false)
+        stateful = try c.bool("stateful", default: false)
+        dropout = try c.double("dropout", default: 0)
+        recurrentDropout = try c.double("recurrent_dropout", default: 0)
+        _ = try c.bool("unroll", default: false)                               // same numbers either way
+        if try c.bool("return_state", default: false) {
+            throw LayerError(c.layer, "return_state is set: ConvScope's graph gives each layer one output, "
+                             + "so a layer returning its states as extra outputs cannot run")
+        }
+        if try c.bool("time_major", default: false) {
+            throw LayerError(c.layer, "time_major is set: ConvScope runs (batch, time, features) sequences only")
+        }
+    }
+}
+
+/// A layer that runs over time (what `Bidirectional` wraps).
+public protocol RecurrentKind: Layer {
+    /// Whether the output is the whole (N, T, units) sequence rather than the last step.
+    var returnsSequences: Bool { get }
+}
+
+/// A Keras recurrent layer (`SimpleRNN`, `LSTM`, `GRU`) around its `Cell`: runs the cell over the time
+/// axis of a (N, T, features) input from a zero state, backwards in time with `go_backwards` (the
+/// output sequence then comes in processing order, as Keras returns it); (N, T, units) with
+/// `return_sequences`, else the last step's (N, units). `unroll` changes nothing in the numbers.
+///
+/// Backward through time recomputes the forward steps from the recorded input (the tape holds only
+/// inputs and output), then walks them in reverse: input gradient and every weight gradient.
+public final class Recurrent<Cell: RecurrentCell>: RecurrentKind {
+    public static var kerasClassNames: [String] { Cell.kerasClassNames }
+    public static var kerasConfigKeys: Set<String> { RecurrentSettings.kerasConfigKeys.union(Cell.cellConfigKeys) }
+    public static var kerasCellName: String? { Cell.cellName }
+    public static func keras3VariableNames(config: JSON) -> [String] {
+        ["kernel", "recurrent_kernel"] + (config["use_bias"]?.boolValue ?? true ? ["bias"] : [])
+    }
+    /// `time_major` is a tf-keras argument Keras 3 does not accept.
+    public static func keras3Config(fromLegacy config: JSONObject) -> JSONObject {
+        var c = config
+        c["time_major"] = nil
+        return c
+    }
+    public var identity: LayerIdentity
+    public var weights: [WeightVariable] = []
+    let settings: RecurrentSettings
+    let cell: Cell
+    public var returnsSequences: Bool { settings.returnSequences }
+
+    public init(name: String, config: JSON) throws {
+        identity = LayerIdentity(Self.self, name: name, config: config)
+        let c = LayerConfig(layer: name, json: config)
+        settings = try RecurrentSettings(c)
+        cell = try Cell(units: settings.units, config: c)
+    }
+
+    public func build(inputShapes: [[Int]]) throws -> [Int] {
+        guard inputShapes.count == 1 else {
+            throw LayerError(name, "expects one (time, features) input; initial states as extra inputs are not supported")
+        }
+        guard inputShapes[0].count == 2, let features = inputShapes[0].last, features > 0 else {
+            throw LayerError(name, "expects a (time, features) input with known features, got \(inputShapes[0])")
+        }
+        let width = Cell.gates * settings.units
+        weights = [try WeightVariable(name: "kernel", shape: [features, width]),
+                   try WeightVariable(name: "recurrent_kernel", shape: [settings.units, width])]
+        if cell.useBias { weights.append(try WeightVariable(name: "bias", shape: cell.biasShape)) }
+        return settings.returnSequences ? [inputShapes[0][0], settings.units] : [settings.units]
+    }
+
+    /// Every step's input state and record, kept for backward.
+    struct Steps {
+        var previous: [RecurrentState] = []
+        var records: [[Tensor]] = []
+    }
+
+    /// The time index of processing step `s` of `t` steps.
+    func time(_ s: Int, of t: Int) -> Int { settings.goBackwards ? t - 1 - s : s }
+
+    func run(_ x: Tensor, context: ForwardContext, keep: Bool) throws -> (Tensor, Steps) {
+        if settings.stateful {
+            throw LayerError(name, "stateful is set: ConvScope runs every sequence from a zero state and cannot carry states between calls")
+        }
+        if context.mode == .training && (settings.dropout > 0 || settings.recurrentDropout > 0) {
+            throw LayerError(name, "dropout / recurrent_dropout in training mode are not supported")
+        }
+        guard x.rank == 3, x.shape[2] == weights[0].value.shape[0] else {
+            throw LayerError(name, "input \(x.shape) is not (batch, time, \(weights[0].value.shape[0]))")
+        }
+        let (n, t, f) = (x.shape[0], x.shape[1], x.shape[2]), u = settings.units, width = Cell.gates * u
+        let xk = product(x.reshaped([n * t, f]), weights[0].value)              // (N·T, G·U)
+        var state = cell.zeroState(batch: n)
+        var steps = Steps()
+        var y = Tensor(zeros: settings.returnSequences ? [n, t, u] : [n, u])     // (N, T, U) or (N, U)
+        for s in 0..<t {
+            let ti = time(s, of: t)
+            var xs = Tensor(zeros: [n, width])                                   // (N, G·U) at time ti
+            for b in 0..<n { xs.data.replaceSubrange(b * width..<(b + 1) * width, with: xk.data[(b * t + ti) * width..<(b * t + ti + 1) * width]) }
+            var record: [Tensor] = []
+            let next = cell.step(xs, state, weights, record: &record)
+            if keep { steps.previous.append(state); steps.records.append(record) }
+            state = next
+            if settings.returnSequences {
+                for b in 0..<n { y.data.replaceSubrange((b * t + s) * u..<(b * t + s + 1) * u, with: state.h.data[b * u..<(b + 1) * u]) }
+            }
+        }
+        if !settings.returnSequences { y = state.h }
+        return (y, steps)
+    }
+
+    public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
+        try run(inputs[0], context: context, keep: false).0
+    }
+
+    public func backward(_ upstream: Tensor, tape: Tape, rule: BackwardRule, weightGradients: Bool) throws -> LayerGradients {
+        let x = tape.inputs[0]                                                   // (N, T, F)
+        let (_, steps) = try run(x, context: ForwardContext(), keep: true)
+        let (n, t, f) = (x.shape[0], x.shape[1], x.shape[2]), u = settings.units, width = Cell.gates * u
+        var grads = weights.map { Tensor(zeros: $0.value.shape) }
+        var dxk = Tensor(zeros: [n * t, width])                                  // (N·T, G·U)
+        var d = cell.zeroState(batch: n)
+        if !settings.returnSequences { d.h = upstream }
+        for s in stride(from: t - 1, through: 0, by: -1) {
+            if settings.returnSequences {                                        // this step's output gradient
+                for b in 0..<n { for j in 0..<u { d.h.data[b * u + j] += upstream.data[(b * t + s) * u + j] } }
+            }
+            let (dxs, dPrevious) = cell.stepBackward(d, record: steps.records[s], previous: steps.previous[s], weights, grads: &grads)
+            let ti = time(s, of: t)
+            for b in 0..<n { dxk.data.replaceSubrange((b * t + ti) * width..<(b * t + ti + 1) * width, with: dxs.data[b * width..<(b + 1) * width]) }
+            d = dPrevious
+        }
+        // (N·T, G·U) × (F, G·U)ᵀ → (N·T, F)
+        let dx = product(dxk, weights[0].value, transB: true).reshaped([n, t, f])
+        guard weightGradients else { return LayerGradients(inputs: [dx]) }
+        grads[0] = product(x.reshaped([n * t, f]), dxk, transA: true)          // (F, G·U)
+        return LayerGradients(inputs: [dx], weights: grads)
+    }
+}
