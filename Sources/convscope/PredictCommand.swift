@@ -41,10 +41,7 @@ struct ActivationsCommand: ParsableCommand, ReadsInputFiles {
         commandName: "activations",
         abstract: "Write any layer's output (nested layers as outer/inner) for one input as .npy, and as a PNG grid of its feature maps with --png.")
 
-    @Argument(help: "Keras model or weights file.") var model: String
-    @Argument(help: "Image (PNG/JPEG) or .npy tensor.") var image: String?
-    @Option(name: .customLong("input"), help: ArgumentHelp("A model input's .npy file, by the input's name (repeat per input).", valueName: "name=file"))
-    var namedInputs: [NamedInput] = []
+    @OptionGroup var inputs: OneInputArguments
     @Option(help: "Layer name (nested layers as outer/inner).") var layer: String
     @Option(help: "Output .npy file or folder.") var out = "activations"
     @Flag(help: "Also write a feature-map grid PNG.") var png = false
@@ -53,12 +50,10 @@ struct ActivationsCommand: ParsableCommand, ReadsInputFiles {
     @Flag(help: "Print JSON.") var json = false
     @OptionGroup var memory: MemoryOptions
 
-    func validate() throws { try requireInputs(image.map { [$0] } ?? [], namedInputs) }
-
     func run() throws {
         try ConvScope.guarded {
-            let m = try modelOptions.load(model)
-            let r = try Activations.run(model: m, input: image, named: namedInputs, options: try imageOptions.options(), layer: layer, out: out, png: png)
+            let m = try modelOptions.load(inputs.model)
+            let r = try Activations.run(model: m, input: inputs.image, named: inputs.namedInputs, options: try imageOptions.options(), layer: layer, out: out, png: png)
             print(json ? try JSONOutput.string(r) : "\(r.layer): shape \(r.shape), min \(r.min), max \(r.max), mean \(r.mean)\n  \(r.npy)\(r.png.map { "\n  \($0)" } ?? "")")
         }
     }
@@ -68,4 +63,14 @@ struct ActivationsCommand: ParsableCommand, ReadsInputFiles {
 func requireInputs(_ files: [String], _ named: [NamedInput]) throws {
     if files.isEmpty && named.isEmpty { throw ValidationError("give an input file, or --input NAME=FILE per input of the model") }
     if !files.isEmpty && !named.isEmpty { throw ValidationError("give the input files either as arguments or as --input NAME=FILE, not both") }
+}
+
+/// A model file and one input: an image or `.npy` tensor argument, or one `--input NAME=FILE` per model input.
+struct OneInputArguments: ParsableArguments {
+    @Argument(help: "Keras model or weights file.") var model: String
+    @Argument(help: "Image (PNG/JPEG) or .npy tensor.") var image: String?
+    @Option(name: .customLong("input"), help: ArgumentHelp("A model input's .npy file, by the input's name (repeat per input).", valueName: "name=file"))
+    var namedInputs: [NamedInput] = []
+
+    func validate() throws { try requireInputs(image.map { [$0] } ?? [], namedInputs) }
 }

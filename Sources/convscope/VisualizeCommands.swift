@@ -68,10 +68,7 @@ struct SaliencyCommand: ParsableCommand, ReadsInputFiles {
         commandName: "saliency",
         abstract: "Class saliency: gradient of the pre-softmax score, guided backprop, or Grad-CAM.")
 
-    @Argument(help: "Keras model or weights file.") var model: String
-    @Argument(help: "Image (PNG/JPEG) or .npy tensor.") var image: String?
-    @Option(name: .customLong("input"), help: ArgumentHelp("A model input's .npy file, by the input's name (repeat per input).", valueName: "name=file"))
-    var namedInputs: [NamedInput] = []
+    @OptionGroup var inputs: OneInputArguments
     @Option(name: .customLong("class"), help: "Class index (default: the top class).") var classIndex: Int?
     @Flag(help: "Use the top-scoring class (the default).") var topClass = false
     @Option(help: "Gradient of the pre-softmax score, guided backprop, or Grad-CAM.") var method: SaliencyMapper.Method = .gradient
@@ -85,13 +82,12 @@ struct SaliencyCommand: ParsableCommand, ReadsInputFiles {
 
     func validate() throws {
         if topClass && classIndex != nil { throw ValidationError("give --class or --top-class, not both") }
-        try requireInputs(image.map { [$0] } ?? [], namedInputs)
     }
 
     func run() throws {
         try ConvScope.guarded {
-            let m = try modelOptions.load(model)
-            let r = try Saliency.run(model: m, input: image, named: namedInputs, options: try imageOptions.options(), classIndex: classIndex,
+            let m = try modelOptions.load(inputs.model)
+            let r = try Saliency.run(model: m, input: inputs.image, named: inputs.namedInputs, options: try imageOptions.options(), classIndex: classIndex,
                                      method: method, layer: layer, overlay: overlay, out: out)
             let files = r.inputs.map { $0.map { "\n  \($0.name): \($0.png)" }.joined() } ?? r.png
             print(json ? try JSONOutput.string(r) : "\(r.method) saliency for class \(r.classIndex)\(r.className.map { " (\($0))" } ?? "") score \(r.score)\(r.layer.map { " at \($0)" } ?? ""): \(files)")
