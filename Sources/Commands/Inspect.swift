@@ -136,7 +136,10 @@ public enum Inspect {
             let showInbound = m.className != "Sequential"
             var rows: [[String]] = [["Layer (type)", "Output Shape", "Param #"] + (showInbound ? ["Connected to"] : [])]
             func add(_ l: LayerSummary, indent: String) {
-                let shapes = l.outputShapes.map { s in s.map { "(None, " + $0.map(String.init).joined(separator: ", ") + ")" } ?? "(unknown)" }
+                // An axis of unknown length (-1 in --json, e.g. an Embedding's sequence) prints as Keras prints it: None.
+                let shapes = l.outputShapes.map { s in
+                    s.map { "(None, " + $0.map { $0 < 0 ? "None" : String($0) }.joined(separator: ", ") + ")" } ?? "(unknown)"
+                }
                 var row = ["\(indent)\(l.name) (\(l.className))\(l.runnable ? "" : " [not runnable]")",
                            shapes.joined(separator: ", "), formatCount(l.params)]
                 if showInbound { row.append(l.inbound.joined(separator: ", ")) }
