@@ -133,7 +133,7 @@ public enum Inspect {
         if f.kernelOrientation.hasPrefix("theano") { lines.append("Kernel orientation: \(f.kernelOrientation)") }
         lines.append("")
         if let m = r.model {
-            let showInbound = m.className != "Sequential"
+            let showInbound = !m.isSequential
             var rows: [[String]] = [["Layer (type)", "Output Shape", "Param #"] + (showInbound ? ["Connected to"] : [])]
             func add(_ l: LayerSummary, indent: String) {
                 // An axis of unknown length (-1 in --json, e.g. an Embedding's sequence) prints as Keras prints it: None.

@@ -29,6 +29,9 @@ public struct ModelSummary: Codable, Equatable, Sendable {
     public var nonTrainableParams: Int
     public var notes: [String]
 
+    /// A Sequential container: Keras' summary has no "Connected to" column for it.
+    public var isSequential: Bool { KerasConfigJSON.isSequential(className) }
+
     public init(_ model: KerasModel, expandNested: Bool = false) {
         name = model.name
         className = model.className
