@@ -30,6 +30,7 @@ public enum BLASBenchmark {
     /// Probes every candidate kernel in a child (`convscope bench blas --probe`), prints one line each,
     /// and records the fastest correct one unless `dryRun`.
     public static func run(dryRun: Bool) throws {
+        print(MachineHeader.line)
         if let set = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] {
             print("OPENBLAS_CORETYPE=\(set) is set in the environment; it is respected and nothing is recorded.")
             return

@@ -6,6 +6,7 @@ import Zoo
 /// `convscope bench deconv`: DeconvNet projections of all 13 VGG16 convolutional layers for one image.
 public enum DeconvBenchmark {
     public static func compare(threads: [Int], repeats: Int, skipReference: Bool) throws {
+        print(MachineHeader.line)
         let graph = try Zoo.graph(named: "vgg16")
         ForwardBenchmark.randomizeWeights(graph)
         let projector = try FeatureProjector(graph: graph)

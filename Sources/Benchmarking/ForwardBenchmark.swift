@@ -28,7 +28,7 @@ public enum ForwardBenchmark {
 
     /// `convscope bench forward`: each model × batch × thread count against TensorFlow (unless `skipReference`).
     public static func compare(archs: [String], batches: [Int], threads: [Int], repeats: Int, skipReference: Bool) throws {
-        print("OpenBLAS core: \(Threading.blasCore)")
+        print(MachineHeader.line)
         for a in archs {
             let graph = try Zoo.graph(named: a)
             randomizeWeights(graph)

@@ -4,6 +4,7 @@ import Foundation
 /// `convscope bench inspect`: inspect of a Keras .h5 (metadata, and --weights statistics) against h5py walking the same file.
 public enum InspectBenchmark {
     public static func compare(file: String, repeats: Int, skipReference: Bool) throws {
+        print(MachineHeader.line)
         let meta = try medianSeconds(repeats: repeats) { _ = try Inspect.run(path: file, arch: nil, weights: false, tree: false, expandNested: false) }
         let full = try medianSeconds(repeats: repeats) { _ = try Inspect.run(path: file, arch: nil, weights: true, tree: false, expandNested: false) }
         let h5Meta = try TFReference.seconds(skip: skipReference, ["inspect-h5", "--file", file, "--repeats", "\(repeats)"])

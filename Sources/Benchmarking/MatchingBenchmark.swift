@@ -45,6 +45,7 @@ public enum MatchingBenchmark {
 
     /// `convscope bench matching`: `run` against OpenCV and scikit-image (Benchmarks/matching_bench.py) on the same scenes.
     public static func compare(repeats: Int, skipReference: Bool) throws {
+        print(MachineHeader.line)
         let ours = run(repeats: repeats)
         let ref: JSON? = skipReference ? nil : try TFReference.run(["--repeats", "\(repeats)"], script: "matching_bench.py")
         let sift = ours["sift_pair"]!

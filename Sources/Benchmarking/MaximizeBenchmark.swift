@@ -6,6 +6,7 @@ import Zoo
 /// `convscope bench maximize`: one Algorithm-1 step (forward + backward to the input) and a 20-step run.
 public enum MaximizeBenchmark {
     public static func compare(archs: [String], threads: [Int], repeats: Int, skipReference: Bool) throws {
+        print(MachineHeader.line)
         for a in archs {
             let graph = try Zoo.graph(named: a)
             ForwardBenchmark.randomizeWeights(graph)

@@ -5,6 +5,7 @@ import Foundation
 /// (decode, preprocess, load weights, forward) against a Keras script doing the same.
 public enum PredictProcessBenchmark {
     public static func compare(model: String, image: String, repeats: Int, skipReference: Bool) throws {
+        print(MachineHeader.line)
         let seconds = try medianSeconds(repeats: repeats) {
             let child = try ChildProcess.run(ChildProcess.thisExecutable, ["predict", model, image])
             guard child.status == 0 else { throw CommandError("convscope predict failed (exit \(child.status))") }

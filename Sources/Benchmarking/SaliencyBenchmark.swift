@@ -6,6 +6,7 @@ import Zoo
 /// `convscope bench saliency`: one gradient saliency map of ResNet50 (logit of the top class).
 public enum SaliencyBenchmark {
     public static func compare(threads: [Int], repeats: Int, skipReference: Bool) throws {
+        print(MachineHeader.line)
         let graph = try Zoo.graph(named: "resnet50")
         ForwardBenchmark.randomizeWeights(graph)
         let mapper = try SaliencyMapper(graph: graph)

@@ -7,6 +7,7 @@ import Zoo
 /// active) and one ResNet50 fine-tuning epoch on 30 images, against Keras.
 public enum TrainBenchmark {
     public static func compare(threads: [Int], batches: Int, repeats: Int, resnet: Bool, skipReference: Bool) throws {
+        print(MachineHeader.line)
         for t in threads {
             Threading.set(t)
             let conv = try Zoo.graph(named: "conv")
