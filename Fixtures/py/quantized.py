@@ -37,7 +37,8 @@ def build(K, name):
     if name == "einsum":
         i = K.Input((4, 6), name="seq")
         h = L.EinsumDense("abc,cd->abd", (4, 5), bias_axes="d", activation="relu", name="proj")(i)
-        o = L.EinsumDense("abd,de->abe", (4, 3), bias_axes="e", name="out")(h)
+        h = L.EinsumDense("abd,dhe->abhe", (4, 2, 3), bias_axes="he", name="heads")(h)
+        o = L.EinsumDense("abhe,bhef->af", 2, bias_axes="f", name="out")(h)
         return K.Model(i, o, name="einsum")
     raise ValueError(name)
 

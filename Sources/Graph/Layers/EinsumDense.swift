@@ -9,8 +9,9 @@ import Tensor
 /// the input; the bias spans the output spec from its first `bias_axes` letter on, size 1 where the
 /// letter is not in `bias_axes`. Letters are grouped as shared (input, kernel, output), free (input and
 /// output), contracted (input and kernel), kernel-free (kernel and output) and summed (input only); the
-/// product runs as one sgemm per shared index over the permuted operands.
-public final class EinsumDense: Layer {
+/// product runs as one sgemm per shared index over the permuted operands. Quantized by Keras 3, the
+/// kernel is stored and run as `QuantizedEinsum` describes.
+public final class EinsumDense: QuantizedLayer {
     public static let kerasClassNames = ["EinsumDense"]
     public static let kerasConfigKeys: Set<String> = [
         "equation", "output_shape", "activation", "bias_axes", "kernel_initializer", "bias_initializer",
@@ -19,7 +20,9 @@ public final class EinsumDense: Layer {
     ]
     public static let role = LayerRole.dense
     public static func keras3VariableNames(config: JSON) -> [String] {
-        (config["bias_axes"].map { $0.isNull } ?? true) ? ["kernel"] : ["kernel", "bias"]
+        let hasBias = !(config["bias_axes"].map { $0.isNull } ?? true)
+        guard let q = try? QuantizationPolicy.read(config, layer: "") else { return hasBias ? ["kernel", "bias"] : ["kernel"] }
+        return QuantizedEinsum.names(policy: q, hasBias: hasBias)
     }
     public var identity: LayerIdentity
     public var weights: [WeightVariable] = []
@@ -29,6 +32,8 @@ public final class EinsumDense: Layer {
     let activation: Activation
     /// The product's letters, set by `build` (ellipsis replaced by fresh letters).
     var plan: EinsumPlan?
+    public private(set) var quantization: QuantizationPolicy?
+    var quantized: QuantizedEinsum?
 
     public init(name: String, config: JSON) throws {
         identity = LayerIdentity(Self.self, name: name, config: config)
@@ -46,13 +51,21 @@ public final class EinsumDense: Layer {
         }
         biasAxes = c.has("bias_axes") ? try c.string("bias_axes") : nil
         activation = try Activation(config: config["activation"], layer: name)
+        quantization = try QuantizationPolicy.read(config, layer: name)
     }
 
     public func build(inputShapes: [[Int]]) throws -> [Int] {
         guard inputShapes.count == 1 else { throw LayerError(name, "expects one input, got \(inputShapes.count)") }
         let analysis = try EinsumAnalysis(equation: equation, biasAxes: biasAxes, inputShape: [nil] + inputShapes[0].map { $0 < 0 ? nil : $0 },
                                           partialOutputShape: partialOutputShape, layer: name)
-        plan = try EinsumPlan(analysis: analysis, layer: name)
+        let plan = try EinsumPlan(analysis: analysis, layer: name)
+        self.plan = plan
+        if let q = quantization {
+            let k = try QuantizedEinsum(policy: q, plan: plan, biasShape: analysis.biasShape, layer: name)
+            quantized = k
+            weights = try k.slots.map { try WeightVariable(name: $0.name, shape: $0.shape, trainable: false) }
+            return analysis.outputShape.dropFirst().map { $0 ?? -1 }
+        }
         weights = [try WeightVariable(name: "kernel", shape: analysis.kernelShape)]
         if let b = analysis.biasShape { weights.append(try WeightVariable(name: "bias", shape: b)) }
         return analysis.outputShape.dropFirst().map { $0 ?? -1 }
@@ -60,8 +73,13 @@ public final class EinsumDense: Layer {
 
     public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
         guard let plan else { throw LayerError(name, "used before build") }
-        var y = try plan.product(inputs[0], weights[0].value, layer: name)                 // output spec order
-        if weights.count > 1 { EinsumPlan.addTrailing(weights[1].value, to: &y) }
+        var y: Tensor
+        if let quantized {                                                             // Keras' quantized einsum, bias included
+            y = try quantized.forward(inputs[0], weights)
+        } else {
+            y = try plan.product(inputs[0], weights[0].value, layer: name)             // output spec order
+            if weights.count > 1 { EinsumPlan.addTrailing(weights[1].value, to: &y) }
+        }
         if let tape, activation != .linear { tape.saved = [y] }
         activation.apply(&y)
         return y
@@ -71,11 +89,40 @@ public final class EinsumDense: Layer {
         guard let plan else { throw LayerError(name, "used before build") }
         let preact = activation == .linear ? tape.output : tape.saved[0]
         let dz = activation.backward(upstream, input: preact, output: tape.output, rule: rule)   // output's shape
+        if let quantized {                                                             // Keras' custom gradient: inputs only
+            guard !weightGradients else { throw QuantizedMatrix.trainingRefusal(quantized.policy, layer: name) }
+            return LayerGradients(inputs: [try quantized.inputGradient(dz, x: tape.inputs[0], weights)])
+        }
         let (dx, dk) = plan.productBackward(dz, x: tape.inputs[0], kernel: weights[0].value, kernelGradient: weightGradients)
         guard weightGradients, let dk else { return LayerGradients(inputs: [dx]) }
         var grads = [dk]
         if weights.count > 1 { grads.append(EinsumPlan.sumTrailing(dz, to: weights[1].value.shape)) }
         return LayerGradients(inputs: [dx], weights: grads)
+    }
+}
+
+extension EinsumDense {
+    public var storedDTypes: [String] { quantized?.dtypes ?? weights.map { _ in "float32" } }
+
+    public func dequantizedWeights() throws -> [WeightVariable] {
+        guard let quantized else { return weights }
+        var k = try WeightVariable(name: "kernel", shape: [0])
+        k.value = try quantized.dequantizedKernel(weights)
+        guard quantized.useBias else { return [k] }
+        var b = try WeightVariable(name: "bias", shape: [0])
+        b.value = weights[1].value
+        return [k, b]
+    }
+
+    /// float8 keeps its stored float32 kernel (the float model's own); int8/int4 dequantize.
+    public func dequantize() throws {
+        guard let k = quantized else { return }
+        let kernel = weights[0]
+        weights = try dequantizedWeights()
+        if k.policy.mode == .float8 { weights[0].value = kernel.value }
+        quantized = nil
+        quantization = nil
+        adoptFloatConfig()
     }
 }
 
@@ -313,6 +360,42 @@ struct EinsumPlan {
             for a in stride(from: big.count - 1, through: 0, by: -1) {
                 idx += (rest % big[a]) * strides[a]
                 rest /= big[a]
+            }
+            return idx
+        }
+    }
+}
+
+extension EinsumPlan {
+    /// `x` as rows over the input's reduced letters (contracted and summed): one row per (shared, free)
+    /// index, and the map back to `x`'s layout, for quantizing inputs as Keras' int8 EinsumDense does.
+    func rowsOverReducedAxes(_ x: Tensor) -> ([Float], Int, Int, ([Float]) -> Tensor) {
+        let order = shared + free + contracted + summed
+        let p = spec.inputSpec.count == order.count ? order.map { spec.inputSpec.firstIndex(of: $0)! } : []
+        let xp = permuteAxes(x, p)
+        let kept = (shared + free).reduce(1) { $0 * x.shape[spec.inputSpec.firstIndex(of: $1)!] }
+        var inverse = [Int](repeating: 0, count: p.count)
+        for (i, v) in p.enumerated() { inverse[v] = i }
+        let shape = xp.shape
+        return (xp.data, kept, kept == 0 ? 0 : x.count / kept, { permuteAxes(Tensor(shape: shape, data: $0), inverse) })
+    }
+
+    /// For a flat output index, its (shared, free) row in `rowsOverReducedAxes`.
+    func outputRowIndex(x: Tensor, kernel: Tensor) -> (Int) -> Int {
+        var size: [Character: Int] = [:]
+        for (c, n) in zip(spec.inputSpec, x.shape) { size[c] = n }
+        for (c, n) in zip(spec.kernelSpec, kernel.shape) { size[c] = n }
+        let rowLetters = shared + free
+        var rowStride: [Character: Int] = [:]
+        var s = 1
+        for c in rowLetters.reversed() { rowStride[c] = s; s *= size[c]! }
+        let outDims = spec.outputSpec.map { size[$0]! }
+        let strides = spec.outputSpec.map { rowStride[$0] ?? 0 }
+        return { flat in
+            var rest = flat, idx = 0
+            for a in stride(from: outDims.count - 1, through: 0, by: -1) {
+                idx += (rest % outDims[a]) * strides[a]
+                rest /= outDims[a]
             }
             return idx
         }

@@ -177,7 +177,9 @@ public struct QuantizedMatrix: Sendable {
     }
 
     /// Why weight gradients are refused.
-    public var trainingRefusal: LayerError {
+    public var trainingRefusal: LayerError { Self.trainingRefusal(policy, layer: layer) }
+
+    public static func trainingRefusal(_ policy: QuantizationPolicy, layer: String) -> LayerError {
         LayerError(layer, policy.mode == .float8
             ? "float8 layers train by overwriting their scales and amax histories with gradients, which ConvScope does not do: train the float model, or run with --dequantize"
             : "\(policy.mode.rawValue) kernels are not trainable in Keras (stored trainable=False): train the float model, or run with --dequantize")
