@@ -1,4 +1,5 @@
 import Graph
+import HDF5
 
 /// The stored dtypes of a quantized layer's variables, checked against the layout its policy implies
 /// (an int8 kernel stored as float32, a scale stored as int8: a file Keras did not write).
@@ -10,5 +11,33 @@ enum QuantizedStorageCheck {
             throw KerasIOError(file: file, object: "layer '\(path)'",
                                "variable \(layer.weights[i].name) (\(w.path)) is stored as \(w.dtype), but Keras' \(policy.name) layout stores it as \(want[i])")
         }
+    }
+
+    /// Writes `v` as Keras stores it: int8/uint8 variables of a quantized layer as 8-bit datasets (their
+    /// values are the stored integers), everything else as float32.
+    static func write(_ v: WeightVariable, dtype: String, name: String, into group: H5Group) throws {
+        switch dtype {
+        case "int8", "uint8":
+            let signed = dtype == "int8"
+            let range: ClosedRange<Float> = signed ? -128...127 : 0...255
+            let bytes = try v.value.data.map { f -> UInt8 in
+                guard f == f.rounded(), range.contains(f) else {
+                    throw KerasIOError(file: name, object: "variable \(v.name)", "value \(f) does not fit \(dtype)", kind: .unsupported)
+                }
+                return signed ? UInt8(bitPattern: Int8(f)) : UInt8(f)
+            }
+            try group.createDataset(name: name, shape: v.value.shape, bytes: bytes, signed: signed)
+        default:
+            try group.createDataset(name: name, shape: v.value.shape, floats: v.value.data)
+        }
+    }
+
+    /// The path of the first quantized layer among `entries`, if any.
+    static func firstQuantized(_ entries: [ModelEntry]) -> String? {
+        for e in entries {
+            if let c = e.children, let p = firstQuantized(c) { return p }
+            if let q = e.layer as? any QuantizedLayer, q.quantization != nil { return e.path }
+        }
+        return nil
     }
 }
