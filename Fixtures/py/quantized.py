@@ -106,6 +106,7 @@ def generate(out):
             stem = f"{name}.{mode}"
             path = os.path.join(d, stem + ".keras")
             model.save(path)
+            C.normalize_keras_zip(path)
             m2 = keras.models.load_model(path, compile=False)
             assert np.allclose(np.asarray(m2(x, training=False)), y, atol=1e-6), stem
             C.save_npy(os.path.join(d, stem + ".out.npy"), y)
@@ -154,7 +155,7 @@ def rewrite(src, dst, config_edit=None, weights_edit=None):
         os.remove(tmp)
     with zipfile.ZipFile(dst, "w") as z:
         for n in names:
-            z.writestr(n, blobs[n])
+            z.writestr(zipfile.ZipInfo(n, C.FIXED_DATE), blobs[n])
 
 
 def generate_bad(d):
