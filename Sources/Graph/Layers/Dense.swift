@@ -125,22 +125,13 @@ extension Dense {
 
     public func dequantizedWeights() throws -> [WeightVariable] {
         guard let quantized else { return weights }
-        var k = try WeightVariable(name: "kernel", shape: [0])
-        k.value = try quantized.dequantizedKernel(weights)
-        guard useBias else { return [k] }
-        var b = try WeightVariable(name: "bias", shape: [0])
-        b.value = Tensor(shape: [units], data: quantized.value("bias", weights))
-        return [k, b]
+        return try floatVariables(kernel: quantized.dequantizedKernel(weights), bias: useBias ? weights[1].value : nil)
     }
 
-    /// float8 keeps its stored float32 kernel (the float model's own); int8/int4 dequantize.
     public func dequantize() throws {
         guard let matrix = quantized else { return }
-        let kernel = weights[0]
-        weights = try dequantizedWeights()
-        if matrix.policy.mode == .float8 { weights[0].value = kernel.value }
+        try adoptFloatWeights(mode: matrix.policy.mode)
         quantized = nil
         quantization = nil
-        adoptFloatConfig()
     }
 }

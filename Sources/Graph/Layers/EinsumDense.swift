@@ -106,23 +106,14 @@ extension EinsumDense {
 
     public func dequantizedWeights() throws -> [WeightVariable] {
         guard let quantized else { return weights }
-        var k = try WeightVariable(name: "kernel", shape: [0])
-        k.value = try quantized.dequantizedKernel(weights)
-        guard quantized.useBias else { return [k] }
-        var b = try WeightVariable(name: "bias", shape: [0])
-        b.value = weights[1].value
-        return [k, b]
+        return try floatVariables(kernel: quantized.dequantizedKernel(weights), bias: quantized.useBias ? weights[1].value : nil)
     }
 
-    /// float8 keeps its stored float32 kernel (the float model's own); int8/int4 dequantize.
     public func dequantize() throws {
         guard let k = quantized else { return }
-        let kernel = weights[0]
-        weights = try dequantizedWeights()
-        if k.policy.mode == .float8 { weights[0].value = kernel.value }
+        try adoptFloatWeights(mode: k.policy.mode)
         quantized = nil
         quantization = nil
-        adoptFloatConfig()
     }
 }
 
@@ -355,14 +346,7 @@ struct EinsumPlan {
             strides[a + offset] = small[a] == 1 ? 0 : s
             s *= small[a]
         }
-        return { flat in
-            var rest = flat, idx = 0
-            for a in stride(from: big.count - 1, through: 0, by: -1) {
-                idx += (rest % big[a]) * strides[a]
-                rest /= big[a]
-            }
-            return idx
-        }
+        return stridedIndex(dims: big, strides: strides)
     }
 }
 
@@ -391,13 +375,6 @@ extension EinsumPlan {
         for c in rowLetters.reversed() { rowStride[c] = s; s *= size[c]! }
         let outDims = spec.outputSpec.map { size[$0]! }
         let strides = spec.outputSpec.map { rowStride[$0] ?? 0 }
-        return { flat in
-            var rest = flat, idx = 0
-            for a in stride(from: outDims.count - 1, through: 0, by: -1) {
-                idx += (rest % outDims[a]) * strides[a]
-                rest /= outDims[a]
-            }
-            return idx
-        }
+        return stridedIndex(dims: outDims, strides: strides)
     }
 }

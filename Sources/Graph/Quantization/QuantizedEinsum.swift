@@ -118,15 +118,7 @@ struct QuantizedEinsum {
             }
             s *= scaleShape[a]
         }
-        let dims = kernelShape
-        return { flat in
-            var rest = flat, idx = 0
-            for a in stride(from: dims.count - 1, through: 0, by: -1) {
-                idx += (rest % dims[a]) * strides[a]
-                rest /= dims[a]
-            }
-            return idx
-        }
+        return stridedIndex(dims: kernelShape, strides: strides)
     }
 
     /// The bias as Keras adds it (float8 under float32: through bfloat16).

@@ -1,3 +1,5 @@
+import Tensor
+
 /// A layer kind Keras 3 can quantize (Dense, EinsumDense, Embedding): what its stored variables are,
 /// the float values they stand for, and the float form `--dequantize` runs.
 public protocol QuantizedLayer: Layer {
@@ -25,6 +27,25 @@ extension QuantizedLayer {
         o["dtype"] = ["module": "keras", "class_name": "DTypePolicy", "config": ["name": .string(source)], "registered_name": nil]
         if o["quantization_config"] != nil { o["quantization_config"] = .null }
         return .object(o)
+    }
+
+    /// `kernel` (and `bias`) as the float variables of a Dense-like layer.
+    func floatVariables(kernel: Tensor, bias: Tensor?) throws -> [WeightVariable] {
+        var k = try WeightVariable(name: "kernel", shape: [0])
+        k.value = kernel
+        guard let bias else { return [k] }
+        var b = try WeightVariable(name: "bias", shape: [0])
+        b.value = bias
+        return [k, b]
+    }
+
+    /// The float form of a kernel-and-bias layer: its dequantized weights, except that float8 keeps its
+    /// stored float32 kernel (the float model's own), and its float config.
+    func adoptFloatWeights(mode: QuantizationPolicy.Mode) throws {
+        let stored = weights[0]
+        weights = try dequantizedWeights()
+        if mode == .float8 { weights[0].value = stored.value }
+        adoptFloatConfig()
     }
 
     /// Replaces the identity with the float config, keeping the class name the file used.
