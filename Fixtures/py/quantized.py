@@ -110,6 +110,11 @@ def generate(out):
             m2 = keras.models.load_model(path, compile=False)
             assert np.allclose(np.asarray(m2(x, training=False)), y, atol=1e-6), stem
             C.save_npy(os.path.join(d, stem + ".out.npy"), y)
+            if name == "mlp" and mode in ("int8", "int4_g4"):  # Keras cannot reload its own float8 .h5
+                # Keras 3's legacy full-model .h5: variables by name, in layer.weights order (trainable first)
+                model.save(os.path.join(d, stem + ".h5"))
+                m3 = keras.models.load_model(os.path.join(d, stem + ".h5"), compile=False)
+                assert np.allclose(np.asarray(m3(x, training=False)), y, atol=1e-6), stem + ".h5"
             if name != "embed":
                 seed = C.f32(C.rng_for("quantized-seed", name).normal(0, 1.0, y.shape))
                 C.save_npy(os.path.join(d, f"{name}.seed.npy"), seed)

@@ -160,7 +160,9 @@ public enum Inspect {
             for l in m.layers { add(l, indent: "") }
             lines.append("Model: \"\(m.name)\" (\(m.className))")
             lines += table(rows)
-            lines.append("Total params: \(formatCount(m.totalParams)) (\(formatBytes(m.totalParams * 4)))")
+            // Quantized layers store fewer bytes than 4 per parameter (inspect's quantized section has them).
+            let bytes = m.totalParams * 4 - (r.quantized ?? []).reduce(0) { $0 + $1.countParams * 4 - $1.storageBytes }
+            lines.append("Total params: \(formatCount(m.totalParams)) (\(formatBytes(bytes)))")
             lines.append("Trainable params: \(formatCount(m.trainableParams))")
             lines.append("Non-trainable params: \(formatCount(m.nonTrainableParams))")
         } else {

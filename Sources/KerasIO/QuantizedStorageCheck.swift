@@ -40,4 +40,15 @@ enum QuantizedStorageCheck {
         }
         return nil
     }
+
+    /// A legacy `.h5` (Keras 3 `model.save("x.h5")`) stores a layer's variables in `layer.weights` order,
+    /// trainable first (a quantized Dense: bias, kernel, kernel_scale): put them in the layer's order by
+    /// name when the names match one to one; otherwise leave them as stored (the count and shape
+    /// checks then name what differs).
+    static func ordered(_ stored: [StoredWeight], for layer: any Layer) -> [StoredWeight] {
+        guard let q = layer as? any QuantizedLayer, q.quantization != nil else { return stored }
+        let names = layer.weights.map(\.name)
+        guard Set(stored.map(\.shortName)) == Set(names), stored.count == names.count else { return stored }
+        return names.compactMap { n in stored.first { $0.shortName == n } }
+    }
 }

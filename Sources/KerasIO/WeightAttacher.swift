@@ -43,6 +43,7 @@ struct WeightAttacher {
             return
         }
         var vars = layer.weights
+        let stored = keras3Names ? stored : QuantizedStorageCheck.ordered(stored, for: layer)
         guard vars.count == stored.count else {
             let have = stored.map(\.name).joined(separator: ", ")
             let want = vars.map(\.name).joined(separator: ", ")

@@ -63,6 +63,14 @@ final class QuantizedModelTests: XCTestCase {
         XCTAssertEqual(checked, 18)
     }
 
+    /// Keras 3's legacy `.h5` of a quantized model (variables by name, trainable first) runs the same.
+    func testLegacyH5OfAQuantizedModelMatchesKeras() throws {
+        for mode in ["int8", "int4_g4"] {
+            let (_, y) = try run("mlp.\(mode).h5", input: "mlp.in0.npy")
+            XCTAssertLessThanOrEqual(Self.relativeError(y, try NPY.read(Self.path("mlp.\(mode).out.npy"))), 1e-4, mode)
+        }
+    }
+
     /// Keras' custom gradients: the input gradient multiplies by the dequantized kernel (float8: the
     /// upstream through float8_e5m2 first); weight gradients are refused with Keras' reason.
     func testInputGradientsMatchKerasAndTrainingIsRefused() throws {
@@ -221,6 +229,17 @@ final class QuantizedModelTests: XCTestCase {
         p.waitUntilExit()
         XCTAssertEqual(p.terminationStatus, 0, output)
         XCTAssertTrue(output.contains("0 required checks failed"), output)
+    }
+
+    /// gptq/awq policies (which Keras 3.15.1 cannot load back itself) are refused with that reason.
+    func testGPTQAndAWQAreRefusedWithTheReason() throws {
+        for mode in ["gptq/4/4", "awq/4/128"] {
+            let config = try JSONParser().parse(#"{"units": 3, "dtype": {"module": "keras.dtype_policies", "class_name": "GPTQDTypePolicy", "config": {"mode": "\#(mode)", "source_name": "float32"}}}"#)
+            let layer = try LayerRegistry.make(className: "Dense", name: "d", config: config)
+            XCTAssertThrowsError(try layer.build(inputShapes: [[6]])) { e in
+                XCTAssertTrue("\(e)".contains("layer 'd'") && "\(e)".contains("load_model"), "\(e)")
+            }
+        }
     }
 
     /// Hostile variants: refused with exit code 2, naming the layer and the variable.

@@ -60,7 +60,7 @@ public struct QuantizedMatrix: Sendable {
                 ("kernel_scale", [], "float32"), ("kernel_amax_history", h, "float32"),
                 ("outputs_grad_scale", [], "float32"), ("outputs_grad_amax_history", h, "float32")]
         case .gptq, .awq:
-            throw LayerError(layer, "\(policy.mode.rawValue)-quantized layers are not read: the pinned Keras 3.15.1 writes them only after calibrating a transformer on a dataset, and ConvScope has no such file to check its reading against")
+            throw LayerError(layer, "\(policy.mode.rawValue)-quantized layers are not read: Keras 3.15.1 writes them only after calibrating transformer blocks on a dataset, and the file it writes stores 4 of the 5 variables its own load_model expects, so there is no file Keras itself reads to check ConvScope against")
         }
     }
 
