@@ -136,8 +136,24 @@ def generate(out):
             entry[mode] = {"file": stem + ".keras", "output": stem + ".out.npy", "layers": layers,
                            "count_params": int(model.count_params()), "stored": stored_variables(path)}
     C.dump_json(os.path.join(d, "expected.json"), expected)
+    generate_numbers(d)
     generate_bad(d)
     print(f"  quantized: {sum(len(v) for v in expected['models'].values())} files")
+
+
+def generate_numbers(d):
+    """numbers.in.npy through TensorFlow's casts to float8_e4m3fn, float8_e5m2 and bfloat16 and back
+    (numbers.MODE.npy): normals, subnormals, ties, values near each format's largest (within it)."""
+    import keras
+    r = C.rng_for("quantized-numbers")
+    x = np.concatenate([r.normal(0, 1, 200), r.normal(0, 100, 100), r.uniform(-448, 448, 100),
+                        r.normal(0, 1e-2, 100), r.normal(0, 1e-5, 100),
+                        np.array([0.0, 1.0625, 1.1875, -2.125, 0.015625 * 1.0625, 448.0, -448.0, 2 ** -9, 2 ** -10,
+                                  3 * 2 ** -10, 2 ** -16, 2 ** -17])]).astype("float32")
+    C.save_npy(os.path.join(d, "numbers.in.npy"), x)
+    for dtype in ["float8_e4m3fn", "float8_e5m2", "bfloat16"]:
+        y = keras.ops.convert_to_numpy(keras.ops.cast(keras.ops.cast(x, dtype), "float32"))
+        C.save_npy(os.path.join(d, f"numbers.{dtype}.npy"), C.f32(y))
 
 
 def rewrite(src, dst, config_edit=None, weights_edit=None):

@@ -63,6 +63,23 @@ final class QuantizedModelTests: XCTestCase {
         XCTAssertEqual(checked, 18)
     }
 
+    /// The float8 and bfloat16 roundings against TensorFlow's own casts (values within each format's range,
+    /// as Keras clips before casting): exact.
+    func testNumberFormatsRoundAsTensorFlowCasts() throws {
+        let x = try NPY.read(Self.path("numbers.in.npy")).data
+        let formats: [(String, QuantizedNumbers.Float8Format?)] = [("float8_e4m3fn", .e4m3fn), ("float8_e5m2", .e5m2), ("bfloat16", nil)]
+        for (name, format) in formats {
+            let expected = try NPY.read(Self.path("numbers.\(name).npy")).data
+            var compared = 0
+            for (v, e) in zip(x, expected) where format.map({ abs(v) <= $0.max }) ?? true {
+                let mine = format?.round(v) ?? QuantizedNumbers.bfloat16RoundTrip(v)
+                XCTAssertEqual(mine, e, "\(name) of \(v)")
+                compared += 1
+            }
+            XCTAssertGreaterThan(compared, 500, name)
+        }
+    }
+
     /// Keras 3's legacy `.h5` of a quantized model (variables by name, trainable first) runs the same.
     func testLegacyH5OfAQuantizedModelMatchesKeras() throws {
         for mode in ["int8", "int4_g4"] {

@@ -1,4 +1,5 @@
-/// The number formats Keras' quantized layers store or round through, in float32 arithmetic.
+/// The number formats Keras' quantized layers store or round through, in float32 arithmetic
+/// (checked against TensorFlow's own casts: Fixtures/quantized/numbers.*).
 public enum QuantizedNumbers {
     /// An 8-bit float format (ml_dtypes): mantissa bits, smallest normal exponent, largest finite value.
     public struct Float8Format: Sendable {
@@ -44,20 +45,6 @@ public enum QuantizedNumbers {
                 let lo = Int(byte & 0x0F), hi = Int(byte >> 4)
                 out[r * n + 2 * c] = Float((lo ^ 8) - 8)
                 if 2 * c + 1 < n { out[r * n + 2 * c + 1] = Float((hi ^ 8) - 8) }
-            }
-        }
-        return out
-    }
-
-    /// Keras' `pack_int4` along the last axis, the inverse of `unpackInt4` (padding nibble 0).
-    public static func packInt4(_ values: [Float], rows: Int, columns n: Int) -> [Float] {
-        let pc = (n + 1) / 2
-        var out = [Float](repeating: 0, count: rows * pc)
-        for r in 0..<rows {
-            for c in 0..<pc {
-                let lo = UInt8(truncatingIfNeeded: Int(values[r * n + 2 * c])) & 0x0F
-                let hi = 2 * c + 1 < n ? UInt8(truncatingIfNeeded: Int(values[r * n + 2 * c + 1])) & 0x0F : 0
-                out[r * pc + c] = Float(Int8(bitPattern: lo | (hi << 4)))
             }
         }
         return out
