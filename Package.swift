@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "MatchingTests", dependencies: ["Matching", "Imaging", "Tensor", "TestSupport"]),
         .testTarget(
             name: "CommandsTests",
-            dependencies: ["Commands", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Training", "Study", "FileSupport", "TestSupport"]
+            dependencies: ["Commands", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Training", "Study", "FileSupport", "Failure", "TestSupport"]
         ),
     ],
     swiftLanguageModes: [.v5]

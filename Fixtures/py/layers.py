@@ -184,6 +184,11 @@ def cases(L):
     add("time_distributed_layer", lambda: L.TimeDistributed(L.Dense(4, activation="relu")), [(6, 3)])
     add("embedding_bilstm_gru_model", lambda: [L.Embedding(20, 5), L.Bidirectional(L.LSTM(4, return_sequences=True)),
                                                L.GRU(3), L.Dense(2)], [(9,)])
+    # Issue 16, quantization slice: EinsumDense (Keras 3 and tf-keras)
+    add("einsum_dense_2d", lambda: L.EinsumDense("ab,bc->ac", 5, bias_axes="c", activation="relu"), [(6,)])
+    add("einsum_dense_seq", lambda: L.EinsumDense("abc,cd->abd", (4, 5), bias_axes="d"), [(4, 6)])
+    add("einsum_dense_heads", lambda: L.EinsumDense("abc,cde->abde", (4, 3, 2), bias_axes="de"), [(4, 6)])
+    add("einsum_dense_ellipsis", lambda: L.EinsumDense("...b,bc->...c", 5, activation="tanh"), [(3, 4, 6)])
     return c
 
 
@@ -204,7 +209,9 @@ TFKERAS_CASES = ["conv2d_same_s2", "conv2d_act_relu", "depthwise_dm2_valid", "co
                  # issue 15, recurrent slice
                  "embedding_layer", "simplernn_layer", "lstm_layer", "gru_layer", "gru_reset_before_layer",
                  "embedding_simplernn_model", "lstm_forecaster_model", "gru_model", "bidirectional_layer",
-                 "time_distributed_layer", "embedding_bilstm_gru_model"]
+                 "time_distributed_layer", "embedding_bilstm_gru_model",
+                 # issue 16, quantization slice
+                 "einsum_dense_2d", "einsum_dense_seq", "einsum_dense_heads", "einsum_dense_ellipsis"]
 # Layer classes tf-keras has and Keras 3 does not (issue 15, normalization and preprocessing slice).
 TFKERAS_ONLY = {"thresholded_relu"}
 # Activation names Keras 3 added (issue 15, normalization and preprocessing slice).
@@ -525,6 +532,17 @@ def unit_cases(layers):
         backward_layer=layers.GRU(2, return_sequences=True, go_backwards=True)), [seq])
     add("time_distributed_dense", layers.TimeDistributed(layers.Dense(4, activation="tanh")), [seq])
     add("time_distributed_conv2d", layers.TimeDistributed(layers.Conv2D(2, 3, padding="same")), [(3, 5, 4, 2)])
+    # Issue 16, quantization slice: EinsumDense in each equation form Keras accepts (letter groups:
+    # shared, free, contracted, kernel-only, input-only summed; ellipsis left and right).
+    add("einsum_dense_2d_tanh", layers.EinsumDense("ab,bc->ac", 5, bias_axes="c", activation="tanh"), [(7,)])
+    add("einsum_dense_seq", layers.EinsumDense("abc,cd->abd", (4, 5), bias_axes="d"), [(4, 6)])
+    add("einsum_dense_heads", layers.EinsumDense("abc,cde->abde", (4, 3, 2), bias_axes="de"), [(4, 6)])
+    add("einsum_dense_shared", layers.EinsumDense("abc,bcd->abd", (4, 5), bias_axes="bd"), [(4, 6)])
+    add("einsum_dense_contract2", layers.EinsumDense("abc,bcd->ad", 5, bias_axes="d", activation="sigmoid"), [(4, 6)])
+    add("einsum_dense_summed", layers.EinsumDense("abc,cd->ad", 3), [(4, 6)])
+    add("einsum_dense_left_ellipsis", layers.EinsumDense("...b,bc->...c", 5), [(3, 4, 6)])
+    add("einsum_dense_right_ellipsis", layers.EinsumDense("ab...,bc->ac...", 5, bias_axes="c"), [(6, 3)])
+    add("einsum_dense_transpose_out", layers.EinsumDense("abc,cd->adb", (5, 4), bias_axes="b"), [(4, 6)])
     return c
 
 

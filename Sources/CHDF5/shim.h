@@ -28,4 +28,8 @@ static inline unsigned cs_H5F_OBJ_ALL(void) { return H5F_OBJ_ALL; }
 static inline unsigned cs_H5O_INFO_BASIC(void) { return H5O_INFO_BASIC; }
 static inline hid_t cs_H5FD_CORE(void) { return H5FD_CORE; }
 static inline hid_t cs_H5FD_SEC2(void) { return H5FD_SEC2; }
+// 8-bit integer datasets (Keras' quantized kernels, issue 16)
+static inline hid_t cs_H5T_NATIVE_INT8(void) { return H5T_NATIVE_INT8; }
+static inline hid_t cs_H5T_STD_I8LE(void) { return H5T_STD_I8LE; }
+static inline hid_t cs_H5T_STD_U8LE(void) { return H5T_STD_U8LE; }
 #endif

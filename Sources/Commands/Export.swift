@@ -16,8 +16,10 @@ public struct ExportReport: Codable {
 
 public enum Export {
     /// Reads `path` (a full model, or weights paired with `arch`) and writes it as `format` to `out`.
-    public static func run(path: String, arch: String?, format: KerasFormatChoice, out: String) throws -> ExportReport {
-        let model = try ModelLoader.load(path, arch: arch, loadValues: arch == nil, warn: false)
+    /// `dequantize`: write a quantized model's float form.
+    public static func run(path: String, arch: String?, format: KerasFormatChoice, out: String, dequantize: Bool = false) throws -> ExportReport {
+        let loaded = try ModelLoader.load(path, arch: arch, loadValues: arch == nil || dequantize, warn: false)
+        let model = dequantize ? try loaded.dequantized() : loaded
         let chosen = try model.exportFormat(format, out: nil)
         let summary = try model.write(chosen, to: out)
         return ExportReport(input: path, inputGeneration: model.file?.generation.rawValue ?? "", arch: arch, output: out,

@@ -35,6 +35,10 @@ public struct InspectReport: Codable {
     /// The HDF5 object tree (with --tree).
     public var tree: [TreeEntry]?
     public var notes: [String]
+    /// Layers Keras quantized (issue 16); absent when none is.
+    public var quantized: [QuantizedLayerFacts]?
+    /// With --weights: statistics of the quantized layers' dequantized values.
+    public var dequantizedWeights: [WeightStatistics]?
 
     public struct TreeEntry: Codable {
         public var path: String
@@ -68,13 +72,20 @@ public enum Inspect {
             optimizerStateBytes: file.optimizerStateBytes, training: file.training,
             kernelOrientation: file.kernelOrientation.rawValue, archiveEntries: file.archiveEntries)
         let stored = file.storedWeights
-        return InspectReport(
+        let quantizedModel = paired?.model ?? file.model
+        let quantized = quantizedModel.map(QuantizedLayerFacts.of) ?? []
+        var report = InspectReport(
             file: facts, arch: arch, model: summary, storedWeights: stored.weights, storedParams: stored.parameterCount,
             totalParams: summary?.totalParams ?? stored.parameterCount,
             trainableParams: summary?.trainableParams, nonTrainableParams: summary?.nonTrainableParams,
             weights: weights ? try WeightStatistics.compute(path: path, weights: stored) : nil,
             tree: tree ? try objectTree(path) : nil,
             notes: (notes + (summary?.notes ?? [])).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } })
+        if !quantized.isEmpty {
+            report.quantized = quantized
+            if weights { report.dequantizedWeights = try QuantizedLayerFacts.dequantizedStatistics(try ModelLoader.load(path, arch: arch, warn: false).model) }
+        }
+        return report
     }
 
     /// The HDF5 objects with their attributes (long values shortened).
@@ -149,7 +160,9 @@ public enum Inspect {
             for l in m.layers { add(l, indent: "") }
             lines.append("Model: \"\(m.name)\" (\(m.className))")
             lines += table(rows)
-            lines.append("Total params: \(formatCount(m.totalParams)) (\(formatBytes(m.totalParams * 4)))")
+            // Quantized layers store fewer bytes than 4 per parameter (inspect's quantized section has them).
+            let bytes = m.totalParams * 4 - (r.quantized ?? []).reduce(0) { $0 + $1.countParams * 4 - $1.storageBytes }
+            lines.append("Total params: \(formatCount(m.totalParams)) (\(formatBytes(bytes)))")
             lines.append("Trainable params: \(formatCount(m.trainableParams))")
             lines.append("Non-trainable params: \(formatCount(m.nonTrainableParams))")
         } else {
@@ -169,6 +182,7 @@ public enum Inspect {
             }
             lines += table(rows)
         }
+        lines += QuantizedLayerFacts.render(r.quantized ?? [], statistics: r.dequantizedWeights)
         if let t = r.tree {
             lines.append("")
             lines.append("HDF5 objects:")

@@ -38,6 +38,8 @@ public struct LayerChange: Codable, Equatable {
     public var maxAbsChange: Double
     /// Convolutions only: the five filters with the largest ‖ΔW_f‖, largest first.
     public var topFilters: [FilterChange]?
+    /// When either layer is quantized (its variables compared dequantized): the quantization error.
+    public var quantization: QuantizationError?
 }
 
 /// What `convscope diff` reports (Schemas/diff.schema.json).
@@ -67,7 +69,7 @@ public enum WeightDiff {
         var layers: [LayerChange] = []
         var totalDelta = 0.0, totalA = 0.0
         for (i, (ea, eb)) in zip(la, lb).enumerated() {
-            let wa = ea.layer!.weights, wb = eb.layer!.weights
+            let wa = try QuantizationError.comparable(ea.layer!), wb = try QuantizationError.comparable(eb.layer!)
             let m = WeightChange(a: wa.map(\.value), b: wb.map(\.value))
             totalDelta += m.squaredChange
             totalA += m.squaredNormA
@@ -76,7 +78,8 @@ public enum WeightDiff {
                 weights: wa.map { "\($0.name) (\($0.value.shape.map(String.init).joined(separator: ", ")))" },
                 parameterCount: m.parameters, l2NormA: m.l2NormA, l2Change: m.l2Change,
                 relativeChange: m.relativeChange, cosineSimilarity: m.cosine, maxAbsChange: m.maxAbsChange,
-                topFilters: topFilters(role: LayerRegistry.role(ofClass: ea.className), a: wa, b: wb)))
+                topFilters: topFilters(role: LayerRegistry.role(ofClass: ea.className), a: wa, b: wb),
+                quantization: try QuantizationError.between(ea.layer!, eb.layer!)))
         }
         let changed = layers.filter { $0.maxAbsChange > 0 }.count
         let total = totalDelta.squareRoot()
@@ -109,7 +112,8 @@ public enum WeightDiff {
                 throw CommandError("architectures differ: \(pathA) has an extra layer with weights, '\(la[k].path)' (\(la[k].className): \(shapeText(la[k]))), after \(lb.count) matching layers; refusing to compare", kind: .mismatch)
             }
             let a = la[k], b = lb[k]
-            let sa = a.layer!.weights.map(\.value.shape), sb = b.layer!.weights.map(\.value.shape)
+            let sa = try QuantizationError.comparable(a.layer!).map(\.value.shape)
+            let sb = try QuantizationError.comparable(b.layer!).map(\.value.shape)
             if a.className != b.className || sa != sb {
                 throw CommandError("architectures differ at layer #\(k + 1) with weights: '\(a.path)' is \(a.className) with \(shapeText(a)) in \(pathA) but '\(b.path)' is \(b.className) with \(shapeText(b)) in \(pathB); refusing to compare", kind: .mismatch)
             }
@@ -163,6 +167,7 @@ public enum WeightDiff {
             }
             lines.append(s)
         }
+        lines += QuantizationError.render(r.layers)
         if let p = r.png { lines.append("chart: \(p)") }
         return lines.joined(separator: "\n")
     }

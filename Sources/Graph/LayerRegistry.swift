@@ -77,6 +77,7 @@ public enum LayerRegistry {
         GRU.self,
         Bidirectional.self,
         TimeDistributed.self,
+        EinsumDense.self,
     ]
 
     private static let byName: [String: any Layer.Type] = {

@@ -32,6 +32,14 @@ extension H5Group {
         try createDataset(name, shape, ints, fileType: cs_H5T_STD_I64LE(), memoryType: cs_H5T_NATIVE_INT64())
     }
 
+    /// Creates a contiguous int8 (`signed`) or uint8 dataset of `shape` holding `bytes` (as h5py writes
+    /// numpy int8/uint8 arrays: Keras' quantized kernels).
+    @discardableResult
+    public func createDataset(name: String, shape: [Int], bytes: [UInt8], signed: Bool) throws -> H5Dataset {
+        signed ? try createDataset(name, shape, bytes.map { Int8(bitPattern: $0) }, fileType: cs_H5T_STD_I8LE(), memoryType: cs_H5T_NATIVE_INT8())
+               : try createDataset(name, shape, bytes, fileType: cs_H5T_STD_U8LE(), memoryType: cs_H5T_NATIVE_UINT8())
+    }
+
     private func createDataset<T>(_ name: String, _ shape: [Int], _ values: [T], fileType: hid_t, memoryType: hid_t) throws -> H5Dataset {
         let target = objectLocation(name)
         guard shape.allSatisfy({ $0 >= 0 }) else { throw target.error("shape \(shape) has a negative dimension") }

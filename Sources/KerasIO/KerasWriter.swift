@@ -95,6 +95,9 @@ public struct KerasWriter {
         if sourceGeneration == .keras1 {
             throw KerasIOError(file: path, "Keras 1 models cannot be written: their configs and Theano kernels load in no current Keras", kind: .unsupported)
         }
+        if format != .keras && format != .keras3Weights, let q = QuantizedStorageCheck.firstQuantized(model.layers) {
+            throw KerasIOError(file: path, "layer '\(q)' is quantized, which only the Keras 3 layouts (.keras, .weights.h5) store; choose one of them, or export with --dequantize", kind: .unsupported)
+        }
         let url = URL(fileURLWithPath: path)
         var summary: KerasWriteSummary
         do {
@@ -286,8 +289,10 @@ public struct KerasWriter {
                     target = try at.hasChild("vars") ? try at.group("vars") : try at.createGroup("vars")
                     try target.setAttribute("name", .string(name))
                 }
+                let dtypes = (layer as? any QuantizedLayer)?.storedDTypes ?? []
                 for (i, v) in next.prefix(group.count).enumerated() {
-                    try target.createDataset(name: String(i), shape: v.value.shape, floats: v.value.data)
+                    let at = next.startIndex + i
+                    try QuantizedStorageCheck.write(v, dtype: at < dtypes.count ? dtypes[at] : "float32", name: String(i), into: target)
                     count += 1
                     params += v.value.count
                 }

@@ -43,6 +43,7 @@ struct WeightAttacher {
             return
         }
         var vars = layer.weights
+        let stored = keras3Names ? stored : QuantizedStorageCheck.ordered(stored, for: layer)
         guard vars.count == stored.count else {
             let have = stored.map(\.name).joined(separator: ", ")
             let want = vars.map(\.name).joined(separator: ", ")
@@ -53,6 +54,7 @@ struct WeightAttacher {
             throw KerasIOError(file: file, object: "layer '\(path)'",
                                "weight '\(w.name)' has shape \(fmt(w.shape)) in the file but \(fmt(vars[i].value.shape)) from the layer config (\(vars[i].name))")
         }
+        try QuantizedStorageCheck.check(stored, layer: layer, path: path, file: file)
         for (i, w) in stored.enumerated() {
             let values = try read(w)
             guard values.count == vars[i].value.count else {

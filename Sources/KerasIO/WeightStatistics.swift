@@ -40,6 +40,13 @@ public struct WeightStatistics: Codable, Equatable, Sendable {
         }
     }
 
+    /// Statistics of values already in memory (a quantized layer's dequantized kernel).
+    public static func of(_ values: [Float], layer: String, name: String, shape: [Int], dtype: String) -> WeightStatistics {
+        var acc = Accumulator()
+        acc.add(values)
+        return acc.result(layer: layer, name: name, shape: shape, dtype: dtype)
+    }
+
     /// Running sums in Double (Welford would also do; the sums are exact enough for float32 data).
     struct Accumulator {
         var n = 0, zeros = 0, nans = 0, infs = 0

@@ -16,12 +16,14 @@ struct ExportCommand: ParsableCommand, ReadsInputFiles {
     @Option(help: "Pair a weights-only file with a built-in architecture (conv, vonc, vgg16, resnet50).") var arch: String?
     @Option(help: "Output format (same: the input's own generation and layout).") var format: KerasFormatChoice = .same
     @Option(help: "Output file.") var out: String
+    @Flag(help: "Write a quantized model's float form (int8/int4 dequantized, float8 with its stored float kernels).")
+    var dequantize = false
     @Flag(help: "Print JSON (Schemas/export.schema.json).") var json = false
     @OptionGroup var memory: MemoryOptions
 
     func run() throws {
         try ConvScope.guarded {
-            let r = try Export.run(path: model, arch: arch, format: format, out: out)
+            let r = try Export.run(path: model, arch: arch, format: format, out: out, dequantize: dequantize)
             print(json ? try JSONOutput.string(r) : Export.render(r))
         }
     }

@@ -3,14 +3,17 @@ import Commands
 import Imaging
 import Tensor
 
-/// `--arch` and `--threads`, shared by every command that runs a model.
+/// `--arch`, `--threads` and `--dequantize`, shared by every command that runs a model.
 struct ModelOptions: ParsableArguments {
     @Option(help: "Built-in architecture for a weights-only file: conv, vonc, vgg16, resnet50.") var arch: String?
     @Option(help: "Threads for OpenBLAS and ConvScope's own loops (default: all cores).") var threads: Int?
+    @Flag(help: "Run a quantized model's float path: its layers dequantized (int8/int4) or with their stored float kernels (float8).")
+    var dequantize = false
 
     func load(_ path: String) throws -> LoadedModel {
         if let threads { Threading.set(threads) }
-        return try ModelLoader.load(path, arch: arch)
+        let m = try ModelLoader.load(path, arch: arch)
+        return dequantize ? try m.dequantized() : m
     }
 }
 

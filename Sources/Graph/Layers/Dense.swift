@@ -1,8 +1,9 @@
 import Tensor
 
 /// Keras `Dense`: y = activation(x · kernel + bias) over the last axis; on rank > 2 inputs
-/// it applies to every position, as Keras does.
-public final class Dense: Layer {
+/// it applies to every position, as Keras does. Quantized by Keras 3 (`int8`, `int4`, `float8`), it
+/// stores and runs its kernel as `QuantizedMatrix` describes.
+public final class Dense: QuantizedLayer {
     public static let kerasClassNames = ["Dense"]
     public static let kerasConfigKeys: Set<String> = [
         "activation", "activity_regularizer", "bias_constraint", "bias_initializer", "bias_regularizer",
@@ -10,11 +11,19 @@ public final class Dense: Layer {
         "lora_rank", "lora_alpha",
     ]
     public static let role = LayerRole.dense
+    public static func keras3VariableNames(config: JSON) -> [String] {
+        let useBias = config["use_bias"]?.boolValue ?? true
+        guard let q = try? QuantizationPolicy.read(config, layer: "") else { return useBias ? ["kernel", "bias"] : ["kernel"] }
+        return QuantizedMatrix.names(policy: q, useBias: useBias)
+    }
     public var identity: LayerIdentity
     public var weights: [WeightVariable] = []
     let units: Int
     let useBias: Bool
     let activation: Activation
+    public private(set) var quantization: QuantizationPolicy?
+    /// The quantized kernel's layout, set by `build` when `quantization` is set.
+    var quantized: QuantizedMatrix?
 
     public init(name: String, config: JSON) throws {
         identity = LayerIdentity(Self.self, name: name, config: config)
@@ -23,11 +32,18 @@ public final class Dense: Layer {
         useBias = try c.bool("use_bias", default: try c.bool("bias", default: true))
         activation = try Activation(config: config["activation"], layer: name)
         guard units > 0 else { throw LayerError(name, "units must be positive") }
+        quantization = try QuantizationPolicy.read(config, layer: name)
     }
 
     public func build(inputShapes: [[Int]]) throws -> [Int] {
         guard inputShapes.count == 1, let last = inputShapes[0].last, last > 0 else {
             throw LayerError(name, "expects one input with a known last dimension, got \(inputShapes)")
+        }
+        if let q = quantization {
+            let m = try QuantizedMatrix(policy: q, inDim: last, outDim: units, useBias: useBias, layer: name)
+            quantized = m
+            weights = try m.variables()
+            return Array(inputShapes[0].dropLast()) + [units]
         }
         weights = [try WeightVariable(name: "kernel", shape: [last, units])]
         if useBias { weights.append(try WeightVariable(name: "bias", shape: [units])) }
@@ -36,9 +52,15 @@ public final class Dense: Layer {
 
     public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
         let x = inputs[0]                                       // (…, In)
-        let inDim = weights[0].value.shape[0]
+        let inDim = quantized?.inDim ?? weights[0].value.shape[0]
         guard x.shape.last == inDim else { throw LayerError(name, "input \(x.shape) does not end in \(inDim)") }
         let rows = x.count / inDim
+        if let quantized {                                      // Keras' quantized product, bias included
+            var y = Tensor(shape: Array(x.shape.dropLast()) + [units], data: try quantized.forward(x.data, rows: rows, weights))
+            if let tape, activation != .linear { tape.saved = [y] }
+            activation.apply(&y)
+            return y
+        }
         var y = Tensor(zeros: Array(x.shape.dropLast()) + [units]) // (…, Units)
         x.data.withUnsafeBufferPointer { xp in
             weights[0].value.data.withUnsafeBufferPointer { kp in
@@ -63,10 +85,14 @@ public final class Dense: Layer {
 
     public func backward(_ upstream: Tensor, tape: Tape, rule: BackwardRule, weightGradients: Bool) throws -> LayerGradients {
         let x = tape.inputs[0]
-        let inDim = weights[0].value.shape[0]
+        let inDim = quantized?.inDim ?? weights[0].value.shape[0]
         let rows = x.count / inDim
         let preact = activation == .linear ? tape.output : tape.saved[0]
         let dz = activation.backward(upstream, input: preact, output: tape.output, rule: rule)  // (rows, Units)
+        if let quantized {                                      // Keras' custom gradient: inputs only
+            guard !weightGradients else { throw quantized.trainingRefusal }
+            return LayerGradients(inputs: [Tensor(shape: x.shape, data: try quantized.inputGradient(dz.data, rows: rows, weights))])
+        }
         var dx = Tensor(zeros: x.shape)                                                     // (rows, In)
         dz.data.withUnsafeBufferPointer { dp in
             weights[0].value.data.withUnsafeBufferPointer { kp in
@@ -91,5 +117,21 @@ public final class Dense: Layer {
         var grads = [dk]
         if useBias { grads.append(sumOverPositions(dz)) }
         return LayerGradients(inputs: [dx], weights: grads)
+    }
+}
+
+extension Dense {
+    public var storedDTypes: [String] { quantized?.dtypes ?? weights.map { _ in "float32" } }
+
+    public func dequantizedWeights() throws -> [WeightVariable] {
+        guard let quantized else { return weights }
+        return try floatVariables(kernel: quantized.dequantizedKernel(weights), bias: useBias ? weights[1].value : nil)
+    }
+
+    public func dequantize() throws {
+        guard let matrix = quantized else { return }
+        try adoptFloatWeights(mode: matrix.policy.mode)
+        quantized = nil
+        quantization = nil
     }
 }

@@ -11,19 +11,27 @@ import Tensor
 /// `mask_zero` is read and kept (`maskZero`), but ConvScope does not propagate masks yet: a forward
 /// pass that meets index 0 with `mask_zero` set is refused rather than run without the mask
 /// (without any 0 the mask is all true and every consumer computes what Keras computes).
-public final class Embedding: Layer {
+///
+/// Quantized by Keras 3 (`int8`, `int4` per row or in sub-channel groups along the output axis), the
+/// table is stored as `QuantizedTable` describes and each looked-up row dequantized as Keras does.
+public final class Embedding: QuantizedLayer {
     public static let kerasClassNames = ["Embedding"]
     public static let kerasConfigKeys: Set<String> = [
         "input_dim", "output_dim", "embeddings_initializer", "embeddings_regularizer", "activity_regularizer",
         "embeddings_constraint", "mask_zero", "input_length", "lora_rank", "lora_alpha", "quantization_config",
     ]
-    public static func keras3VariableNames(config: JSON) -> [String] { ["embeddings"] }
+    public static func keras3VariableNames(config: JSON) -> [String] {
+        guard let q = try? QuantizationPolicy.read(config, layer: "") else { return ["embeddings"] }
+        return QuantizedTable.names(policy: q)
+    }
     public var identity: LayerIdentity
     public var weights: [WeightVariable] = []
     let inputDim: Int
     let outputDim: Int
     /// Whether index 0 means "padding" (Keras masks those positions downstream).
     public let maskZero: Bool
+    public private(set) var quantization: QuantizationPolicy?
+    var quantized: QuantizedTable?
 
     public init(name: String, config: JSON) throws {
         identity = LayerIdentity(Self.self, name: name, config: config)
@@ -34,11 +42,18 @@ public final class Embedding: Layer {
         guard inputDim > 0, outputDim > 0 else {
             throw LayerError(name, "input_dim (\(inputDim)) and output_dim (\(outputDim)) must be positive")
         }
+        quantization = try QuantizationPolicy.read(config, layer: name)
     }
 
     public func build(inputShapes: [[Int]]) throws -> [Int] {
         guard inputShapes.count == 1 else { throw LayerError(name, "expects one input") }
-        weights = [try WeightVariable(name: "embeddings", shape: [inputDim, outputDim])]
+        if let q = quantization {
+            let t = try QuantizedTable(policy: q, rows: inputDim, columns: outputDim, layer: name)
+            quantized = t
+            weights = try t.variables()
+        } else {
+            weights = [try WeightVariable(name: "embeddings", shape: [inputDim, outputDim])]
+        }
         return inputShapes[0] + [outputDim]                                    // (…) → (…, outputDim)
     }
 
@@ -64,7 +79,7 @@ public final class Embedding: Layer {
     public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
         let x = inputs[0]                                                      // (N, …) indices
         let rows = try indices(x)
-        let table = weights[0].value.data
+        let table = try quantized?.dequantized(weights).data ?? weights[0].value.data
         var y = Tensor(zeros: x.shape + [outputDim])                           // (N, …, outputDim)
         for (i, r) in rows.enumerated() {
             y.data.replaceSubrange(i * outputDim..<(i + 1) * outputDim, with: table[r * outputDim..<(r + 1) * outputDim])
@@ -76,10 +91,30 @@ public final class Embedding: Layer {
         let x = tape.inputs[0]
         let dx = Tensor(zeros: x.shape)                                        // indices: no gradient
         guard weightGradients else { return LayerGradients(inputs: [dx]) }
+        if let quantized { throw quantized.trainingRefusal }
         var de = Tensor(zeros: [inputDim, outputDim])                          // (input_dim, output_dim)
         for (i, r) in try indices(x).enumerated() {
             for k in 0..<outputDim { de.data[r * outputDim + k] += upstream.data[i * outputDim + k] }
         }
         return LayerGradients(inputs: [dx], weights: [de])
+    }
+}
+
+extension Embedding {
+    public var storedDTypes: [String] { quantized?.dtypes ?? ["float32"] }
+
+    public func dequantizedWeights() throws -> [WeightVariable] {
+        guard let quantized else { return weights }
+        var e = try WeightVariable(name: "embeddings", shape: [0])
+        e.value = try quantized.dequantized(weights)
+        return [e]
+    }
+
+    public func dequantize() throws {
+        guard quantized != nil else { return }
+        weights = try dequantizedWeights()
+        quantized = nil
+        quantization = nil
+        adoptFloatConfig()
     }
 }

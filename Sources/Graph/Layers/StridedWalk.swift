@@ -37,3 +37,16 @@ func broadcastSourceIndex(from: [Int], to: [Int]) -> [Int] {
     }
     return out
 }
+
+/// For a flat row-major index into a tensor of shape `dims`, the flat index `Σ coordinate[a] · strides[a]`
+/// (a stride of 0 broadcasts that axis).
+func stridedIndex(dims: [Int], strides: [Int]) -> (Int) -> Int {
+    { flat in
+        var rest = flat, idx = 0
+        for a in stride(from: dims.count - 1, through: 0, by: -1) {
+            idx += (rest % dims[a]) * strides[a]
+            rest /= dims[a]
+        }
+        return idx
+    }
+}
