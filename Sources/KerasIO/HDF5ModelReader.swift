@@ -174,6 +174,10 @@ enum KerasArchiveReader {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         guard size <= KerasFile.maxArchiveBytes else { throw KerasIOError(file: path, "archive of \(size) bytes is over the limit") }
         let a = try KerasArchive(file: path)
+        if KerasNPZ.isNPZ(entries: a.entryNames) { throw KerasNPZ.refusal(file: path, member: "") }
+        if a.entries["model.weights.h5"] == nil, a.entries["model.weights.npz"] != nil {
+            throw KerasNPZ.refusal(file: path, member: "model.weights.npz")
+        }
         return (a, try a.read("model.weights.h5"))
     }
 
