@@ -34,6 +34,10 @@ public struct InspectReport: Codable {
     public var weights: [WeightStatistics]?
     /// The HDF5 object tree (with --tree).
     public var tree: [TreeEntry]?
+    /// Sharded weights: the shards, what each holds, and the totals.
+    public var shards: ShardedWeightsSummary?
+    /// Layers whose Keras dtype policy is not plain float32 (mixed or half precision).
+    public var dtypePolicies: [DtypePolicy]?
     public var notes: [String]
 
     public struct TreeEntry: Codable {
@@ -68,12 +72,15 @@ public enum Inspect {
             optimizerStateBytes: file.optimizerStateBytes, training: file.training,
             kernelOrientation: file.kernelOrientation.rawValue, archiveEntries: file.archiveEntries)
         let stored = file.storedWeights
+        let policies = (paired?.model ?? file.model).map(DtypePolicy.halfPrecisionLayers(of:)) ?? []
+        if let n = dtypeNote(policies) { notes.append(n) }
         return InspectReport(
             file: facts, arch: arch, model: summary, storedWeights: stored.weights, storedParams: stored.parameterCount,
             totalParams: summary?.totalParams ?? stored.parameterCount,
             trainableParams: summary?.trainableParams, nonTrainableParams: summary?.nonTrainableParams,
             weights: weights ? try WeightStatistics.compute(path: path, weights: stored) : nil,
             tree: tree ? try objectTree(path) : nil,
+            shards: file.shards, dtypePolicies: policies.isEmpty ? nil : policies,
             notes: (notes + (summary?.notes ?? [])).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } })
     }
 
@@ -159,6 +166,8 @@ public enum Inspect {
             lines += table(rows)
             lines.append("Total stored params: \(formatCount(r.storedParams)) (\(formatBytes(r.storedParams * 4)))")
         }
+        if let s = r.shards { lines += renderShards(s) }
+        if let ps = r.dtypePolicies { lines += renderPolicies(ps) }
         if let ws = r.weights {
             lines.append("")
             var rows: [[String]] = [["Weight", "Shape", "Min", "Max", "Mean", "Std", "Zeros", "NaN/Inf"]]

@@ -124,9 +124,10 @@ enum ShardedWeightsReader {
     }
 
     static func summary(_ manifest: ShardManifest, _ shards: [Opened], merged: [StoredLayer]) -> ShardedWeightsSummary {
+        let all = StoredWeights(layers: merged).weights
         var shardsOf: [String: Set<String>] = [:]
         var order: [String] = []
-        for w in StoredWeights(layers: merged).weights {
+        for w in all {
             if shardsOf[w.layer] == nil { order.append(w.layer) }
             shardsOf[w.layer, default: []].insert(w.shard ?? "")
         }
@@ -135,7 +136,7 @@ enum ShardedWeightsReader {
             ShardedWeightsSummary.Shard(
                 file: s.name, bytes: WholeFileRead.size(of: manifest.shardPath(s.name)), dataBytes: s.dataBytes,
                 variables: s.variables,
-                layers: StoredWeights(layers: s.layers).weights.map(\.layer).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } })
+                layers: all.filter { $0.shard == s.name }.map(\.layer).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } })
         }
         return ShardedWeightsSummary(manifest: manifest.path, totalSize: manifest.totalSize.map { Int($0.rounded()) },
                                      shards: list, totalBytes: list.reduce(0) { $0 + $1.bytes },
