@@ -16,11 +16,12 @@ public struct ExportReport: Codable {
 
 public enum Export {
     /// Reads `path` (a full model, or weights paired with `arch`) and writes it as `format` to `out`.
-    public static func run(path: String, arch: String?, format: KerasFormatChoice, out: String) throws -> ExportReport {
-        let model = try ModelLoader.load(path, arch: arch, loadValues: arch == nil, warn: false)
+    /// `weights`: a weights file loaded onto the architecture `path` holds.
+    public static func run(path: String, arch: String?, weights: String? = nil, format: KerasFormatChoice, out: String) throws -> ExportReport {
+        let model = try ModelLoader.load(path, arch: arch, weights: weights, loadValues: arch == nil && weights == nil, warn: false)
         let chosen = try model.exportFormat(format, out: nil)
         let summary = try model.write(chosen, to: out)
-        return ExportReport(input: path, inputGeneration: model.file?.generation.rawValue ?? "", arch: arch, output: out,
+        return ExportReport(input: weights ?? path, inputGeneration: model.file?.generation.rawValue ?? "", arch: model.arch, output: out,
                             requestedFormat: format.rawValue, written: summary)
     }
 

@@ -132,7 +132,7 @@ public enum Inspect {
         let f = r.file
         lines.append("File: \(f.path) (\(formatBytes(f.bytes)))")
         lines.append("Generation: \(f.generation)  keras_version: \(f.kerasVersion ?? "absent")  backend: \(f.backend ?? "absent")")
-        lines.append("Contents: \(f.fullModel ? "full model" : "weights only")\(r.arch.map { ", paired with built-in --arch \($0)" } ?? "")")
+        lines.append("Contents: \(f.fullModel ? "full model" : "weights only")\(r.arch.map { Zoo.names.contains($0.lowercased()) ? ", paired with built-in --arch \($0)" : ", paired with the architecture in \($0)" } ?? "")")
         lines.append("Optimizer state: \(f.optimizerState ? "present (\(formatBytes(f.optimizerStateBytes)))" : "absent")")
         if let t = f.training {
             lines.append("Training config: optimizer \(t.optimizer ?? "?")\(t.learningRate.map { ", learning rate \($0)" } ?? ""), loss \(t.loss ?? "?")")

@@ -30,9 +30,23 @@ public struct LoadedModel {
 /// Every command that reads a model goes through here.
 public enum ModelLoader {
     /// `warn`: print the file's warnings (settings Keras does not write) on stderr, where every running command shows them.
-    public static func load(_ path: String, arch: String?, loadValues: Bool = true, warn: Bool = true) throws -> LoadedModel {
+    /// `arch`: a built-in architecture name, or a file holding one (model JSON, `config.json`, `.keras`, full `.h5`).
+    /// `weights`: a weights file (any form) loaded onto the architecture `path` holds, as `weights --arch path` would.
+    public static func load(_ path: String, arch: String?, weights: String? = nil, loadValues: Bool = true, warn: Bool = true) throws -> LoadedModel {
+        if let weights {
+            guard arch == nil else {
+                throw CommandError("--weights loads \(weights) onto the architecture in \(path); --arch names another architecture: give one of them")
+            }
+            return try load(weights, arch: path, loadValues: loadValues, warn: warn)
+        }
         try KerasFile.preflight(path)
         let file = try KerasFile.open(path, loadValues: loadValues)
+        if let arch, !Zoo.names.contains(arch.lowercased()), FileManager.default.fileExists(atPath: arch) {
+            try KerasFile.preflight(arch)
+            let architecture = try ArchitectureFile(path: arch)
+            let attachment = try KerasFile.pair(weightsFile: path, architecture: architecture)
+            return LoadedModel(graph: architecture.model.graph, model: architecture.model, file: file, arch: arch, attachment: attachment)
+        }
         if let arch {
             let (graph, config) = try Zoo.model(named: arch)
             let (model, attachment) = try KerasFile.pair(weightsFile: path, graph: graph, config: config, arch: arch)

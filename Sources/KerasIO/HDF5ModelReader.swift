@@ -117,11 +117,7 @@ enum HDF5ModelReader {
         }
     }
 
-    static func attach(_ path: String, entries: [ModelEntry]) throws -> WeightAttachment {
-        try attach(.path(path), entries: entries, label: path)
-    }
-
-    static func attach(_ source: Source, entries: [ModelEntry], label: String) throws -> WeightAttachment {
+    static func attach(_ source: Source, entries: [ModelEntry], label: String, legacyByName: Bool = true) throws -> WeightAttachment {
         let (file, root) = try openFile(source, label: label)
         defer { file.close() }
         let read: (StoredWeight) throws -> [Float] = { try H5Reading.readFloats(root, path: $0.path, file: label) }
@@ -131,11 +127,11 @@ enum HDF5ModelReader {
             let wg = try H5Reading.guarded(label, "model_weights") { try root.group("model_weights") }
             let stored = try LegacyWeightsReader.read(group: wg, file: label)
             try WeightMemory.check(stored, file: label)
-            try att.attachLegacy(stored, to: entries, byName: true)
+            try att.attachLegacy(stored, to: entries, byName: legacyByName)
         case .legacyWeights:
             let stored = try LegacyWeightsReader.read(group: root, file: label)
             try WeightMemory.check(stored, file: label)
-            try att.attachLegacy(stored, to: entries, byName: true)
+            try att.attachLegacy(stored, to: entries, byName: legacyByName)
         case .keras3Weights:
             let stored = try Keras3WeightsReader.read(root: root, file: label)
             try WeightMemory.check(stored, file: label)
@@ -198,9 +194,9 @@ enum KerasArchiveReader {
                                         keras3Config: cfg, archive: (version, a.entryNames, cfg["compile_config"]))
     }
 
-    static func attach(_ path: String, entries: [ModelEntry]) throws -> WeightAttachment {
+    static func attach(_ path: String, entries: [ModelEntry], legacyByName: Bool) throws -> WeightAttachment {
         let (_, weights) = try load(path)
         guard let weights else { throw KerasIOError(file: path, object: "model.weights.h5", "missing from the archive") }
-        return try HDF5ModelReader.attach(.image(weights), entries: entries, label: path + ":model.weights.h5")
+        return try HDF5ModelReader.attach(.image(weights), entries: entries, label: path + ":model.weights.h5", legacyByName: legacyByName)
     }
 }

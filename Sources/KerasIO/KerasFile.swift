@@ -31,10 +31,12 @@ public enum KerasFile {
         try attach(weightsFile: path, entries: model.layers)
     }
 
-    static func attach(weightsFile path: String, entries: [ModelEntry]) throws -> WeightAttachment {
+    /// `legacyByName`: legacy h5 layers matched by name only (`load_weights(by_name=True)`), else as Keras'
+    /// `load_weights` does (names first, then by position over the layers with weights).
+    static func attach(weightsFile path: String, entries: [ModelEntry], legacyByName: Bool = true) throws -> WeightAttachment {
         switch try sniff(path) {
-        case .zip: return try KerasArchiveReader.attach(path, entries: entries)
-        case .hdf5: return try HDF5ModelReader.attach(path, entries: entries)
+        case .zip: return try KerasArchiveReader.attach(path, entries: entries, legacyByName: legacyByName)
+        case .hdf5: return try HDF5ModelReader.attach(.path(path), entries: entries, label: path, legacyByName: legacyByName)
         case .shardManifest: return try ShardedWeightsReader.attach(path, entries: entries)
         case .kerasFolder: return try KerasFolderReader.attach(path, entries: entries)
         }
@@ -70,7 +72,7 @@ public enum KerasFile {
         let head = (try? h.read(upToCount: 8)) ?? Data()
         guard !head.isEmpty else { throw KerasIOError(file: path, "is empty (0 bytes), not a Keras file") }
         if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) || head.starts(with: [0x50, 0x4B, 0x05, 0x06]) { return .zip }
-        if head.first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) == UInt8(ascii: "{") { return try sniffJSON(path) }
+        if try sniffsAsJSON(path) { return try sniffJSON(path) }
         return .hdf5
     }
 

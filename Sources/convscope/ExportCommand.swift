@@ -13,7 +13,8 @@ struct ExportCommand: ParsableCommand, ReadsInputFiles {
         """)
 
     @Argument(help: "Keras model or weights file.") var model: String
-    @Option(help: "Pair a weights-only file with a built-in architecture (conv, vonc, vgg16, resnet50).") var arch: String?
+    @Option(help: "Pair a weights-only file with an architecture: a built-in name (conv, vonc, vgg16, resnet50) or a file holding one (model JSON, config.json, .keras, full .h5).") var arch: String?
+    @Option(help: "Weights file (any form) loaded onto the architecture the model argument names.") var weights: String?
     @Option(help: "Output format (same: the input's own generation and layout).") var format: KerasFormatChoice = .same
     @Option(help: "Output file.") var out: String
     @Flag(help: "Print JSON (Schemas/export.schema.json).") var json = false
@@ -21,7 +22,7 @@ struct ExportCommand: ParsableCommand, ReadsInputFiles {
 
     func run() throws {
         try ConvScope.guarded {
-            let r = try Export.run(path: model, arch: arch, format: format, out: out)
+            let r = try Export.run(path: model, arch: arch, weights: weights, format: format, out: out)
             print(json ? try JSONOutput.string(r) : Export.render(r))
         }
     }

@@ -5,12 +5,13 @@ import Tensor
 
 /// `--arch` and `--threads`, shared by every command that runs a model.
 struct ModelOptions: ParsableArguments {
-    @Option(help: "Built-in architecture for a weights-only file: conv, vonc, vgg16, resnet50.") var arch: String?
+    @Option(help: "Architecture for a weights-only file: a built-in name (conv, vonc, vgg16, resnet50) or a file holding one (model JSON, config.json, .keras, full .h5).") var arch: String?
+    @Option(help: "Weights file (legacy .h5, .weights.h5, sharded .weights.json, .keras) loaded onto the architecture the model argument names.") var weights: String?
     @Option(help: "Threads for OpenBLAS and ConvScope's own loops (default: all cores).") var threads: Int?
 
     func load(_ path: String) throws -> LoadedModel {
         if let threads { Threading.set(threads) }
-        return try ModelLoader.load(path, arch: arch)
+        return try ModelLoader.load(path, arch: arch, weights: weights)
     }
 }
 
