@@ -9,7 +9,7 @@ Written by the pinned Keras 3.15.1 (and tf-keras 2.21 for the Keras 2 pair) into
   and `model.to_json()` (`shard.model.json`); `shard.npz.keras` written by
   `saving_lib.save_model(weights_format="npz")` (refused: pickled object arrays).
 - `k2`: the same architecture and weights in tf-keras: `k2.model.json` (`model.to_json()`) +
-  `k2.weights.h5` (`save_weights`, legacy layout).
+  `k2-weights.h5` (`save_weights`, legacy layout).
 - `half`: Sequential "half" (Input 4x4x2 -> Conv2D cb 3 3x3 valid bfloat16 -> Flatten -> Dense dh 4
   relu float16 -> Dense mx 3 mixed_bfloat16): `half.keras`, `half.weights.h5`; `half.out0.npy` is a
   float32 model with the stored (rounded) values, i.e. what "run in float32 from the stored values" means.
@@ -89,6 +89,18 @@ def stored(path):
     return out
 
 
+def group(parent, path):
+    """Nested groups without timestamps (reproducible bytes)."""
+    for name in path.split("/"):
+        if name in parent:
+            parent = parent[name]
+            continue
+        gcpl = h5py.h5p.create(h5py.h5p.GROUP_CREATE)
+        gcpl.set_obj_track_times(False)
+        parent = h5py.Group(h5py.h5g.create(parent.id, name.encode(), gcpl=gcpl))
+    return parent
+
+
 def write_bad(out, folder):
     bad = os.path.join(out, "bad")
     os.makedirs(bad, exist_ok=True)
@@ -119,11 +131,11 @@ def write_bad(out, folder):
     shutil.copyfile(os.path.join(out, "half.weights.h5"), os.path.join(bad, shards[-1].replace("shard_", "swapped_")))
     # bfloat16 tag on 4-byte opaque elements.
     with C.h5_create_reproducible(os.path.join(bad, "bf16-size.weights.h5")) as h:
-        g = h.create_group("layers/dense/vars")
+        g = group(h, "layers/dense/vars")
         g.attrs["name"] = "dense"
-        d = g.create_dataset("0", data=np.zeros((2, 3), dtype="V4"))
+        d = g.create_dataset("0", data=np.zeros((2, 3), dtype="V4"), track_times=False)
         d.attrs["dtype"] = "bfloat16"
-        h.create_group("vars").attrs["name"] = "sequential"
+        group(h, "vars").attrs["name"] = "sequential"
     # An .npz bomb: one member declares 2**40 float64 values and stores none.
     hdr = "{'descr': '<f8', 'fortran_order': False, 'shape': (1099511627776,), }"
     hdr = hdr + " " * (63 - (10 + len(hdr)) % 64) + "\n"
@@ -157,7 +169,12 @@ def generate(out_root):
     meta = json.load(open(md))
     meta["date_saved"] = "2020-01-01@00:00:00"
     json.dump(meta, open(md, "w"))
-    shutil.copyfile(os.path.join(out, "shard_dir", "config.json"), os.path.join(out, "shard.config.json"))
+    cfg_path = os.path.join(out, "shard_dir", "config.json")
+    with open(cfg_path, "rb") as fh:
+        cfg = C._renumber_shared_ids(fh.read())
+    with open(cfg_path, "wb") as fh:
+        fh.write(cfg)
+    shutil.copyfile(cfg_path, os.path.join(out, "shard.config.json"))
     with open(os.path.join(out, "shard.model.json"), "w") as fh:
         fh.write(m.to_json())
     saving_lib.save_model(m, os.path.join(out, "shard.npz.keras"), weights_format="npz")
@@ -183,8 +200,33 @@ def generate(out_root):
     C.init_weights(k2, "keras2026/shard")
     with open(os.path.join(out, "k2.model.json"), "w") as fh:
         fh.write(k2.to_json())
-    k2.save_weights(os.path.join(out, "k2.weights.h5"))
+    k2.save_weights(os.path.join(out, "k2-weights.h5"))
     C.save_npy(os.path.join(out, "k2.out0.npy"), k2.predict(x, verbose=0))
+
+    # ---- legacy weights without keras_version: tf-keras' file with its version marks removed, and the same
+    # weights under Keras 1 names (<layer>_W, <layer>_b …) as Keras 1's save_weights wrote them.
+    nov = os.path.join(out, "noversion.weights.h5")
+    shutil.copyfile(os.path.join(out, "k2-weights.h5"), nov)
+    with h5py.File(nov, "a") as hf:
+        for a in ("keras_version", "backend"):
+            if a in hf.attrs:
+                del hf.attrs[a]
+    k1 = os.path.join(out, "keras1-names.weights.h5")
+    with h5py.File(os.path.join(out, "k2-weights.h5"), "r") as src, C.h5_create_reproducible(k1) as dst:
+        names = [n.decode() if isinstance(n, bytes) else n for n in src.attrs["layer_names"]]
+        dst.attrs["layer_names"] = np.array([n.encode() for n in names])
+        k1_names = {"kernel": "W", "bias": "b", "gamma": "gamma", "beta": "beta",
+                    "moving_mean": "running_mean", "moving_variance": "running_std"}
+        for n in names:
+            g = group(dst, n)
+            wn = [w.decode() if isinstance(w, bytes) else w for w in src[n].attrs["weight_names"]]
+            new = []
+            for w in wn:
+                short = w.split("/")[-1].split(":")[0]
+                nn = f"{n}_{k1_names[short]}"
+                g.create_dataset(nn, data=src[n][w][()], track_times=False)
+                new.append(nn.encode())
+            g.attrs["weight_names"] = np.array(new, dtype="S") if new else np.array([], dtype="S1")
 
     # ---- half precision
     h = build_half(keras)

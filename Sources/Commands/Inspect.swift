@@ -10,6 +10,8 @@ public struct InspectReport: Codable {
         public var path: String
         public var bytes: Int
         public var generation: String
+        /// Legacy files without keras_version: the marks the file shows and the reading applied.
+        public var generationEvidence: String?
         public var kerasVersion: String?
         public var backend: String?
         public var fullModel: Bool
@@ -67,7 +69,7 @@ public enum Inspect {
         }
         let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         let facts = InspectReport.FileFacts(
-            path: path, bytes: bytes, generation: file.generation.rawValue, kerasVersion: file.kerasVersion,
+            path: path, bytes: bytes, generation: file.generation.rawValue, generationEvidence: file.generationEvidence, kerasVersion: file.kerasVersion,
             backend: file.backend, fullModel: file.isFullModel, optimizerState: file.hasOptimizerState,
             optimizerStateBytes: file.optimizerStateBytes, training: file.training,
             kernelOrientation: file.kernelOrientation.rawValue, archiveEntries: file.archiveEntries)
@@ -131,7 +133,11 @@ public enum Inspect {
         var lines: [String] = []
         let f = r.file
         lines.append("File: \(f.path) (\(formatBytes(f.bytes)))")
-        lines.append("Generation: \(f.generation)  keras_version: \(f.kerasVersion ?? "absent")  backend: \(f.backend ?? "absent")")
+        if let e = f.generationEvidence {
+            lines.append("Generation: unknown (\(e))")
+        } else {
+            lines.append("Generation: \(f.generation)  keras_version: \(f.kerasVersion ?? "absent")  backend: \(f.backend ?? "absent")")
+        }
         lines.append("Contents: \(f.fullModel ? "full model" : "weights only")\(r.arch.map { Zoo.names.contains($0.lowercased()) ? ", paired with built-in --arch \($0)" : ", paired with the architecture in \($0)" } ?? "")")
         lines.append("Optimizer state: \(f.optimizerState ? "present (\(formatBytes(f.optimizerStateBytes)))" : "absent")")
         if let t = f.training {

@@ -62,6 +62,8 @@ enum HDF5ModelReader {
             let stored = try LegacyWeightsReader.read(group: wg, file: label)
             let sample = stored.lazy.flatMap(\.weights).first?.name
             var gen = KerasFile.legacyGeneration(version: version, backend: backend, sampleWeightName: sample)
+            let names = stored.flatMap(\.weights).map(\.name)
+            if lay == .legacyWeights, version == nil, backend == nil, names.contains(where: { GenerationEvidence.isKeras1Name(($0 as NSString).lastPathComponent) }) { gen = .keras1 }
             var model: KerasModel?
             var attachment: WeightAttachment?
             var training: TrainingSummary?
@@ -85,11 +87,13 @@ enum HDF5ModelReader {
             let (hasOpt, optBytes) = try optimizerState(root, group: "optimizer_weights", label: label)
             let orient = KerasFile.orientation(gen, backend: backend)
             if orient != .tensorflow { notes.append("convolution kernels are stored \(orient.rawValue)") }
-            return KerasModelFile(path: label, generation: gen, kerasVersion: version, backend: backend,
+            var file = KerasModelFile(path: label, generation: gen, kerasVersion: version, backend: backend,
                                   isFullModel: lay == .legacyFull, hasOptimizerState: hasOpt, optimizerStateBytes: optBytes,
                                   training: training, kernelOrientation: orient, model: model,
                                   storedWeights: StoredWeights(layers: stored), attachment: attachment, notes: notes,
                                   archiveEntries: nil, storedLayers: stored)
+            file.generationEvidence = GenerationEvidence.describe(version: version, backend: backend, weightNames: names, generation: gen)
+            return file
         case .keras3Weights:
             let stored = try Keras3WeightsReader.read(root: root, file: label)
             var model: KerasModel?

@@ -70,6 +70,9 @@ public struct KerasModelFile {
 
     /// Stored layers as read (for `attach`).
     let storedLayers: [StoredLayer]
+    /// Legacy files without `keras_version`: what the file shows about its writer (names, backend) and the
+    /// reading applied; nil when the version is recorded.
+    public internal(set) var generationEvidence: String? = nil
     /// Sharded weights: the manifest's shards and what each holds.
     public internal(set) var shards: ShardedWeightsSummary? = nil
 }

@@ -45,7 +45,7 @@ final class Keras2026FormatTests: XCTestCase {
         let want = try NPY.read(Self.path("shard.out0.npy"))
         for arch in ["shard.keras", "shard.model.json", "shard.config.json", "shard_dir", "k2.model.json"] {
             let a = try ArchitectureFile(path: Self.path(arch))
-            for weights in ["shard.weights.json", "shard.weights.h5", "k2.weights.h5", "shard.keras"] {
+            for weights in ["shard.weights.json", "shard.weights.h5", "k2-weights.h5", "shard.keras"] {
                 let a = try ArchitectureFile(path: Self.path(arch))
                 let att = try KerasFile.pair(weightsFile: Self.path(weights), architecture: a)
                 XCTAssertEqual(att.assigned.count, 3, "\(arch) + \(weights)")
@@ -145,6 +145,28 @@ final class Keras2026FormatTests: XCTestCase {
         try FileManager.default.copyItem(atPath: Self.path("shard.weights.json"), toPath: dir.appendingPathComponent("m.weights.json").path)
         XCTAssertThrowsError(try KerasFile.open(dir.appendingPathComponent("m.weights.json").path)) { e in
             XCTAssertTrue("\(e)".contains("shard 'shard_00002.weights.h5': is a symbolic link"), "\(e)")
+        }
+    }
+}
+
+extension Keras2026FormatTests {
+    /// A legacy weights file without keras_version reports what it shows, not a guessed version.
+    func testLegacyWeightsWithoutVersionSayWhatTheyShow() throws {
+        let tf = try KerasFile.open(Self.path("noversion.weights.h5"))
+        XCTAssertNil(tf.kerasVersion)
+        let e = try XCTUnwrap(tf.generationEvidence)
+        XCTAssertTrue(e.contains("keras_version not recorded") && e.contains("'c1/kernel:0'"), e)
+        let k1 = try KerasFile.open(Self.path("keras1-names.weights.h5"))
+        XCTAssertEqual(k1.generation, .keras1)
+        XCTAssertTrue(try XCTUnwrap(k1.generationEvidence).contains("Keras 1 weight names such as 'c1_W'"))
+        // With the version recorded there is nothing to explain.
+        XCTAssertNil(try KerasFile.open(Self.path("k2-weights.h5")).generationEvidence)
+        // Both still load onto the architecture by Keras' positional rule and run as Keras does.
+        let want = try NPY.read(Self.path("shard.out0.npy"))
+        for w in ["noversion.weights.h5", "keras1-names.weights.h5"] {
+            let a = try ArchitectureFile(path: Self.path("shard.keras"))
+            try KerasFile.pair(weightsFile: Self.path(w), architecture: a)
+            XCTAssertLessThan(Fixture.relativeError(try output(a.model, input: "shard.in0.npy"), want), 1e-4, w)
         }
     }
 }
