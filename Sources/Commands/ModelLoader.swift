@@ -77,10 +77,12 @@ extension LoadedModel {
     }
 
     /// Writes the model with its current weights as `format` to `out`, atomically: a paired architecture with its
-    /// Keras 3 config and the file's provenance, a model read from a file as that file's.
+    /// Keras 3 config and the file's provenance, a model read from a file as that file's. `keepHalfPrecision`:
+    /// variables the source stored as float16/bfloat16 stay so in the Keras 3 layouts; `maxShardBytes`: the shard
+    /// size of `weights.json` (Keras' 5 GB when nil).
     @discardableResult
-    public func write(_ format: KerasExportFormat, to out: String) throws -> KerasWriteSummary {
-        let writer: KerasWriter
+    public func write(_ format: KerasExportFormat, to out: String, keepHalfPrecision: Bool = true, maxShardBytes: Int? = nil) throws -> KerasWriteSummary {
+        var writer: KerasWriter
         if arch != nil {
             writer = KerasWriter(model: model, sourceGeneration: file?.generation, sourceVersion: file?.kerasVersion, sourceBackend: file?.backend)
         } else if let file {
@@ -91,6 +93,14 @@ extension LoadedModel {
         if format.isFullModel && writer.config == nil {
             throw CommandError("\(file.map { "\($0.path): " } ?? "")no model config to write as \(format.rawValue); choose weights-h5 or weights.h5")
         }
+        if keepHalfPrecision, let file, let sources = attachment?.sources {
+            let dtypeOf = Dictionary(file.storedWeights.weights.map { ($0.path, $0.dtype) }, uniquingKeysWith: { a, _ in a })
+            writer.storedDtypes = sources.mapValues { $0.map { dtypeOf[$0] ?? "float32" } }
+        }
+        if format == .keras3ShardedWeights {
+            return try writer.writeSharded(to: out, maxShardBytes: maxShardBytes ?? KerasWriter.defaultMaxShardBytes)
+        }
+        if maxShardBytes != nil { throw CommandError("--max-shard-size applies to --format weights.json only") }
         return try writer.write(format, to: out)
     }
 }
