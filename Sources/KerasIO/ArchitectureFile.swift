@@ -40,7 +40,7 @@ public struct ArchitectureFile {
 
 extension KerasFile {
     /// Whether the file (not a folder) starts, after white space, with `{`.
-    static func sniffsAsJSON(_ path: String) throws -> Bool {
+    public static func sniffsAsJSON(_ path: String) throws -> Bool {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { throw KerasIOError(file: path, "no such file") }
         guard !isDir.boolValue, let h = FileHandle(forReadingAtPath: path) else { return false }

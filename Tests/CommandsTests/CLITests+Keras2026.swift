@@ -45,4 +45,13 @@ extension CLITests {
         XCTAssertEqual(m.status, 2)
         XCTAssertTrue(m.stderr.contains("layer 'cb'"), m.stderr)
     }
+
+    func testValidateLikeAcrossForms() throws {
+        for other in ["k2.model.json", "shard.config.json", "shard.keras", "k2-weights.h5", "shard_dir", "shard.weights.h5"] {
+            let r = try convscope(["validate", k2026.appendingPathComponent("shard.weights.json").path, "--like", k2026.appendingPathComponent(other).path])
+            XCTAssertEqual(r.status, 0, "\(other): \(r.stdout) \(r.stderr)")
+        }
+        let r = try convscope(["validate", k2026.appendingPathComponent("shard.weights.json").path, "--like", k2026.appendingPathComponent("half.keras").path])
+        XCTAssertEqual(r.status, 1, r.stdout)
+    }
 }
