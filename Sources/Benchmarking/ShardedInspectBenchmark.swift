@@ -20,12 +20,6 @@ public enum ShardedInspectBenchmark {
         let manifest = dir.appendingPathComponent("vgg16.weights.json").path
         print("VGG16 conv base: \(made["params"]?.intValue ?? 0) parameters in \(made["shards"]?.intValue ?? 0) shards "
               + "(\(formatCount(made["bytes"]?.intValue ?? 0)) bytes), max_shard_size \(maxShardBytes) bytes, written by Keras \(made["env"]?["keras"]?.stringValue ?? "?")")
-        let meta = try medianSeconds(repeats: repeats) { _ = try Inspect.run(path: manifest, arch: nil, weights: false, tree: false, expandNested: false) }
-        let full = try medianSeconds(repeats: repeats) { _ = try Inspect.run(path: manifest, arch: nil, weights: true, tree: false, expandNested: false) }
-        let h5Meta = try TFReference.seconds(skip: skipReference, ["inspect-shards", "--file", manifest, "--repeats", "\(repeats)"])
-        let h5Full = try TFReference.seconds(skip: skipReference, ["inspect-shards", "--file", manifest, "--weights", "--repeats", "\(repeats)"])
-        report("inspect sharded metadata (h5py walk of every shard)", convscope: meta, tf: h5Meta)
-        report("inspect sharded --weights (h5py + numpy stats)", convscope: full, tf: h5Full)
-        print(String(format: "peak memory of this process: %.0f MB", peakRSSMegabytes()))
+        try InspectBenchmark.measure(path: manifest, reference: "inspect-shards", what: "sharded ", repeats: repeats, skipReference: skipReference)
     }
 }
