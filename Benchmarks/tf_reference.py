@@ -13,6 +13,8 @@ ConvScope side must do the same work.
     python Benchmarks/tf_reference.py predict-process --image cat.jpg --threads 2 --repeats 3
     python Benchmarks/tf_reference.py make-h5 --model vgg16 --out /tmp/vgg16.h5
     python Benchmarks/tf_reference.py inspect-h5 --file /tmp/vgg16.h5 [--weights] --repeats 5
+    python Benchmarks/tf_reference.py make-shards --out /tmp/shards --max-shard-bytes 9437184
+    python Benchmarks/tf_reference.py inspect-shards --file /tmp/shards/vgg16.weights.json [--weights] --repeats 5
 
 Run with the pinned venv (scripts/setup.sh --python) and TF_CPP_MIN_LOG_LEVEL=3.
 Never sets or changes OPENBLAS_* variables (OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are machine facts).
@@ -459,6 +461,32 @@ def cmd_make_h5(a):
             "bytes": os.path.getsize(a.out), "env": env_info(tf, keras)}
 
 
+def cmd_make_shards(a):
+    """VGG16's convolutional base (include_top=False) saved by Keras as sharded weights."""
+    import json as _json
+    tf, keras, _ = import_tf(a.threads)
+    keras.utils.set_random_seed(1234)
+    m = keras.applications.VGG16(weights=None, include_top=False, input_shape=(224, 224, 3))
+    os.makedirs(a.out, exist_ok=True)
+    manifest = os.path.join(a.out, "vgg16.weights.json")
+    m.save_weights(manifest, max_shard_size=a.max_shard_bytes / 1024 ** 3)
+    shards = sorted({s for v in _json.load(open(manifest))["weight_map"].values() for s in (v if isinstance(v, list) else [v])})
+    return {"bench": "make-shards", "manifest": manifest, "shards": len(shards), "params": int(m.count_params()),
+            "bytes": sum(os.path.getsize(os.path.join(a.out, s)) for s in shards), "env": env_info(tf, keras)}
+
+
+def cmd_inspect_shards(a):
+    """h5py walking every shard a manifest names (what inspect-h5 does for one file)."""
+    import json as _json
+    m = _json.load(open(a.file))
+    folder = os.path.dirname(os.path.abspath(a.file))
+    shards = sorted({s for v in m["weight_map"].values() for s in (v if isinstance(v, list) else [v])})
+    a.files = [os.path.join(folder, s) for s in shards]
+    out = cmd_inspect_h5(a)
+    out.update(bench="inspect-shards", shards=len(shards), bytes=sum(os.path.getsize(f) for f in a.files))
+    return out
+
+
 def cmd_inspect_h5(a):
     import h5py
     import numpy as np
@@ -466,7 +494,12 @@ def cmd_inspect_h5(a):
     def walk():
         st = {"groups": 0, "datasets": 0, "attrs": 0, "elements": 0}
         stats = {}
-        with h5py.File(a.file, "r") as f:
+        for path in getattr(a, "files", None) or [a.file]:
+            walk_file(path, st, stats)
+        return st, stats
+
+    def walk_file(path, st, stats):
+        with h5py.File(path, "r") as f:
             def visit(name, obj):
                 for _k, _v in obj.attrs.items():   # read every attribute value
                     st["attrs"] += 1
@@ -485,12 +518,11 @@ def cmd_inspect_h5(a):
                                float(w.std(dtype=np.float64)))
                     else:
                         st_ = (None, None, None, None)
-                    stats[name] = st_ + (np.count_nonzero(v == 0) / v.size, nan)
+                    stats[path + ":" + name] = st_ + (np.count_nonzero(v == 0) / v.size, nan)
             for _k, _v in f.attrs.items():
                 st["attrs"] += 1
             st["groups"] += 1  # the root
             f.visititems(visit)
-        return st, stats
 
     res = {}
 
@@ -557,12 +589,21 @@ def parser():
     s.add_argument("--threads", type=int, default=1, help="recorded only (h5py/numpy statistics are single-threaded)")
     s.add_argument("--file", required=True)
     s.add_argument("--weights", action="store_true", help="also read every dataset and compute statistics")
+    s = sub.add_parser("make-shards", help="VGG16's conv base saved by Keras as sharded weights (input for inspect-shards)")
+    s.add_argument("--threads", type=int, default=1)
+    s.add_argument("--out", required=True)
+    s.add_argument("--max-shard-bytes", type=int, required=True)
+    s = sub.add_parser("inspect-shards", help="h5py walk of every shard of a *.weights.json (no TF import)")
+    s.add_argument("--repeats", type=int, default=5)
+    s.add_argument("--threads", type=int, default=1, help="recorded only")
+    s.add_argument("--file", required=True, help="the manifest")
+    s.add_argument("--weights", action="store_true", help="also read every dataset and compute statistics")
     return p
 
 
 COMMANDS = {"forward": cmd_forward, "deconv": cmd_deconv, "saliency": cmd_saliency, "maxstep": cmd_maxstep,
             "train": cmd_train, "predict-process": cmd_predict_process, "make-h5": cmd_make_h5,
-            "inspect-h5": cmd_inspect_h5}
+            "inspect-h5": cmd_inspect_h5, "make-shards": cmd_make_shards, "inspect-shards": cmd_inspect_shards}
 
 
 def main():

@@ -10,6 +10,8 @@ MANIFEST: {"cases": [{
     "inputs": ["in0.npy", ...],          model inputs (batch first)
     "outputs": ["out0.npy", ...],        ConvScope's predictions for those inputs
     "require": ["keras3", "tf_keras"]    frameworks that must load it and agree
+    "same_weights_as": "ref.keras"       optional, instead of inputs/outputs: the loaded variables must equal
+                                         (dtype and value) those Keras loads from this file (half precision)
 }]}
 
 Every case is tried in Keras 3 and in tf-keras (each in its own subprocess, since TF_USE_LEGACY_KERAS
@@ -57,6 +59,16 @@ def run_framework(framework, manifest_path):
                 model.load_weights(p(case["file"]))
                 r["weights_changed_by_load"] = any(
                     not np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+            if "same_weights_as" in case:
+                ref = keras.models.load_model(p(case["same_weights_as"]), compile=False).get_weights()
+                got = model.get_weights()
+                ok = len(got) == len(ref) and all(
+                    a.dtype == b.dtype and np.array_equal(np.asarray(a, np.float32), np.asarray(b, np.float32))
+                    for a, b in zip(got, ref))
+                r.update(loaded=True, match=bool(ok), max_abs_diff=0.0 if ok else float("nan"),
+                         dtypes=[str(a.dtype) for a in got])
+                results.append(r)
+                continue
             inputs = [np.load(p(f)) for f in case["inputs"]]
             pred = model.predict(inputs if len(inputs) > 1 else inputs[0], verbose=0)
             if not isinstance(pred, (list, tuple)):

@@ -5,12 +5,17 @@ import Foundation
 public enum InspectBenchmark {
     public static func compare(file: String, repeats: Int, skipReference: Bool) throws {
         print(MachineHeader.line)
-        let meta = try medianSeconds(repeats: repeats) { _ = try Inspect.run(path: file, arch: nil, weights: false, tree: false, expandNested: false) }
-        let full = try medianSeconds(repeats: repeats) { _ = try Inspect.run(path: file, arch: nil, weights: true, tree: false, expandNested: false) }
-        let h5Meta = try TFReference.seconds(skip: skipReference, ["inspect-h5", "--file", file, "--repeats", "\(repeats)"])
-        let h5Full = try TFReference.seconds(skip: skipReference, ["inspect-h5", "--file", file, "--weights", "--repeats", "\(repeats)"])
-        report("inspect metadata (h5py walk)", convscope: meta, tf: h5Meta)
-        report("inspect --weights (h5py + numpy stats)", convscope: full, tf: h5Full)
+        try measure(path: file, reference: "inspect-h5", what: "", repeats: repeats, skipReference: skipReference)
+    }
+
+    /// Times `inspect` of `path` (metadata, then --weights) against `tf_reference.py REFERENCE` on the same file(s).
+    static func measure(path: String, reference: String, what: String, repeats: Int, skipReference: Bool) throws {
+        let meta = try medianSeconds(repeats: repeats) { _ = try Inspect.run(path: path, arch: nil, weights: false, tree: false, expandNested: false) }
+        let full = try medianSeconds(repeats: repeats) { _ = try Inspect.run(path: path, arch: nil, weights: true, tree: false, expandNested: false) }
+        let h5Meta = try TFReference.seconds(skip: skipReference, [reference, "--file", path, "--repeats", "\(repeats)"])
+        let h5Full = try TFReference.seconds(skip: skipReference, [reference, "--file", path, "--weights", "--repeats", "\(repeats)"])
+        report("inspect \(what)metadata (h5py walk)", convscope: meta, tf: h5Meta)
+        report("inspect \(what)--weights (h5py + numpy stats)", convscope: full, tf: h5Full)
         print(String(format: "peak memory of this process: %.0f MB", peakRSSMegabytes()))
     }
 }

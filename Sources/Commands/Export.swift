@@ -14,15 +14,26 @@ public struct ExportReport: Codable {
     public var written: KerasWriteSummary
 }
 
+/// What dtype `export` stores variables in.
+public enum ExportDtype: String, CaseIterable, Sendable {
+    /// As the source stored them: float16 and bfloat16 stay half precision (Keras 3 layouts), the rest float32.
+    case stored
+    /// Everything float32.
+    case float32
+}
+
 public enum Export {
     /// Reads `path` (a full model, or weights paired with `arch`) and writes it as `format` to `out`.
-    /// `dequantize`: write a quantized model's float form.
-    public static func run(path: String, arch: String?, format: KerasFormatChoice, out: String, dequantize: Bool = false) throws -> ExportReport {
-        let loaded = try ModelLoader.load(path, arch: arch, loadValues: arch == nil || dequantize, warn: false)
+    /// `weights`: a weights file loaded onto the architecture `path` holds; `dequantize`: write a quantized model's float form.
+    /// `maxShardBytes`: shard size for `--format weights.json`; `dtype`: keep half precision or write float32.
+    public static func run(path: String, arch: String?, weights: String? = nil, format: KerasFormatChoice, out: String,
+                           maxShardBytes: Int? = nil, dtype: ExportDtype = .stored, dequantize: Bool = false) throws -> ExportReport {
+        let loaded = try ModelLoader.load(path, arch: arch, weights: weights,
+                                          loadValues: (arch == nil && weights == nil) || dequantize, warn: false)
         let model = dequantize ? try loaded.dequantized() : loaded
         let chosen = try model.exportFormat(format, out: nil)
-        let summary = try model.write(chosen, to: out)
-        return ExportReport(input: path, inputGeneration: model.file?.generation.rawValue ?? "", arch: arch, output: out,
+        let summary = try model.write(chosen, to: out, keepHalfPrecision: dtype == .stored, maxShardBytes: maxShardBytes)
+        return ExportReport(input: weights ?? path, inputGeneration: model.file?.generation.rawValue ?? "", arch: model.arch, output: out,
                             requestedFormat: format.rawValue, written: summary)
     }
 
@@ -33,6 +44,7 @@ public enum Export {
         if let b = w.backend { s += ", backend \(b)" }
         s += "), \(w.layerCount) layers, \(w.weightCount) weight arrays, \(formatCount(w.parameterCount)) parameters, \(formatCount(w.bytes)) bytes"
         if w.fullModel { s += "; config \(w.config)" }
+        if let shards = w.shards { s += "; \(shards.count) shard\(shards.count == 1 ? "" : "s"): \(shards.joined(separator: ", "))" }
         s += "\nfrom \(r.input) (\(r.inputGeneration)\(r.arch.map { ", --arch \($0)" } ?? ""))"
         return s
     }

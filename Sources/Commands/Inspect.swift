@@ -10,6 +10,8 @@ public struct InspectReport: Codable {
         public var path: String
         public var bytes: Int
         public var generation: String
+        /// Legacy files without keras_version: the marks the file shows and the reading applied.
+        public var generationEvidence: String?
         public var kerasVersion: String?
         public var backend: String?
         public var fullModel: Bool
@@ -34,6 +36,10 @@ public struct InspectReport: Codable {
     public var weights: [WeightStatistics]?
     /// The HDF5 object tree (with --tree).
     public var tree: [TreeEntry]?
+    /// Sharded weights: the shards, what each holds, and the totals.
+    public var shards: ShardedWeightsSummary?
+    /// Layers whose Keras dtype policy is not plain float32 (mixed or half precision).
+    public var dtypePolicies: [DtypePolicy]?
     public var notes: [String]
     /// Layers Keras quantized (issue 16); absent when none is.
     public var quantized: [QuantizedLayerFacts]?
@@ -67,19 +73,22 @@ public enum Inspect {
         }
         let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         let facts = InspectReport.FileFacts(
-            path: path, bytes: bytes, generation: file.generation.rawValue, kerasVersion: file.kerasVersion,
+            path: path, bytes: bytes, generation: file.generation.rawValue, generationEvidence: file.generationEvidence, kerasVersion: file.kerasVersion,
             backend: file.backend, fullModel: file.isFullModel, optimizerState: file.hasOptimizerState,
             optimizerStateBytes: file.optimizerStateBytes, training: file.training,
             kernelOrientation: file.kernelOrientation.rawValue, archiveEntries: file.archiveEntries)
         let stored = file.storedWeights
-        let quantizedModel = paired?.model ?? file.model
-        let quantized = quantizedModel.map(QuantizedLayerFacts.of) ?? []
+        let inspected = paired?.model ?? file.model
+        let quantized = inspected.map(QuantizedLayerFacts.of) ?? []
+        let policies = inspected.map(DtypePolicy.halfPrecisionLayers(of:)) ?? []
+        if let n = dtypeNote(policies) { notes.append(n) }
         var report = InspectReport(
             file: facts, arch: arch, model: summary, storedWeights: stored.weights, storedParams: stored.parameterCount,
             totalParams: summary?.totalParams ?? stored.parameterCount,
             trainableParams: summary?.trainableParams, nonTrainableParams: summary?.nonTrainableParams,
             weights: weights ? try WeightStatistics.compute(path: path, weights: stored) : nil,
             tree: tree ? try objectTree(path) : nil,
+            shards: file.shards, dtypePolicies: policies.isEmpty ? nil : policies,
             notes: (notes + (summary?.notes ?? [])).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } })
         if !quantized.isEmpty {
             report.quantized = quantized
@@ -135,8 +144,12 @@ public enum Inspect {
         var lines: [String] = []
         let f = r.file
         lines.append("File: \(f.path) (\(formatBytes(f.bytes)))")
-        lines.append("Generation: \(f.generation)  keras_version: \(f.kerasVersion ?? "absent")  backend: \(f.backend ?? "absent")")
-        lines.append("Contents: \(f.fullModel ? "full model" : "weights only")\(r.arch.map { ", paired with built-in --arch \($0)" } ?? "")")
+        if let e = f.generationEvidence {
+            lines.append("Generation: unknown (\(e))")
+        } else {
+            lines.append("Generation: \(f.generation)  keras_version: \(f.kerasVersion ?? "absent")  backend: \(f.backend ?? "absent")")
+        }
+        lines.append("Contents: \(f.fullModel ? "full model" : "weights only")\(r.arch.map { Zoo.names.contains($0.lowercased()) ? ", paired with built-in --arch \($0)" : ", paired with the architecture in \($0)" } ?? "")")
         lines.append("Optimizer state: \(f.optimizerState ? "present (\(formatBytes(f.optimizerStateBytes)))" : "absent")")
         if let t = f.training {
             lines.append("Training config: optimizer \(t.optimizer ?? "?")\(t.learningRate.map { ", learning rate \($0)" } ?? ""), loss \(t.loss ?? "?")")
@@ -172,6 +185,8 @@ public enum Inspect {
             lines += table(rows)
             lines.append("Total stored params: \(formatCount(r.storedParams)) (\(formatBytes(r.storedParams * 4)))")
         }
+        if let s = r.shards { lines += renderShards(s) }
+        if let ps = r.dtypePolicies { lines += renderPolicies(ps) }
         if let ws = r.weights {
             lines.append("")
             var rows: [[String]] = [["Weight", "Shape", "Min", "Max", "Mean", "Std", "Zeros", "NaN/Inf"]]

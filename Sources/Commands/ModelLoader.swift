@@ -30,9 +30,23 @@ public struct LoadedModel {
 /// Every command that reads a model goes through here.
 public enum ModelLoader {
     /// `warn`: print the file's warnings (settings Keras does not write) on stderr, where every running command shows them.
-    public static func load(_ path: String, arch: String?, loadValues: Bool = true, warn: Bool = true) throws -> LoadedModel {
+    /// `arch`: a built-in architecture name, or a file holding one (model JSON, `config.json`, `.keras`, full `.h5`).
+    /// `weights`: a weights file (any form) loaded onto the architecture `path` holds, as `weights --arch path` would.
+    public static func load(_ path: String, arch: String?, weights: String? = nil, loadValues: Bool = true, warn: Bool = true) throws -> LoadedModel {
+        if let weights {
+            guard arch == nil else {
+                throw CommandError("--weights loads \(weights) onto the architecture in \(path); --arch names another architecture: give one of them")
+            }
+            return try load(weights, arch: path, loadValues: loadValues, warn: warn)
+        }
         try KerasFile.preflight(path)
         let file = try KerasFile.open(path, loadValues: loadValues)
+        if let arch, !Zoo.names.contains(arch.lowercased()), FileManager.default.fileExists(atPath: arch) {
+            try KerasFile.preflight(arch)
+            let architecture = try ArchitectureFile(path: arch)
+            let attachment = try KerasFile.pair(weightsFile: path, architecture: architecture)
+            return LoadedModel(graph: architecture.model.graph, model: architecture.model, file: file, arch: arch, attachment: attachment)
+        }
         if let arch {
             let (graph, config) = try Zoo.model(named: arch)
             let (model, attachment) = try KerasFile.pair(weightsFile: path, graph: graph, config: config, arch: arch)
@@ -63,10 +77,12 @@ extension LoadedModel {
     }
 
     /// Writes the model with its current weights as `format` to `out`, atomically: a paired architecture with its
-    /// Keras 3 config and the file's provenance, a model read from a file as that file's.
+    /// Keras 3 config and the file's provenance, a model read from a file as that file's. `keepHalfPrecision`:
+    /// variables the source stored as float16/bfloat16 stay so in the Keras 3 layouts; `maxShardBytes`: the shard
+    /// size of `weights.json` (Keras' 5 GB when nil).
     @discardableResult
-    public func write(_ format: KerasExportFormat, to out: String) throws -> KerasWriteSummary {
-        let writer: KerasWriter
+    public func write(_ format: KerasExportFormat, to out: String, keepHalfPrecision: Bool = true, maxShardBytes: Int? = nil) throws -> KerasWriteSummary {
+        var writer: KerasWriter
         if arch != nil {
             writer = KerasWriter(model: model, sourceGeneration: file?.generation, sourceVersion: file?.kerasVersion, sourceBackend: file?.backend)
         } else if let file {
@@ -77,6 +93,14 @@ extension LoadedModel {
         if format.isFullModel && writer.config == nil {
             throw CommandError("\(file.map { "\($0.path): " } ?? "")no model config to write as \(format.rawValue); choose weights-h5 or weights.h5")
         }
+        if keepHalfPrecision, let file, let sources = attachment?.sources {
+            let dtypeOf = Dictionary(file.storedWeights.weights.map { ($0.path, $0.dtype) }, uniquingKeysWith: { a, _ in a })
+            writer.storedDtypes = sources.mapValues { $0.map { dtypeOf[$0] ?? "float32" } }
+        }
+        if format == .keras3ShardedWeights {
+            return try writer.writeSharded(to: out, maxShardBytes: maxShardBytes ?? KerasWriter.defaultMaxShardBytes)
+        }
+        if maxShardBytes != nil { throw CommandError("--max-shard-size applies to --format weights.json only") }
         return try writer.write(format, to: out)
     }
 }

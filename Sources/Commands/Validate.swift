@@ -39,9 +39,18 @@ public enum Validate {
                                   actual: "\(formatCount(total)) parameters", differences: diffs)
         case .like(let other):
             try KerasFile.preflight(other)
-            let otherFile = try KerasFile.open(other, loadValues: false)
-            let diffs = compare(expected: shapesOf(otherFile), actual: shapesOf(file), expectedLabel: other)
-            let otherTotal = otherFile.model?.parameterCount ?? otherFile.storedWeights.parameterCount
+            // Any form on either side: a model JSON / config.json is an architecture without weights.
+            let expected: LayerShapes
+            let otherTotal: Int
+            if try KerasFile.sniffsAsJSON(other), let arch = try? ArchitectureFile(path: other) {
+                expected = shapesOf(arch.model)
+                otherTotal = arch.model.parameterCount
+            } else {
+                let otherFile = try KerasFile.open(other, loadValues: false)
+                expected = shapesOf(otherFile)
+                otherTotal = otherFile.model?.parameterCount ?? otherFile.storedWeights.parameterCount
+            }
+            let diffs = compare(expected: expected, actual: shapesOf(file), expectedLabel: other)
             return ValidateReport(file: path, ok: diffs.isEmpty, check: "same layers and shapes as \(other)",
                                   expected: "\(formatCount(otherTotal)) parameters", actual: "\(formatCount(total)) parameters", differences: diffs)
         }
@@ -55,9 +64,7 @@ public enum Validate {
 
     /// Weight shapes per weighted layer: from the model when the file has one, else as stored.
     static func shapesOf(_ f: KerasModelFile) -> LayerShapes {
-        if let m = f.model {
-            return shapesByLayer(m.flattenedLayers.compactMap { e in e.layer.map { (e.path, $0.weights.map(\.value.shape)) } })
-        }
+        if let m = f.model { return shapesOf(m) }
         var order: [String] = []
         var by: [String: [[Int]]] = [:]
         for w in f.storedWeights.weights {
@@ -65,6 +72,10 @@ public enum Validate {
             by[w.layer, default: []].append(w.shape)
         }
         return order.map { (name: $0, shapes: by[$0]!) }
+    }
+
+    static func shapesOf(_ m: KerasModel) -> LayerShapes {
+        shapesByLayer(m.flattenedLayers.compactMap { e in e.layer.map { (e.path, $0.weights.map(\.value.shape)) } })
     }
 
     /// Layer-by-layer comparison; by name when names match, else by position (Keras 3 weights files name groups by class).

@@ -40,7 +40,7 @@ extension H5Group {
                : try createDataset(name, shape, bytes, fileType: cs_H5T_STD_U8LE(), memoryType: cs_H5T_NATIVE_UINT8())
     }
 
-    private func createDataset<T>(_ name: String, _ shape: [Int], _ values: [T], fileType: hid_t, memoryType: hid_t) throws -> H5Dataset {
+    func createDataset<T>(_ name: String, _ shape: [Int], _ values: [T], fileType: hid_t, memoryType: hid_t) throws -> H5Dataset {
         let target = objectLocation(name)
         guard shape.allSatisfy({ $0 >= 0 }) else { throw target.error("shape \(shape) has a negative dimension") }
         guard let count = H5Dataspace.elementCount(shape), count == values.count else {

@@ -49,7 +49,22 @@ enum H5Reading {
         try guarded(file, path) {
             let d = try root.dataset(path)
             try d.checkSafeToRead()
-            return try d.readFloats()
+            return try storedDtype(d, file: file) == "bfloat16" ? d.readBFloat16() : d.readFloats()
         }
+    }
+
+    /// The dtype a dataset stores, as Keras names it: HDF5's own type, except that Keras 3 (through h5py and
+    /// `ml_dtypes`) writes bfloat16 as a 2-byte opaque type tagged `dtype="bfloat16"`. A bfloat16 tag on
+    /// anything but 2-byte elements is refused here, where the dataset is first listed.
+    static func storedDtype(_ d: H5Dataset, file: String) throws -> String {
+        guard try d.hasAttribute("dtype"), case .string(let tag)? = try? d.attribute("dtype") else {
+            return d.dtype.description
+        }
+        guard tag == "bfloat16" else { return d.dtype.description }
+        guard d.elementSize == 2 else {
+            throw KerasIOError(file: file, object: d.path,
+                               "is tagged dtype=\"bfloat16\" but stores \(d.elementSize)-byte elements (\(d.dtype)); bfloat16 has 2; refusing it")
+        }
+        return tag
     }
 }

@@ -62,6 +62,8 @@ enum HDF5ModelReader {
             let stored = try LegacyWeightsReader.read(group: wg, file: label)
             let sample = stored.lazy.flatMap(\.weights).first?.name
             var gen = KerasFile.legacyGeneration(version: version, backend: backend, sampleWeightName: sample)
+            let names = stored.flatMap(\.weights).map(\.name)
+            if lay == .legacyWeights, version == nil, backend == nil, names.contains(where: { GenerationEvidence.isKeras1Name(($0 as NSString).lastPathComponent) }) { gen = .keras1 }
             var model: KerasModel?
             var attachment: WeightAttachment?
             var training: TrainingSummary?
@@ -85,11 +87,13 @@ enum HDF5ModelReader {
             let (hasOpt, optBytes) = try optimizerState(root, group: "optimizer_weights", label: label)
             let orient = KerasFile.orientation(gen, backend: backend)
             if orient != .tensorflow { notes.append("convolution kernels are stored \(orient.rawValue)") }
-            return KerasModelFile(path: label, generation: gen, kerasVersion: version, backend: backend,
+            var file = KerasModelFile(path: label, generation: gen, kerasVersion: version, backend: backend,
                                   isFullModel: lay == .legacyFull, hasOptimizerState: hasOpt, optimizerStateBytes: optBytes,
                                   training: training, kernelOrientation: orient, model: model,
                                   storedWeights: StoredWeights(layers: stored), attachment: attachment, notes: notes,
                                   archiveEntries: nil, storedLayers: stored)
+            file.generationEvidence = GenerationEvidence.describe(version: version, backend: backend, weightNames: names, generation: gen)
+            return file
         case .keras3Weights:
             let stored = try Keras3WeightsReader.read(root: root, file: label)
             var model: KerasModel?
@@ -117,11 +121,7 @@ enum HDF5ModelReader {
         }
     }
 
-    static func attach(_ path: String, entries: [ModelEntry]) throws -> WeightAttachment {
-        try attach(.path(path), entries: entries, label: path)
-    }
-
-    static func attach(_ source: Source, entries: [ModelEntry], label: String) throws -> WeightAttachment {
+    static func attach(_ source: Source, entries: [ModelEntry], label: String, legacyByName: Bool = true) throws -> WeightAttachment {
         let (file, root) = try openFile(source, label: label)
         defer { file.close() }
         let read: (StoredWeight) throws -> [Float] = { try H5Reading.readFloats(root, path: $0.path, file: label) }
@@ -131,11 +131,11 @@ enum HDF5ModelReader {
             let wg = try H5Reading.guarded(label, "model_weights") { try root.group("model_weights") }
             let stored = try LegacyWeightsReader.read(group: wg, file: label)
             try WeightMemory.check(stored, file: label)
-            try att.attachLegacy(stored, to: entries, byName: true)
+            try att.attachLegacy(stored, to: entries, byName: legacyByName)
         case .legacyWeights:
             let stored = try LegacyWeightsReader.read(group: root, file: label)
             try WeightMemory.check(stored, file: label)
-            try att.attachLegacy(stored, to: entries, byName: true)
+            try att.attachLegacy(stored, to: entries, byName: legacyByName)
         case .keras3Weights:
             let stored = try Keras3WeightsReader.read(root: root, file: label)
             try WeightMemory.check(stored, file: label)
@@ -174,6 +174,10 @@ enum KerasArchiveReader {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         guard size <= KerasFile.maxArchiveBytes else { throw KerasIOError(file: path, "archive of \(size) bytes is over the limit") }
         let a = try KerasArchive(file: path)
+        if KerasNPZ.isNPZ(entries: a.entryNames) { throw KerasNPZ.refusal(file: path, member: "") }
+        if a.entries["model.weights.h5"] == nil, a.entries["model.weights.npz"] != nil {
+            throw KerasNPZ.refusal(file: path, member: "model.weights.npz")
+        }
         return (a, try a.read("model.weights.h5"))
     }
 
@@ -194,9 +198,9 @@ enum KerasArchiveReader {
                                         keras3Config: cfg, archive: (version, a.entryNames, cfg["compile_config"]))
     }
 
-    static func attach(_ path: String, entries: [ModelEntry]) throws -> WeightAttachment {
+    static func attach(_ path: String, entries: [ModelEntry], legacyByName: Bool) throws -> WeightAttachment {
         let (_, weights) = try load(path)
         guard let weights else { throw KerasIOError(file: path, object: "model.weights.h5", "missing from the archive") }
-        return try HDF5ModelReader.attach(.image(weights), entries: entries, label: path + ":model.weights.h5")
+        return try HDF5ModelReader.attach(.image(weights), entries: entries, label: path + ":model.weights.h5", legacyByName: legacyByName)
     }
 }

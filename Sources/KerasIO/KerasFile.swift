@@ -13,6 +13,8 @@ public enum KerasFile {
         switch try sniff(path) {
         case .zip: return try KerasArchiveReader.open(path, loadValues: loadValues)
         case .hdf5: return try HDF5ModelReader.open(path, loadValues: loadValues)
+        case .shardManifest: return try ShardedWeightsReader.open(path, loadValues: loadValues)
+        case .kerasFolder: return try KerasFolderReader.open(path, loadValues: loadValues)
         }
     }
 
@@ -29,28 +31,56 @@ public enum KerasFile {
         try attach(weightsFile: path, entries: model.layers)
     }
 
-    static func attach(weightsFile path: String, entries: [ModelEntry]) throws -> WeightAttachment {
+    /// `legacyByName`: legacy h5 layers matched by name only (`load_weights(by_name=True)`), else as Keras'
+    /// `load_weights` does (names first, then by position over the layers with weights).
+    static func attach(weightsFile path: String, entries: [ModelEntry], legacyByName: Bool = true) throws -> WeightAttachment {
         switch try sniff(path) {
-        case .zip: return try KerasArchiveReader.attach(path, entries: entries)
-        case .hdf5: return try HDF5ModelReader.attach(path, entries: entries)
+        case .zip: return try KerasArchiveReader.attach(path, entries: entries, legacyByName: legacyByName)
+        case .hdf5: return try HDF5ModelReader.attach(.path(path), entries: entries, label: path, legacyByName: legacyByName)
+        case .shardManifest: return try ShardedWeightsReader.attach(path, entries: entries)
+        case .kerasFolder: return try KerasFolderReader.attach(path, entries: entries)
         }
     }
 
-    enum Kind { case zip, hdf5 }
+    /// The containers ConvScope reads: one case each, its reader in its own file.
+    enum Kind {
+        /// `.keras` zip archive.
+        case zip
+        /// Any Keras HDF5 file (legacy full model or weights, Keras 3 `.weights.h5`).
+        case hdf5
+        /// `*.weights.json` sharded weights manifest (Keras 3.10+).
+        case shardManifest
+        /// An unzipped `.keras`: a folder with `config.json` (`save_model(..., zipped=False)`).
+        case kerasFolder
+    }
 
-    /// Zip magic → `.keras`; anything else is handed to HDF5 (which finds signatures after user blocks).
+    /// A folder with config.json → unzipped `.keras`; zip magic → `.keras`; a JSON object → by its keys
+    /// (`sniffJSON`); anything else is handed to HDF5 (which finds signatures after user blocks).
     static func sniff(_ path: String) throws -> Kind {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
             throw KerasIOError(file: path, "no such file")
         }
-        guard !isDir.boolValue else { throw KerasIOError(file: path, "is a directory, not a Keras file") }
+        if isDir.boolValue {
+            guard FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("config.json")) else {
+                throw KerasIOError(file: path, "is a directory without config.json, not an unzipped .keras folder")
+            }
+            return .kerasFolder
+        }
         guard let h = FileHandle(forReadingAtPath: path) else { throw KerasIOError(file: path, "cannot be read") }
         defer { try? h.close() }
         let head = (try? h.read(upToCount: 8)) ?? Data()
         guard !head.isEmpty else { throw KerasIOError(file: path, "is empty (0 bytes), not a Keras file") }
         if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) || head.starts(with: [0x50, 0x4B, 0x05, 0x06]) { return .zip }
+        if try sniffsAsJSON(path) { return try sniffJSON(path) }
         return .hdf5
+    }
+
+    /// A JSON file: which container by its top-level keys.
+    static func sniffJSON(_ path: String) throws -> Kind {
+        let json = try ShardManifest.parse(path)
+        if ShardManifest.looksLikeManifest(json) { return .shardManifest }
+        throw KerasIOError(file: path, "is JSON but not a sharded weights manifest (no 'weight_map'); a model JSON is an architecture: pass it as --arch", kind: .unsupported)
     }
 
     /// Generation of a legacy (h5) file from its `keras_version`, backend and weight names.

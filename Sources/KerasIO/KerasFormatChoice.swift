@@ -36,6 +36,9 @@ extension KerasExportFormat {
         if self == .keras3Weights && !name.hasSuffix(".weights.h5") {
             throw KerasIOError(file: out, "Keras loads \(rawValue) files only when named *.weights.h5 (the input is one); name --out so, or pick --format weights-h5", kind: .unloadableName)
         }
+        if self == .keras3ShardedWeights && !name.hasSuffix(".weights.json") {
+            throw KerasIOError(file: out, "Keras loads sharded weights only from a manifest named *.weights.json; name --out so", kind: .unloadableName)
+        }
         if self == .keras && !name.hasSuffix(".keras") {
             throw KerasIOError(file: out, "Keras loads .keras archives only when named *.keras; name --out so, or pick another --format", kind: .unloadableName)
         }

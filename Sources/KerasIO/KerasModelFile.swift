@@ -64,10 +64,15 @@ public struct KerasModelFile {
     /// What attaching the weights did (full models).
     public let attachment: WeightAttachment?
     /// Remarks: Lambda layers, opaque layers, weights matched by position, Theano kernels.
-    public let notes: [String]
+    public internal(set) var notes: [String]
     /// Entries of a `.keras` archive.
     public let archiveEntries: [String]?
 
     /// Stored layers as read (for `attach`).
     let storedLayers: [StoredLayer]
+    /// Legacy files without `keras_version`: what the file shows about its writer (names, backend) and the
+    /// reading applied; nil when the version is recorded.
+    public internal(set) var generationEvidence: String? = nil
+    /// Sharded weights: the manifest's shards and what each holds.
+    public internal(set) var shards: ShardedWeightsSummary? = nil
 }

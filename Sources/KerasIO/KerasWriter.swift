@@ -17,6 +17,8 @@ public enum KerasExportFormat: String, CaseIterable, Codable, Sendable {
     case keras3Weights = "weights.h5"
     /// Keras 3 `.keras` zip (metadata.json, config.json, model.weights.h5).
     case keras = "keras"
+    /// Keras 3 sharded weights: `*.weights.json` manifest + `*_NNNNN.weights.h5` shards (`--max-shard-size`).
+    case keras3ShardedWeights = "weights.json"
 
     /// The format that keeps a file's generation and layout (`file` names it in the refusal of Keras 1).
     public static func same(as generation: KerasGeneration, isFullModel: Bool, file: String = "") throws -> KerasExportFormat {
@@ -49,7 +51,10 @@ public struct KerasWriteSummary: Codable, Equatable, Sendable {
     /// Weight arrays written.
     public var weightCount: Int
     public var parameterCount: Int
+    /// Bytes written (every shard and the manifest for sharded weights).
     public var bytes: Int
+    /// Sharded weights: the shard files written beside the manifest.
+    public var shards: [String]? = nil
 }
 
 /// Writes a model (graph, config, weights) as a Keras file, atomically.
@@ -68,6 +73,9 @@ public struct KerasWriter {
     public let sourceGeneration: KerasGeneration?
     public let sourceVersion: String?
     public let sourceBackend: String?
+    /// Stored dtype of each variable by layer path (from the file the weights came from): float16 and bfloat16
+    /// are written back as such in the Keras 3 layouts; empty writes float32 throughout.
+    public var storedDtypes: [String: [String]] = [:]
 
     public init(model: KerasModel, config: JSON? = nil, sourceGeneration: KerasGeneration? = nil,
                 sourceVersion: String? = nil, sourceBackend: String? = nil) {
@@ -102,6 +110,8 @@ public struct KerasWriter {
         var summary: KerasWriteSummary
         do {
             switch format {
+            case .keras3ShardedWeights:
+                return try writeSharded(to: path, maxShardBytes: Self.defaultMaxShardBytes)
             case .keras:
                 let (data, s) = try kerasArchive()
                 summary = s
@@ -144,6 +154,7 @@ public struct KerasWriter {
             return KerasWriteSummary(format: format, generation: .keras3Weights, kerasVersion: nil, backend: nil, fullModel: false,
                                      config: "none", layerCount: model.layers.count, weightCount: count, parameterCount: params, bytes: 0)
         case .keras: throw KerasIOError(file: label, ".keras archives are zips, not HDF5 files; use write(_:to:) or data(_:)")
+        case .keras3ShardedWeights: throw KerasIOError(file: label, "sharded weights are several files; use writeSharded(to:maxShardBytes:)")
         }
     }
 
@@ -262,44 +273,7 @@ public struct KerasWriter {
 
     /// `layers/<key>/vars/<i>` with the `name` attributes Keras 3.15 writes; nested models below their key.
     func writeKeras3Weights(_ root: H5Group) throws -> (Int, Int) {
-        let layers = try root.createGroup("layers")
-        try root.createGroup("vars").setAttribute("name", .string(model.name))
-        return try writeKeras3Layers(model.layers, into: layers)
-    }
-
-    func writeKeras3Layers(_ entries: [ModelEntry], into g: H5Group) throws -> (Int, Int) {
-        var count = 0, params = 0
-        let keys = KerasNaming.keys(forClassNames: entries.map(\.className))
-        for (e, key) in zip(entries, keys) {
-            let lg = try g.createGroup(key)
-            let vars = try lg.createGroup("vars")
-            try vars.setAttribute("name", .string(e.name))
-            if let children = e.children {
-                let (c, p) = try writeKeras3Layers(children, into: try lg.createGroup("layers"))
-                count += c
-                params += p
-                continue
-            }
-            guard let layer = e.layer else { continue }
-            var next = layer.weights[...]
-            for group in LayerRegistry.keras3VariableGroups(className: e.className, config: e.config, count: next.count) {
-                var (at, target) = (lg, vars)
-                for (key, name) in group.path {
-                    at = try at.hasChild(key) ? try at.group(key) : try at.createGroup(key)
-                    target = try at.hasChild("vars") ? try at.group("vars") : try at.createGroup("vars")
-                    try target.setAttribute("name", .string(name))
-                }
-                let dtypes = (layer as? any QuantizedLayer)?.storedDTypes ?? []
-                for (i, v) in next.prefix(group.count).enumerated() {
-                    let at = next.startIndex + i
-                    try QuantizedStorageCheck.write(v, dtype: at < dtypes.count ? dtypes[at] : "float32", name: String(i), into: target)
-                    count += 1
-                    params += v.value.count
-                }
-                next = next.dropFirst(group.count)
-            }
-        }
-        return (count, params)
+        try Keras3WeightsPlan(model: model, dtypes: storedDtypes).write(into: root)
     }
 
     // MARK: .keras

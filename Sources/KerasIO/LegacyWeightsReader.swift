@@ -70,7 +70,7 @@ enum Keras3WeightsReader {
                     throw KerasIOError(file: file, object: vg.path + "/" + v.name, "is not a dataset (\(v.kind))")
                 }
                 let d = try H5Reading.guarded(file, vg.path + "/" + v.name) { try vg.dataset(v.name) }
-                ws.append(StoredWeight(layer: layer, name: v.name, shape: d.shape, dtype: d.dtype.description,
+                ws.append(StoredWeight(layer: layer, name: v.name, shape: d.shape, dtype: try H5Reading.storedDtype(d, file: file),
                                        path: String(d.path.dropFirst())))
             }
         }

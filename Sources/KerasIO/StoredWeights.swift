@@ -11,6 +11,8 @@ public struct StoredWeight: Codable, Equatable, Sendable {
     public var dtype: String
     /// HDF5 path of the dataset inside the weights file (inside `model.weights.h5` for `.keras`).
     public var path: String
+    /// The shard file holding it, for sharded weights (`*.weights.json`); nil for a single file.
+    public var shard: String? = nil
 
     public var count: Int { shape.reduce(1, *) }
 

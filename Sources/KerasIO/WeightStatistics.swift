@@ -19,25 +19,42 @@ public struct WeightStatistics: Codable, Equatable, Sendable {
 
     /// Streams every stored weight of `path` (h5 of any generation, or the weights inside a `.keras`).
     public static func compute(path: String, weights: StoredWeights) throws -> [WeightStatistics] {
-        try KerasFile.withWeightsHDF5(path) { file in
-            let root = try file.root
-            return try weights.weights.map { w in
-                let ds = try root.dataset(w.path)
-                try ds.checkSafeToRead()
-                var acc = Accumulator()
-                if ds.shape.isEmpty {
-                    acc.add(try ds.readDoubles())
-                } else {
-                    // Blocks of 16 MiB, smaller under a lower memory limit; a row over the limit is refused.
-                    let rowBytes = Swift.max(ds.rowLength * 8, 1)
-                    let blockBytes = Swift.min(16 << 20, MemoryLimit.bytes)
-                    try ds.forEachRowBlock(rowsPerBlock: Swift.max(1, blockBytes / rowBytes)) { _, block in
-                        acc.add(block)
-                    }
-                }
-                return acc.result(layer: w.layer, name: w.name, shape: w.shape, dtype: w.dtype)
+        let all = weights.weights
+        guard all.contains(where: { $0.shard != nil }) else {
+            return try KerasFile.withWeightsHDF5(path) { file in
+                let root = try file.root
+                return try all.map { try statistics(of: $0, in: root) }
             }
         }
+        // Sharded weights: each shard opened once, results in stored order.
+        var out = [WeightStatistics?](repeating: nil, count: all.count)
+        let folder = (path as NSString).deletingLastPathComponent
+        for shard in Set(all.compactMap(\.shard)).sorted() {
+            try KerasFile.withWeightsHDF5((folder as NSString).appendingPathComponent(shard)) { file in
+                let root = try file.root
+                for (i, w) in all.enumerated() where w.shard == shard { out[i] = try statistics(of: w, in: root) }
+            }
+        }
+        return out.compactMap { $0 }
+    }
+
+    static func statistics(of w: StoredWeight, in root: H5Group) throws -> WeightStatistics {
+        let ds = try root.dataset(w.path)
+        try ds.checkSafeToRead()
+        var acc = Accumulator()
+        if w.dtype == "bfloat16" {
+            acc.add(try ds.readBFloat16())
+        } else if ds.shape.isEmpty {
+            acc.add(try ds.readDoubles())
+        } else {
+            // Blocks of 16 MiB, smaller under a lower memory limit; a row over the limit is refused.
+            let rowBytes = Swift.max(ds.rowLength * 8, 1)
+            let blockBytes = Swift.min(16 << 20, MemoryLimit.bytes)
+            try ds.forEachRowBlock(rowsPerBlock: Swift.max(1, blockBytes / rowBytes)) { _, block in
+                acc.add(block)
+            }
+        }
+        return acc.result(layer: w.layer, name: w.name, shape: w.shape, dtype: w.dtype)
     }
 
     /// Statistics of values already in memory (a quantized layer's dequantized kernel).
@@ -94,6 +111,13 @@ extension KerasFile {
             let f = try MemoryFile.open(bytes: bytes, label: path + ":model.weights.h5")
             defer { f.close() }
             return try body(f)
+        case .kerasFolder:
+            let p = try KerasFolderReader.weightsPath(path)
+            let f = try H5File.open(p)
+            defer { f.close() }
+            return try body(f)
+        case .shardManifest:
+            throw KerasIOError(file: path, "is a sharded weights manifest: its HDF5 objects are in its shards; name one shard file", kind: .unsupported)
         }
     }
 }

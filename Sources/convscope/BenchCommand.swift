@@ -9,7 +9,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks with ratios against TensorFlow measured in the same run (needs the pinned Python: scripts/setup.sh --python).",
-        subcommands: [ForwardBench.self, DeconvBench.self, SaliencyBench.self, MaximizeBench.self, InspectBench.self, MatchingBench.self, BLASBench.self, PredictProcessBench.self, TrainBench.self, BenchExperimentCommand.self],
+        subcommands: [ForwardBench.self, DeconvBench.self, SaliencyBench.self, MaximizeBench.self, InspectBench.self, ShardedInspectBench.self, MatchingBench.self, BLASBench.self, PredictProcessBench.self, TrainBench.self, BenchExperimentCommand.self],
         defaultSubcommand: ForwardBench.self)
 }
 
@@ -71,6 +71,17 @@ struct InspectBench: ParsableCommand, ReadsInputFiles {
 
     func run() throws {
         try ConvScope.guarded { try InspectBenchmark.compare(file: file, repeats: repeats, skipReference: noTF) }
+    }
+}
+
+struct ShardedInspectBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "inspect-shards",
+        abstract: "inspect of VGG16's conv base saved by Keras as sharded weights (made on demand in a temporary folder) against h5py walking the same shards.")
+    @Option(help: "Timed runs.") var repeats = 3
+    @Flag(help: "Skip the h5py side (Keras still writes the shards).") var noTF = false
+
+    func run() throws {
+        try ConvScope.guarded { try ShardedInspectBenchmark.compare(repeats: repeats, skipReference: noTF) }
     }
 }
 

@@ -5,10 +5,10 @@ struct InspectCommand: ParsableCommand, ReadsInputFiles {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
         abstract: "List a Keras file's layers, shapes and parameter counts, and what the file is.",
-        discussion: "Reads .h5 (Keras 1, 2, tf.keras, Keras 3), .weights.h5 and .keras files. Exit 2 on a bad file.")
+        discussion: "Reads .h5 (Keras 1, 2, tf.keras, Keras 3), .weights.h5, sharded .weights.json (with its shards), .keras files and unzipped .keras folders. Exit 2 on a bad file.")
 
     @Argument(help: "Keras model or weights file.") var file: String
-    @Option(help: "Pair a weights-only file with a built-in architecture (conv, vonc, vgg16, resnet50).") var arch: String?
+    @Option(help: "Pair a weights-only file with an architecture: a built-in name (conv, vonc, vgg16, resnet50) or a file holding one (model JSON, config.json, .keras, full .h5).") var arch: String?
     @Flag(help: "Per-weight statistics (min, max, mean, std, zeros, NaN/Inf), streamed.") var weights = false
     @Flag(help: "The HDF5 object tree with attributes.") var tree = false
     @Flag(help: "List the layers of nested models.") var expandNested = false

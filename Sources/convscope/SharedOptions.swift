@@ -5,14 +5,15 @@ import Tensor
 
 /// `--arch`, `--threads` and `--dequantize`, shared by every command that runs a model.
 struct ModelOptions: ParsableArguments {
-    @Option(help: "Built-in architecture for a weights-only file: conv, vonc, vgg16, resnet50.") var arch: String?
+    @Option(help: "Architecture for a weights-only file: a built-in name (conv, vonc, vgg16, resnet50) or a file holding one (model JSON, config.json, .keras, full .h5).") var arch: String?
+    @Option(help: "Weights file (legacy .h5, .weights.h5, sharded .weights.json, .keras) loaded onto the architecture the model argument names.") var weights: String?
     @Option(help: "Threads for OpenBLAS and ConvScope's own loops (default: all cores).") var threads: Int?
     @Flag(help: "Run a quantized model's float path: its layers dequantized (int8/int4) or with their stored float kernels (float8).")
     var dequantize = false
 
     func load(_ path: String) throws -> LoadedModel {
         if let threads { Threading.set(threads) }
-        let m = try ModelLoader.load(path, arch: arch)
+        let m = try ModelLoader.load(path, arch: arch, weights: weights)
         return dequantize ? try m.dequantized() : m
     }
 }

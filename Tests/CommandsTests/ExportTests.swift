@@ -31,6 +31,7 @@ final class ExportTests: XCTestCase {
         switch f {
         case .keras: return "keras"
         case .keras3Weights: return "weights.h5"
+        case .keras3ShardedWeights: return "weights.json"
         default: return "h5"
         }
     }
@@ -297,6 +298,7 @@ final class ExportTests: XCTestCase {
                     case .keras3H5, .keras: c["require"] = ["keras3"]
                     case .tfkerasH5: c["require"] = model == "nested" ? ["tf_keras"] : ["tf_keras", "keras3"]
                     case .weightsH5, .keras3Weights: c["require"] = ["keras3", "tf_keras"]
+                    case .keras3ShardedWeights: c["require"] = ["keras3"]
                     }
                     if !format.isFullModel {
                         c["architecture"] = ["keras3": Self.fixture("\(model).keras3.h5"), "tf_keras": Self.fixture("\(model).tfkeras.h5")]
