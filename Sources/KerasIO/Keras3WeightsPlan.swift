@@ -8,7 +8,6 @@ import Tensor
 struct Keras3WeightsPlan {
     struct Variable {
         let index: Int
-        let value: Tensor
         /// The dtype to store: `float32`, `float16`/`bfloat16` when the source stored that and it is kept, or a
         /// quantized layer's stored dtype (`int8`…).
         let dtype: String
