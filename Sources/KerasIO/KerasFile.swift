@@ -13,6 +13,7 @@ public enum KerasFile {
         switch try sniff(path) {
         case .zip: return try KerasArchiveReader.open(path, loadValues: loadValues)
         case .hdf5: return try HDF5ModelReader.open(path, loadValues: loadValues)
+        case .tfjs: return try TFJSModelReader.open(path, loadValues: loadValues)
         }
     }
 
@@ -33,10 +34,11 @@ public enum KerasFile {
         switch try sniff(path) {
         case .zip: return try KerasArchiveReader.attach(path, entries: entries)
         case .hdf5: return try HDF5ModelReader.attach(path, entries: entries)
+        case .tfjs: return try TFJSModelReader.attach(path, entries: entries)
         }
     }
 
-    enum Kind { case zip, hdf5 }
+    enum Kind { case zip, hdf5, tfjs }
 
     /// Zip magic → `.keras`; anything else is handed to HDF5 (which finds signatures after user blocks).
     static func sniff(_ path: String) throws -> Kind {
@@ -44,13 +46,23 @@ public enum KerasFile {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
             throw KerasIOError(file: path, "no such file")
         }
+        if isDir.boolValue, FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("model.json")) { return .tfjs }
         guard !isDir.boolValue else { throw KerasIOError(file: path, "is a directory, not a Keras file") }
         guard let h = FileHandle(forReadingAtPath: path) else { throw KerasIOError(file: path, "cannot be read") }
         defer { try? h.close() }
         let head = (try? h.read(upToCount: 8)) ?? Data()
         guard !head.isEmpty else { throw KerasIOError(file: path, "is empty (0 bytes), not a Keras file") }
         if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) || head.starts(with: [0x50, 0x4B, 0x05, 0x06]) { return .zip }
+        if isTFJSModelJSON(h, head: head) { return .tfjs }
         return .hdf5
+    }
+
+    /// A JSON object naming `modelTopology` or `weightsManifest` in its first 1 MiB: a TF.js `model.json`.
+    static func isTFJSModelJSON(_ h: FileHandle, head: Data) -> Bool {
+        guard let first = head.first(where: { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }), first == UInt8(ascii: "{") else { return false }
+        let rest = (try? h.read(upToCount: 1 << 20)) ?? Data()
+        let text = String(decoding: head + rest, as: UTF8.self)
+        return text.contains("\"modelTopology\"") || text.contains("\"weightsManifest\"")
     }
 
     /// Generation of a legacy (h5) file from its `keras_version`, backend and weight names.

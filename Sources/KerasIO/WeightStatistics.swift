@@ -19,7 +19,8 @@ public struct WeightStatistics: Codable, Equatable, Sendable {
 
     /// Streams every stored weight of `path` (h5 of any generation, or the weights inside a `.keras`).
     public static func compute(path: String, weights: StoredWeights) throws -> [WeightStatistics] {
-        try KerasFile.withWeightsHDF5(path) { file in
+        if try KerasFile.sniff(path) == .tfjs { return try TFJSModelReader.statistics(path) }
+        return try KerasFile.withWeightsHDF5(path) { file in
             let root = try file.root
             return try weights.weights.map { w in
                 let ds = try root.dataset(w.path)
@@ -87,6 +88,8 @@ extension KerasFile {
             let f = try MemoryFile.open(bytes: bytes, label: path + ":model.weights.h5")
             defer { f.close() }
             return try body(f)
+        case .tfjs:
+            throw KerasIOError(file: path, "a TF.js model.json: its weights are in .bin files, not HDF5", kind: .unsupported)
         }
     }
 }

@@ -31,6 +31,7 @@ final class ExportTests: XCTestCase {
         switch f {
         case .keras: return "keras"
         case .keras3Weights: return "weights.h5"
+        case .tfjs: return "tfjs"
         default: return "h5"
         }
     }
@@ -292,11 +293,12 @@ final class ExportTests: XCTestCase {
                     let out = dir.appendingPathComponent("\(model).\(source).\(format.rawValue).\(Self.ext(format))").path
                     try writer.write(format, to: out)
                     var c: [String: Any] = ["file": out, "inputs": ins, "outputs": outs,
-                                            "kind": format.isFullModel ? "model" : "weights"]
+                                            "kind": format == .tfjs ? "tfjs" : format.isFullModel ? "model" : "weights"]
                     switch format {
                     case .keras3H5, .keras: c["require"] = ["keras3"]
                     case .tfkerasH5: c["require"] = model == "nested" ? ["tf_keras"] : ["tf_keras", "keras3"]
                     case .weightsH5, .keras3Weights: c["require"] = ["keras3", "tf_keras"]
+                    case .tfjs: c["require"] = ["tf_keras"]
                     }
                     if !format.isFullModel {
                         c["architecture"] = ["keras3": Self.fixture("\(model).keras3.h5"), "tf_keras": Self.fixture("\(model).tfkeras.h5")]
