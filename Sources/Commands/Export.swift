@@ -16,10 +16,15 @@ public struct ExportReport: Codable {
 
 public enum Export {
     /// Reads `path` (a full model, or weights paired with `arch`) and writes it as `format` to `out`.
-    public static func run(path: String, arch: String?, format: KerasFormatChoice, out: String) throws -> ExportReport {
+    /// `tfjs`: how `--format tfjs` stores weights; refused with any other format when it is not the default.
+    public static func run(path: String, arch: String?, format: KerasFormatChoice, out: String,
+                           tfjs: TFJSExportOptions = TFJSExportOptions()) throws -> ExportReport {
         let model = try ModelLoader.load(path, arch: arch, loadValues: arch == nil, warn: false)
         let chosen = try model.exportFormat(format, out: nil)
-        let summary = try model.write(chosen, to: out)
+        if chosen != .tfjs && tfjs != TFJSExportOptions() {
+            throw CommandError("--quantize and --shard-size apply to --format tfjs only (the format here is \(chosen.rawValue))")
+        }
+        let summary = try model.write(chosen, to: out, tfjs: tfjs)
         return ExportReport(input: path, inputGeneration: model.file?.generation.rawValue ?? "", arch: arch, output: out,
                             requestedFormat: format.rawValue, written: summary)
     }

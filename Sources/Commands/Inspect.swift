@@ -1,3 +1,4 @@
+import FileSupport
 import Foundation
 import Graph
 import HDF5
@@ -34,6 +35,8 @@ public struct InspectReport: Codable {
     public var weights: [WeightStatistics]?
     /// The HDF5 object tree (with --tree).
     public var tree: [TreeEntry]?
+    /// TF.js layers models: the writer and each weight's storage.
+    public var tfjs: TFJSFacts?
     public var notes: [String]
 
     public struct TreeEntry: Codable {
@@ -61,7 +64,8 @@ public enum Inspect {
         } else if let m = file.model {
             summary = ModelSummary(m, expandNested: expandNested)
         }
-        let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        var bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        if let t = file.tfjs { bytes = WholeFileRead.size(of: TFJSManifest.modelJSONPath(path)) + t.storedBytes }
         let facts = InspectReport.FileFacts(
             path: path, bytes: bytes, generation: file.generation.rawValue, kerasVersion: file.kerasVersion,
             backend: file.backend, fullModel: file.isFullModel, optimizerState: file.hasOptimizerState,
@@ -73,7 +77,7 @@ public enum Inspect {
             totalParams: summary?.totalParams ?? stored.parameterCount,
             trainableParams: summary?.trainableParams, nonTrainableParams: summary?.nonTrainableParams,
             weights: weights ? try WeightStatistics.compute(path: path, weights: stored) : nil,
-            tree: tree ? try objectTree(path) : nil,
+            tree: tree ? try objectTree(path) : nil, tfjs: file.tfjs,
             notes: (notes + (summary?.notes ?? [])).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } })
     }
 
@@ -159,6 +163,7 @@ public enum Inspect {
             lines += table(rows)
             lines.append("Total stored params: \(formatCount(r.storedParams)) (\(formatBytes(r.storedParams * 4)))")
         }
+        if let t = r.tfjs { lines += renderTFJS(t) }
         if let ws = r.weights {
             lines.append("")
             var rows: [[String]] = [["Weight", "Shape", "Min", "Max", "Mean", "Std", "Zeros", "NaN/Inf"]]

@@ -65,8 +65,8 @@ extension LoadedModel {
     /// Writes the model with its current weights as `format` to `out`, atomically: a paired architecture with its
     /// Keras 3 config and the file's provenance, a model read from a file as that file's.
     @discardableResult
-    public func write(_ format: KerasExportFormat, to out: String) throws -> KerasWriteSummary {
-        let writer: KerasWriter
+    public func write(_ format: KerasExportFormat, to out: String, tfjs: TFJSExportOptions = TFJSExportOptions()) throws -> KerasWriteSummary {
+        var writer: KerasWriter
         if arch != nil {
             writer = KerasWriter(model: model, sourceGeneration: file?.generation, sourceVersion: file?.kerasVersion, sourceBackend: file?.backend)
         } else if let file {
@@ -74,6 +74,7 @@ extension LoadedModel {
         } else {
             writer = KerasWriter(model: model)
         }
+        writer.tfjsOptions = tfjs
         if format.isFullModel && writer.config == nil {
             throw CommandError("\(file.map { "\($0.path): " } ?? "")no model config to write as \(format.rawValue); choose weights-h5 or weights.h5")
         }

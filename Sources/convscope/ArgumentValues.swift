@@ -18,6 +18,7 @@ extension SaliencyMapper.Method: ExpressibleByArgument {}
 extension MaximizationSettings.Method: ExpressibleByArgument {}
 extension ModelKind: ExpressibleByArgument {}
 extension KerasFormatChoice: ExpressibleByArgument {}
+extension TFJSQuantization: ExpressibleByArgument {}
 
 extension OptimizerKind: ExpressibleByArgument {
     /// Any case, as Keras' own `optimizers.get` accepts.
