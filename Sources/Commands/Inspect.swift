@@ -58,6 +58,7 @@ public enum Inspect {
         }
         var summary: ModelSummary?
         var notes = file.notes
+        if tree && file.tfjs != nil { notes.append("--tree lists HDF5 objects; a TF.js model has none (its weight files are listed in the TF.js section)") }
         if let paired {
             summary = ModelSummary(paired.model, expandNested: expandNested)
             notes += paired.attachment?.notes ?? []
@@ -77,7 +78,7 @@ public enum Inspect {
             totalParams: summary?.totalParams ?? stored.parameterCount,
             trainableParams: summary?.trainableParams, nonTrainableParams: summary?.nonTrainableParams,
             weights: weights ? try WeightStatistics.compute(path: path, weights: stored) : nil,
-            tree: tree ? try objectTree(path) : nil, tfjs: file.tfjs,
+            tree: tree && file.tfjs == nil ? try objectTree(path) : nil, tfjs: file.tfjs,
             notes: (notes + (summary?.notes ?? [])).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } })
     }
 
