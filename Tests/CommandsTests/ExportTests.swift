@@ -319,6 +319,11 @@ final class ExportTests: XCTestCase {
             _ = try Export.run(path: weights, arch: "vonc", format: KerasFormatChoice(rawValue: format)!, out: out)
             cases.append(["file": out, "kind": "model", "inputs": [xPath], "outputs": voncOuts, "require": require])
         }
+        try Self.kerasLoadCheck(cases, python: python, dir: dir)
+    }
+
+    /// Runs Tests/keras_load_check.py on `cases` (its manifest form) and asserts every required load matched.
+    static func kerasLoadCheck(_ cases: [[String: Any]], python: String, dir: URL, file: StaticString = #filePath, line: UInt = #line) throws {
         let manifest = dir.appendingPathComponent("manifest.json")
         try JSONSerialization.data(withJSONObject: ["cases": cases], options: [.prettyPrinted]).write(to: manifest)
         let script = Self.root.appendingPathComponent("Tests/keras_load_check.py").path
@@ -335,8 +340,8 @@ final class ExportTests: XCTestCase {
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         print(output)
-        XCTAssertEqual(p.terminationStatus, 0, "Keras could not load some exports:\n\(output)")
-        XCTAssertTrue(output.contains("0 required checks failed"), output)
+        XCTAssertEqual(p.terminationStatus, 0, "Keras could not load some exports:\n\(output)", file: file, line: line)
+        XCTAssertTrue(output.contains("0 required checks failed"), output, file: file, line: line)
     }
 
     // MARK: Crash safety
