@@ -5,6 +5,10 @@
 the expected outputs are what that loaded tf-keras model predicts (so quantized cases expect the
 dequantized model). Two forms are derived from converter output, never typed by hand:
   - `*_old`: the pre-1.0 converter form, without `format`/`generatedBy`/`convertedBy`;
+  - `*_keras3`: a Keras 3 `.keras` file converted by the converter's Keras 3 path
+    (`converter.dispatch_keras_keras_to_tfjs_layers_model_conversion`), whose weight names are the
+    `.keras` file's dataset paths (`layers/conv2d/vars/0`); the converter's own loader cannot load these
+    back (its `_generate_v3_keys` fails on `__keras_tensor__`), so they expect the Keras 3 model's outputs;
   - `*_jsform`: the form TensorFlow.js itself saves (`model.save()` in tfjs-layers): `modelTopology`
     is the model config itself with `keras_version: "tfjs-layers …"`, `backend: "tensor_flow.js"`,
     `convertedBy: null`, and one weights file `./<name>.weights.bin` (tf-containers.md §3.1).
@@ -49,6 +53,9 @@ CASES = {
     "nested_mixed": ("nested", {"uint8": ["bb_conv/*"], "uint16": ["bb_sep/*"], "float16": ["bb_bn/*", "head/bias"]},
                      4 << 20, None),
     "rnn": ("rnn", None, 4 << 20, None),
+    "cnn_keras3": ("tiny", None, 4 << 20, "keras3"),
+    "nested_keras3": ("nested", None, 4 << 20, "keras3"),
+    "rnn_keras3": ("rnn", None, 4 << 20, "keras3"),
 }
 BUILDERS = {"tiny": build_tiny, "multi": build_multi, "nested": build_nested, "rnn": build_rnn}
 
@@ -84,8 +91,11 @@ def to_js_form(folder, name):
 
 
 def generate(out):
+    import keras
     import tf_keras
+    import tempfile
     h5c, loader = import_tensorflowjs()
+    from tensorflowjs.converters import converter
     d = os.path.join(out, "tfjs")
     if os.path.isdir(d):
         shutil.rmtree(d)
@@ -93,18 +103,28 @@ def generate(out):
     expected = {"tensorflowjs": TFJS_VERSION, "cases": {}}
     for case, (arch, qmap, shard, form) in CASES.items():
         C.seed_all()
-        model = BUILDERS[arch](tf_keras)
-        C.init_weights(model, "tfjs-" + arch)
         folder = os.path.join(d, case)
-        h5c.save_keras_model(model, folder, quantization_dtype_map=qmap, weight_shard_size_bytes=shard)
+        xs = inputs_for(arch)
+        if form == "keras3":
+            model = BUILDERS[arch](keras)
+            C.init_weights(model, "tfjs-" + arch)
+            with tempfile.TemporaryDirectory() as tmp:
+                src = os.path.join(tmp, arch + ".keras")
+                model.save(src)
+                converter.dispatch_keras_keras_to_tfjs_layers_model_conversion(src, folder)
+            ys = yk = predict(model, xs)
+        else:
+            model = BUILDERS[arch](tf_keras)
+            C.init_weights(model, "tfjs-" + arch)
+            h5c.save_keras_model(model, folder, quantization_dtype_map=qmap, weight_shard_size_bytes=shard)
         if form == "old":
             to_old_form(folder)
         elif form == "jsform":
             to_js_form(folder, case)
-        loaded = loader.load_keras_model(os.path.join(folder, "model.json"))
-        xs = inputs_for(arch)
-        ys = predict(loaded, xs)
-        yk = predict(model, xs)
+        if form != "keras3":
+            loaded = loader.load_keras_model(os.path.join(folder, "model.json"))
+            ys = predict(loaded, xs)
+            yk = predict(model, xs)
         for i, x in enumerate(xs):
             np.save(os.path.join(d, f"{case}.in{i}.npy"), x if x.dtype == np.int32 else C.f32(x))
         for i, y in enumerate(ys):
@@ -121,7 +141,7 @@ def generate(out):
             "shards": sum(len(g["paths"]) for g in mj["weightsManifest"]),
             "weights": sum(len(g["weights"]) for g in mj["weightsManifest"]),
             "storedBytes": stored, "float32Bytes": float_bytes,
-            "parameters": int(loaded.count_params()),
+            "parameters": int(model.count_params()),
             # How far quantization moved the outputs from the float model (the dequantized model is the oracle).
             "quantizationShift": max(float(np.max(np.abs(a - b))) for a, b in zip(ys, yk)),
         }

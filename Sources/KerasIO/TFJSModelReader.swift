@@ -39,16 +39,21 @@ enum TFJSModelReader {
         let parser = ModelConfigParser(file: label, isKeras1: false, dialect: isKeras3 ? .keras3 : .legacy)
         let model = try parser.parse(json: manifest.config, object: "modelTopology")
         let modelEntries = manifest.entries.filter { $0.group != "optimizer" }
-        let stored = storedLayers(modelEntries)
+        let keras3 = TFJSKeras3Names.storedLayers(modelEntries)
+        let stored = keras3 ?? storedLayers(modelEntries)
         if loadValues { try WeightMemory.check(stored, file: label) }
         let data = loadValues ? try manifest.shardData() : Data()
         let byName = Dictionary(modelEntries.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let read: (StoredWeight) throws -> [Float] = { w in
-            guard loadValues, let e = byName[w.name] else { return Tensor.zeroFilled(w.count) }
+            guard loadValues, let e = byName[w.path] else { return Tensor.zeroFilled(w.count) }
             return manifest.values(of: e, in: data)
         }
         var att = WeightAttacher(file: label, read: read)
-        try attach(stored.flatMap(\.weights), to: model, attacher: &att)
+        if keras3 != nil {
+            try att.attachKeras3(stored, to: model.layers)
+        } else {
+            try attach(stored.flatMap(\.weights), to: model, attacher: &att)
+        }
         var notes = model.notes + att.report.notes
         let optimizerCount = manifest.entries.count - modelEntries.count
         if optimizerCount > 0 { notes.append("\(optimizerCount) optimizer weights in the manifest are not loaded") }
@@ -146,14 +151,19 @@ extension TFJSModelReader {
     static func attach(_ path: String, entries: [ModelEntry]) throws -> WeightAttachment {
         let manifest = try TFJSManifest(path: path)
         let modelEntries = manifest.entries.filter { $0.group != "optimizer" }
-        let stored = storedLayers(modelEntries)
+        let keras3 = TFJSKeras3Names.storedLayers(modelEntries)
+        let stored = keras3 ?? storedLayers(modelEntries)
         try WeightMemory.check(stored, file: manifest.file)
         let data = try manifest.shardData()
         let byName = Dictionary(modelEntries.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         var att = WeightAttacher(file: manifest.file) { w in
-            byName[w.name].map { manifest.values(of: $0, in: data) } ?? Tensor.zeroFilled(w.count)
+            byName[w.path].map { manifest.values(of: $0, in: data) } ?? Tensor.zeroFilled(w.count)
         }
-        try attach(stored.flatMap(\.weights), entries: entries, modelNames: [], attacher: &att)
+        if keras3 != nil {
+            try att.attachKeras3(stored, to: entries)
+        } else {
+            try attach(stored.flatMap(\.weights), entries: entries, modelNames: [], attacher: &att)
+        }
         return att.report
     }
 }
@@ -164,9 +174,10 @@ extension TFJSModelReader {
         let manifest = try TFJSManifest(path: path)
         let data = try manifest.shardData()
         let entries = Dictionary(manifest.entries.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        return storedLayers(manifest.entries).flatMap(\.weights).map { w in
+        let stored = TFJSKeras3Names.storedLayers(manifest.entries) ?? storedLayers(manifest.entries)
+        return StoredWeights(layers: stored).weights.map { w in
             var acc = WeightStatistics.Accumulator()
-            if let e = entries[w.name] { acc.add(manifest.values(of: e, in: data)) }
+            if let e = entries[w.path] { acc.add(manifest.values(of: e, in: data)) }
             return acc.result(layer: w.layer, name: w.name, shape: w.shape, dtype: w.dtype)
         }
     }

@@ -37,7 +37,7 @@ final class TFJSTests: XCTestCase {
 
     func testEveryFixturePredictsAsTheTFJSLoader() throws {
         let cases = Self.expected
-        XCTAssertEqual(cases.count, 10)
+        XCTAssertEqual(cases.count, 13)
         for (name, e) in cases.sorted(by: { $0.key < $1.key }) {
             let f = try KerasFile.open(Self.path(name))
             XCTAssertEqual(f.generation, .tfjsLayers, name)

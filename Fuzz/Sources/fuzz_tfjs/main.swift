@@ -16,16 +16,23 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     mkdir(dir, 0o700)
     FileManager.default.createFile(atPath: dir + "/model.json", contents: Data(json))
     // The files the manifest names, where they are plain names in this folder.
-    let names = (try? JSONSerialization.jsonObject(with: Data(json)) as? [String: Any])
-        .flatMap { $0["weightsManifest"] as? [[String: Any]] }?
-        .flatMap { ($0["paths"] as? [String]) ?? [] }
-        .map { $0.hasPrefix("./") ? String($0.dropFirst(2)) : $0 }
-        .filter { !$0.isEmpty && !$0.contains("/") && $0 != "." && $0 != ".." && $0 != "model.json" && !$0.contains("\0") } ?? []
-    let unique = Array(Set(names)).sorted().prefix(64)
-    let share = unique.isEmpty ? 0 : weights.count / unique.count
-    for (i, n) in unique.enumerated() {
-        let lo = weights.startIndex + i * share
-        let hi = i == unique.count - 1 ? weights.endIndex : lo + share
+    var names = Set<String>()
+    let object = try? JSONSerialization.jsonObject(with: Data(json))
+    if let top = object as? [String: Any], let groups = top["weightsManifest"] as? [[String: Any]] {
+        for group in groups {
+            for p in (group["paths"] as? [String]) ?? [] {
+                let n = p.hasPrefix("./") ? String(p.dropFirst(2)) : p
+                if !n.isEmpty && !n.contains("/") && n != "." && n != ".." && n != "model.json" && !n.contains("\0") {
+                    names.insert(n)
+                }
+            }
+        }
+    }
+    let files: [String] = Array(names.sorted().prefix(64))
+    let per: Int = files.isEmpty ? 0 : weights.count / files.count
+    for (i, n) in files.enumerated() {
+        let lo: Int = weights.startIndex + i * per
+        let hi: Int = i == files.count - 1 ? weights.endIndex : lo + per
         FileManager.default.createFile(atPath: dir + "/" + n, contents: Data(weights[lo..<hi]))
     }
     if let f = try? KerasFile.open(dir, loadValues: true) { _ = f.model?.graph.nodes.count; _ = f.tfjs?.weights.count }
