@@ -8,6 +8,7 @@ import PackageDescription
 let readers: [(name: String, modules: [String])] = [
     ("h5", ["KerasIO"]), ("weights_h5", ["Graph", "KerasIO", "Zoo"]), ("keras", ["KerasIO"]), ("json", ["Graph", "KerasIO"]),
     ("png", ["Imaging"]), ("jpeg", ["Imaging"]), ("npy", ["Imaging"]), ("cifar", ["Imaging"]),
+    ("tfjs", ["KerasIO"]),
 ]
 
 func convscope(_ modules: [String]) -> [Target.Dependency] {

@@ -25,7 +25,7 @@ ROOT=$(cd .. && pwd)
 
 SECONDS_PER_TARGET=${1:-20}
 shift || true
-ALL_TARGETS=(h5 weights_h5 keras json png jpeg npy cifar)
+ALL_TARGETS=(h5 weights_h5 keras json png jpeg npy cifar tfjs)
 if [ "$#" -gt 0 ]; then TARGETS=("$@"); else TARGETS=("${ALL_TARGETS[@]}"); fi
 WORK=${FUZZ_WORK:-$FUZZ_DIR/.work}
 JOBS=${FUZZ_JOBS:-1}
@@ -53,6 +53,17 @@ for t in "${TARGETS[@]}"; do
   rm -f "$WORK.build-$t.log"
 done
 
+# TF.js seeds (fuzz_tfjs's input form), made from the committed fixtures into $WORK/tfjs-seeds.
+tfjs_seeds() {
+  local out=$WORK/tfjs-seeds
+  rm -rf "$out" && mkdir -p "$out"
+  for d in "$ROOT"/Fixtures/tfjs/*/; do
+    [ -f "$d/model.json" ] || continue
+    { cat "$d/model.json"; printf '\0'; find "$d" -maxdepth 1 -name '*.bin' | sort -V | xargs cat; } > "$out/$(basename "$d")"
+    echo "$out/$(basename "$d")"
+  done
+}
+
 # Seed files for a target, one path per line: the repository's fixtures plus Fuzz/seeds/<target>
 # (for json: the model configs of committed fixtures, one per layer kind, extracted as text).
 seeds() {
@@ -67,6 +78,8 @@ seeds() {
     jpeg)       find "$ROOT/Fixtures" "$ROOT/Tests/Resources" -name '*.jpg' "${small[@]}" ;;
     npy)        find "$ROOT/Fixtures/formats" "$ROOT/Tests/Resources/imaging" -name '*.npy' "${small[@]}" ;;
     cifar)      true ;;
+    # TF.js: each fixture folder as one input, model.json + NUL + its weight files in manifest order.
+    tfjs)       tfjs_seeds ;;
   esac
   [ -d "$FUZZ_DIR/seeds/$1" ] && find "$FUZZ_DIR/seeds/$1" -type f
   [ -d "$ROOT/Tests/Resources/regressions" ] &&

@@ -4,7 +4,8 @@ Usage: python Tests/keras_load_check.py MANIFEST.json [REPORT.json]
 
 MANIFEST: {"cases": [{
     "file": "x.h5",                      exported file
-    "kind": "model" | "weights",         full model, or weights only
+    "kind": "model" | "weights" | "tfjs", full model, weights only, or a TF.js layers model folder
+                                         (loaded with tensorflowjs' keras_tfjs_loader, tf-keras only)
     "architecture": {"keras3": "a.h5", "tf_keras": "b.h5"},   weights only: full-model files giving
                                          the architecture (cloned, so the weights really come from "file")
     "inputs": ["in0.npy", ...],          model inputs (batch first)
@@ -27,6 +28,17 @@ import sys
 RTOL, ATOL = 1e-4, 1e-5
 
 
+def tfjs_loader():
+    """tensorflowjs' loader (pinned, installed --no-deps): its package imports jax2tf, TF decision forests and
+    TF Hub at import time, which loading a layers model does not use; empty stand-ins take their place."""
+    import types
+    import tf_keras  # noqa: F401  (Keras first, then the stand-ins)
+    for name in ["jax", "jax.experimental", "jax.experimental.jax2tf", "tensorflow_decision_forests", "tensorflow_hub"]:
+        sys.modules.setdefault(name, types.ModuleType(name))
+    from tensorflowjs.converters import keras_tfjs_loader
+    return keras_tfjs_loader
+
+
 def run_framework(framework, manifest_path):
     """Child process: loads every case in one framework and prints a JSON list of results."""
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
@@ -42,9 +54,13 @@ def run_framework(framework, manifest_path):
     cases = json.load(open(manifest_path))["cases"]
     results = []
     for case in cases:
+        if case["kind"] == "tfjs" and framework != "tf_keras":
+            continue  # TF.js layers models load into tf-keras only (tensorflowjs' keras_tfjs_loader)
         r = {"file": case["file"], "framework": framework}
         try:
-            if case["kind"] == "model":
+            if case["kind"] == "tfjs":
+                model = tfjs_loader().load_keras_model(os.path.join(p(case["file"]), "model.json"))
+            elif case["kind"] == "model":
                 kwargs = {"compile": False}
                 if framework == "keras3":
                     kwargs["safe_mode"] = True

@@ -25,6 +25,10 @@ if [ "${1:-}" = "--python" ] || [ "${1:-}" = "--test" ]; then
     echo "setup: creating the pinned Python in $VENV" >&2
     python3 -m venv "$VENV"
     "$VENV/bin/pip" install -q --disable-pip-version-check -r Fixtures/requirements.txt
+    # Packages pinned as `# no-deps: name==version` install without their declared dependencies.
+    sed -n 's/^# no-deps: //p' Fixtures/requirements.txt | while read -r pkg; do
+      "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps "$pkg"
+    done
     echo "$want" > "$stamp"
   fi
 fi

@@ -26,13 +26,18 @@ public enum Export {
     /// Reads `path` (a full model, or weights paired with `arch`) and writes it as `format` to `out`.
     /// `weights`: a weights file loaded onto the architecture `path` holds; `dequantize`: write a quantized model's float form.
     /// `maxShardBytes`: shard size for `--format weights.json`; `dtype`: keep half precision or write float32.
+    /// `tfjs`: how `--format tfjs` stores weights; refused with any other format when it is not the default.
     public static func run(path: String, arch: String?, weights: String? = nil, format: KerasFormatChoice, out: String,
-                           maxShardBytes: Int? = nil, dtype: ExportDtype = .stored, dequantize: Bool = false) throws -> ExportReport {
+                           maxShardBytes: Int? = nil, dtype: ExportDtype = .stored, dequantize: Bool = false,
+                           tfjs: TFJSExportOptions = TFJSExportOptions()) throws -> ExportReport {
         let loaded = try ModelLoader.load(path, arch: arch, weights: weights,
                                           loadValues: (arch == nil && weights == nil) || dequantize, warn: false)
         let model = dequantize ? try loaded.dequantized() : loaded
         let chosen = try model.exportFormat(format, out: nil)
-        let summary = try model.write(chosen, to: out, keepHalfPrecision: dtype == .stored, maxShardBytes: maxShardBytes)
+        if chosen != .tfjs && tfjs != TFJSExportOptions() {
+            throw CommandError("--quantize and --shard-size apply to --format tfjs only (the format here is \(chosen.rawValue))")
+        }
+        let summary = try model.write(chosen, to: out, keepHalfPrecision: dtype == .stored, maxShardBytes: maxShardBytes, tfjs: tfjs)
         return ExportReport(input: weights ?? path, inputGeneration: model.file?.generation.rawValue ?? "", arch: model.arch, output: out,
                             requestedFormat: format.rawValue, written: summary)
     }

@@ -1,3 +1,4 @@
+import FileSupport
 import Foundation
 import Graph
 import HDF5
@@ -40,6 +41,8 @@ public struct InspectReport: Codable {
     public var shards: ShardedWeightsSummary?
     /// Layers whose Keras dtype policy is not plain float32 (mixed or half precision).
     public var dtypePolicies: [DtypePolicy]?
+    /// TF.js layers models: the writer and each weight's storage.
+    public var tfjs: TFJSFacts?
     public var notes: [String]
     /// Layers Keras quantized (issue 16); absent when none is.
     public var quantized: [QuantizedLayerFacts]?
@@ -65,13 +68,15 @@ public enum Inspect {
         }
         var summary: ModelSummary?
         var notes = file.notes
+        if tree && file.tfjs != nil { notes.append("--tree lists HDF5 objects; a TF.js model has none (its weight files are listed in the TF.js section)") }
         if let paired {
             summary = ModelSummary(paired.model, expandNested: expandNested)
             notes += paired.attachment?.notes ?? []
         } else if let m = file.model {
             summary = ModelSummary(m, expandNested: expandNested)
         }
-        let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        var bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        if let t = file.tfjs { bytes = WholeFileRead.size(of: TFJSManifest.modelJSONPath(path)) + t.storedBytes }
         let facts = InspectReport.FileFacts(
             path: path, bytes: bytes, generation: file.generation.rawValue, generationEvidence: file.generationEvidence, kerasVersion: file.kerasVersion,
             backend: file.backend, fullModel: file.isFullModel, optimizerState: file.hasOptimizerState,
@@ -87,8 +92,8 @@ public enum Inspect {
             totalParams: summary?.totalParams ?? stored.parameterCount,
             trainableParams: summary?.trainableParams, nonTrainableParams: summary?.nonTrainableParams,
             weights: weights ? try WeightStatistics.compute(path: path, weights: stored) : nil,
-            tree: tree ? try objectTree(path) : nil,
-            shards: file.shards, dtypePolicies: policies.isEmpty ? nil : policies,
+            tree: tree && file.tfjs == nil ? try objectTree(path) : nil,
+            shards: file.shards, dtypePolicies: policies.isEmpty ? nil : policies, tfjs: file.tfjs,
             notes: (notes + (summary?.notes ?? [])).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } })
         if !quantized.isEmpty {
             report.quantized = quantized
@@ -187,6 +192,7 @@ public enum Inspect {
         }
         if let s = r.shards { lines += renderShards(s) }
         if let ps = r.dtypePolicies { lines += renderPolicies(ps) }
+        if let t = r.tfjs { lines += renderTFJS(t) }
         if let ws = r.weights {
             lines.append("")
             var rows: [[String]] = [["Weight", "Shape", "Min", "Max", "Mean", "Std", "Zeros", "NaN/Inf"]]

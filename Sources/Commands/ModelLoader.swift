@@ -81,7 +81,8 @@ extension LoadedModel {
     /// variables the source stored as float16/bfloat16 stay so in the Keras 3 layouts; `maxShardBytes`: the shard
     /// size of `weights.json` (Keras' 5 GB when nil).
     @discardableResult
-    public func write(_ format: KerasExportFormat, to out: String, keepHalfPrecision: Bool = true, maxShardBytes: Int? = nil) throws -> KerasWriteSummary {
+    public func write(_ format: KerasExportFormat, to out: String, keepHalfPrecision: Bool = true, maxShardBytes: Int? = nil,
+                      tfjs: TFJSExportOptions = TFJSExportOptions()) throws -> KerasWriteSummary {
         var writer: KerasWriter
         if arch != nil {
             writer = KerasWriter(model: model, sourceGeneration: file?.generation, sourceVersion: file?.kerasVersion, sourceBackend: file?.backend)
@@ -90,6 +91,7 @@ extension LoadedModel {
         } else {
             writer = KerasWriter(model: model)
         }
+        writer.tfjsOptions = tfjs
         if format.isFullModel && writer.config == nil {
             throw CommandError("\(file.map { "\($0.path): " } ?? "")no model config to write as \(format.rawValue); choose weights-h5 or weights.h5")
         }

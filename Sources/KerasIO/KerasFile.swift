@@ -15,6 +15,7 @@ public enum KerasFile {
         case .hdf5: return try HDF5ModelReader.open(path, loadValues: loadValues)
         case .shardManifest: return try ShardedWeightsReader.open(path, loadValues: loadValues)
         case .kerasFolder: return try KerasFolderReader.open(path, loadValues: loadValues)
+        case .tfjs: return try TFJSModelReader.open(path, loadValues: loadValues)
         }
     }
 
@@ -39,6 +40,7 @@ public enum KerasFile {
         case .hdf5: return try HDF5ModelReader.attach(.path(path), entries: entries, label: path, legacyByName: legacyByName)
         case .shardManifest: return try ShardedWeightsReader.attach(path, entries: entries)
         case .kerasFolder: return try KerasFolderReader.attach(path, entries: entries)
+        case .tfjs: return try TFJSModelReader.attach(path, entries: entries)
         }
     }
 
@@ -52,6 +54,8 @@ public enum KerasFile {
         case shardManifest
         /// An unzipped `.keras`: a folder with `config.json` (`save_model(..., zipped=False)`).
         case kerasFolder
+        /// A TF.js layers `model.json` (or a folder holding one).
+        case tfjs
     }
 
     /// A folder with config.json → unzipped `.keras`; zip magic → `.keras`; a JSON object → by its keys
@@ -62,8 +66,9 @@ public enum KerasFile {
             throw KerasIOError(file: path, "no such file")
         }
         if isDir.boolValue {
+            if FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("model.json")) { return .tfjs }
             guard FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("config.json")) else {
-                throw KerasIOError(file: path, "is a directory without config.json, not an unzipped .keras folder")
+                throw KerasIOError(file: path, "is a directory without config.json or model.json, not an unzipped .keras folder or a TF.js model")
             }
             return .kerasFolder
         }
@@ -72,6 +77,7 @@ public enum KerasFile {
         let head = (try? h.read(upToCount: 8)) ?? Data()
         guard !head.isEmpty else { throw KerasIOError(file: path, "is empty (0 bytes), not a Keras file") }
         if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) || head.starts(with: [0x50, 0x4B, 0x05, 0x06]) { return .zip }
+        if isTFJSModelJSON(h, head: head) { return .tfjs }
         if try sniffsAsJSON(path) { return try sniffJSON(path) }
         return .hdf5
     }
@@ -81,6 +87,14 @@ public enum KerasFile {
         let json = try ShardManifest.parse(path)
         if ShardManifest.looksLikeManifest(json) { return .shardManifest }
         throw KerasIOError(file: path, "is JSON but not a sharded weights manifest (no 'weight_map'); a model JSON is an architecture: pass it as --arch", kind: .unsupported)
+    }
+
+    /// A JSON object naming `modelTopology` or `weightsManifest` in its first 1 MiB: a TF.js `model.json`.
+    static func isTFJSModelJSON(_ h: FileHandle, head: Data) -> Bool {
+        guard let first = head.first(where: { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }), first == UInt8(ascii: "{") else { return false }
+        let rest = (try? h.read(upToCount: 1 << 20)) ?? Data()
+        let text = String(decoding: head + rest, as: UTF8.self)
+        return text.contains("\"modelTopology\"") || text.contains("\"weightsManifest\"")
     }
 
     /// Generation of a legacy (h5) file from its `keras_version`, backend and weight names.

@@ -14,11 +14,13 @@ public enum KerasGeneration: String, Codable, Sendable {
     case keras3Weights = "keras3-weights"
     /// Keras 3 `model.save("x.keras")` zip archive.
     case keras3Keras = "keras3-keras"
+    /// TensorFlow.js layers model (`model.json` + weight files), converter output or saved by TensorFlow.js.
+    case tfjsLayers = "tfjs-layers"
 
     /// What activation names mean in this generation's configs (`hard_sigmoid`).
     public var activationDialect: ActivationDialect {
         switch self {
-        case .keras1, .keras2, .tfkeras: return .legacy
+        case .keras1, .keras2, .tfkeras, .tfjsLayers: return .legacy
         case .keras3H5, .keras3Weights, .keras3Keras: return .keras3
         }
     }
@@ -75,4 +77,6 @@ public struct KerasModelFile {
     public internal(set) var generationEvidence: String? = nil
     /// Sharded weights: the manifest's shards and what each holds.
     public internal(set) var shards: ShardedWeightsSummary? = nil
+    /// TF.js layers models: the writer and each weight's storage (quantization).
+    public internal(set) var tfjs: TFJSFacts? = nil
 }

@@ -19,6 +19,8 @@ public enum KerasExportFormat: String, CaseIterable, Codable, Sendable {
     case keras = "keras"
     /// Keras 3 sharded weights: `*.weights.json` manifest + `*_NNNNN.weights.h5` shards (`--max-shard-size`).
     case keras3ShardedWeights = "weights.json"
+    /// TensorFlow.js layers model: a folder with model.json and group1-shard*.bin (`tensorflowjs_converter` form).
+    case tfjs = "tfjs"
 
     /// The format that keeps a file's generation and layout (`file` names it in the refusal of Keras 1).
     public static func same(as generation: KerasGeneration, isFullModel: Bool, file: String = "") throws -> KerasExportFormat {
@@ -29,10 +31,11 @@ public enum KerasExportFormat: String, CaseIterable, Codable, Sendable {
         case .keras3H5: return .keras3H5
         case .keras3Weights: return .keras3Weights
         case .keras3Keras: return .keras
+        case .tfjsLayers: return .tfjs
         }
     }
 
-    public var isFullModel: Bool { self == .keras3H5 || self == .tfkerasH5 || self == .keras }
+    public var isFullModel: Bool { self == .keras3H5 || self == .tfkerasH5 || self == .keras || self == .tfjs }
 }
 
 /// What a write produced.
@@ -76,6 +79,8 @@ public struct KerasWriter {
     /// Stored dtype of each variable by layer path (from the file the weights came from): float16 and bfloat16
     /// are written back as such in the Keras 3 layouts; empty writes float32 throughout.
     public var storedDtypes: [String: [String]] = [:]
+    /// How `.tfjs` stores the weights.
+    public var tfjsOptions = TFJSExportOptions()
 
     public init(model: KerasModel, config: JSON? = nil, sourceGeneration: KerasGeneration? = nil,
                 sourceVersion: String? = nil, sourceBackend: String? = nil) {
@@ -116,6 +121,8 @@ public struct KerasWriter {
                 let (data, s) = try kerasArchive()
                 summary = s
                 try AtomicFile.write(data: data, to: url)
+            case .tfjs:
+                summary = try writeTFJS(tfjsOptions, to: path)
             default:
                 var s: KerasWriteSummary?
                 try AtomicFile.write(to: url) { temp in
@@ -131,13 +138,14 @@ public struct KerasWriter {
         } catch {
             throw H5Reading.convert(error, file: path)
         }
-        summary.bytes = ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? Int) ?? 0
+        if format != .tfjs { summary.bytes = ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? Int) ?? 0 }
         return summary
     }
 
     /// The bytes of `format` without touching the disk (h5 formats via an in-memory HDF5 file).
     public func data(_ format: KerasExportFormat) throws -> Data {
         if format == .keras { return try kerasArchive().0 }
+        if format == .tfjs { throw KerasIOError(file: "export", "a TF.js model is a folder of files, not one file's bytes; use write(_:to:)") }
         let f = try H5File.createInMemory(name: "export.h5")
         defer { f.close() }
         _ = try writeH5(format, into: f.root, label: "export.h5")
@@ -155,6 +163,7 @@ public struct KerasWriter {
                                      config: "none", layerCount: model.layers.count, weightCount: count, parameterCount: params, bytes: 0)
         case .keras: throw KerasIOError(file: label, ".keras archives are zips, not HDF5 files; use write(_:to:) or data(_:)")
         case .keras3ShardedWeights: throw KerasIOError(file: label, "sharded weights are several files; use writeSharded(to:maxShardBytes:)")
+        case .tfjs: throw KerasIOError(file: label, "TF.js models are folders, not HDF5 files; use write(_:to:)")
         }
     }
 

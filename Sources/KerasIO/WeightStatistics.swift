@@ -19,6 +19,7 @@ public struct WeightStatistics: Codable, Equatable, Sendable {
 
     /// Streams every stored weight of `path` (h5 of any generation, or the weights inside a `.keras`).
     public static func compute(path: String, weights: StoredWeights) throws -> [WeightStatistics] {
+        if try KerasFile.sniff(path) == .tfjs { return try TFJSModelReader.statistics(path) }
         let all = weights.weights
         guard all.contains(where: { $0.shard != nil }) else {
             return try KerasFile.withWeightsHDF5(path) { file in
@@ -118,6 +119,8 @@ extension KerasFile {
             return try body(f)
         case .shardManifest:
             throw KerasIOError(file: path, "is a sharded weights manifest: its HDF5 objects are in its shards; name one shard file", kind: .unsupported)
+        case .tfjs:
+            throw KerasIOError(file: path, "a TF.js model.json: its weights are in .bin files, not HDF5", kind: .unsupported)
         }
     }
 }

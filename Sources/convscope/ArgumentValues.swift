@@ -19,6 +19,7 @@ extension MaximizationSettings.Method: ExpressibleByArgument {}
 extension ModelKind: ExpressibleByArgument {}
 extension KerasFormatChoice: ExpressibleByArgument {}
 extension ExportDtype: ExpressibleByArgument {}
+extension TFJSQuantization: ExpressibleByArgument {}
 
 extension OptimizerKind: ExpressibleByArgument {
     /// Any case, as Keras' own `optimizers.get` accepts.

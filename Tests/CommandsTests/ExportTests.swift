@@ -32,6 +32,7 @@ final class ExportTests: XCTestCase {
         case .keras: return "keras"
         case .keras3Weights: return "weights.h5"
         case .keras3ShardedWeights: return "weights.json"
+        case .tfjs: return "tfjs"
         default: return "h5"
         }
     }
@@ -293,12 +294,13 @@ final class ExportTests: XCTestCase {
                     let out = dir.appendingPathComponent("\(model).\(source).\(format.rawValue).\(Self.ext(format))").path
                     try writer.write(format, to: out)
                     var c: [String: Any] = ["file": out, "inputs": ins, "outputs": outs,
-                                            "kind": format.isFullModel ? "model" : "weights"]
+                                            "kind": format == .tfjs ? "tfjs" : format.isFullModel ? "model" : "weights"]
                     switch format {
                     case .keras3H5, .keras: c["require"] = ["keras3"]
                     case .tfkerasH5: c["require"] = model == "nested" ? ["tf_keras"] : ["tf_keras", "keras3"]
                     case .weightsH5, .keras3Weights: c["require"] = ["keras3", "tf_keras"]
                     case .keras3ShardedWeights: c["require"] = ["keras3"]
+                    case .tfjs: c["require"] = ["tf_keras"]
                     }
                     if !format.isFullModel {
                         c["architecture"] = ["keras3": Self.fixture("\(model).keras3.h5"), "tf_keras": Self.fixture("\(model).tfkeras.h5")]
@@ -319,6 +321,11 @@ final class ExportTests: XCTestCase {
             _ = try Export.run(path: weights, arch: "vonc", format: KerasFormatChoice(rawValue: format)!, out: out)
             cases.append(["file": out, "kind": "model", "inputs": [xPath], "outputs": voncOuts, "require": require])
         }
+        try Self.kerasLoadCheck(cases, python: python, dir: dir)
+    }
+
+    /// Runs Tests/keras_load_check.py on `cases` (its manifest form) and asserts every required load matched.
+    static func kerasLoadCheck(_ cases: [[String: Any]], python: String, dir: URL, file: StaticString = #filePath, line: UInt = #line) throws {
         let manifest = dir.appendingPathComponent("manifest.json")
         try JSONSerialization.data(withJSONObject: ["cases": cases], options: [.prettyPrinted]).write(to: manifest)
         let script = Self.root.appendingPathComponent("Tests/keras_load_check.py").path
@@ -335,8 +342,8 @@ final class ExportTests: XCTestCase {
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         print(output)
-        XCTAssertEqual(p.terminationStatus, 0, "Keras could not load some exports:\n\(output)")
-        XCTAssertTrue(output.contains("0 required checks failed"), output)
+        XCTAssertEqual(p.terminationStatus, 0, "Keras could not load some exports:\n\(output)", file: file, line: line)
+        XCTAssertTrue(output.contains("0 required checks failed"), output, file: file, line: line)
     }
 
     // MARK: Crash safety
