@@ -56,7 +56,7 @@ public enum ModelLoader {
             FileHandle.standardError.write(Data("convscope: \(path): \(note)\n".utf8))
         }
         guard let model = file.model else {
-            throw CommandError("\(path): holds weights only (\(file.generation.rawValue)); name its architecture with --arch (\(Zoo.names.joined(separator: ", ")))",
+            throw CommandError("\(path): holds weights only (\(file.generation.rawValue)); name its architecture with --arch (built in: \(Zoo.names.joined(separator: ", ")); or a model JSON, config.json, .keras or full .h5)",
                                kind: .weightsOnly)
         }
         return LoadedModel(graph: model.graph, model: model, file: file, arch: nil, attachment: file.attachment)

@@ -72,7 +72,7 @@ struct Keras3WeightsPlan {
     static func ensure(_ g: Group, in root: H5Group) throws -> H5Group {
         let target = try root.hasChild(g.path) ? try root.group(g.path) : try root.createGroup(g.path)
         for (path, name) in g.names {
-            let named = try root.group(path)
+            let named = try root.hasChild(path) ? try root.group(path) : try root.createGroup(path)
             if try !named.hasAttribute("name") { try named.setAttribute("name", .string(name)) }
         }
         return target
