@@ -77,6 +77,10 @@ public enum LayerRegistry {
         GRU.self,
         Bidirectional.self,
         TimeDistributed.self,
+        // attention (issue 15, attention slice)
+        Attention.self,
+        AdditiveAttention.self,
+        MultiHeadAttention.self,
     ]
 
     private static let byName: [String: any Layer.Type] = {
