@@ -618,3 +618,39 @@ extension LayerTests {
         return done
     }
 }
+
+// MARK: - attention calls
+
+extension LayerTests {
+    /// What the attention kinds refuse, each naming the layer and the argument; and how a call binds.
+    func testAttentionCallsAndRefusals() throws {
+        func mha() throws -> any CallBindingLayer {
+            try XCTUnwrap(try make("MultiHeadAttention", #"{"num_heads": 2, "key_dim": 3}"#, name: "mha") as? any CallBindingLayer)
+        }
+        func expect(_ body: () throws -> Void, _ fragments: [String], line: UInt = #line) {
+            XCTAssertThrowsError(try body(), line: line) { e in
+                for f in fragments { XCTAssertTrue("\(e)".contains(f), "'\(e)' lacks '\(f)'", line: line) }
+            }
+        }
+        expect({ try mha().bind(LayerCall(keywords: [nil, nil], options: ["return_attention_scores": true])) },
+               ["layer 'mha'", "return_attention_scores", "one output"])
+        expect({ try mha().bind(LayerCall(keywords: [nil, nil, "query_mask"])) }, ["layer 'mha'", "query_mask", "attention_mask"])
+        expect({ try mha().bind(LayerCall(keywords: [nil, "query"])) }, ["'query' is passed twice"])
+        expect({ try mha().bind(LayerCall(keywords: ["key"])) }, ["without a query and a value"])
+        expect({ _ = try make("MultiHeadAttention", #"{"num_heads": 2, "key_dim": 3, "use_gate": true}"#, name: "mha") },
+               ["layer 'mha'", "use_gate"])
+        let shared = try mha()
+        try shared.bind(.positional(2))
+        expect({ try shared.bind(LayerCall(keywords: [nil, nil], options: ["use_causal_mask": true])) }, ["different arguments"])
+        let masked = try mha()
+        try masked.bind(LayerCall(keywords: [nil, nil, "attention_mask"]))
+        expect({ _ = try masked.build(inputShapes: [[4, 5], [6, 5], [4, 5]]) }, ["attention_mask [4, 5]", "[4, 6]"])
+        XCTAssertEqual(try masked.build(inputShapes: [[4, 5], [6, 5], [1, 6]]), [4, 5])
+        let attention = try XCTUnwrap(try LayerRegistry.make(className: "Attention", name: "att", config: try config("{}")) as? any CallBindingLayer)
+        expect({ try attention.bind(LayerCall(keywords: [nil, nil, "mask", "mask"])) }, ["layer 'att'", "'mask'"])
+        expect({ _ = try LayerRegistry.make(className: "Attention", name: "att", config: try config(#"{"score_mode": "general"}"#)) },
+               ["layer 'att'", "general"])
+        XCTAssertEqual(LayerRegistry.callArguments(ofClass: "MultiHeadAttention"), ["query", "value", "key"])
+        XCTAssertTrue(LayerRegistry.bindsCalls("Attention") && !LayerRegistry.bindsCalls("Dense"))
+    }
+}
