@@ -116,6 +116,10 @@ public enum KerasConfigConversion {
                 if tensors.isEmpty { kwargs[k] = v } else if binds { kwargs[k] = tensors.count == 1 ? tensors[0] : .array(tensors) } else { refs += tensors }
             }
         }
+        if binds, refs.isEmpty, let first = names.first, let r = kwargs[first] {   // query=… passed by keyword
+            refs = [r]
+            kwargs[first] = nil
+        }
         return .array(refs.map { r in
             var a = r.arrayValue ?? []
             a = Array(a.prefix(3))
