@@ -69,7 +69,8 @@ enum KerasConfigJSON {
         var inputs: [(TensorRef, [Int]?)] = []
         var keywords: [String?] = []
         var options: [String: JSON] = [:]
-        if let a = v.arrayValue {
+        if var a = v.arrayValue {
+            if a.first?.stringValue != nil { a = [v] }   // Keras 2.13+ TFOpLambda: one flat [layer, node, tensor, kwargs]
             for x in a {
                 guard let r = ref(x) else { return nil }
                 inputs.append((r, nil))

@@ -44,4 +44,20 @@ final class AttentionConfigTests: XCTestCase {
         XCTAssertNil(node3["config"]?["query_shape"])
         XCTAssertEqual(try ModelConfigParser(file: "k3").parse(json: again).graph.node(named: "mha")?.inputs.count, 3)
     }
+
+    /// Keras 2.13–2.15 write a TFOpLambda's node as one flat `[layer, node, tensor, {kwargs}]`, its second
+    /// operand a tensor in the kwargs (a real file, AllaudinAli/ECG-Signal-Classification, has them around
+    /// its MultiHeadAttention): read as a call on both tensors, the layer listed (it holds TF code).
+    func testFlatTFOpLambdaNode() throws {
+        let text = #"""
+        {"class_name": "Functional", "config": {"name": "f", "layers": [
+          {"class_name": "InputLayer", "name": "x", "config": {"name": "x", "batch_input_shape": [null, 4]}, "inbound_nodes": []},
+          {"class_name": "Dense", "name": "d", "config": {"name": "d", "units": 4}, "inbound_nodes": [[["x", 0, 0, {}]]]},
+          {"class_name": "TFOpLambda", "name": "tf.__operators__.add", "config": {"name": "tf.__operators__.add", "function": "__operators__.add"},
+           "inbound_nodes": [["d", 0, 0, {"y": ["x", 0, 0], "name": null}]]}],
+          "input_layers": [["x", 0, 0]], "output_layers": [["tf.__operators__.add", 0, 0]]}}
+        """#
+        let model = try ModelConfigParser(file: "k2", dialect: .legacy).parse(text: text)
+        XCTAssertEqual(model.graph.node(named: "tf.__operators__.add")?.inputs.count, 2)
+    }
 }
