@@ -653,4 +653,26 @@ extension LayerTests {
         XCTAssertEqual(LayerRegistry.callArguments(ofClass: "MultiHeadAttention"), ["query", "value", "key"])
         XCTAssertTrue(LayerRegistry.bindsCalls("Attention") && !LayerRegistry.bindsCalls("Dense"))
     }
+
+    /// Keras 3's `sliding_window` w lets query i see keys j with |i − j| < w: the same as an explicit
+    /// `attention_mask` holding that band (the mask path is the one checked against Keras above).
+    func testSlidingWindowIsTheBandMask() throws {
+        let banded = try make("MultiHeadAttention", #"{"num_heads": 2, "key_dim": 3, "sliding_window": 2}"#, name: "band")
+        let masked = try make("MultiHeadAttention", #"{"num_heads": 2, "key_dim": 3}"#, name: "mask")
+        try XCTUnwrap(masked as? any CallBindingLayer).bind(LayerCall(keywords: [nil, nil, "attention_mask"]))
+        _ = try banded.build(inputShapes: [[5, 4], [5, 4]])
+        _ = try masked.build(inputShapes: [[5, 4], [5, 4], [5, 5]])
+        var random = SeededRandom(seed: 3)
+        GradientCheck.randomizeWeights(banded, random: &random)
+        masked.weights = banded.weights
+        let x = GradientCheck.separatedInputs([[2, 5, 4], [2, 5, 4]], random: &random)
+        let band = Tensor(shape: [1, 5, 5], data: (0..<25).map { abs($0 / 5 - $0 % 5) < 2 ? 1 : 0 })
+        var ctx = ForwardContext()
+        let a = try banded.forward(x, context: &ctx, tape: nil), b = try masked.forward(x + [band], context: &ctx, tape: nil)
+        XCTAssertLessThanOrEqual(Self.relativeError(a, b), 1e-6)
+        let open = try make("MultiHeadAttention", #"{"num_heads": 2, "key_dim": 3}"#, name: "open")
+        _ = try open.build(inputShapes: [[5, 4], [5, 4]])
+        open.weights = banded.weights
+        XCTAssertGreaterThan(Self.relativeError(try open.forward(x, context: &ctx, tape: nil), a), 1e-3, "the window masks something")
+    }
 }
