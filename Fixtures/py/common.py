@@ -67,6 +67,8 @@ def _json_default(o):
         return o.decode("utf8", "replace")
     if isinstance(o, tuple):
         return list(o)
+    if hasattr(o, "as_list"):  # a TensorShape (tf-keras MultiHeadAttention's query_shape …)
+        return o.as_list()
     raise TypeError(repr(type(o)))
 
 
@@ -131,6 +133,8 @@ def init_weights(model, key):
             n = short_weight_name(v)
             if layer.__class__.__name__ == "DepthwiseConv2D" and n == "kernel":
                 n = "depthwise_kernel"  # Keras 3 calls it kernel, tf-keras depthwise_kernel
+            if layer.__class__.__name__ == "MultiHeadAttention":  # query/kernel, key/kernel …: distinct values
+                n = "/".join(getattr(v, "path", v.name).split(":")[0].split("/")[-2:])
             vals.append(weight_value(f"{key}/{layer.name}", n, v.shape))
         layer.set_weights([np.asarray(v, dtype=np.float32) for v in vals])
 

@@ -189,7 +189,27 @@ def cases(L):
     add("einsum_dense_seq", lambda: L.EinsumDense("abc,cd->abd", (4, 5), bias_axes="d"), [(4, 6)])
     add("einsum_dense_heads", lambda: L.EinsumDense("abc,cde->abde", (4, 3, 2), bias_axes="de"), [(4, 6)])
     add("einsum_dense_ellipsis", lambda: L.EinsumDense("...b,bc->...c", 5, activation="tanh"), [(3, 4, 6)])
+    # Issue 15, attention slice: a `Call` factory says how the layer is called (keywords, use_causal_mask).
+    add("attention_dot", lambda: L.Attention(), [(5, 4), (6, 4)])
+    add("attention_concat_scale_causal", lambda: Call(L.Attention(use_scale=True, score_mode="concat"),
+                                                      lambda l, x: l(x, use_causal_mask=True)), [(5, 4), (5, 4)])
+    add("attention_scale_key", lambda: L.Attention(use_scale=True), [(5, 4), (6, 3), (6, 4)])
+    add("additive_attention", lambda: L.AdditiveAttention(), [(5, 4), (6, 4)])
+    add("mha_self", lambda: Call(L.MultiHeadAttention(2, 4), lambda l, x: l(x[0], x[0])), [(6, 8)])
+    add("mha_cross_key_mask", lambda: Call(L.MultiHeadAttention(2, 3, value_dim=5, output_shape=6),
+                                           lambda l, x: l(x[0], x[1], key=x[2], attention_mask=x[3])),
+        [(5, 8), (6, 7), (6, 4), (5, 6)])
+    add("mha_causal_nobias", lambda: Call(L.MultiHeadAttention(3, 2, use_bias=False),
+                                          lambda l, x: l(x[0], x[0], use_causal_mask=True)), [(6, 5)])
+    add("mha_axes2", lambda: Call(L.MultiHeadAttention(2, 3, attention_axes=(2,)), lambda l, x: l(x[0], x[1])),
+        [(3, 4, 5), (3, 6, 5)])
     return c
+
+
+class Call:
+    """A layer with how a case calls it: `fn(layer, inputs)` (issue 15, attention slice)."""
+    def __init__(self, layer, fn):
+        self.layer, self.fn = layer, fn
 
 
 TFKERAS_CASES = ["conv2d_same_s2", "conv2d_act_relu", "depthwise_dm2_valid", "conv2dtranspose_same_s2",
@@ -211,14 +231,27 @@ TFKERAS_CASES = ["conv2d_same_s2", "conv2d_act_relu", "depthwise_dm2_valid", "co
                  "embedding_simplernn_model", "lstm_forecaster_model", "gru_model", "bidirectional_layer",
                  "time_distributed_layer", "embedding_bilstm_gru_model",
                  # issue 16, quantization slice
-                 "einsum_dense_2d", "einsum_dense_seq", "einsum_dense_heads", "einsum_dense_ellipsis"]
+                 "einsum_dense_2d", "einsum_dense_seq", "einsum_dense_heads", "einsum_dense_ellipsis",
+                 # issue 15, attention slice
+                 "attention_dot", "attention_concat_scale_causal", "attention_scale_key", "additive_attention",
+                 "mha_self", "mha_cross_key_mask", "mha_causal_nobias", "mha_axes2",
+                 # issue 15, attention slice: the layer contract wants each kind written by tf-keras too
+                 "maxpool_p2", "flatten", "gap", "gmp", "relu_all", "leakyrelu_default", "prelu_shared12", "elu_layer",
+                 "softmax_axis1", "zeropad_asym", "crop_asym", "upsample_2_bilinear", "reshape_infer", "permute_312",
+                 "dropout", "spatialdropout2d", "gaussiannoise", "gaussiandropout", "activityregularization", "add",
+                 "subtract", "multiply", "average", "maximum", "minimum", "concat_axis1", "rescaling", "avgpool1d_p2",
+                 "gmp1d", "upsample1d", "crop1d", "repeatvector", "gmp3d", "upsample3d", "crop3d"]
 # Layer classes tf-keras has and Keras 3 does not (issue 15, normalization and preprocessing slice).
 TFKERAS_ONLY = {"thresholded_relu"}
 # Activation names Keras 3 added (issue 15, normalization and preprocessing slice).
 NEW_ACTS = ["celu", "hard_tanh", "hard_shrink", "soft_shrink", "tanh_shrink", "log_sigmoid", "sparse_plus",
             "sparse_sigmoid", "squareplus", "sparsemax", "hard_swish"]
+# Keras 3 .h5 files Keras 3.15 itself cannot reload (issue 15, attention slice; see the reload check).
+KERAS3_H5_UNREADABLE = {"attention_dot", "attention_scale_key"}
 # Saved by Keras 3 as .keras too (sub-objects' variables under their own groups).
-KERAS_ARCHIVE_CASES = ["embedding_bilstm_gru_model"]
+KERAS_ARCHIVE_CASES = ["embedding_bilstm_gru_model",
+                       "mha_self", "mha_cross_key_mask", "attention_concat_scale_causal", "additive_attention",
+                       "attention_dot"]
 
 
 def make_inputs(case, shapes):
@@ -235,6 +268,9 @@ def make_inputs(case, shapes):
         if case.startswith("masking"):  # whole positions equal to the mask value
             x[:, 2] = 0.5 if case == "masking_value" else 0.0
             x[:, 4, 3] = 0.5 if case == "masking_value" else 0.0
+        if case.endswith("_mask") and len(xs) == len(shapes) - 1:  # attention_mask: 0/1, every query sees one key
+            x = (r.uniform(0, 1, x.shape) > 0.4).astype("float64")
+            x[..., 0] = 1.0
         xs.append(C.f32(x))
     return xs
 
@@ -243,7 +279,9 @@ def build(K, case, factory, shapes):
     ins = [K.Input(s, name=f"in{i}") for i, s in enumerate(shapes)]
     layer = factory()
     y = ins if len(ins) > 1 else ins[0]
-    for l in (layer if isinstance(layer, list) else [layer]):
+    if isinstance(layer, Call):
+        y, layer = layer.fn(layer.layer, ins), layer.layer
+    for l in (layer if isinstance(layer, list) else [layer] if y is ins or y is ins[0] else []):
         y = l(y)
     layer = layer[0] if isinstance(layer, list) else layer
     return K.Model(ins, y, name="m_" + case.replace("-", "_").replace(".", "_")), layer
@@ -273,13 +311,17 @@ def generate(out):
                     C.save_npy(os.path.join(d, f"{case}.in{i}.npy"), x)
             C.save_npy(os.path.join(d, f"{stem}.out.npy"), y)
             model.save(os.path.join(d, f"{stem}.h5"))
-            # reload check: the saved file reproduces the output
-            if fw == "keras3":
+            # reload check: the saved file reproduces the output (Keras 3.15 cannot read its own .h5 of an
+            # Attention with score_mode "dot": the legacy loader turns the string into keras.ops.dot)
+            if fw == "keras3" and case in KERAS3_H5_UNREADABLE:
+                pass
+            elif fw == "keras3":
                 m2 = keras.models.load_model(os.path.join(d, f"{stem}.h5"), compile=False)
             else:
                 m2 = tf_keras.models.load_model(os.path.join(d, f"{stem}.h5"), compile=False)
-            y2 = np.asarray(m2(xs if len(xs) > 1 else xs[0], training=False))
-            assert np.allclose(y, y2, atol=1e-6), case
+            if not (fw == "keras3" and case in KERAS3_H5_UNREADABLE):
+                y2 = np.asarray(m2(xs if len(xs) > 1 else xs[0], training=False))
+                assert np.allclose(y, y2, atol=1e-6), case
             if fw == "keras3" and case in KERAS_ARCHIVE_CASES:
                 model.save(os.path.join(d, f"{stem}.keras"))
                 result.append({"case": stem + ".keras", "framework": fw, "file": f"{stem}.keras",
@@ -308,8 +350,8 @@ def unit_cases(layers):
     the weights and inputs are drawn in this order from one generator, so new cases go at the end."""
     img = UNIT_IMG
     c = []
-    add = lambda name, layer, shapes=(img,), training=False, positive=(), integers=None: c.append(
-        (name, layer, list(shapes), training, positive, integers))
+    add = lambda name, layer, shapes=(img,), training=False, positive=(), integers=None, call=None: c.append(
+        (name, layer, list(shapes), training, positive, integers, call))
     # Already-present kinds
     add("conv2d_valid", layers.Conv2D(4, 3))
     add("conv2d_same_s2_relu", layers.Conv2D(4, (3, 2), strides=2, padding="same", activation="relu"))
@@ -543,13 +585,32 @@ def unit_cases(layers):
     add("einsum_dense_left_ellipsis", layers.EinsumDense("...b,bc->...c", 5), [(3, 4, 6)])
     add("einsum_dense_right_ellipsis", layers.EinsumDense("ab...,bc->ac...", 5, bias_axes="c"), [(6, 3)])
     add("einsum_dense_transpose_out", layers.EinsumDense("abc,cd->adb", (5, 4), bias_axes="b"), [(4, 6)])
+    # Issue 15, attention slice. `call`: (keyword per input or None for positional, call options, inputs as one list).
+    listed = lambda **o: ([None, None], o, True)
+    add("attention_dot", layers.Attention(), [(5, 4), (6, 4)], call=listed())
+    add("attention_dot_scale_causal", layers.Attention(use_scale=True), [(5, 4), (5, 4)], call=listed(use_causal_mask=True))
+    add("attention_concat_key", layers.Attention(score_mode="concat"), [(4, 3), (5, 2), (5, 3)],
+        call=([None, None, None], {}, True))
+    add("attention_concat_scale", layers.Attention(use_scale=True, score_mode="concat"), [(4, 3), (5, 3)], call=listed())
+    add("additive_attention", layers.AdditiveAttention(), [(4, 3), (5, 3)], call=listed())
+    add("additive_attention_noscale_key", layers.AdditiveAttention(use_scale=False), [(4, 3), (5, 2), (5, 3)],
+        call=([None, None, None], {}, True))
+    add("mha", layers.MultiHeadAttention(2, 3), [(4, 5), (6, 5)], call=([None, None], {}, False))
+    add("mha_key_mask_out", layers.MultiHeadAttention(3, 2, value_dim=4, output_shape=(2, 3)),
+        [(4, 5), (6, 3), (6, 2), (4, 6)], call=([None, None, "key", "attention_mask"], {}, False))
+    add("mha_causal_nobias", layers.MultiHeadAttention(2, 2, use_bias=False), [(5, 4), (5, 4)],
+        call=([None, "value"], {"use_causal_mask": True}, False))
+    add("mha_axes12", layers.MultiHeadAttention(2, 2, attention_axes=(1, 2)), [(2, 3, 4), (3, 2, 4)],
+        call=([None, None], {}, False))
+    add("mha_axes2", layers.MultiHeadAttention(1, 3, attention_axes=2), [(2, 3, 4), (2, 4, 4)],
+        call=([None, None], {}, False))
     return c
 
 
 def tfkeras_unit_cases(layers):
     """Layer units of classes only tf-keras has, drawn after the Keras 3 ones (issue 15, normalization slice)."""
-    return [("thresholded_relu", layers.ThresholdedReLU(theta=0.7), [UNIT_IMG], False, (), None),
-            ("thresholded_relu_default", layers.ThresholdedReLU(), [UNIT_IMG], False, (), None)]
+    return [("thresholded_relu", layers.ThresholdedReLU(theta=0.7), [UNIT_IMG], False, (), None, None),
+            ("thresholded_relu_default", layers.ThresholdedReLU(), [UNIT_IMG], False, (), None, None)]
 
 
 def generate_units(out):
@@ -563,13 +624,28 @@ def generate_units(out):
     randn = lambda *shape: np.asarray(rng.randn(*shape), dtype="float32")
     entries = []
     import tf_keras
-    for name, layer, input_shapes, training, positive, integers in unit_cases(keras.layers) + tfkeras_unit_cases(tf_keras.layers):
-        if integers:  # indices (Embedding), stored as float32 as ConvScope reads them
+    for name, layer, input_shapes, training, positive, integers, call in unit_cases(keras.layers) + tfkeras_unit_cases(tf_keras.layers):
+        if call:  # an attention call: keywords, options, list or separate arguments; masks 0/1, one key seen per query
+            inputs = [randn(2, *s) for s in input_shapes]
+            for k, kw in enumerate(call[0]):
+                if kw == "attention_mask":
+                    inputs[k] = (rng.rand(2, *input_shapes[k]) > 0.4).astype("float32")
+                    inputs[k][..., 0] = 1.0
+
+            def invoke(training=False, layer=layer, call=call, inputs=inputs):
+                if call[2]:
+                    return layer(inputs, training=training, **call[1])
+                args = [x for x, kw in zip(inputs, call[0]) if kw is None]
+                kwargs = {kw: x for x, kw in zip(inputs, call[0]) if kw is not None}
+                return layer(*args, training=training, **kwargs, **call[1])
+            invoke()
+        elif integers:  # indices (Embedding), stored as float32 as ConvScope reads them
             inputs = [rng.randint(1 if layer.get_config().get("mask_zero") else 0, integers,
                                   (2, *s)).astype("float32") for s in input_shapes]
         else:
             inputs = [randn(2, *s) for s in input_shapes]
-        layer.build([x.shape for x in inputs] if len(inputs) > 1 else inputs[0].shape)
+        if not call:
+            layer.build([x.shape for x in inputs] if len(inputs) > 1 else inputs[0].shape)
         for v in layer.weights:
             value = randn(*v.shape) * 0.5
             if "int" in str(v.dtype):  # Normalization's sample count
@@ -580,9 +656,14 @@ def generate_units(out):
         if layer.__class__.__name__ == "Normalization":  # its call reads the variables through finalize_state
             layer.finalize_state()
         before = [np.array(v.numpy()) for v in layer.weights]
-        out_value = np.asarray(layer(inputs if len(inputs) > 1 else inputs[0], training=training))
+        if call:
+            out_value = np.asarray(invoke(training))
+        else:
+            out_value = np.asarray(layer(inputs if len(inputs) > 1 else inputs[0], training=training))
         entry = {"name": name, "class_name": layer.__class__.__name__, "config": C.tolist(layer.get_config()),
                  "inputs": [], "weights": [], "after": [], "mode": "training" if training else "inference"}
+        if call:
+            entry["call"] = {"keywords": call[0], "options": call[1]}
         for k, x in enumerate(inputs):
             np.save(os.path.join(d, f"{name}.in{k}.npy"), x)
             entry["inputs"].append(f"{name}.in{k}.npy")

@@ -78,6 +78,10 @@ public enum LayerRegistry {
         Bidirectional.self,
         TimeDistributed.self,
         EinsumDense.self,
+        // attention (issue 15, attention slice)
+        Attention.self,
+        AdditiveAttention.self,
+        MultiHeadAttention.self,
     ]
 
     private static let byName: [String: any Layer.Type] = {

@@ -31,10 +31,14 @@ public enum KerasConfigConversion {
                 o["config"] = tfModelConfig(c, className: cls)
             } else {
                 o["config"] = tfLayerConfig(c, className: cls)
+                if LayerRegistry.bindsCalls(cls), let first = o["inbound_nodes"]?.arrayValue?.first, let lc = o["config"]?.objectValue {
+                    o["config"] = .object(LayerRegistry.tfKerasConfig(fromKeras3: lc, className: cls,
+                                                                      inputShapes: callShapes(first, className: cls)))
+                }
             }
         }
         if let nodes = o["inbound_nodes"]?.arrayValue {
-            o["inbound_nodes"] = .array(nodes.map(tfInboundNode))
+            o["inbound_nodes"] = .array(nodes.map { tfInboundNode($0, className: cls) })
         }
         return .object(o)
     }
@@ -56,6 +60,7 @@ public enum KerasConfigConversion {
     static func tfLayerConfig(_ config: JSON, className: String) -> JSON {
         guard var c = config.objectValue else { return config }
         for k in keras3OnlyLayerKeys where c[k] != nil { c[k] = nil }
+        if c["rms_scaling"]?.boolValue == false { c["rms_scaling"] = nil }      // Keras 3 LayerNormalization's default
         if KerasConfigJSON.isInputLayer(className), let shape = c["batch_shape"] {
             var n = JSONObject()
             n["batch_input_shape"] = shape
@@ -86,18 +91,34 @@ public enum KerasConfigConversion {
         return .object(o)
     }
 
-    /// `{"args": [...], "kwargs": {...}}` → `[[layer, node, tensor, kwargs], ...]`.
-    static func tfInboundNode(_ node: JSON) -> JSON {
+    /// `{"args": [...], "kwargs": {...}}` → `[[layer, node, tensor, kwargs], ...]`. For a kind that binds
+    /// its call (attention), tf-keras passes only the first tensor positionally: the other positional ones
+    /// and tensors under keywords stay keywords, as `[layer, node, tensor]`.
+    static func tfInboundNode(_ node: JSON, className: String = "") -> JSON {
         guard node.objectValue != nil else { return node }
+        let binds = LayerRegistry.bindsCalls(className), names = LayerRegistry.callArguments(ofClass: className)
         var refs: [JSON] = []
-        collectHistories(node["args"], into: &refs)
         var kwargs = JSONObject()
+        let args = node["args"]?.arrayValue ?? []
+        if binds && args.count > 1 {
+            for (i, a) in args.enumerated() {
+                var tensors: [JSON] = []
+                collectHistories(a, into: &tensors)
+                if i > 0, i < names.count, tensors.count == 1 { kwargs[names[i]] = tensors[0] } else { refs += tensors }
+            }
+        } else {
+            collectHistories(node["args"], into: &refs)
+        }
         if let kw = node["kwargs"]?.objectValue {
             for (k, v) in kw.pairs where !v.isNull {
                 var tensors: [JSON] = []
                 collectHistories(v, into: &tensors)
-                if tensors.isEmpty { kwargs[k] = v } else { refs += tensors }
+                if tensors.isEmpty { kwargs[k] = v } else if binds { kwargs[k] = tensors.count == 1 ? tensors[0] : .array(tensors) } else { refs += tensors }
             }
+        }
+        if binds, refs.isEmpty, let first = names.first, let r = kwargs[first] {   // query=… passed by keyword
+            refs = [r]
+            kwargs[first] = nil
         }
         return .array(refs.map { r in
             var a = r.arrayValue ?? []
@@ -105,6 +126,18 @@ public enum KerasConfigConversion {
             a.append(.object(kwargs))
             return .array(a)
         })
+    }
+
+    /// The shapes of a Keras 3 node's tensors by argument name (positional ones named by the kind's call).
+    static func callShapes(_ node: JSON, className: String) -> [String: JSON] {
+        let names = LayerRegistry.callArguments(ofClass: className)
+        var shapes: [String: JSON] = [:]
+        func shape(_ v: JSON) -> JSON? { v["class_name"]?.stringValue == "__keras_tensor__" ? v["config"]?["shape"] : nil }
+        for (i, a) in (node["args"]?.arrayValue ?? []).enumerated() where i < names.count {
+            if let s = shape(a) { shapes[names[i]] = s }
+        }
+        for (k, v) in node["kwargs"]?.objectValue?.pairs ?? [] { if let s = shape(v) { shapes[k] = s } }
+        return shapes
     }
 
     static func collectHistories(_ v: JSON?, into out: inout [JSON]) {
@@ -247,11 +280,22 @@ public enum KerasConfigConversion {
         var kwargs = JSONObject()
         for r in refs {
             guard let a = r.arrayValue, a.count >= 3 else { continue }
-            tensors.append(["class_name": "__keras_tensor__",
-                            "config": ["shape": .null, "dtype": "float32", "keras_history": .array(Array(a.prefix(3)))]])
-            if a.count > 3, let kw = a[3].objectValue { for (k, v) in kw.pairs { kwargs[k] = v } }
+            tensors.append(k3Tensor(Array(a.prefix(3))))
+            if a.count > 3, let kw = a[3].objectValue { for (k, v) in kw.pairs { kwargs[k] = k3Tensors(in: v) } }
         }
         let args: JSON = tensors.count == 1 ? tensors[0] : .array(tensors)
         return ["args": [args], "kwargs": .object(kwargs)]
+    }
+
+    /// A Keras 3 tensor for the history `[layer, node, tensor]` (its shape filled from the graph later).
+    static func k3Tensor(_ history: [JSON]) -> JSON {
+        ["class_name": "__keras_tensor__", "config": ["shape": .null, "dtype": "float32", "keras_history": .array(history)]]
+    }
+
+    /// A tf-keras kwarg value with its tensor references (`[layer, node, tensor]`) as Keras 3 tensors.
+    static func k3Tensors(in v: JSON) -> JSON {
+        if KerasConfigJSON.isLegacyRef(v), let a = v.arrayValue { return k3Tensor(a) }
+        if let a = v.arrayValue { return .array(a.map(k3Tensors)) }
+        return v
     }
 }

@@ -55,31 +55,62 @@ enum KerasConfigJSON {
         return out
     }
 
-    /// One inbound node: the tensors it consumes in order, each with the shape Keras recorded (Keras 3 only).
+    /// One inbound node: the tensors it consumes in order, each with the shape Keras recorded (Keras 3 only),
+    /// and how the call passed them (`LayerCall`: positional or under a keyword, and the other arguments).
     struct InboundNode {
         var inputs: [(ref: TensorRef, shape: [Int]?)]
+        var call: LayerCall
     }
 
     /// Parses an inbound node in any generation's form:
-    /// Keras 1/2 `[["name", node, tensor, {kwargs}], …]` and Keras 3 `{"args": […], "kwargs": {…}}`.
+    /// Keras 1/2 `[["name", node, tensor, {kwargs}], …]` (tensors in the kwargs as `[name, node, tensor]`)
+    /// and Keras 3 `{"args": […], "kwargs": {…}}`.
     static func inboundNode(_ v: JSON) -> InboundNode? {
-        if let a = v.arrayValue {
-            var inputs: [(TensorRef, [Int]?)] = []
+        var inputs: [(TensorRef, [Int]?)] = []
+        var keywords: [String?] = []
+        var options: [String: JSON] = [:]
+        if var a = v.arrayValue {
+            if a.first?.stringValue != nil { a = [v] }   // Keras 2.13+ TFOpLambda: one flat [layer, node, tensor, kwargs]
             for x in a {
                 guard let r = ref(x) else { return nil }
                 inputs.append((r, nil))
+                keywords.append(nil)
             }
-            return InboundNode(inputs: inputs)
+            if let kw = a.first?.arrayValue, kw.count > 3, let o = kw[3].objectValue {
+                for (k, value) in o.pairs where !value.isNull {
+                    var refs: [TensorRef] = []
+                    collectLegacyRefs(value, into: &refs)
+                    if refs.isEmpty { options[k] = value }
+                    for r in refs { inputs.append((r, nil)); keywords.append(k) }
+                }
+            }
+            return InboundNode(inputs: inputs, call: LayerCall(keywords: keywords, options: options))
         }
         if v.objectValue != nil {
-            var inputs: [(TensorRef, [Int]?)] = []
             collectTensors(v["args"], into: &inputs)
+            keywords = Array(repeating: nil, count: inputs.count)
             if let kw = v["kwargs"]?.objectValue {
-                for (_, value) in kw.pairs { collectTensors(value, into: &inputs) }
+                for (k, value) in kw.pairs where !value.isNull {
+                    let before = inputs.count
+                    collectTensors(value, into: &inputs)
+                    if inputs.count == before { options[k] = value }
+                    keywords += Array(repeating: k, count: inputs.count - before)
+                }
             }
-            return InboundNode(inputs: inputs)
+            return InboundNode(inputs: inputs, call: LayerCall(keywords: keywords, options: options))
         }
         return nil
+    }
+
+    /// Whether a value is a tf-keras tensor reference in a call's kwargs: `[layer, node, tensor]`.
+    static func isLegacyRef(_ v: JSON) -> Bool {
+        guard let a = v.arrayValue, a.count == 3, a[0].stringValue != nil else { return false }
+        return a[1].intValue != nil && a[2].intValue != nil
+    }
+
+    private static func collectLegacyRefs(_ v: JSON, into out: inout [TensorRef]) {
+        if isLegacyRef(v), let r = ref(v) { out.append(r); return }
+        if let a = v.arrayValue { for x in a { collectLegacyRefs(x, into: &out) } }
     }
 
     private static func collectTensors(_ v: JSON?, into out: inout [(TensorRef, [Int]?)]) {

@@ -206,7 +206,8 @@ final class ConfigGraphBuilder {
                 guard ready else { continue }
                 let name = pending[p].name
                 let decl = declared[Ref(layer: name, node: k, tensor: 0)]
-                let (outs, e) = try apply(entry: list[pending[p].index], prefix: prefix, inputs: ids, node: k, declared: decl)
+                let (outs, e) = try apply(entry: list[pending[p].index], prefix: prefix, inputs: ids, node: k, declared: decl,
+                                          call: node.call)
                 if entries[pending[p].index] == nil { entries[pending[p].index] = e }
                 produced[name, default: [:]][k] = outs
                 pending[p].done += 1
@@ -296,7 +297,7 @@ final class ConfigGraphBuilder {
     }
 
     /// Applies one layer entry (or nested model) to `inputs`; returns its output node ids and its entry.
-    func apply(entry: JSON, prefix: String, inputs: [Int]?, node k: Int, declared: [Int]?) throws
+    func apply(entry: JSON, prefix: String, inputs: [Int]?, node k: Int, declared: [Int]?, call: LayerCall? = nil) throws
         -> ([Int], ModelEntry) {
         guard let cls = KerasConfigJSON.className(entry), let name = KerasConfigJSON.layerName(entry) else {
             throw fail(prefix, "layer entry has no class_name or name")
@@ -331,6 +332,7 @@ final class ConfigGraphBuilder {
         }
         let id: Int
         do {
+            if let binding = layer as? any CallBindingLayer { try binding.bind(call ?? .positional(ins.count)) }
             id = try graph.add(layer, inputs: ins, name: path)
         } catch {
             guard !(layer is OpaqueLayer), nodesByPath[path] == nil else { throw fail(path, "\(error)") }

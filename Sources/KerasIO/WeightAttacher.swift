@@ -173,12 +173,33 @@ struct WeightAttacher {
             if let children = e.children {
                 try attachKeras3(s.children ?? [], to: children)
             } else if let l = e.layer {
-                try assign(s.weights, to: l, path: e.path, className: e.className, config: e.config, keras3Names: true)
+                let groups = LayerRegistry.keras3VariableGroups(className: e.className, config: e.config, count: s.weights.count)
+                try assign(Self.keras3Order(s.weights, groups: groups), to: l, path: e.path, className: e.className,
+                           config: e.config, keras3Names: true)
             }
         }
         for s in stored where !used.contains(s.key) && !(s.weights.isEmpty && (s.children ?? []).isEmpty) {
             report.unusedStored.append(s.name)
         }
+    }
+}
+
+extension WeightAttacher {
+    /// A Keras 3 layer's stored variables in the order its kind's groups give (the reader lists sub-objects
+    /// by name: `key_dense` before `query_dense`); unchanged when the groups do not name every one.
+    static func keras3Order(_ ws: [StoredWeight], groups: [Keras3VariableGroup]) -> [StoredWeight] {
+        guard groups.contains(where: { !$0.path.isEmpty }) else { return ws }
+        var out: [StoredWeight] = [], taken = Set<Int>()
+        for g in groups {
+            for i in 0..<g.count {
+                let suffix = "/" + (g.path.map(\.key) + ["vars", String(i)]).joined(separator: "/")
+                let candidates = ws.indices.filter { !taken.contains($0) && ws[$0].path.hasSuffix(suffix) }
+                guard let j = candidates.min(by: { ws[$0].path.count < ws[$1].path.count }) else { return ws }
+                taken.insert(j)
+                out.append(ws[j])
+            }
+        }
+        return out.count == ws.count ? out : ws
     }
 }
 

@@ -20,6 +20,23 @@ final class LayerTests: XCTestCase {
     /// Its layer units: one layer per configuration, weights as `.npy`.
     private var resources: URL { Self.fixtures.appendingPathComponent("units") }
 
+    /// A unit's layer, made from Keras' config and bound to the case's call (attention: keywords, use_causal_mask).
+    private func unitLayer(_ c: JSON) throws -> any Layer {
+        let layer = try LayerRegistry.make(className: c["class_name"]!.stringValue!, name: c["name"]!.stringValue!, config: c["config"]!)
+        if let binding = layer as? any CallBindingLayer, let call = c["call"] {
+            let keywords = (call["keywords"]?.arrayValue ?? []).map(\.stringValue)
+            try binding.bind(LayerCall(keywords: keywords, options: call["options"]?.objectValue?.pairs.reduce(into: [:]) { $0[$1.0] = $1.1 } ?? [:]))
+        }
+        return layer
+    }
+
+    /// Inputs of a unit that hold indices or masks (not perturbed by the gradient check; zero gradient).
+    private func indexInputs(_ c: JSON) -> Set<Int> {
+        if c["class_name"]?.stringValue == "Embedding" { return [0] }
+        let keywords = c["call"]?["keywords"]?.arrayValue ?? []
+        return Set(keywords.indices.filter { keywords[$0].stringValue == "attention_mask" })
+    }
+
     /// The layer-unit cases of the oracle.
     private func unitCases() throws -> [JSON] {
         let text = try String(contentsOf: resources.appendingPathComponent("cases.json"), encoding: .utf8)
@@ -31,12 +48,13 @@ final class LayerTests: XCTestCase {
     /// Every layer unit of Fixtures/layers/units/cases.json (Keras 3.15): the layer built from Keras'
     /// own config, weights checked against Keras' stored order and shapes, output within 1e-4 of
     /// max |expected|; training cases also compare the updated variables.
-    func testForwardMatchesKeras() throws {
+    @discardableResult
+    private func unitsAgainstKeras() throws -> [String: Double] {
         let cases = try unitCases()
         var worstByKind: [String: Double] = [:]
         for c in cases {
             let caseName = c["name"]!.stringValue!, className = c["class_name"]!.stringValue!
-            let layer = try LayerRegistry.make(className: className, name: caseName, config: c["config"]!)
+            let layer = try unitLayer(c)
             XCTAssertTrue(LayerRegistry.isSupported(className), "\(className) is not registered")
             let inputs = try c["inputs"]!.arrayValue!.map { try NPY.read(resources.appendingPathComponent($0.stringValue!).path) }
             _ = try layer.build(inputShapes: inputs.map { Array($0.shape.dropFirst()) })
@@ -60,17 +78,16 @@ final class LayerTests: XCTestCase {
         for k in worstByKind.keys.sorted() {
             print(String(format: "keras-forward %-24@ max rel error %.2e", k as NSString, worstByKind[k]!))
         }
-        // Every registered kind except the graph's entry is covered by at least one Keras case.
-        for kind in LayerRegistry.kinds where kind != InputLayer.self {
-            XCTAssertNotNil(worstByKind[kind.kerasClassNames[0]], "no Keras case for \(kind.kerasClassNames[0])")
-        }
+        return worstByKind
     }
 
     /// Every case of Fixtures/layers/cases.json: a whole model saved by Keras 3 or tf-keras around one
     /// layer (Fixtures/generate.py), opened from its file as a user would, run on Keras' inputs, and
     /// compared with Keras' output (within 1e-4 of max |expected|).
-    func testSavedLayerModelsMatchKeras() throws {
+    @discardableResult
+    private func savedModelsAgainstKeras() throws -> [String: Set<String>] {
         let root = Self.fixtures
+        var classes: [String: Set<String>] = [:]
         let cases = try XCTUnwrap(try JSONParser().parse(String(contentsOf: root.appendingPathComponent("cases.json"), encoding: .utf8)).arrayValue)
         // Known gaps, each checked to still fail the way it does, so that closing one shows here:
         // layer classes not implemented yet, and activations Keras computes differently.
@@ -100,8 +117,12 @@ final class LayerTests: XCTestCase {
             }
             XCTAssertLessThanOrEqual(error, 1e-4, "\(name): max relative error against Keras")
             checked += 1
+            if error <= 1e-4, let cls = c["class_name"]?.stringValue {
+                classes[c["framework"]?.stringValue ?? "?", default: []].insert(cls)
+            }
         }
         XCTAssertGreaterThan(checked, 100)
+        return classes
     }
 
     /// The Embedding + LSTM model of Fixtures/formats in every full-model form (Keras 3 `.h5` and `.keras`,
@@ -289,28 +310,29 @@ final class LayerTests: XCTestCase {
 
     /// The cases above, and for a kind they do not list, its layer units from the oracle (Keras' own
     /// config and input shapes): a new kind's fixture case is also its finite-difference check.
-    func testGradientsOfEveryKind() throws {
+    @discardableResult
+    private func gradientsOfEveryKind() throws -> Set<String> {
         var covered = Set<String>()
         var worst: [String: (Double, Double)] = [:]
         var checked = 0, skipped = 0
         let listedKinds = Set(gradientCases.map(\.0))
-        // Kinds whose input holds indices: checked on the oracle's own indices, weights only.
-        let indexInputKinds: Set<String> = ["Embedding"]
+        // Units whose inputs hold indices (Embedding) or masks (attention_mask): checked on the oracle's own
+        // inputs, those not perturbed.
         // The second element names the case: its seed comes from that name, so adding a case elsewhere
         // does not move another case's random draws.
-        typealias Check = (any Layer, String, [[Int]], ExecutionMode, [Tensor]?)
+        typealias Check = (any Layer, String, [[Int]], ExecutionMode, [Tensor]?, Set<Int>)
         let units: [Check] = try unitCases()
             .filter { !listedKinds.contains($0["class_name"]?.stringValue ?? "") }.map { c in
-            let kind = c["class_name"]!.stringValue!, name = c["name"]!.stringValue!
+            let name = c["name"]!.stringValue!
             let inputs = try c["inputs"]!.arrayValue!.map { try NPY.read(resources.appendingPathComponent($0.stringValue!).path) }
-            let layer = try LayerRegistry.make(className: kind, name: name, config: c["config"]!)
-            return (layer, name, inputs.map { Array($0.shape.dropFirst()) }, c["mode"]?.stringValue == "training" ? .training : .inference,
-                    indexInputKinds.contains(kind) ? inputs : nil)
+            let fixed = indexInputs(c)
+            return (try unitLayer(c), name, inputs.map { Array($0.shape.dropFirst()) },
+                    c["mode"]?.stringValue == "training" ? .training : .inference, fixed.isEmpty ? nil : inputs, fixed)
         }
         let listed: [Check] = try gradientCases.enumerated().map { index, c in
-            (try make(c.0, c.1, name: "\(c.0.lowercased())_\(index)"), "\(c.0) \(c.1) \(c.2) \(c.3)", c.2, c.3, nil)
+            (try make(c.0, c.1, name: "\(c.0.lowercased())_\(index)"), "\(c.0) \(c.1) \(c.2) \(c.3)", c.2, c.3, nil, [])
         }
-        for (layer, caseName, shapes, mode, given) in listed + units {
+        for (layer, caseName, shapes, mode, given, fixed) in listed + units {
             let kind = layer.className
             // A fused ReLU after a 3-D (or any wide) kernel, or through time in a recurrent cell: one perturbed
             // value moves many rectified outputs,
@@ -318,7 +340,7 @@ final class LayerTests: XCTestCase {
             // one-sided derivative, so a wrong gradient fails all the same.
             let rectified = layer.config["activation"]?.stringValue == "relu"
             let r = try GradientCheck.run(layer, inputShapes: shapes, mode: mode, inputs: given,
-                                          indexInputs: given == nil ? [] : Set(shapes.indices), seed: Self.stableSeed(caseName),
+                                          indexInputs: fixed, seed: Self.stableSeed(caseName),
                                           kinkShare: rectified ? 0.12 : 0.03)
             covered.insert(layer.className)
             checked += r.checked
@@ -330,9 +352,7 @@ final class LayerTests: XCTestCase {
             print(String(format: "gradient-check %-24@ input %.1e  weights %.1e", k as NSString, worst[k]!.0, worst[k]!.1))
         }
         print("gradient-check: \(checked) derivatives checked, \(skipped) skipped at kinks")
-        for kind in LayerRegistry.kinds where kind != InputLayer.self {
-            XCTAssertTrue(covered.contains(kind.kerasClassNames[0]), "no gradient check for \(kind.kerasClassNames[0])")
-        }
+        return covered
     }
 
     /// The training-mode batch-norm backward differs from the inference (affine) one, and the
@@ -519,3 +539,140 @@ final class LayerTests: XCTestCase {
     }
 }
 
+
+// MARK: - the layer contract
+
+extension LayerTests {
+    /// Kinds excused from part of the contract, each with its reason.
+    static let contractExemptions: [String: String] = [
+        "InputLayer": "the graph's entry: no computation, no variables, no backward; every saved case starts with one",
+    ]
+    /// Round trips known to change a model, each checked to still differ so that closing one shows here.
+    static let knownRoundTripGaps: [String: String] = [
+        "activation_hard_sigmoid.tfkeras.h5 keras3H5": "tf-keras hard_sigmoid (clip(0.2x + 0.5)) has no Keras 3 name; written as Keras 3 it becomes relu6(x + 3)/6",
+        "activation_hard_sigmoid.tfkeras.h5 keras": "the same, in a .keras archive",
+    ]
+
+    /// The contract every registered kind honours (as Keras' own layer tests): (a) its forward equals
+    /// Keras': a layer unit or a saved model written by Keras 3, and a saved model written by tf-keras;
+    /// (b) its backward matches finite differences (gradients summed in float64); (c) a saved model of
+    /// it written back by ConvScope in every full-model form (Keras 3 .h5, tf-keras .h5, .keras) reopens
+    /// and gives Keras' output again. A kind registered without its cases fails here by name.
+    func testEveryRegisteredKindHonoursTheContract() throws {
+        let units = try unitsAgainstKeras()
+        let saved = try savedModelsAgainstKeras()
+        let gradients = try gradientsOfEveryKind()
+        let roundTrips = try roundTripOneSavedModelPerKind()
+        var missing: [String] = []
+        for kind in LayerRegistry.kinds {
+            let name = kind.kerasClassNames[0]
+            if Self.contractExemptions[name] != nil { continue }
+            var lacks: [String] = []
+            if units[name] == nil && !(saved["keras3"]?.contains(name) ?? false) { lacks.append("a Keras 3 forward case") }
+            if !(saved["tf_keras"]?.contains(name) ?? false) { lacks.append("a tf-keras saved case") }
+            if !gradients.contains(name) { lacks.append("a finite-difference check") }
+            if !roundTrips.contains(name) { lacks.append("a file round trip") }
+            if !lacks.isEmpty { missing.append("\(name) lacks \(lacks.joined(separator: ", "))") }
+        }
+        XCTAssertEqual(missing, [], "registered kinds without their cases (Fixtures/py/layers.py)")
+        for name in Self.contractExemptions.keys { XCTAssertTrue(LayerRegistry.isSupported(name), "exemption for unregistered \(name)") }
+    }
+
+    /// For each class with a saved case (Keras 3's and tf-keras' first), the file written back in every
+    /// full-model form, reopened and run on Keras' inputs: Keras' output within 1e-4. Returns the classes.
+    private func roundTripOneSavedModelPerKind() throws -> Set<String> {
+        let root = Self.fixtures
+        let cases = try XCTUnwrap(try JSONParser().parse(String(contentsOf: root.appendingPathComponent("cases.json"), encoding: .utf8)).arrayValue)
+        let temp = FileManager.default.temporaryDirectory.appendingPathComponent("convscope-contract-\(getpid())")
+        try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: temp) }
+        var seen = Set<String>(), done = Set<String>()
+        for c in cases {
+            guard let cls = c["class_name"]?.stringValue, let fw = c["framework"]?.stringValue,
+                  seen.insert(cls + "/" + fw).inserted, let name = c["file"]?.stringValue else { continue }
+            let inputs = try (c["inputs"]?.arrayValue ?? []).map { try NPY.read(root.appendingPathComponent($0.stringValue!).path) }
+            let expected = try NPY.read(root.appendingPathComponent(c["output"]!.stringValue!).path)
+            let writer = try KerasWriter(file: try KerasFile.open(root.appendingPathComponent(name).path))
+            var ok = true
+            for format in [KerasExportFormat.keras3H5, .tfkerasH5, .keras] {
+                let out = temp.appendingPathComponent("\(name).\(format.rawValue).\(format == .keras ? "keras" : "h5")").path
+                do {
+                    _ = try writer.write(format, to: out)
+                    let graph = try XCTUnwrap(try KerasFile.open(out).model?.graph, out)
+                    var context = ForwardContext()
+                    let y = try XCTUnwrap(try graph.forward(inputs, context: &context).values[graph.outputNodes[0]], out)
+                    let err = y.shape == expected.shape ? Self.relativeError(y, expected) : .infinity
+                    if Self.knownRoundTripGaps["\(name) \(format)"] != nil {
+                        XCTAssertGreaterThan(err, 1e-2, "\(name) written as \(format) matches now: take it off the known gaps")
+                        continue
+                    }
+                    XCTAssertLessThanOrEqual(err, 1e-4, "\(name) written as \(format)")
+                    ok = ok && err <= 1e-4
+                } catch {
+                    XCTFail("\(name) written as \(format): \(error)")
+                    ok = false
+                }
+            }
+            if ok { done.insert(cls) }
+        }
+        return done
+    }
+}
+
+// MARK: - attention calls
+
+extension LayerTests {
+    /// What the attention kinds refuse, each naming the layer and the argument; and how a call binds.
+    func testAttentionCallsAndRefusals() throws {
+        func mha() throws -> any CallBindingLayer {
+            try XCTUnwrap(try make("MultiHeadAttention", #"{"num_heads": 2, "key_dim": 3}"#, name: "mha") as? any CallBindingLayer)
+        }
+        func expect(_ body: () throws -> Void, _ fragments: [String], line: UInt = #line) {
+            XCTAssertThrowsError(try body(), line: line) { e in
+                for f in fragments { XCTAssertTrue("\(e)".contains(f), "'\(e)' lacks '\(f)'", line: line) }
+            }
+        }
+        expect({ try mha().bind(LayerCall(keywords: [nil, nil], options: ["return_attention_scores": true])) },
+               ["layer 'mha'", "return_attention_scores", "one output"])
+        expect({ try mha().bind(LayerCall(keywords: [nil, nil, "query_mask"])) }, ["layer 'mha'", "query_mask", "attention_mask"])
+        expect({ try mha().bind(LayerCall(keywords: [nil, "query"])) }, ["'query' is passed twice"])
+        expect({ try mha().bind(LayerCall(keywords: ["key"])) }, ["without a query and a value"])
+        expect({ _ = try make("MultiHeadAttention", #"{"num_heads": 2, "key_dim": 3, "use_gate": true}"#, name: "mha") },
+               ["layer 'mha'", "use_gate"])
+        let shared = try mha()
+        try shared.bind(.positional(2))
+        expect({ try shared.bind(LayerCall(keywords: [nil, nil], options: ["use_causal_mask": true])) }, ["different arguments"])
+        let masked = try mha()
+        try masked.bind(LayerCall(keywords: [nil, nil, "attention_mask"]))
+        expect({ _ = try masked.build(inputShapes: [[4, 5], [6, 5], [4, 5]]) }, ["attention_mask [4, 5]", "[4, 6]"])
+        XCTAssertEqual(try masked.build(inputShapes: [[4, 5], [6, 5], [1, 6]]), [4, 5])
+        let attention = try XCTUnwrap(try LayerRegistry.make(className: "Attention", name: "att", config: try config("{}")) as? any CallBindingLayer)
+        expect({ try attention.bind(LayerCall(keywords: [nil, nil, "mask", "mask"])) }, ["layer 'att'", "'mask'"])
+        expect({ _ = try LayerRegistry.make(className: "Attention", name: "att", config: try config(#"{"score_mode": "general"}"#)) },
+               ["layer 'att'", "general"])
+        XCTAssertEqual(LayerRegistry.callArguments(ofClass: "MultiHeadAttention"), ["query", "value", "key"])
+        XCTAssertTrue(LayerRegistry.bindsCalls("Attention") && !LayerRegistry.bindsCalls("Dense"))
+    }
+
+    /// Keras 3's `sliding_window` w lets query i see keys j with |i − j| < w: the same as an explicit
+    /// `attention_mask` holding that band (the mask path is the one checked against Keras above).
+    func testSlidingWindowIsTheBandMask() throws {
+        let banded = try make("MultiHeadAttention", #"{"num_heads": 2, "key_dim": 3, "sliding_window": 2}"#, name: "band")
+        let masked = try make("MultiHeadAttention", #"{"num_heads": 2, "key_dim": 3}"#, name: "mask")
+        try XCTUnwrap(masked as? any CallBindingLayer).bind(LayerCall(keywords: [nil, nil, "attention_mask"]))
+        _ = try banded.build(inputShapes: [[5, 4], [5, 4]])
+        _ = try masked.build(inputShapes: [[5, 4], [5, 4], [5, 5]])
+        var random = SeededRandom(seed: 3)
+        GradientCheck.randomizeWeights(banded, random: &random)
+        masked.weights = banded.weights
+        let x = GradientCheck.separatedInputs([[2, 5, 4], [2, 5, 4]], random: &random)
+        let band = Tensor(shape: [1, 5, 5], data: (0..<25).map { abs($0 / 5 - $0 % 5) < 2 ? 1 : 0 })
+        var ctx = ForwardContext()
+        let a = try banded.forward(x, context: &ctx, tape: nil), b = try masked.forward(x + [band], context: &ctx, tape: nil)
+        XCTAssertLessThanOrEqual(Self.relativeError(a, b), 1e-6)
+        let open = try make("MultiHeadAttention", #"{"num_heads": 2, "key_dim": 3}"#, name: "open")
+        _ = try open.build(inputShapes: [[5, 4], [5, 4]])
+        open.weights = banded.weights
+        XCTAssertGreaterThan(Self.relativeError(try open.forward(x, context: &ctx, tape: nil), a), 1e-3, "the window masks something")
+    }
+}
