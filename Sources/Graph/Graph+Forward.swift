@@ -7,6 +7,8 @@ public struct ForwardPass {
     public var values: [Int: Tensor] = [:]
     /// Tapes by node id, present when the pass was recorded for a backward pass.
     public var tapes: [Int: Tape] = [:]
+    /// The Keras mask of each computed node's output that has one (`Mask.swift`), by node id.
+    public var masks: [Int: Tensor] = [:]
 
     public func value(_ id: Int) -> Tensor? { values[id] ?? tapes[id]?.output }
 }
@@ -47,7 +49,16 @@ extension Graph {
             }
             let tape = record ? Tape() : nil
             tape?.inputs = args
-            let y = try n.layer.forward(args, context: &context, tape: tape)
+            let inputMasks = n.inputs.map { pass.masks[$0] }
+            tape?.masks = inputMasks
+            let y: Tensor
+            if let aware = n.layer as? any MaskAware {
+                y = try aware.forward(args, masks: inputMasks, context: &context, tape: tape)
+                pass.masks[n.id] = try aware.outputMask(args, masks: inputMasks)
+            } else {
+                y = try n.layer.forward(args, context: &context, tape: tape)
+                if type(of: n.layer).supportsMasking, let m = inputMasks.first ?? nil { pass.masks[n.id] = m }
+            }
             if let tape { tape.output = y; pass.tapes[n.id] = tape }
             for i in n.inputs {
                 remaining[i] -= 1

@@ -73,6 +73,8 @@ public final class Tape {
     public var output = Tensor(zeros: [0])
     public var saved: [Tensor] = []
     public var indices: [Int32] = []
+    /// The masks the inputs came with (`Mask.swift`), one per input, nil where an input has none.
+    public var masks: [Tensor?] = []
     public init() {}
 }
 
@@ -111,6 +113,9 @@ public protocol Layer: AnyObject {
     /// What the kind is, for code that treats kinds alike (default projections, per-filter weight
     /// changes, benchmarks) instead of testing class names. `.other` unless the type says otherwise.
     static var role: LayerRole { get }
+    /// Whether the Keras class passes an incoming mask on unchanged (`supports_masking`); kinds that
+    /// compute or read masks conform to `MaskAware` instead. Default: false (the mask is dropped).
+    static var supportsMasking: Bool { get }
     /// Keras 3 files store a layer's variables by index only: their names, in order, for `config`.
     /// Default: `kernel`, `bias`.
     static func keras3VariableNames(config: JSON) -> [String]
@@ -142,6 +147,7 @@ public protocol Layer: AnyObject {
 
 extension Layer {
     public static var role: LayerRole { .other }
+    public static var supportsMasking: Bool { false }
     public static func keras3VariableNames(config: JSON) -> [String] { ["kernel", "bias"] }
     public static func kerasVariableName(_ name: String, naming: KerasVariableNaming) -> String { name }
     public static func keras3Config(fromLegacy config: JSONObject) -> JSONObject { config }

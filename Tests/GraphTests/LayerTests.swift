@@ -158,9 +158,7 @@ final class LayerTests: XCTestCase {
         let masked = try make("Embedding", #"{"input_dim": 5, "output_dim": 2, "mask_zero": true}"#, name: "masked")
         _ = try masked.build(inputShapes: [[3]])
         XCTAssertNoThrow(try masked.forward([Tensor(shape: [1, 3], data: [1, 2, 3])], context: &ctx, tape: nil))
-        XCTAssertThrowsError(try masked.forward([Tensor(shape: [1, 3], data: [1, 0, 3])], context: &ctx, tape: nil)) {
-            XCTAssertTrue("\($0)".contains("mask_zero") && "\($0)".contains("[0, 1]"), "\($0)")
-        }
+        XCTAssertNoThrow(try masked.forward([Tensor(shape: [1, 3], data: [1, 0, 3])], context: &ctx, tape: nil))
         XCTAssertThrowsError(try make("LSTM", #"{"units": 2, "return_state": true}"#, name: "l")) {
             XCTAssertTrue("\($0)".contains("layer 'l'") && "\($0)".contains("return_state"), "\($0)")
         }

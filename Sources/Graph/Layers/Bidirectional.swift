@@ -8,8 +8,10 @@ import Tensor
 ///
 /// Variables: the forward layer's, then the backward layer's (Keras' order), named as tf-keras stores
 /// them (`forward_lstm/lstm_cell/kernel`). Backward: the merge's gradient split between the two, each
-/// layer's backward through time, input gradients summed.
-public final class Bidirectional: Layer {
+/// layer's backward through time, input gradients summed. A mask reaches both directions; with
+/// `return_sequences` masked steps output zeros (Keras forces `zero_output_for_mask` on both layers)
+/// and the output keeps the mask.
+public final class Bidirectional: MaskAware {
     public static let kerasClassNames = ["Bidirectional"]
     public static let kerasConfigKeys: Set<String> = ["layer", "merge_mode", "backward_layer"]
     public static func keras3Config(fromLegacy config: JSONObject) -> JSONObject {
@@ -75,6 +77,7 @@ public final class Bidirectional: Layer {
             })
         }
         forwardLayer = forward
+        for layer in [forwardLayer, backwardLayer] { layer.zeroOutputForMask = layer.returnsSequences }
         prefixes = [forward, backwardLayer].enumerated().map { i, l in
             let own = ["forward_", "backward_"][i] + strip(strip(l.name, "forward_"), "backward_")
             return own + "/" + (LayerRegistry.recurrentCellName(l.className).map { $0 + "/" } ?? "")
@@ -103,13 +106,21 @@ public final class Bidirectional: Layer {
     }
 
     /// Both directions, the backward one in time order.
-    func directions(_ x: Tensor, context: inout ForwardContext) throws -> (Tensor, Tensor) {
-        (try forwardLayer.forward([x], context: &context, tape: nil),
-         timeReversed(try backwardLayer.forward([x], context: &context, tape: nil)))
+    func directions(_ x: Tensor, mask: Tensor?, context: inout ForwardContext) throws -> (Tensor, Tensor) {
+        (try forwardLayer.forward([x], masks: [mask], context: &context, tape: nil),
+         timeReversed(try backwardLayer.forward([x], masks: [mask], context: &context, tape: nil)))
+    }
+
+    public func outputMask(_ inputs: [Tensor], masks: [Tensor?]) throws -> Tensor? {
+        forwardLayer.returnsSequences ? masks.first ?? nil : nil
     }
 
     public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
-        let (yf, yb) = try directions(inputs[0], context: &context)             // (N, [T,] U) each
+        try forward(inputs, masks: [], context: &context, tape: tape)
+    }
+
+    public func forward(_ inputs: [Tensor], masks: [Tensor?], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
+        let (yf, yb) = try directions(inputs[0], mask: masks.first ?? nil, context: &context) // (N, [T,] U) each
         switch merge {
         case .concat: return joinColumns([yf.reshaped([yf.count / yf.shape.last!, yf.shape.last!]),
                                           yb.reshaped([yb.count / yb.shape.last!, yb.shape.last!])])
@@ -121,9 +132,9 @@ public final class Bidirectional: Layer {
     }
 
     public func backward(_ upstream: Tensor, tape: Tape, rule: BackwardRule, weightGradients: Bool) throws -> LayerGradients {
-        let x = tape.inputs[0]
+        let x = tape.inputs[0], mask = tape.masks.first ?? nil
         var context = ForwardContext()
-        let (yf, yb) = try directions(x, context: &context)
+        let (yf, yb) = try directions(x, mask: mask, context: &context)
         let u = yf.shape.last!, rows = yf.count / u
         let gf: Tensor, gb: Tensor                                              // (N, [T,] U) each
         switch merge {
@@ -137,8 +148,8 @@ public final class Bidirectional: Layer {
         }
         // Recurrent layers recompute their steps from the input: a tape with input and output suffices.
         let forwardTape = Tape(), backwardTape = Tape()
-        forwardTape.inputs = [x]; forwardTape.output = yf
-        backwardTape.inputs = [x]; backwardTape.output = timeReversed(yb)
+        forwardTape.inputs = [x]; forwardTape.output = yf; forwardTape.masks = [mask]
+        backwardTape.inputs = [x]; backwardTape.output = timeReversed(yb); backwardTape.masks = [mask]
         let f = try forwardLayer.backward(gf, tape: forwardTape, rule: rule, weightGradients: weightGradients)
         let b = try backwardLayer.backward(timeReversed(gb), tape: backwardTape, rule: rule, weightGradients: weightGradients)
         return LayerGradients(inputs: [f.inputs[0] + b.inputs[0]], weights: f.weights + b.weights)

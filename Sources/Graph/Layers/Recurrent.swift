@@ -38,19 +38,23 @@ struct RecurrentSettings {
 }
 
 /// A layer that runs over time (what `Bidirectional` wraps).
-public protocol RecurrentKind: Layer {
+public protocol RecurrentKind: MaskAware {
     /// Whether the output is the whole (N, T, units) sequence rather than the last step.
     var returnsSequences: Bool { get }
+    /// Whether a masked step outputs zeros rather than the previous output.
+    var zeroOutputForMask: Bool { get set }
 }
 
 /// A Keras recurrent layer (`SimpleRNN`, `LSTM`, `GRU`) around its `Cell`: runs the cell over the time
 /// axis of a (N, T, features) input from a zero state, backwards in time with `go_backwards` (the
 /// output sequence then comes in processing order, as Keras returns it); (N, T, units) with
 /// `return_sequences`, else the last step's (N, units). `unroll` changes nothing in the numbers.
+/// A (N, T) mask on the input (`Mask.swift`) skips steps as Keras does; the output keeps the mask with
+/// `return_sequences`.
 ///
 /// Backward through time recomputes the forward steps from the recorded input (the tape holds only
 /// inputs and output), then walks them in reverse: input gradient and every weight gradient.
-public final class Recurrent<Cell: RecurrentCell>: RecurrentKind {
+public final class Recurrent<Cell: RecurrentCell>: RecurrentKind, MaskAware {
     public static var kerasClassNames: [String] { Cell.kerasClassNames }
     public static var kerasConfigKeys: Set<String> { RecurrentSettings.kerasConfigKeys.union(Cell.cellConfigKeys) }
     public static var kerasCellName: String? { Cell.cellName }
@@ -68,11 +72,15 @@ public final class Recurrent<Cell: RecurrentCell>: RecurrentKind {
     let settings: RecurrentSettings
     let cell: Cell
     public var returnsSequences: Bool { settings.returnSequences }
+    /// Whether a masked step outputs zeros rather than the previous output (`zero_output_for_mask`;
+    /// `Bidirectional` sets it to `return_sequences`, as Keras does).
+    public var zeroOutputForMask: Bool
 
     public init(name: String, config: JSON) throws {
         identity = LayerIdentity(Self.self, name: name, config: config)
         let c = LayerConfig(layer: name, json: config)
         settings = try RecurrentSettings(c)
+        zeroOutputForMask = try c.bool("zero_output_for_mask", default: false)
         cell = try Cell(units: settings.units, config: c)
     }
 
@@ -94,12 +102,25 @@ public final class Recurrent<Cell: RecurrentCell>: RecurrentKind {
     struct Steps {
         var previous: [RecurrentState] = []
         var records: [[Tensor]] = []
+        /// Per step, which rows were masked (empty without a mask).
+        var masked: [[Bool]] = []
     }
 
     /// The time index of processing step `s` of `t` steps.
     func time(_ s: Int, of t: Int) -> Int { settings.goBackwards ? t - 1 - s : s }
 
-    func run(_ x: Tensor, context: ForwardContext, keep: Bool) throws -> (Tensor, Steps) {
+    /// Which rows of the batch are masked at time `ti` of `mask` (N, T); empty without a mask.
+    func maskedRows(_ mask: Tensor?, time ti: Int) -> [Bool] {
+        guard let mask else { return [] }
+        let (n, t) = (mask.shape[0], mask.shape[1])
+        return (0..<n).map { mask.data[$0 * t + ti] == 0 }
+    }
+
+    /// The steps over time as Keras' backend runs them. At a masked step (`mask` (N, T) is 0) a row keeps
+    /// its state, and its output is the previous step's output (zeros with `zero_output_for_mask`); the
+    /// output before the first step is zeros. Returns the output, the final state and, with `keep`,
+    /// what backward needs.
+    func run(_ x: Tensor, mask: Tensor?, context: ForwardContext, keep: Bool) throws -> (Tensor, RecurrentState, Steps) {
         if settings.stateful {
             throw LayerError(name, "stateful is set: ConvScope runs every sequence from a zero state and cannot carry states between calls")
         }
@@ -109,47 +130,85 @@ public final class Recurrent<Cell: RecurrentCell>: RecurrentKind {
         guard x.rank == 3, x.shape[2] == weights[0].value.shape[0] else {
             throw LayerError(name, "input \(x.shape) is not (batch, time, \(weights[0].value.shape[0]))")
         }
+        let mask = try Masks.steps(mask, of: x, layer: name)
         let (n, t, f) = (x.shape[0], x.shape[1], x.shape[2]), u = settings.units, width = Cell.gates * u
         let xk = product(x.reshaped([n * t, f]), weights[0].value)              // (N·T, G·U)
         var state = cell.zeroState(batch: n)
         var steps = Steps()
         var y = Tensor(zeros: settings.returnSequences ? [n, t, u] : [n, u])     // (N, T, U) or (N, U)
+        var out = Tensor(zeros: [n, u])                                          // the last step's output (N, U)
         for s in 0..<t {
             let ti = time(s, of: t)
             var xs = Tensor(zeros: [n, width])                                   // (N, G·U) at time ti
             for b in 0..<n { xs.data.replaceSubrange(b * width..<(b + 1) * width, with: xk.data[(b * t + ti) * width..<(b * t + ti + 1) * width]) }
             var record: [Tensor] = []
-            let next = cell.step(xs, state, weights, record: &record)
-            if keep { steps.previous.append(state); steps.records.append(record) }
+            var next = cell.step(xs, state, weights, record: &record)
+            let masked = maskedRows(mask, time: ti)
+            if keep { steps.previous.append(state); steps.records.append(record); steps.masked.append(masked) }
+            if masked.isEmpty {
+                out = next.h
+            } else {
+                next = next.replacingRows(masked, from: state)
+                for b in 0..<n {
+                    let row = b * u..<(b + 1) * u
+                    if !masked[b] { out.data.replaceSubrange(row, with: next.h.data[row]) }
+                    else if zeroOutputForMask { out.data.replaceSubrange(row, with: repeatElement(0, count: u)) }
+                }
+            }
             state = next
             if settings.returnSequences {
-                for b in 0..<n { y.data.replaceSubrange((b * t + s) * u..<(b * t + s + 1) * u, with: state.h.data[b * u..<(b + 1) * u]) }
+                for b in 0..<n { y.data.replaceSubrange((b * t + s) * u..<(b * t + s + 1) * u, with: out.data[b * u..<(b + 1) * u]) }
             }
         }
-        if !settings.returnSequences { y = state.h }
-        return (y, steps)
+        if !settings.returnSequences { y = out }
+        return (y, state, steps)
+    }
+
+    public func outputMask(_ inputs: [Tensor], masks: [Tensor?]) throws -> Tensor? {
+        settings.returnSequences ? masks.first ?? nil : nil
+    }
+
+    public func forward(_ inputs: [Tensor], masks: [Tensor?], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
+        try run(inputs[0], mask: masks.first ?? nil, context: context, keep: false).0
     }
 
     public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
-        try run(inputs[0], context: context, keep: false).0
+        try forward(inputs, masks: [], context: &context, tape: tape)
     }
 
+    /// Backward through time: from the output's gradient, the steps in reverse. A masked row passes its
+    /// state's gradient straight to the previous step and its output's gradient to the previous output
+    /// (nothing with `zero_output_for_mask`); only kept rows go through the cell.
     public func backward(_ upstream: Tensor, tape: Tape, rule: BackwardRule, weightGradients: Bool) throws -> LayerGradients {
         let x = tape.inputs[0]                                                   // (N, T, F)
-        let (_, steps) = try run(x, context: ForwardContext(), keep: true)
+        let (_, _, steps) = try run(x, mask: tape.masks.first ?? nil, context: ForwardContext(), keep: true)
         let (n, t, f) = (x.shape[0], x.shape[1], x.shape[2]), u = settings.units, width = Cell.gates * u
         var grads = weights.map { Tensor(zeros: $0.value.shape) }
         var dxk = Tensor(zeros: [n * t, width])                                  // (N·T, G·U)
-        var d = cell.zeroState(batch: n)
-        if !settings.returnSequences { d.h = upstream }
+        var dState = cell.zeroState(batch: n)                                    // d loss / d state after step s
+        var dOutput = settings.returnSequences ? Tensor(zeros: [n, u]) : upstream // d loss / d output of step s, so far
         for s in stride(from: t - 1, through: 0, by: -1) {
             if settings.returnSequences {                                        // this step's output gradient
-                for b in 0..<n { for j in 0..<u { d.h.data[b * u + j] += upstream.data[(b * t + s) * u + j] } }
+                for b in 0..<n { for j in 0..<u { dOutput.data[b * u + j] += upstream.data[(b * t + s) * u + j] } }
             }
-            let (dxs, dPrevious) = cell.stepBackward(d, record: steps.records[s], previous: steps.previous[s], weights, grads: &grads)
+            let masked = steps.masked[s]
+            var dNext = dState                                                   // kept rows: output = new h
+            var dPreviousOutput = Tensor(zeros: [n, u])
+            for b in 0..<n {
+                let row = b * u..<(b + 1) * u
+                if masked.isEmpty || !masked[b] {
+                    for j in row { dNext.h.data[j] += dOutput.data[j] }
+                } else if !zeroOutputForMask {
+                    dPreviousOutput.data.replaceSubrange(row, with: dOutput.data[row])
+                }
+            }
+            let zero = cell.zeroState(batch: n)
+            let through = masked.isEmpty ? dNext : dNext.replacingRows(masked, from: zero)
+            let (dxs, dPrevious) = cell.stepBackward(through, record: steps.records[s], previous: steps.previous[s], weights, grads: &grads)
             let ti = time(s, of: t)
             for b in 0..<n { dxk.data.replaceSubrange((b * t + ti) * width..<(b * t + ti + 1) * width, with: dxs.data[b * width..<(b + 1) * width]) }
-            d = dPrevious
+            dState = masked.isEmpty ? dPrevious : dPrevious.replacingRows(masked, from: dNext)
+            dOutput = dPreviousOutput
         }
         // (N·T, G·U) × (F, G·U)ᵀ → (N·T, F)
         let dx = product(dxk, weights[0].value, transB: true).reshaped([n, t, f])
