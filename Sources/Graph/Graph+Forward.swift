@@ -39,11 +39,14 @@ extension Graph {
         let keep = Set(wanted)
 
         var live: [Int: Tensor] = [:]
+        var extras: [Int: [Tensor]] = [:]                                       // outputs 1… of multi-output nodes
         var pass = ForwardPass()
         for n in nodes where needed.contains(n.id) {
             let args: [Tensor]
             if let k = inputNodes.firstIndex(of: n.id) {
                 args = [inputs[k]]
+            } else if let pick = n.layer as? LayerOutput {
+                args = [extras[n.inputs[0]]![pick.index - 1]]
             } else {
                 args = n.inputs.map { live[$0]! }
             }
@@ -52,7 +55,12 @@ extension Graph {
             let inputMasks = n.inputs.map { pass.masks[$0] }
             tape?.masks = inputMasks
             let y: Tensor
-            if let aware = n.layer as? any MaskAware {
+            if hasExtraOutputs(n.id), let multi = n.layer as? any MultiOutputLayer {
+                let outs = try multi.forwardAll(args, masks: inputMasks, context: &context, tape: tape)
+                y = outs[0]
+                extras[n.id] = Array(outs.dropFirst())
+                pass.masks[n.id] = try multi.outputMask(args, masks: inputMasks)
+            } else if let aware = n.layer as? any MaskAware {
                 y = try aware.forward(args, masks: inputMasks, context: &context, tape: tape)
                 pass.masks[n.id] = try aware.outputMask(args, masks: inputMasks)
             } else {
@@ -62,6 +70,7 @@ extension Graph {
             if let tape { tape.output = y; pass.tapes[n.id] = tape }
             for i in n.inputs {
                 remaining[i] -= 1
+                if remaining[i] == 0 { extras[i] = nil }
                 if remaining[i] == 0 && !keep.contains(i) { live[i] = nil }
             }
             if keep.contains(n.id) { pass.values[n.id] = y }

@@ -138,6 +138,10 @@ public protocol Layer: AnyObject {
     /// False for layers ConvScope lists but cannot run (unknown kinds, Lambda).
     var isRunnable: Bool { get }
 
+    /// What `inspect` should say about how this layer runs where it differs from Keras (a stateful RNN
+    /// run from a zero state). Default: nothing.
+    var remarks: [String] { get }
+
     /// Checks the input shapes, creates `weights` with Keras' shapes, returns the output shape.
     func build(inputShapes: [[Int]]) throws -> [Int]
     func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor
@@ -166,6 +170,7 @@ extension Layer {
     public var config: JSON { identity.config }
 
     public var isRunnable: Bool { true }
+    public var remarks: [String] { [] }
     /// Trainable flag from the config (`trainable: false` freezes every variable).
     public var configTrainable: Bool { config["trainable"]?.boolValue ?? true }
     public var parameterCount: Int { weights.reduce(0) { $0 + $1.value.count } }

@@ -75,7 +75,8 @@ enum KerasConfigJSON {
             var inputs: [(TensorRef, [Int]?)] = []
             collectTensors(v["args"], into: &inputs)
             if let kw = v["kwargs"]?.objectValue {
-                for (_, value) in kw.pairs { collectTensors(value, into: &inputs) }
+                // `initial_state` tensors follow the args; a `mask` is recomputed by the graph (Mask.swift).
+                for (key, value) in kw.pairs where key != "mask" { collectTensors(value, into: &inputs) }
             }
             return InboundNode(inputs: inputs)
         }

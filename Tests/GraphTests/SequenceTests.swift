@@ -1,0 +1,67 @@
+import Foundation
+import Graph
+import Imaging
+import KerasIO
+import Tensor
+import TestSupport
+import XCTest
+
+/// Layers with several outputs and initial states (MultiOutput.swift): the models of Fixtures/sequences
+/// (Fixtures/py/sequences.py), saved by Keras 3 and tf-keras — `return_state`, Bidirectional with
+/// `merge_mode=None` and with states, seq2seq with `initial_state`, go_backwards + unroll, stateful.
+final class SequenceTests: XCTestCase {
+    private static let root = Repository.root.appendingPathComponent("Fixtures/sequences")
+
+    private func cases() throws -> [(file: String, model: KerasModel, inputs: [Tensor], outputs: [Tensor])] {
+        let list = try XCTUnwrap(try JSONParser().parse(String(contentsOf: Self.root.appendingPathComponent("cases.json"), encoding: .utf8)).arrayValue)
+        func read(_ v: JSON) throws -> Tensor { try NPY.read(Self.root.appendingPathComponent(v.stringValue!).path) }
+        return try list.map { c in
+            let file = c["file"]!.stringValue!
+            let model = try XCTUnwrap(try KerasFile.open(Self.root.appendingPathComponent(file).path).model, file)
+            return (file, model, try c["inputs"]!.arrayValue!.map(read), try c["outputs"]!.arrayValue!.map(read))
+        }
+    }
+
+    /// Every model output, in Keras' order, within 1e-4 of Keras'.
+    func testEveryOutputMatchesKeras() throws {
+        let all = try cases()
+        XCTAssertEqual(all.count, 16)
+        for (file, model, inputs, expected) in all {
+            let graph = model.graph
+            XCTAssertEqual(graph.outputNodes.count, expected.count, "\(file): model outputs")
+            var ctx = ForwardContext()
+            let pass = try graph.forward(inputs, context: &ctx)
+            for (k, id) in graph.outputNodes.enumerated() where k < expected.count {
+                let y = try XCTUnwrap(pass.values[id], "\(file) output \(k)")
+                XCTAssertEqual(y.shape, expected[k].shape, "\(file) output \(k) (\(graph.nodes[id].name))")
+                guard y.shape == expected[k].shape else { continue }
+                XCTAssertLessThanOrEqual(LayerTests.relativeError(y, expected[k]), 1e-4, "\(file) output \(k) (\(graph.nodes[id].name))")
+            }
+        }
+    }
+
+    /// A layer's outputs after the first are nodes `<layer>#k`; a stateful layer is run from zeros and says so.
+    func testOutputNodesAndRemarks() throws {
+        let byFile = Dictionary(uniqueKeysWithValues: try cases().map { ($0.file, $0.model) })
+        let lstm = try XCTUnwrap(byFile["lstm_return_state.h5"])
+        XCTAssertEqual(lstm.graph.outputNodes.map { lstm.graph.nodes[$0].name }, ["lstm", "lstm#1", "lstm#2"])
+        XCTAssertEqual(try lstm.graph.resolve("lstm#2").outputShape, [4])
+        let bi = try XCTUnwrap(byFile["bidirectional_state.tfkeras.h5"])
+        XCTAssertEqual(bi.graph.outputNodes.map { bi.graph.nodes[$0].name }, ["bi", "bi#1", "bi#2", "bi#3", "bi#4"])
+        let stateful = try XCTUnwrap(byFile["stateful_lstm.h5"])
+        XCTAssertTrue(stateful.notes.contains { $0.contains("'lstm'") && $0.contains("zero state") }, "\(stateful.notes)")
+    }
+
+    /// Backward through every output, the states and the initial states (the seq2seq encoder gets the
+    /// decoder's gradient through them) against central differences: all weights and all inputs.
+    func testGradientsThroughStatesMatchFiniteDifferences() throws {
+        var checked = 0, worst = 0.0
+        for (file, model, inputs, _) in try cases() where !file.contains("tfkeras") {
+            let r = try GraphGradientCheck.run(model.graph, inputs: inputs, seed: LayerTests.stableSeed(file), what: file) { _, _, _ in true }
+            checked += r.checked
+            worst = max(worst, r.worst)
+        }
+        print(String(format: "sequence gradient-check: %d derivatives, worst relative error %.1e", checked, worst))
+        XCTAssertGreaterThan(checked, 1000)
+    }
+}
