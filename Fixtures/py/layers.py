@@ -633,5 +633,7 @@ def generate_units(out):
         np.save(os.path.join(d, f"{name}.out.npy"), out_value.astype("float32"))
         entry["output"] = f"{name}.out.npy"
         entries.append(entry)
+    from .sequences import cudnn_units  # issue 15, sequence slice: tf.keras CuDNNLSTM / CuDNNGRU, drawn last
+    entries += cudnn_units(d, randn)
     C.dump_json(os.path.join(d, "cases.json"), {"keras": keras.__version__, "cases": entries})
     print(f"  layer units: {len(entries)} cases")

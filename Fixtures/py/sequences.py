@@ -103,5 +103,108 @@ def generate(out):
             result.append({"case": stem, "framework": fw, "file": f"{stem}.h5",
                            "inputs": [f"{case}.in{i}.npy" for i in range(len(xs))],
                            "outputs": [f"{stem}.out{k}.npy" for k in range(len(ys))]})
+    result += generate_cudnn(d)
     C.dump_json(os.path.join(d, "cases.json"), result)
     print(f"  sequences: {len(result)} cases")
+
+
+# ----------------------------------------------------------------- tf.keras CuDNNLSTM / CuDNNGRU
+# CuDNN kernels need a GPU, so Keras' numbers come from the plain layer the CuDNN one is equivalent to
+# (LSTM; GRU with reset_after=True): its weights are converted to the CuDNN layout by tf-keras' own
+# `_convert_rnn_weights`, set on a model built from the CuDNN layers, and that model is saved by tf-keras.
+
+def _cudnn(K, plain):
+    from tf_keras.src.layers.rnn.cudnn_gru import CuDNNGRU
+    from tf_keras.src.layers.rnn.cudnn_lstm import CuDNNLSTM
+    c = plain.get_config()
+    keys = ("units", "return_sequences", "return_state", "go_backwards", "name")
+    return (CuDNNLSTM if plain.__class__.__name__ == "LSTM" else CuDNNGRU)(**{k: c[k] for k in keys})
+
+
+def _to_cudnn(cudnn_layer, weights):
+    from tf_keras.src.saving.legacy import hdf5_format
+    return hdf5_format._convert_rnn_weights(cudnn_layer, weights)
+
+
+def cudnn_cases(K):
+    L = K.layers
+    return [("cudnn_lstm", lambda: [L.LSTM(4, return_sequences=True, name="rnn"), L.Dense(2, name="head")], (6, 3)),
+            ("cudnn_gru_back", lambda: [L.GRU(3, go_backwards=True, reset_after=True, name="rnn")], (6, 3)),
+            ("cudnn_bidirectional_gru", lambda: [L.Bidirectional(L.GRU(3, return_sequences=True, reset_after=True, name="rnn"),
+                                                                 name="bi"), L.Dense(2, name="head")], (5, 2))]
+
+
+def generate_cudnn(d):
+    import tf_keras as K
+    result = []
+    for case, factory, shape in cudnn_cases(K):
+        C.seed_all()
+        K.backend.clear_session()
+        x = K.Input(shape, name="x")
+        layers = factory()
+        y = x
+        for layer in layers:
+            y = layer(y)
+        plain = K.Model(x, y, name="m_" + case)
+        C.init_weights(plain, "sequences/" + case)
+        xs = C.f32(C.rng_for("sequence-input", case).normal(0, 1.0, (2,) + shape))
+        expected = np.asarray(plain(xs, training=False))
+        # the same model from CuDNN layers, weights in the CuDNN layout
+        x2 = K.Input(shape, name="x")
+        y2 = x2
+        for layer in layers:
+            if layer.__class__.__name__ == "Bidirectional":
+                twin = K.layers.Bidirectional(_cudnn(K, layer.forward_layer), name=layer.name)
+            elif layer.__class__.__name__ in ("LSTM", "GRU"):
+                twin = _cudnn(K, layer)
+            else:
+                twin = layer.__class__.from_config(layer.get_config())
+            y2 = twin(y2)
+            if layer.__class__.__name__ == "Bidirectional":
+                w = layer.get_weights()
+                half = len(w) // 2
+                twin.set_weights(_to_cudnn(twin.forward_layer, w[:half]) + _to_cudnn(twin.backward_layer, w[half:]))
+            elif layer.__class__.__name__ in ("LSTM", "GRU"):
+                twin.set_weights(_to_cudnn(twin, layer.get_weights()))
+            else:
+                twin.set_weights(layer.get_weights())
+        model = K.Model(x2, y2, name="m_" + case)
+        stem = case + ".tfkeras"
+        C.save_npy(os.path.join(d, f"{case}.in0.npy"), xs)
+        C.save_npy(os.path.join(d, f"{stem}.out0.npy"), expected)
+        model.save(os.path.join(d, f"{stem}.h5"))
+        # tf-keras reads the file back and converts its CuDNN weights to the plain layers' exactly
+        back = K.models.load_model(os.path.join(d, f"{stem}.h5"), compile=False)
+        assert [l.__class__.__name__ for l in back.layers][1] in ("CuDNNLSTM", "CuDNNGRU", "Bidirectional"), case
+        again = K.models.clone_model(plain)
+        again.load_weights(os.path.join(d, f"{stem}.h5"))  # CuDNN weights → LSTM / GRU, tf-keras' conversion
+        assert np.allclose(np.asarray(again(xs)), expected, atol=1e-6), case
+        result.append({"case": stem, "framework": "tf_keras", "file": f"{stem}.h5", "inputs": [f"{case}.in0.npy"],
+                       "outputs": [f"{stem}.out0.npy"]})
+    return result
+
+
+def cudnn_units(d, randn):
+    """Layer units of the CuDNN kinds (appended to layers/units by Fixtures/py/layers.py): weights drawn for
+    the plain layer, stored in the CuDNN layout; the output is the plain layer's."""
+    import tf_keras as K
+    entries = []
+    for name, plain, shape in [("cudnn_lstm_seq", K.layers.LSTM(3, return_sequences=True), (5, 2)),
+                               ("cudnn_gru", K.layers.GRU(3, reset_after=True), (5, 2)),
+                               ("cudnn_lstm_state_back", K.layers.LSTM(2, go_backwards=True), (4, 3))]:
+        x = randn(2, *shape)
+        plain.build((None,) + shape)
+        plain.set_weights([randn(*w.shape) * 0.5 for w in plain.weights])
+        out = np.asarray(plain(x))
+        twin = _cudnn(K, plain)
+        twin.build((None,) + shape)
+        stored = _to_cudnn(twin, plain.get_weights())
+        entry = {"name": name, "class_name": twin.__class__.__name__, "config": C.tolist(twin.get_config()),
+                 "inputs": [f"{name}.in0.npy"], "weights": [], "after": [], "mode": "inference", "output": f"{name}.out.npy"}
+        np.save(os.path.join(d, f"{name}.in0.npy"), x)
+        for k, w in enumerate(stored):
+            np.save(os.path.join(d, f"{name}.w{k}.npy"), np.ascontiguousarray(w, dtype="float32"))
+            entry["weights"].append(f"{name}.w{k}.npy")
+        np.save(os.path.join(d, f"{name}.out.npy"), out.astype("float32"))
+        entries.append(entry)
+    return entries

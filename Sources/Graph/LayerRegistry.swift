@@ -77,6 +77,8 @@ public enum LayerRegistry {
         GRU.self,
         Bidirectional.self,
         TimeDistributed.self,
+        CuDNNLSTM.self,
+        CuDNNGRU.self,
     ]
 
     private static let byName: [String: any Layer.Type] = {

@@ -8,7 +8,8 @@ import XCTest
 
 /// Layers with several outputs and initial states (MultiOutput.swift): the models of Fixtures/sequences
 /// (Fixtures/py/sequences.py), saved by Keras 3 and tf-keras — `return_state`, Bidirectional with
-/// `merge_mode=None` and with states, seq2seq with `initial_state`, go_backwards + unroll, stateful.
+/// `merge_mode=None` and with states, seq2seq with `initial_state`, go_backwards + unroll, stateful, and
+/// tf.keras CuDNNLSTM / CuDNNGRU files (their weights in the CuDNN layout).
 final class SequenceTests: XCTestCase {
     private static let root = Repository.root.appendingPathComponent("Fixtures/sequences")
 
@@ -25,7 +26,7 @@ final class SequenceTests: XCTestCase {
     /// Every model output, in Keras' order, within 1e-4 of Keras'.
     func testEveryOutputMatchesKeras() throws {
         let all = try cases()
-        XCTAssertEqual(all.count, 16)
+        XCTAssertEqual(all.count, 19)                                          // 8 Keras 3, 8 tf-keras, 3 CuDNN
         for (file, model, inputs, expected) in all {
             let graph = model.graph
             XCTAssertEqual(graph.outputNodes.count, expected.count, "\(file): model outputs")
@@ -56,7 +57,7 @@ final class SequenceTests: XCTestCase {
     /// decoder's gradient through them) against central differences: all weights and all inputs.
     func testGradientsThroughStatesMatchFiniteDifferences() throws {
         var checked = 0, worst = 0.0
-        for (file, model, inputs, _) in try cases() where !file.contains("tfkeras") {
+        for (file, model, inputs, _) in try cases() where !file.contains("tfkeras") || file.hasPrefix("cudnn") {
             let r = try GraphGradientCheck.run(model.graph, inputs: inputs, seed: LayerTests.stableSeed(file), what: file) { _, _, _ in true }
             checked += r.checked
             worst = max(worst, r.worst)
