@@ -141,6 +141,9 @@ public protocol Layer: AnyObject {
     /// What `inspect` should say about how this layer runs where it differs from Keras (a stateful RNN
     /// run from a zero state). Default: nothing.
     var remarks: [String] { get }
+    /// Whether only tf.keras can load a model holding this layer (a CuDNNLSTM, or a wrapper around one):
+    /// Keras 3 writers refuse it. Default: false.
+    var needsTFKeras: Bool { get }
 
     /// Checks the input shapes, creates `weights` with Keras' shapes, returns the output shape.
     func build(inputShapes: [[Int]]) throws -> [Int]
@@ -171,6 +174,7 @@ extension Layer {
 
     public var isRunnable: Bool { true }
     public var remarks: [String] { [] }
+    public var needsTFKeras: Bool { false }
     /// Trainable flag from the config (`trainable: false` freezes every variable).
     public var configTrainable: Bool { config["trainable"]?.boolValue ?? true }
     public var parameterCount: Int { weights.reduce(0) { $0 + $1.value.count } }

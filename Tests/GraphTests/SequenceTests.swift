@@ -66,3 +66,29 @@ final class SequenceTests: XCTestCase {
         XCTAssertGreaterThan(checked, 1000)
     }
 }
+
+extension SequenceTests {
+    /// A CuDNN model written back: tf-keras h5 reopens with the same output; Keras 3 forms are refused in one
+    /// line (Keras 3 has no CuDNN kinds), nothing written.
+    func testCuDNNModelsWriteBackOnlyForTFKeras() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("convscope-cudnn-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let root = Repository.root.appendingPathComponent("Fixtures/sequences")
+        let x = try NPY.read(root.appendingPathComponent("cudnn_bidirectional_gru.in0.npy").path)
+        let expected = try NPY.read(root.appendingPathComponent("cudnn_bidirectional_gru.tfkeras.out0.npy").path)
+        let writer = try KerasWriter(file: try KerasFile.open(root.appendingPathComponent("cudnn_bidirectional_gru.tfkeras.h5").path))
+        let out = dir.appendingPathComponent("back.h5").path
+        try writer.write(.tfkerasH5, to: out)
+        let graph = try XCTUnwrap(try KerasFile.open(out).model?.graph)
+        var ctx = ForwardContext()
+        XCTAssertLessThanOrEqual(LayerTests.relativeError(try XCTUnwrap(graph.forward([x], context: &ctx).values[graph.outputNodes[0]]), expected), 1e-4)
+        for format in [KerasExportFormat.keras3H5, .keras] {
+            let refused = dir.appendingPathComponent("k3.\(format.rawValue)").path
+            XCTAssertThrowsError(try writer.write(format, to: refused)) {
+                XCTAssertTrue("\($0)".contains("'bi'") && "\($0)".contains("Keras 3"), "\($0)")
+            }
+            XCTAssertFalse(FileManager.default.fileExists(atPath: refused))
+        }
+    }
+}

@@ -108,6 +108,8 @@ public final class Bidirectional: MultiOutputLayer {
     private var stateSplit = 0
     private var firstShape: [Int] = []
 
+    public var needsTFKeras: Bool { forwardLayer.needsTFKeras || backwardLayer.needsTFKeras }
+
     public var extraOutputShapes: [[Int]] {
         (merge == nil ? [firstShape] : []) + forwardLayer.extraOutputShapes + backwardLayer.extraOutputShapes
     }

@@ -41,6 +41,7 @@ public final class CuDNNRecurrent<Variant: CuDNNVariant>: RecurrentKind {
     }
     public var extraOutputShapes: [[Int]] { plain.extraOutputShapes }
     public var remarks: [String] { plain.remarks }
+    public var needsTFKeras: Bool { true }                                    // Keras 3 has no CuDNN kinds
 
     public init(name: String, config: JSON) throws {
         identity = LayerIdentity(Self.self, name: name, config: config)

@@ -25,6 +25,8 @@ public final class TimeDistributed: Layer {
         set { inner.weights = newValue }
     }
 
+    public var needsTFKeras: Bool { inner.needsTFKeras }
+
     public init(name: String, config: JSON) throws {
         identity = LayerIdentity(Self.self, name: name, config: config)
         inner = try LayerWrapper.inner(config, key: "layer", wrapper: name)
