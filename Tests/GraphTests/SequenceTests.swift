@@ -49,6 +49,9 @@ final class SequenceTests: XCTestCase {
         XCTAssertEqual(try lstm.graph.resolve("lstm#2").outputShape, [4])
         let bi = try XCTUnwrap(byFile["bidirectional_state.tfkeras.h5"])
         XCTAssertEqual(bi.graph.outputNodes.map { bi.graph.nodes[$0].name }, ["bi", "bi#1", "bi#2", "bi#3", "bi#4"])
+        // inspect's row lists every output's shape, as Keras' summary does
+        let encoder = try XCTUnwrap(ModelSummary(try XCTUnwrap(byFile["seq2seq.h5"])).layers.first { $0.name == "encoder" })
+        XCTAssertEqual(encoder.outputShapes, [[4], [4], [4]])
         let stateful = try XCTUnwrap(byFile["stateful_lstm.h5"])
         XCTAssertTrue(stateful.notes.contains { $0.contains("'lstm'") && $0.contains("zero state") }, "\(stateful.notes)")
     }
