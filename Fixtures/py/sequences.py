@@ -104,6 +104,7 @@ def generate(out):
                            "inputs": [f"{case}.in{i}.npy" for i in range(len(xs))],
                            "outputs": [f"{stem}.out{k}.npy" for k in range(len(ys))]})
     result += generate_cudnn(d)
+    result += generate_functional_masks(d)
     C.dump_json(os.path.join(d, "cases.json"), result)
     print(f"  sequences: {len(result)} cases")
 
@@ -208,3 +209,43 @@ def cudnn_units(d, randn):
         np.save(os.path.join(d, f"{name}.out.npy"), out.astype("float32"))
         entries.append(entry)
     return entries
+
+
+# ----------------------------------------------------------------- Keras 3 functional models with masks
+# Keras 3 records the ops that compute a functional model's masks (NotEqual, Any, LogicalOr …) as nodes of
+# its config, feeding the layers' `mask` call arguments; ConvScope recomputes masks by Keras' layer rules
+# and leaves those nodes unrun. Saved as .keras (Keras 3 itself cannot reload such configs from .h5).
+
+def generate_functional_masks(d):
+    import keras
+    L = keras.layers
+    result = []
+    for case in ("functional_mask_embedding", "functional_mask_masking"):
+        C.seed_all()
+        keras.backend.clear_session()
+        if case == "functional_mask_embedding":
+            x = keras.Input((9,), name="tokens")
+            h = L.Bidirectional(L.LSTM(3, return_sequences=True), name="bi")(L.Embedding(20, 4, mask_zero=True, name="emb")(x))
+            y = L.Dense(2, name="head")(L.GRU(2, name="gru")(h))
+            xs = C.rng_for("sequence-input", case).integers(1, 20, (2, 9))
+            xs[0, -3:] = 0
+            xs[1, :2] = 0
+        else:
+            x = keras.Input((8, 3), name="x")
+            y = L.GlobalAveragePooling1D(name="gap")(L.SimpleRNN(3, return_sequences=True, name="rnn")(L.Masking(name="mask")(x)))
+            xs = C.rng_for("sequence-input", case).normal(0, 1.0, (2, 8, 3))
+            xs[0, -2:] = 0
+            xs[1, 3] = 0
+        xs = C.f32(xs)
+        model = keras.Model(x, y, name="m_" + case)
+        C.init_weights(model, "sequences/" + case)
+        out = np.asarray(model(xs, training=False))
+        C.save_npy(os.path.join(d, f"{case}.in0.npy"), xs)
+        C.save_npy(os.path.join(d, f"{case}.out0.npy"), out)
+        model.save(os.path.join(d, f"{case}.keras"))
+        again = keras.models.load_model(os.path.join(d, f"{case}.keras"), compile=False)
+        assert np.allclose(np.asarray(again(xs)), out, atol=1e-6), case
+        assert any(l["class_name"] == "NotEqual" for l in model.get_config()["layers"]), case  # the ops are there
+        result.append({"case": case + ".keras", "framework": "keras3", "file": f"{case}.keras", "inputs": [f"{case}.in0.npy"],
+                       "outputs": [f"{case}.out0.npy"]})
+    return result

@@ -21,7 +21,7 @@ extension Graph {
     ///   after its last consumer, so peak memory stays near the weights plus the widest live activations.
     public func forward(_ inputs: [Tensor], targets: [Int]? = nil, record: Bool = false,
                         context: inout ForwardContext) throws -> ForwardPass {
-        try checkRunnable()
+        try checkRunnable(for: targets)
         guard inputs.count == inputNodes.count else {
             throw GraphError.badInput("model '\(name)' takes \(inputNodes.count) input(s), got \(inputs.count)")
         }
