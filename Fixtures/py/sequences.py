@@ -63,6 +63,14 @@ def cases(K):
         return [x], [y, hf, cf, hb, cb]
     c.append(("bidirectional_state", bidirectional_state, [(6, 3)]))
 
+    def bidirectional_initial_state():
+        x = K.Input((5, 2), name="x")
+        hf, cf = K.Input((3,), name="hf"), K.Input((3,), name="cf")
+        hb, cb = K.Input((3,), name="hb"), K.Input((3,), name="cb")
+        y = L.Bidirectional(L.LSTM(3, return_sequences=True), merge_mode="ave", name="bi")(x, initial_state=[hf, cf, hb, cb])
+        return [x, hf, cf, hb, cb], [y]
+    c.append(("bidirectional_initial_state", bidirectional_initial_state, [(5, 2), (3,), (3,), (3,), (3,)]))
+
     def stateful():
         x = K.Input(batch_shape=(2, 6, 3), name="x")
         return [x], [L.LSTM(3, stateful=True, name="lstm")(x)]
