@@ -214,6 +214,33 @@ def cmd_forward(a):
             "images_per_s": a.batch / median(times), "traces": f.experimental_get_tracing_count(), "peak_rss_mb": peak_rss_mb(), "env": env_info(tf, keras)}
 
 
+def sequence_model(keras, name, steps=100, features=64):
+    """The models of `convscope bench sequence` (Sources/Benchmarking/SequenceBenchmark.swift), random weights."""
+    L = keras.layers
+    x = keras.Input((steps, features))
+    if name == "lstm":
+        y = L.LSTM(128)(x)
+    else:
+        y = L.Conv1D(64, 5, padding="causal", activation="relu")(x)
+        y = L.MaxPooling1D(2)(y)
+        y = L.Conv1D(128, 5, padding="same", activation="relu")(y)
+        y = L.Dense(10)(L.GlobalAveragePooling1D()(y))
+    return keras.Model(x, y)
+
+
+def cmd_sequence(a):
+    tf, keras, _ = import_tf(a.threads)
+    import numpy as np
+    keras.utils.set_random_seed(SEED)
+    model = sequence_model(keras, a.model)
+    x = tf.constant(np.random.default_rng(SEED).uniform(-1, 1, (a.batch, 100, 64)).astype("float32"))
+    f = tf.function(lambda t: model(t, training=False))
+    times = time_calls(lambda: f(x).numpy(), a.repeats)
+    return {"bench": "sequence", "model": a.model, "batch": a.batch, "threads": a.threads,
+            "median_s": median(times), "times_s": times, "traces": f.experimental_get_tracing_count(),
+            "peak_rss_mb": peak_rss_mb(), "env": env_info(tf, keras)}
+
+
 def cmd_deconv(a):
     if a.model != "vgg16":
         raise SystemExit("deconv: only vgg16 (the paper has no DeconvNet for ResNet50)")
@@ -584,6 +611,8 @@ def parser():
     s.add_argument("--model", choices=MODELS_224 + MODELS_32, required=True)
     s.add_argument("--out", required=True)
     s.add_argument("--weights-only", action="store_true")
+    s = common(sub.add_parser("sequence", help="LSTM / Conv1D forward on (batch, 100, 64) sequences"), batch=32)
+    s.add_argument("--model", choices=["lstm", "conv1d"], required=True)
     s = sub.add_parser("inspect-h5", help="h5py walk of a Keras .h5 (no TF import)")
     s.add_argument("--repeats", type=int, default=5)
     s.add_argument("--threads", type=int, default=1, help="recorded only (h5py/numpy statistics are single-threaded)")
@@ -603,7 +632,8 @@ def parser():
 
 COMMANDS = {"forward": cmd_forward, "deconv": cmd_deconv, "saliency": cmd_saliency, "maxstep": cmd_maxstep,
             "train": cmd_train, "predict-process": cmd_predict_process, "make-h5": cmd_make_h5,
-            "inspect-h5": cmd_inspect_h5, "make-shards": cmd_make_shards, "inspect-shards": cmd_inspect_shards}
+            "inspect-h5": cmd_inspect_h5, "make-shards": cmd_make_shards, "inspect-shards": cmd_inspect_shards,
+            "sequence": cmd_sequence}
 
 
 def main():

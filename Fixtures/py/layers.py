@@ -203,6 +203,26 @@ def cases(L):
                                           lambda l, x: l(x[0], x[0], use_causal_mask=True)), [(6, 5)])
     add("mha_axes2", lambda: Call(L.MultiHeadAttention(2, 3, attention_axes=(2,)), lambda l, x: l(x[0], x[1])),
         [(3, 4, 5), (3, 6, 5)])
+    # Issue 15, sequence slice (masks): `mask_*` inputs hold padding (index 0, or all-zero steps) that
+    # Embedding(mask_zero) / Masking turn into a mask; RNNs, GlobalAveragePooling1D and merges honour it.
+    add("mask_embedding_lstm", lambda: [L.Embedding(20, 5, mask_zero=True), L.LSTM(4), L.Dense(2)], [(9,)])
+    add("mask_embedding_gru_gap", lambda: [L.Embedding(20, 4, mask_zero=True), L.GRU(3, return_sequences=True),
+                                           L.GlobalAveragePooling1D(), L.Dense(2)], [(9,)])
+    add("mask_masking_rnn_back", lambda: [L.Masking(), L.SimpleRNN(3, return_sequences=True, go_backwards=True)],
+        [(8, 3)])
+    add("mask_embedding_bidirectional", lambda: [L.Embedding(20, 4, mask_zero=True),
+                                                 L.Bidirectional(L.LSTM(3, return_sequences=True)),
+                                                 L.Bidirectional(L.GRU(2), merge_mode="sum"), L.Dense(2)], [(9,)])
+    add("mask_masking_dense_lstm", lambda: [L.Masking(), L.TimeDistributed(L.Dense(4, activation="tanh")),
+                                            L.Dense(3), L.LSTM(3, return_sequences=True), L.LSTM(2)], [(8, 3)])
+    add("mask_masking_zero_output", lambda: [L.Masking(), L.GRU(3, return_sequences=True, zero_output_for_mask=True)],
+        [(8, 3)])
+    add("mask_embedding_merge_add", lambda: [L.Embedding(20, 4, mask_zero=True),
+                                             Branches(L.Add, L.GRU(3, return_sequences=True),
+                                                      L.LSTM(3, return_sequences=True)), L.SimpleRNN(2)], [(9,)])
+    add("mask_masking_concat_gap", lambda: [L.Masking(), Branches(L.Concatenate, L.Dense(2),
+                                                                  L.SimpleRNN(3, return_sequences=True)),
+                                            L.GlobalAveragePooling1D()], [(8, 3)])
     return c
 
 
@@ -210,6 +230,22 @@ class Call:
     """A layer with how a case calls it: `fn(layer, inputs)` (issue 15, attention slice)."""
     def __init__(self, layer, fn):
         self.layer, self.fn = layer, fn
+
+
+
+class Branches:
+    """Applies each layer to the same input and merges the results with `merge` (for `build`'s layer lists)."""
+    def __init__(self, merge, *branches):
+        self.merge, self.branches = merge, branches
+
+    def __call__(self, y):
+        return self.merge()([b(y) for b in self.branches])
+
+
+# Issue 15, sequence slice: the mask cases run in tf-keras too.
+MASK_CASES = ["mask_embedding_lstm", "mask_embedding_gru_gap", "mask_masking_rnn_back", "mask_embedding_bidirectional",
+              "mask_masking_dense_lstm", "mask_masking_zero_output", "mask_embedding_merge_add",
+              "mask_masking_concat_gap"]
 
 
 TFKERAS_CASES = ["conv2d_same_s2", "conv2d_act_relu", "depthwise_dm2_valid", "conv2dtranspose_same_s2",
@@ -243,6 +279,10 @@ TFKERAS_CASES = ["conv2d_same_s2", "conv2d_act_relu", "depthwise_dm2_valid", "co
                  "gmp1d", "upsample1d", "crop1d", "repeatvector", "gmp3d", "upsample3d", "crop3d"]
 # Layer classes tf-keras has and Keras 3 does not (issue 15, normalization and preprocessing slice).
 TFKERAS_ONLY = {"thresholded_relu"}
+TFKERAS_CASES = TFKERAS_CASES + MASK_CASES
+# Keras 3 functional models with masks hold the mask's ops (LogicalOr, ExpandDims …) as nodes that Keras 3
+# itself cannot reload from .h5: the merge cases are tf-keras files.
+TFKERAS_ONLY = TFKERAS_ONLY | {"mask_embedding_merge_add", "mask_masking_concat_gap"}
 # Activation names Keras 3 added (issue 15, normalization and preprocessing slice).
 NEW_ACTS = ["celu", "hard_tanh", "hard_shrink", "soft_shrink", "tanh_shrink", "log_sigmoid", "sparse_plus",
             "sparse_sigmoid", "squareplus", "sparsemax", "hard_swish"]
@@ -271,14 +311,30 @@ def make_inputs(case, shapes):
         if case.endswith("_mask") and len(xs) == len(shapes) - 1:  # attention_mask: 0/1, every query sees one key
             x = (r.uniform(0, 1, x.shape) > 0.4).astype("float64")
             x[..., 0] = 1.0
+        elif case.startswith("mask_"):  # issue 15, sequence slice: padded sequences
+            x = mask_padded(case, x, r)
         xs.append(C.f32(x))
     return xs
+
+
+def mask_padded(case, x, r):
+    """Padding for the `mask_*` cases: index 0 (Embedding inputs) or all-zero steps (Masking inputs), at the end
+    of sample 0, at the start and middle of sample 1."""
+    if x.ndim == 2:
+        x = r.integers(1, 20, x.shape)
+    x[0, -3:] = 0
+    x[1, :2] = 0
+    x[1, 4] = 0
+    return x
 
 
 def build(K, case, factory, shapes):
     ins = [K.Input(s, name=f"in{i}") for i, s in enumerate(shapes)]
     layer = factory()
     y = ins if len(ins) > 1 else ins[0]
+    if case in MASK_CASES and not any(isinstance(l, Branches) for l in layer):
+        # Keras 3 records the mask's ops (NotEqual, Any) as nodes of a functional config: Sequential, as users save them
+        return K.Sequential([ins[0]] + layer, name="m_" + case), layer[0]
     if isinstance(layer, Call):
         y, layer = layer.fn(layer.layer, ins), layer.layer
     for l in (layer if isinstance(layer, list) else [layer] if y is ins or y is ins[0] else []):
@@ -677,5 +733,7 @@ def generate_units(out):
         np.save(os.path.join(d, f"{name}.out.npy"), out_value.astype("float32"))
         entry["output"] = f"{name}.out.npy"
         entries.append(entry)
+    from .sequences import cudnn_units  # issue 15, sequence slice: tf.keras CuDNNLSTM / CuDNNGRU, drawn last
+    entries += cudnn_units(d, randn)
     C.dump_json(os.path.join(d, "cases.json"), {"keras": keras.__version__, "cases": entries})
     print(f"  layer units: {len(entries)} cases")

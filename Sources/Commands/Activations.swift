@@ -12,6 +12,9 @@ public struct ActivationsReport: Codable {
     public var min: Double
     public var max: Double
     public var mean: Double
+    /// For a layer with several outputs (an RNN's `return_state`, Bidirectional with `merge_mode=None`): its
+    /// further outputs, nodes `<layer>#1` …, each written beside the first.
+    public var outputs: [ActivationsReport]?
 }
 
 public enum Activations {
@@ -21,8 +24,9 @@ public enum Activations {
                            out: String, png: Bool) throws -> ActivationsReport {
         let input = try options.loadInputs(path.map { [$0] } ?? [], named: named, for: model)
         let node = try model.graph.resolve(layer)
+        let further = model.graph.nodes.filter { $0.layer is LayerOutput && $0.inputs == [node.id] }
         var ctx = ForwardContext()
-        let pass = try model.graph.forward(input.tensors, targets: [node.id], context: &ctx)
+        let pass = try model.graph.forward(input.tensors, targets: [node.id] + further.map(\.id), context: &ctx)
         let act = pass.value(node.id)!
         let isFolder = !out.lowercased().hasSuffix(".npy")
         let folder = try OutputFolder(isFolder ? out : (out as NSString).deletingLastPathComponent.isEmpty ? "." : (out as NSString).deletingLastPathComponent)
@@ -36,7 +40,14 @@ public enum Activations {
             let grid = Montage.featureMaps(act, columns: Int(Double(act.shape[3]).squareRoot().rounded(.up)), zoom: zoom)
             pngPath = try folder.png(grid, (npyName as NSString).deletingPathExtension + ".png")
         }
+        let outputs = try further.map { n -> ActivationsReport in
+            let y = pass.value(n.id)!
+            let name = isFolder ? OutputFolder.safe(n.name) + ".npy"
+                : (npyName as NSString).deletingPathExtension + String(n.name.dropFirst(node.name.count)) + ".npy"
+            return ActivationsReport(layer: n.name, shape: y.shape, npy: try folder.npy(y, name), png: nil,
+                                     min: Double(y.min), max: Double(y.max), mean: y.mean(), outputs: nil)
+        }
         return ActivationsReport(layer: node.name, shape: act.shape, npy: npyPath, png: pngPath,
-                                 min: Double(act.min), max: Double(act.max), mean: act.mean())
+                                 min: Double(act.min), max: Double(act.max), mean: act.mean(), outputs: outputs.isEmpty ? nil : outputs)
     }
 }

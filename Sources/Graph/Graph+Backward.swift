@@ -18,17 +18,33 @@ extension Graph {
         var grads: [Int: Tensor] = seeds
         var wgrads: [ObjectIdentifier: [Tensor]] = [:]
         var captured: [Int: Tensor] = [:]
+        var extraGrads: [Int: [Tensor?]] = [:]                                   // by node: outputs 1… (MultiOutput.swift)
         let top = seeds.keys.max() ?? -1
         let reaching = ancestors(of: Array(seeds.keys))
         for id in stride(from: top, through: 0, by: -1) where reaching.contains(id) {
-            guard let g = grads[id] else { continue }
             let node = nodes[id]
-            if captureAt.contains(id) { captured[id] = g }
+            let extra = extraGrads.removeValue(forKey: id)
+            guard grads[id] != nil || extra != nil else { continue }
+            if let g = grads[id], captureAt.contains(id) { captured[id] = g }
             if inputNodes.contains(id) { continue }
+            if let pick = node.layer as? LayerOutput, let g = grads[id] {         // to output `index` of its layer
+                let src = node.inputs[0], count = pick.source.extraOutputShapes.count
+                var list = extraGrads[src] ?? [Tensor?](repeating: nil, count: count)
+                if list[pick.index - 1] == nil { list[pick.index - 1] = g } else { list[pick.index - 1]!.add(g) }
+                extraGrads[src] = list
+                grads[id] = nil
+                continue
+            }
             guard let tape = pass.tapes[id] else {
                 throw GraphError.badInput("backward: node '\(node.name)' has no recorded forward pass")
             }
-            let result = try node.layer.backward(g, tape: tape, rule: rule, weightGradients: weightGradients)
+            let result: LayerGradients
+            if hasExtraOutputs(id), let multi = node.layer as? any MultiOutputLayer {
+                let others = extra ?? [Tensor?](repeating: nil, count: multi.extraOutputShapes.count)
+                result = try multi.backwardAll([grads[id]] + others, tape: tape, rule: rule, weightGradients: weightGradients)
+            } else {
+                result = try node.layer.backward(grads[id]!, tape: tape, rule: rule, weightGradients: weightGradients)
+            }
             for (k, src) in node.inputs.enumerated() {
                 if grads[src] == nil { grads[src] = result.inputs[k] } else { grads[src]!.add(result.inputs[k]) }
             }

@@ -7,6 +7,8 @@ public struct ForwardPass {
     public var values: [Int: Tensor] = [:]
     /// Tapes by node id, present when the pass was recorded for a backward pass.
     public var tapes: [Int: Tape] = [:]
+    /// The Keras mask of each computed node's output that has one (`Mask.swift`), by node id.
+    public var masks: [Int: Tensor] = [:]
 
     public func value(_ id: Int) -> Tensor? { values[id] ?? tapes[id]?.output }
 }
@@ -19,7 +21,7 @@ extension Graph {
     ///   after its last consumer, so peak memory stays near the weights plus the widest live activations.
     public func forward(_ inputs: [Tensor], targets: [Int]? = nil, record: Bool = false,
                         context: inout ForwardContext) throws -> ForwardPass {
-        try checkRunnable()
+        try checkRunnable(for: targets)
         guard inputs.count == inputNodes.count else {
             throw GraphError.badInput("model '\(name)' takes \(inputNodes.count) input(s), got \(inputs.count)")
         }
@@ -37,20 +39,38 @@ extension Graph {
         let keep = Set(wanted)
 
         var live: [Int: Tensor] = [:]
+        var extras: [Int: [Tensor]] = [:]                                       // outputs 1… of multi-output nodes
         var pass = ForwardPass()
         for n in nodes where needed.contains(n.id) {
             let args: [Tensor]
             if let k = inputNodes.firstIndex(of: n.id) {
                 args = [inputs[k]]
+            } else if let pick = n.layer as? LayerOutput {
+                args = [extras[n.inputs[0]]![pick.index - 1]]
             } else {
                 args = n.inputs.map { live[$0]! }
             }
             let tape = record ? Tape() : nil
             tape?.inputs = args
-            let y = try n.layer.forward(args, context: &context, tape: tape)
+            let inputMasks = n.inputs.map { pass.masks[$0] }
+            tape?.masks = inputMasks
+            let y: Tensor
+            if hasExtraOutputs(n.id), let multi = n.layer as? any MultiOutputLayer {
+                let outs = try multi.forwardAll(args, masks: inputMasks, context: &context, tape: tape)
+                y = outs[0]
+                extras[n.id] = Array(outs.dropFirst())
+                pass.masks[n.id] = try multi.outputMask(args, masks: inputMasks)
+            } else if let aware = n.layer as? any MaskAware {
+                y = try aware.forward(args, masks: inputMasks, context: &context, tape: tape)
+                pass.masks[n.id] = try aware.outputMask(args, masks: inputMasks)
+            } else {
+                y = try n.layer.forward(args, context: &context, tape: tape)
+                if type(of: n.layer).supportsMasking, let m = inputMasks.first ?? nil { pass.masks[n.id] = m }
+            }
             if let tape { tape.output = y; pass.tapes[n.id] = tape }
             for i in n.inputs {
                 remaining[i] -= 1
+                if remaining[i] == 0 { extras[i] = nil }
                 if remaining[i] == 0 && !keep.contains(i) { live[i] = nil }
             }
             if keep.contains(n.id) { pass.values[n.id] = y }

@@ -78,9 +78,13 @@ public final class Graph {
     public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
     public var trainableParameterCount: Int { layers.reduce(0) { $0 + $1.trainableParameterCount } }
 
-    /// Throws, naming the first layer that cannot run, before any work starts.
-    public func checkRunnable() throws {
-        for n in nodes where !n.layer.isRunnable {
+    /// Throws, naming the first layer that cannot run, before any work starts. Only nodes that `targets`
+    /// (default: the outputs) depend on count: a node that feeds nothing asked for — a Keras 3 functional
+    /// config's mask ops (`NotEqual`, `Any`), whose masks the graph recomputes (Mask.swift) — cannot
+    /// change a result.
+    public func checkRunnable(for targets: [Int]? = nil) throws {
+        let needed = ancestors(of: targets ?? outputNodes)
+        for n in nodes where needed.contains(n.id) && !n.layer.isRunnable {
             throw GraphError.notRunnable(n.name, reason: (n.layer as? OpaqueLayer)?.refusal ?? "cannot run")
         }
     }

@@ -73,6 +73,8 @@ public final class Tape {
     public var output = Tensor(zeros: [0])
     public var saved: [Tensor] = []
     public var indices: [Int32] = []
+    /// The masks the inputs came with (`Mask.swift`), one per input, nil where an input has none.
+    public var masks: [Tensor?] = []
     public init() {}
 }
 
@@ -111,6 +113,9 @@ public protocol Layer: AnyObject {
     /// What the kind is, for code that treats kinds alike (default projections, per-filter weight
     /// changes, benchmarks) instead of testing class names. `.other` unless the type says otherwise.
     static var role: LayerRole { get }
+    /// Whether the Keras class passes an incoming mask on unchanged (`supports_masking`); kinds that
+    /// compute or read masks conform to `MaskAware` instead. Default: false (the mask is dropped).
+    static var supportsMasking: Bool { get }
     /// Keras 3 files store a layer's variables by index only: their names, in order, for `config`.
     /// Default: `kernel`, `bias`.
     static func keras3VariableNames(config: JSON) -> [String]
@@ -133,6 +138,13 @@ public protocol Layer: AnyObject {
     /// False for layers ConvScope lists but cannot run (unknown kinds, Lambda).
     var isRunnable: Bool { get }
 
+    /// What `inspect` should say about how this layer runs where it differs from Keras (a stateful RNN
+    /// run from a zero state). Default: nothing.
+    var remarks: [String] { get }
+    /// Whether only tf.keras can load a model holding this layer (a CuDNNLSTM, or a wrapper around one):
+    /// Keras 3 writers refuse it. Default: false.
+    var needsTFKeras: Bool { get }
+
     /// Checks the input shapes, creates `weights` with Keras' shapes, returns the output shape.
     func build(inputShapes: [[Int]]) throws -> [Int]
     func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor
@@ -142,6 +154,7 @@ public protocol Layer: AnyObject {
 
 extension Layer {
     public static var role: LayerRole { .other }
+    public static var supportsMasking: Bool { false }
     public static func keras3VariableNames(config: JSON) -> [String] { ["kernel", "bias"] }
     public static func kerasVariableName(_ name: String, naming: KerasVariableNaming) -> String { name }
     public static func keras3Config(fromLegacy config: JSONObject) -> JSONObject { config }
@@ -160,6 +173,8 @@ extension Layer {
     public var config: JSON { identity.config }
 
     public var isRunnable: Bool { true }
+    public var remarks: [String] { [] }
+    public var needsTFKeras: Bool { false }
     /// Trainable flag from the config (`trainable: false` freezes every variable).
     public var configTrainable: Bool { config["trainable"]?.boolValue ?? true }
     public var parameterCount: Int { weights.reduce(0) { $0 + $1.value.count } }

@@ -82,6 +82,8 @@ public enum LayerRegistry {
         Attention.self,
         AdditiveAttention.self,
         MultiHeadAttention.self,
+        CuDNNLSTM.self,
+        CuDNNGRU.self,
     ]
 
     private static let byName: [String: any Layer.Type] = {

@@ -90,7 +90,10 @@ enum KerasConfigJSON {
             collectTensors(v["args"], into: &inputs)
             keywords = Array(repeating: nil, count: inputs.count)
             if let kw = v["kwargs"]?.objectValue {
+                // `initial_state` tensors follow the args; a `mask` is recomputed by the graph (Mask.swift) and
+                // only recorded as an option, which the kinds that would read it as given (attention) refuse.
                 for (k, value) in kw.pairs where !value.isNull {
+                    if k == "mask" { options[k] = value; continue }
                     let before = inputs.count
                     collectTensors(value, into: &inputs)
                     if inputs.count == before { options[k] = value }

@@ -108,8 +108,13 @@ public struct KerasWriter {
         if sourceGeneration == .keras1 {
             throw KerasIOError(file: path, "Keras 1 models cannot be written: their configs and Theano kernels load in no current Keras", kind: .unsupported)
         }
-        if format != .keras && format != .keras3Weights, let q = QuantizedStorageCheck.firstQuantized(model.layers) {
+        if format != .keras && format != .keras3Weights && format != .keras3ShardedWeights, let q = QuantizedStorageCheck.firstQuantized(model.layers) {
             throw KerasIOError(file: path, "layer '\(q)' is quantized, which only the Keras 3 layouts (.keras, .weights.h5) store; choose one of them, or export with --dequantize", kind: .unsupported)
+        }
+        if format == .keras3H5 || format == .keras,
+           let layer = model.graph.layers.first(where: \.needsTFKeras) {
+            throw KerasIOError(file: path, "layer '\(layer.name)' (\(layer.className)) is a tf.keras kind Keras 3 does not have: "
+                               + "write tfkeras-h5 or a weights format", kind: .unsupported)
         }
         let url = URL(fileURLWithPath: path)
         var summary: KerasWriteSummary

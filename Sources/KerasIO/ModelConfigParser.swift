@@ -278,6 +278,7 @@ final class ConfigGraphBuilder {
         } else if let opaque = layer as? OpaqueLayer, opaque.buildFailure == nil, !isKeras1 {
             notes.append("layer '\(path)' has class \(cls), which ConvScope lists but cannot run")
         }
+        notes += layer.remarks.map { "layer '\(path)' (\(cls)): \($0)" }
         layerCache[path] = layer
         return layer
     }
@@ -346,6 +347,6 @@ final class ConfigGraphBuilder {
         if isUnknown { unknown.insert(id) }
         nodesByPath[path, default: []].append(id)
         let e = ModelEntry(name: name, path: path, className: cls, layer: layerCache[path], children: nil, config: config)
-        return ([id], e)
+        return (try graph.addOutputNodes(of: id), e)                            // one node per output (MultiOutput.swift)
     }
 }

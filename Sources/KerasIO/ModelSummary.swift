@@ -74,7 +74,9 @@ public struct ModelSummary: Codable, Equatable, Sendable {
             }
             let params = e.flattenedLayers.reduce(0) { $0 + ($1.layer?.parameterCount ?? 0) }
             let runnable = e.flattenedLayers.allSatisfy { $0.layer?.isRunnable ?? true }
-            var row = LayerSummary(name: e.name, className: e.className, outputShapes: outs.map { model.outputShape(ofNode: $0) },
+            // A layer with several outputs (return_state …) lists each: its further outputs are `LayerOutput` nodes.
+            let every = outs.flatMap { id in [id] + g.nodes.filter { $0.layer is LayerOutput && $0.inputs == [id] }.map(\.id) }
+            var row = LayerSummary(name: e.name, className: e.className, outputShapes: every.map { model.outputShape(ofNode: $0) },
                                    params: params, trainable: model.effectiveTrainable(e), inbound: inbound, calls: calls,
                                    runnable: runnable, children: nil)
             if expand, let c = e.children { row.children = rows(c, prefix: e.path + "/", model: model, expand: true) }

@@ -9,7 +9,8 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks with ratios against TensorFlow measured in the same run (needs the pinned Python: scripts/setup.sh --python).",
-        subcommands: [ForwardBench.self, DeconvBench.self, SaliencyBench.self, MaximizeBench.self, InspectBench.self, ShardedInspectBench.self, MatchingBench.self, BLASBench.self, PredictProcessBench.self, TrainBench.self, BenchExperimentCommand.self],
+        subcommands: [ForwardBench.self, DeconvBench.self, SaliencyBench.self, MaximizeBench.self, InspectBench.self, ShardedInspectBench.self, MatchingBench.self, BLASBench.self, PredictProcessBench.self, TrainBench.self, BenchExperimentCommand.self,
+                      SequenceBench.self],
         defaultSubcommand: ForwardBench.self)
 }
 
@@ -131,6 +132,26 @@ struct TrainBench: ParsableCommand {
     func run() throws {
         try ConvScope.guarded {
             try TrainBenchmark.compare(threads: options.threads, batches: batches, repeats: options.repeats, resnet: !noResnet, skipReference: options.noTF)
+        }
+    }
+}
+
+/// Issue 15, "Speed": an LSTM and a Conv1D model forward against TensorFlow.
+struct SequenceBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "sequence",
+        abstract: "Forward passes of an LSTM (batch 32, 100 steps, 128 units) and a Conv1D model (random weights).")
+    @Option(parsing: .upToNextOption, help: "Models (lstm, conv1d).") var model: [String] = SequenceBenchmark.models
+    @OptionGroup var options: BenchOptions
+
+    func validate() throws {
+        if let bad = model.first(where: { !SequenceBenchmark.models.contains($0) }) {
+            throw ValidationError("model '\(bad)' is not one of \(SequenceBenchmark.models.joined(separator: ", "))")
+        }
+    }
+
+    func run() throws {
+        try ConvScope.guarded {
+            try SequenceBenchmark.compare(models: model, threads: options.threads, repeats: options.repeats, skipReference: options.noTF)
         }
     }
 }

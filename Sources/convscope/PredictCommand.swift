@@ -54,7 +54,9 @@ struct ActivationsCommand: ParsableCommand, ReadsInputFiles {
         try ConvScope.guarded {
             let m = try modelOptions.load(inputs.model)
             let r = try Activations.run(model: m, input: inputs.image, named: inputs.namedInputs, options: try imageOptions.options(), layer: layer, out: out, png: png)
-            print(json ? try JSONOutput.string(r) : "\(r.layer): shape \(r.shape), min \(r.min), max \(r.max), mean \(r.mean)\n  \(r.npy)\(r.png.map { "\n  \($0)" } ?? "")")
+            print(json ? try JSONOutput.string(r) : ([r] + (r.outputs ?? [])).map { o in
+                "\(o.layer): shape \(o.shape), min \(o.min), max \(o.max), mean \(o.mean)\n  \(o.npy)\(o.png.map { "\n  \($0)" } ?? "")"
+            }.joined(separator: "\n"))
         }
     }
 }

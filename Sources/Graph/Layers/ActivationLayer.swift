@@ -3,6 +3,7 @@ import Tensor
 /// Keras `Activation(name)`: an elementwise activation as its own layer.
 public final class ActivationLayer: Layer {
     public static let kerasClassNames = ["Activation"]
+    public static let supportsMasking = true                               // passes a mask on, as Keras does
     public static let kerasConfigKeys: Set<String> = ["activation"]
     public var identity: LayerIdentity
     public var weights: [WeightVariable] = []

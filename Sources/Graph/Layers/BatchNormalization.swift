@@ -10,6 +10,7 @@ import Tensor
 /// Weights: gamma (if `scale`), beta (if `center`), moving_mean, moving_variance (not trainable).
 public final class BatchNormalization: Layer {
     public static let kerasClassNames = ["BatchNormalization"]
+    public static let supportsMasking = true                               // passes a mask on, as Keras does
     public static let kerasConfigKeys: Set<String> = [
         "axis", "beta_constraint", "beta_initializer", "beta_regularizer", "center", "epsilon", "gamma_constraint",
         "gamma_initializer", "gamma_regularizer", "momentum", "moving_mean_initializer", "moving_variance_initializer",

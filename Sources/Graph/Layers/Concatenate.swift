@@ -2,7 +2,7 @@ import Tensor
 
 /// Keras `Concatenate` along `axis`, which counts the batch axis as Keras does
 /// (−1 and 3 are the channels of an image tensor; 0, the batch, is refused).
-public final class Concatenate: Layer {
+public final class Concatenate: MaskAware {
     public static let kerasClassNames = ["Concatenate"]
     public static let kerasConfigKeys: Set<String> = ["axis"]
     public var identity: LayerIdentity
@@ -35,6 +35,20 @@ public final class Concatenate: Layer {
             out[a] += s[a]
         }
         return out
+    }
+
+    /// Keras' rule: none when no input has a mask; else each input's mask (all kept where it has none)
+    /// broadcast over the input's features, concatenated on `axis`, and any-ed over the last axis.
+    public func outputMask(_ inputs: [Tensor], masks: [Tensor?]) throws -> Tensor? {
+        guard masks.contains(where: { $0 != nil }) else { return nil }
+        var ctx = ForwardContext()
+        let full = zip(inputs, masks).map { x, m -> Tensor in                 // each of its input's shape
+            guard let m else { return Masks.all(x.shape) }
+            let features = x.count / max(m.count, 1)
+            return Tensor(shape: x.shape, data: m.data.flatMap { repeatElement($0, count: features) })
+        }
+        let joined = try forward(full, context: &ctx, tape: nil)
+        return Masks.differing(joined, from: 0)
     }
 
     public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {

@@ -5,6 +5,7 @@ import Tensor
 /// stores and runs its kernel as `QuantizedMatrix` describes.
 public final class Dense: QuantizedLayer {
     public static let kerasClassNames = ["Dense"]
+    public static let supportsMasking = true                               // passes a mask on, as Keras does
     public static let kerasConfigKeys: Set<String> = [
         "activation", "activity_regularizer", "bias_constraint", "bias_initializer", "bias_regularizer",
         "kernel_constraint", "kernel_initializer", "kernel_regularizer", "quantization_config", "units", "use_bias",

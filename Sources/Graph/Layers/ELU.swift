@@ -5,6 +5,7 @@ import Tensor
 /// `elu` activation is the case α = 1. Backward: dy/dx = 1 for x > 0, y + α otherwise.
 public final class ELU: Layer {
     public static let kerasClassNames = ["ELU"]
+    public static let supportsMasking = true                               // passes a mask on, as Keras does
     public static let kerasConfigKeys: Set<String> = ["alpha"]
     public var identity: LayerIdentity
     public var weights: [WeightVariable] = []

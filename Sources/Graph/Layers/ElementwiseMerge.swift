@@ -18,7 +18,7 @@ extension MergeOperation {
 
 /// The layer of every elementwise merge (as mlx-swift's `Pool` serves every pooling): Keras' shape rule
 /// and size-1 broadcasting here, the arithmetic in the `MergeOperation`. Merges have no settings.
-public final class ElementwiseMerge<Operation: MergeOperation>: Layer {
+public final class ElementwiseMerge<Operation: MergeOperation>: MaskAware {
     public static var kerasClassNames: [String] { Operation.kerasClassNames }
     public static var kerasConfigKeys: Set<String> { [] }
     public var identity: LayerIdentity
@@ -35,6 +35,12 @@ public final class ElementwiseMerge<Operation: MergeOperation>: Layer {
     public func build(inputShapes: [[Int]]) throws -> [Int] {
         try checkCount(inputShapes.count)
         return try Merge.outputShape(name, inputShapes)
+    }
+
+    /// Keras' merge mask: the inputs' masks or-ed, none when any input has none.
+    public func outputMask(_ inputs: [Tensor], masks: [Tensor?]) throws -> Tensor? {
+        let given = masks.compactMap { $0 }
+        return given.count == inputs.count && !given.isEmpty ? Masks.or(given) : nil
     }
 
     public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {

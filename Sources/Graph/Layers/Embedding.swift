@@ -8,13 +8,12 @@ import Tensor
 /// Indices are not differentiable: the input gradient is reported as zeros of the input's shape
 /// (a saliency wants the gradient with respect to the embedded sequence, this layer's output).
 ///
-/// `mask_zero` is read and kept (`maskZero`), but ConvScope does not propagate masks yet: a forward
-/// pass that meets index 0 with `mask_zero` set is refused rather than run without the mask
-/// (without any 0 the mask is all true and every consumer computes what Keras computes).
+/// With `mask_zero` the output carries a mask (`Mask.swift`) of the input's shape: 0 where the index is
+/// 0 (padding), 1 elsewhere; RNNs then skip the padded steps as Keras does.
 ///
 /// Quantized by Keras 3 (`int8`, `int4` per row or in sub-channel groups along the output axis), the
 /// table is stored as `QuantizedTable` describes and each looked-up row dequantized as Keras does.
-public final class Embedding: QuantizedLayer {
+public final class Embedding: QuantizedLayer, MaskAware {
     public static let kerasClassNames = ["Embedding"]
     public static let kerasConfigKeys: Set<String> = [
         "input_dim", "output_dim", "embeddings_initializer", "embeddings_regularizer", "activity_regularizer",
@@ -63,10 +62,6 @@ public final class Embedding: QuantizedLayer {
             guard v == v.rounded(), v >= 0, v < Float(inputDim) else {
                 throw LayerError(name, "input at \(position(i, in: x.shape)) is \(v): indices must be integers in 0..<\(inputDim)")
             }
-            if maskZero && v == 0 {
-                throw LayerError(name, "mask_zero is set and the input holds index 0 at \(position(i, in: x.shape)): "
-                                 + "ConvScope does not propagate masks yet, so it refuses rather than compute without the mask")
-            }
             return Int(v)
         }
     }
@@ -74,6 +69,11 @@ public final class Embedding: QuantizedLayer {
     func position(_ flat: Int, in shape: [Int]) -> [Int] {
         var rest = flat
         return shape.reversed().map { d -> Int in defer { rest /= max(d, 1) }; return rest % max(d, 1) }.reversed()
+    }
+
+    /// (N, …) indices → (N, …) mask: index 0 is masked when `mask_zero` is set.
+    public func outputMask(_ inputs: [Tensor], masks: [Tensor?]) throws -> Tensor? {
+        maskZero ? Masks.differing(inputs[0].reshaped(inputs[0].shape + [1]), from: 0) : nil
     }
 
     public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {

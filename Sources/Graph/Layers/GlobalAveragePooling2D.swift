@@ -5,6 +5,7 @@ public typealias GlobalAveragePooling2D = GlobalPooling<GlobalMean, Spatial2D>
 
 public enum GlobalMean: GlobalPoolingOperation {
     public static let kerasClassStems = ["GlobalAveragePooling", "GlobalAvgPool"]
+    public static let honoursStepMask = true
 
     public static func forward(_ x: Tensor, tape: Tape?) -> Tensor {
         let n = x.batch, hw = x.shape[1] * x.shape[2], c = x.shape[3]

@@ -6,6 +6,7 @@ import Tensor
 /// y = (x − μ)/√(σ² + ε)·γ + β, γ and β per channel. Weights: gamma (if `scale`), beta (if `center`).
 public final class GroupNormalization: Layer {
     public static let kerasClassNames = ["GroupNormalization"]
+    public static let supportsMasking = true                               // passes a mask on, as Keras does
     public static let kerasConfigKeys: Set<String> = [
         "groups", "axis", "epsilon", "center", "scale", "beta_initializer", "gamma_initializer",
         "beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint",

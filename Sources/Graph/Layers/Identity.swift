@@ -5,6 +5,7 @@ import Tensor
 public class Identity: Layer {
     public class var kerasClassNames: [String] { ["Identity"] }
     public class var kerasConfigKeys: Set<String> { [] }
+    public class var supportsMasking: Bool { true }                          // passes a mask on, as Keras does
     public var identity: LayerIdentity
     public var weights: [WeightVariable] = []
 

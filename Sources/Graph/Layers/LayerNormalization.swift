@@ -7,6 +7,7 @@ import Tensor
 /// y = x/√(σ² + ε)·γ. Weights: gamma (if `scale` or `rms_scaling`), beta (if `center` and not `rms_scaling`).
 public final class LayerNormalization: Layer {
     public static let kerasClassNames = ["LayerNormalization"]
+    public static let supportsMasking = true                               // passes a mask on, as Keras does
     public static let kerasConfigKeys: Set<String> = [
         "axis", "epsilon", "center", "scale", "rms_scaling", "beta_initializer", "gamma_initializer",
         "beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint",

@@ -7,6 +7,7 @@ import Tensor
 /// checked against keras 3.15) — only `tf.nn.leaky_relu` defaults to 0.2.
 public final class LeakyReLU: Layer {
     public static let kerasClassNames = ["LeakyReLU"]
+    public static let supportsMasking = true                               // passes a mask on, as Keras does
     public static let kerasConfigKeys: Set<String> = ["alpha", "negative_slope"]
     public var identity: LayerIdentity
     public var weights: [WeightVariable] = []

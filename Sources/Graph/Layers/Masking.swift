@@ -2,9 +2,9 @@ import Tensor
 
 /// Keras `Masking`: a position (all axes but the last) whose features all equal `mask_value` (default 0)
 /// is set to 0, every other value passes through: y = x · [any(x ≠ mask_value) over the last axis].
-/// Backward: dx = g · that indicator. The mask Keras attaches for later layers (RNNs, attention) is
-/// not propagated: consumers see the values only.
-public final class Masking: Layer {
+/// Backward: dx = g · that indicator. The output carries that indicator as its mask (`Mask.swift`), of
+/// the input's shape without the feature axis, which RNNs, pooling and attention read as Keras' do.
+public final class Masking: MaskAware {
     public static let kerasClassNames = ["Masking"]
     public static let kerasConfigKeys: Set<String> = ["mask_value"]
     public var identity: LayerIdentity
@@ -32,6 +32,10 @@ public final class Masking: Layer {
                 }
             }
         }
+    }
+
+    public func outputMask(_ inputs: [Tensor], masks: [Tensor?]) throws -> Tensor? {
+        Masks.differing(inputs[0], from: maskValue)                           // (N, …) without the feature axis
     }
 
     public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {

@@ -8,6 +8,7 @@ import Tensor
 /// Backward: dx = g/max(√variance, 10⁻⁷), or g·max(√variance, 10⁻⁷) inverted.
 public final class Normalization: Layer {
     public static let kerasClassNames = ["Normalization"]
+    public static let supportsMasking = true                               // passes a mask on, as Keras does
     public static let kerasConfigKeys: Set<String> = ["axis", "mean", "variance", "invert"]
     public static func keras3VariableNames(config: JSON) -> [String] {
         config["mean"].map { $0.isNull } ?? true ? ["mean", "variance", "count"] : []

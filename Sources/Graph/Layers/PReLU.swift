@@ -4,6 +4,7 @@ import Tensor
 /// size 1 along `shared_axes` (Keras numbering: axis 1 is the first axis after the batch).
 public final class PReLU: Layer {
     public static let kerasClassNames = ["PReLU"]
+    public static let supportsMasking = true                               // passes a mask on, as Keras does
     public static let kerasConfigKeys: Set<String> = ["alpha_constraint", "alpha_initializer", "alpha_regularizer", "shared_axes"]
 
     public static func keras3VariableNames(config: JSON) -> [String] { ["alpha"] }

@@ -52,11 +52,20 @@ public protocol GlobalPoolingOperation {
     static func forward(_ x: Tensor, tape: Tape?) -> Tensor
     /// dx of `inputShape` (N, H, W, C) from upstream (N, C values per sample); the tape is forward's.
     static func backward(_ upstream: Tensor, inputShape: [Int], tape: Tape) -> Tensor
+    /// Whether the 1-D kind averages only the steps a (N, T) mask keeps (Keras' `GlobalAveragePooling1D`).
+    static var honoursStepMask: Bool { get }
+}
+
+extension GlobalPoolingOperation {
+    public static var honoursStepMask: Bool { false }
 }
 
 /// The layer of every global pooling: (N, C), or with `keepdims` (N, 1, 1, C), (N, 1, C) for 1-D and
 /// (N, 1, 1, 1, C) for 3-D samples (viewed as images with the same positions, `SpatialRank`).
-public final class GlobalPooling<Operation: GlobalPoolingOperation, Rank: SpatialRank>: Layer {
+///
+/// `GlobalAveragePooling1D` reads a (N, T) mask: y = Σₜ mₜ xₜ / Σₜ mₜ (NaN where every step is masked, as
+/// Keras computes it); the output has no mask. Other global poolings drop the mask, as Keras' do.
+public final class GlobalPooling<Operation: GlobalPoolingOperation, Rank: SpatialRank>: MaskAware {
     public static var kerasClassNames: [String] { Rank.classNames(Operation.kerasClassStems) }
     public static var kerasConfigKeys: Set<String> { ["data_format", "keepdims"] }
     public static var role: LayerRole { .globalPooling }
@@ -77,14 +86,47 @@ public final class GlobalPooling<Operation: GlobalPoolingOperation, Rank: Spatia
     }
 
     public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
+        try forward(inputs, masks: [], context: &context, tape: tape)
+    }
+
+    public func outputMask(_ inputs: [Tensor], masks: [Tensor?]) throws -> Tensor? { nil }
+
+    /// The (N, T) step mask this layer averages under, if it reads masks and one came.
+    func stepMask(_ x: Tensor, _ masks: [Tensor?]) throws -> Tensor? {
+        guard Operation.honoursStepMask, Rank.rank == 1 else { return nil }
+        return try Masks.steps(masks.first ?? nil, of: x, layer: name)
+    }
+
+    public func forward(_ inputs: [Tensor], masks: [Tensor?], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
         let x = inputs[0]                                                     // (N, H, W, C) or (N, W, C)
         guard x.rank == Rank.rank + 2 else { throw LayerError(name, "input of shape \(x.shape) is not \(Rank.batchAxes)") }
-        let y = Operation.forward(Rank.planar(x), tape: tape)                 // (N, C)
+        let y: Tensor                                                         // (N, C)
+        if let m = try stepMask(x, masks) {
+            let (n, t, c) = (x.shape[0], x.shape[1], x.shape[2])
+            var sum = Tensor(zeros: [n, c])
+            for b in 0..<n {
+                let kept = (0..<t).reduce(Float(0)) { $0 + m.data[b * t + $1] }
+                for s in 0..<t where m.data[b * t + s] != 0 { for k in 0..<c { sum.data[b * c + k] += x.data[(b * t + s) * c + k] } }
+                for k in 0..<c { sum.data[b * c + k] /= kept }
+            }
+            y = sum
+        } else {
+            y = Operation.forward(Rank.planar(x), tape: tape)
+        }
         return keepdims ? y.reshaped([x.batch] + [Int](repeating: 1, count: Rank.rank) + [x.shape[x.rank - 1]]) : y
     }
 
     public func backward(_ upstream: Tensor, tape: Tape, rule: BackwardRule, weightGradients: Bool) throws -> LayerGradients {
         let x = tape.inputs[0]
+        if let m = try stepMask(x, tape.masks) {                              // dx[b, t] = m[b, t] · g[b] / Σₜ m[b, t]
+            let (n, t, c) = (x.shape[0], x.shape[1], x.shape[2])
+            var dx = Tensor(zeros: x.shape)
+            for b in 0..<n {
+                let kept = (0..<t).reduce(Float(0)) { $0 + m.data[b * t + $1] }
+                for s in 0..<t where m.data[b * t + s] != 0 { for k in 0..<c { dx.data[(b * t + s) * c + k] = upstream.data[b * c + k] / kept } }
+            }
+            return LayerGradients(inputs: [dx])
+        }
         return LayerGradients(inputs: [Operation.backward(upstream, inputShape: Rank.planar(x).shape, tape: tape).reshaped(x.shape)])
     }
 }

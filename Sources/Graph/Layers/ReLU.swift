@@ -6,6 +6,7 @@ import Tensor
 /// The plain case (no max, slope 0, threshold 0) is a rectifier: backward rules apply to it.
 public final class ReLU: Layer {
     public static let kerasClassNames = ["ReLU"]
+    public static let supportsMasking = true                               // passes a mask on, as Keras does
     public static let kerasConfigKeys: Set<String> = ["max_value", "negative_slope", "threshold"]
     public var identity: LayerIdentity
     public var weights: [WeightVariable] = []

@@ -5,6 +5,20 @@ import Tensor
 public struct RecurrentState {
     public var h: Tensor
     public var c: Tensor?
+
+    /// The state's tensors in Keras' order: [h] or [h, c].
+    public var parts: [Tensor] { [h] + (c.map { [$0] } ?? []) }
+
+    /// This state with the rows `b` where `replace[b]` taken from `other` (a masked step keeps its state).
+    func replacingRows(_ replace: [Bool], from other: RecurrentState) -> RecurrentState {
+        func mix(_ a: Tensor, _ b: Tensor) -> Tensor {
+            var out = a
+            let w = a.shape[1]
+            for r in replace.indices where replace[r] { out.data.replaceSubrange(r * w..<(r + 1) * w, with: b.data[r * w..<(r + 1) * w]) }
+            return out
+        }
+        return RecurrentState(h: mix(h, other.h), c: c.map { mix($0, other.c!) })
+    }
 }
 
 /// One recurrent cell kind (SimpleRNN, LSTM, GRU): its Keras facts and one time step forward and

@@ -3,6 +3,7 @@ import Tensor
 /// Keras `Rescaling`: y = x · scale + offset; each a scalar or a per-channel list (last axis).
 public final class Rescaling: Layer {
     public static let kerasClassNames = ["Rescaling"]
+    public static let supportsMasking = true                               // passes a mask on, as Keras does
     public static let kerasConfigKeys: Set<String> = ["offset", "scale"]
     public var identity: LayerIdentity
     public var weights: [WeightVariable] = []

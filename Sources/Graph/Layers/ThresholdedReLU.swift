@@ -4,6 +4,7 @@ import Tensor
 /// Backward: dx = g where x > θ, else 0.
 public final class ThresholdedReLU: Layer {
     public static let kerasClassNames = ["ThresholdedReLU"]
+    public static let supportsMasking = true                               // passes a mask on, as Keras does
     public static let kerasConfigKeys: Set<String> = ["theta"]
     public var identity: LayerIdentity
     public var weights: [WeightVariable] = []

@@ -6,6 +6,7 @@ import Tensor
 /// backward is the wrapped layer's backward on the same (N·T, …) view.
 public final class TimeDistributed: Layer {
     public static let kerasClassNames = ["TimeDistributed"]
+    public static let supportsMasking = true                               // passes a mask on, as Keras does
     public static let kerasConfigKeys: Set<String> = ["layer"]
     public static func keras3Config(fromLegacy config: JSONObject) -> JSONObject {
         LayerWrapper.keras3Config(fromLegacy: config, keys: ["layer"])
@@ -23,6 +24,8 @@ public final class TimeDistributed: Layer {
         get { inner.weights }
         set { inner.weights = newValue }
     }
+
+    public var needsTFKeras: Bool { inner.needsTFKeras }
 
     public init(name: String, config: JSON) throws {
         identity = LayerIdentity(Self.self, name: name, config: config)

@@ -29,6 +29,7 @@ extension TrainingNoise {
 public final class NoiseLayer<Noise: TrainingNoise>: Layer {
     public static var kerasClassNames: [String] { Noise.kerasClassNames }
     public static var kerasConfigKeys: Set<String> { Noise.kerasConfigKeys }
+    public static var supportsMasking: Bool { true }                         // every Keras noise layer passes masks on
     public var identity: LayerIdentity
     public var weights: [WeightVariable] = []
     let noise: Noise

@@ -7,6 +7,7 @@ import Tensor
 /// Backward: dx = s·(g − y·Σ g·y) per vector, s·g where s is capped.
 public final class UnitNormalization: Layer {
     public static let kerasClassNames = ["UnitNormalization"]
+    public static let supportsMasking = true                               // passes a mask on, as Keras does
     public static let kerasConfigKeys: Set<String> = ["axis"]
     public static let role = LayerRole.normalization
     public static func keras3VariableNames(config: JSON) -> [String] { [] }
