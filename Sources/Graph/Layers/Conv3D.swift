@@ -128,3 +128,6 @@ func forEachDepthTap(batch n: Int, _ d: ConvGeometry, _ body: (Int, Int, Int, In
         }
     }
 }
+
+/// `data_format: "channels_first"` runs through `ChannelsFirst`.
+extension Conv3D: ChannelsFirstCapable {}

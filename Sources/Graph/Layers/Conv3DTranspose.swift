@@ -121,3 +121,6 @@ public final class Conv3DTranspose: Layer {
         return LayerGradients(inputs: [dx], weights: grads)
     }
 }
+
+/// `data_format: "channels_first"` runs through `ChannelsFirst`.
+extension Conv3DTranspose: ChannelsFirstCapable {}

@@ -214,3 +214,6 @@ func addChannelGroup(_ part: Tensor, into x: inout Tensor, _ group: Int, of grou
         }
     }
 }
+
+/// `data_format: "channels_first"` runs through `ChannelsFirst`.
+extension Convolution: ChannelsFirstCapable {}

@@ -114,3 +114,7 @@ extension PoolingOperation {
                 ["pool_size": jsonInts([pool[0], 1]), "strides": jsonInts([strides[0], 1]), "padding": padding])
     }
 }
+
+/// `data_format: "channels_first"` runs through `ChannelsFirst`.
+extension Pooling: ChannelsFirstCapable {}
+extension GlobalPooling: ChannelsFirstCapable {}
