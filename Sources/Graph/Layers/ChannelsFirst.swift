@@ -112,3 +112,27 @@ private func moveChannels(_ t: Tensor, channels c: Int, positions p: Int, shape:
     }
     return y
 }
+
+/// Not a Keras kind: the first node of a channels-first model's image view (`Graph.imageView`), taking
+/// the (N, H, W, C) images every image command works with to the (N, C, H, W) the model reads.
+public final class ChannelsToFirst: Layer {
+    public static let kerasClassNames = ["ChannelsToFirst"]
+    public static let kerasConfigKeys: Set<String> = []
+    public var identity: LayerIdentity
+    public var weights: [WeightVariable] = []
+
+    public init(name: String, config: JSON) throws { identity = LayerIdentity(Self.self, name: name, config: config) }
+
+    public func build(inputShapes: [[Int]]) throws -> [Int] {
+        guard inputShapes.count == 1, inputShapes[0].count >= 2 else { throw LayerError(name, "expects one input with channels, got \(inputShapes)") }
+        return [inputShapes[0][inputShapes[0].count - 1]] + inputShapes[0].dropLast()
+    }
+
+    public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
+        channelsFirst(inputs[0])                                              // (N, H, W, C) → (N, C, H, W)
+    }
+
+    public func backward(_ upstream: Tensor, tape: Tape, rule: BackwardRule, weightGradients: Bool) throws -> LayerGradients {
+        LayerGradients(inputs: [channelsLast(upstream)])                      // (N, C, H, W) → (N, H, W, C)
+    }
+}
