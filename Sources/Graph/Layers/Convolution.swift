@@ -9,7 +9,8 @@ import Tensor
 /// channels [j·in/G, (j+1)·in/G) feed filters [j·out/G, (j+1)·out/G) only; each group runs the same
 /// sgemm on its channels (gathered contiguous) against its columns of the kernel and output.
 public final class Convolution<Rank: SpatialRank>: Layer {
-    public static var kerasClassNames: [String] { Rank.classNames(["Conv", "Convolution"]) }
+    /// Keras 1's `AtrousConvolution1D/2D` are the dilated convolutions (`atrous_rate`).
+    public static var kerasClassNames: [String] { Rank.classNames(["Conv", "Convolution"]) + Rank.classNames(["AtrousConvolution"]) }
     public static var kerasConfigKeys: Set<String> { ConvolutionWindow.kerasConfigKeys }
     public static var role: LayerRole { .convolution(ConvolutionFilters(kernel: "kernel", axis: .last)) }
     public var identity: LayerIdentity
@@ -217,3 +218,20 @@ func addChannelGroup(_ part: Tensor, into x: inout Tensor, _ group: Int, of grou
 
 /// `data_format: "channels_first"` runs through `ChannelsFirst`.
 extension Convolution: ChannelsFirstCapable {}
+
+/// Keras 1: `nb_filter`; `filter_length`, `subsample_length` (1-D) or `nb_row`, `nb_col` (2-D); `atrous_rate`.
+extension Convolution: Keras1Convertible {
+    public static func config(fromKeras1 config: JSONObject, className: String, layer: String) throws -> JSONObject {
+        var c = config
+        Keras1Config.rename(&c, "nb_filter", to: "filters")
+        Keras1Config.rename(&c, "atrous_rate", to: "dilation_rate")
+        if Rank.rank == 1 {
+            Keras1Config.rename(&c, "filter_length", to: "kernel_size")
+            Keras1Config.rename(&c, "subsample_length", to: "strides")
+        } else if let r = c["nb_row"], let k = c["nb_col"] {
+            c["nb_row"] = nil; c["nb_col"] = nil
+            c["kernel_size"] = [r, k]
+        }
+        return c
+    }
+}

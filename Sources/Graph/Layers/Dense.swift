@@ -93,3 +93,12 @@ public final class Dense: Layer {
         return LayerGradients(inputs: [dx], weights: grads)
     }
 }
+
+/// Keras 1: `output_dim`.
+extension Dense: Keras1Convertible {
+    public static func config(fromKeras1 config: JSONObject, className: String, layer: String) throws -> JSONObject {
+        var c = config
+        Keras1Config.rename(&c, "output_dim", to: "units")
+        return c
+    }
+}
