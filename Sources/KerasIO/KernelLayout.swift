@@ -16,15 +16,18 @@ struct KernelLayout {
         return variable == (f.kernel ?? "kernel")
     }
 
-    /// The stored `values` of shape `stored` as the `want`-shaped kernel; nil when no layout of the file fits.
-    func kernel(_ values: [Float], stored: [Int], want: [Int]) -> Tensor? {
+    /// The stored `values` of shape `stored` as the `want`-shaped kernel of a layer that is `channelsFirst`
+    /// (Keras 1 `dim_ordering: "th"`, which decides the stored layout: shapes alone cannot when in = out = the
+    /// window's sizes); nil when the stored shape does not fit that layout.
+    func kernel(_ values: [Float], stored: [Int], want: [Int], channelsFirst: Bool) -> Tensor? {
         let window = want.count - 2
         guard window >= 1 else { return nil }
         var t: Tensor
-        if stored == want {
-            t = Tensor(shape: stored, data: values)
-        } else if keras1, stored == [want[window + 1], want[window]] + want.prefix(window) {
+        if keras1 && channelsFirst {
+            guard stored == [want[window + 1], want[window]] + want.prefix(window) else { return nil }
             t = permuteAxes(Tensor(shape: stored, data: values), Array(2..<(window + 2)) + [1, 0])    // (out, in, w…) → (w…, in, out)
+        } else if stored == want {
+            t = Tensor(shape: stored, data: values)
         } else if keras1, window == 1, stored == [want[0], 1, want[1], want[2]] {
             t = Tensor(shape: want, data: values)                                                     // Convolution1D's (k, 1, in, out)
         } else {

@@ -58,9 +58,9 @@ struct WeightAttacher {
         }
         for i in oriented {
             let w = stored[i]
-            guard let k = kernels.kernel(try read(w), stored: w.shape, want: vars[i].value.shape) else {
+            guard let k = kernels.kernel(try read(w), stored: w.shape, want: vars[i].value.shape, channelsFirst: layer is ChannelsFirstLayer) else {
                 throw KerasIOError(file: file, object: "layer '\(path)'",
-                                   "weight '\(w.name)' has shape \(fmt(w.shape)) in the file, which fits no kernel layout of the file for \(fmt(vars[i].value.shape)) (\(vars[i].name))")
+                                   "weight '\(w.name)' has shape \(fmt(w.shape)) in the file, which is not the \(layer is ChannelsFirstLayer ? "(out, in, window…)" : "(window…, in, out)") layout of \(fmt(vars[i].value.shape)) (\(vars[i].name))")
             }
             vars[i].value = k
         }

@@ -175,6 +175,37 @@ final class KerasIOTests: XCTestCase {
         XCTAssertTrue(th.notes.contains { $0.contains("spatially flipped") })
     }
 
+    /// Keras 1.2 files of Fixtures/keras1 (Convolution1D/2D/3D, AtrousConvolution1D/2D, Keras 1 pooling; Theano
+    /// and TensorFlow backends, dim_ordering th and tf): every layer runs, with Keras' outputs on the same input.
+    func testKeras1ConvolutionsAndPoolingMatchKeras() throws {
+        let dir = Self.formats.deletingLastPathComponent().appendingPathComponent("keras1")
+        let cases = try XCTUnwrap(try JSONParser().parse(String(contentsOf: dir.appendingPathComponent("cases.json"), encoding: .utf8)).arrayValue)
+        var classes = Set<String>()
+        for c in cases {
+            let name = c["file"]!.stringValue!
+            let f = try KerasFile.open(dir.appendingPathComponent(name).path)
+            XCTAssertEqual(f.generation, .keras1, name)
+            XCTAssertEqual(f.kernelOrientation, c["backend"]?.stringValue == "theano" ? .theanoKeras1 : .tensorflow, name)
+            let model = try XCTUnwrap(f.model, name)
+            let summary = ModelSummary(model)
+            XCTAssertTrue(summary.layers.allSatisfy(\.runnable), name)
+            classes.formUnion(summary.layers.map(\.className))
+            XCTAssertFalse(f.notes.contains { $0.hasPrefix("warning") }, "\(name): \(f.notes)")
+            let x = try NPY.read(dir.appendingPathComponent(c["input"]!.stringValue!).path)
+            var ctx = ForwardContext()
+            let y = try model.graph.forward([x], context: &ctx).values[model.graph.outputNodes[0]]!
+            XCTAssertLessThanOrEqual(Fixture.relativeError(y, try NPY.read(dir.appendingPathComponent(c["output"]!.stringValue!).path)), 1e-4, name)
+        }
+        XCTAssertTrue(classes.isSuperset(of: ["Convolution1D", "AtrousConvolution1D", "Convolution2D", "AtrousConvolution2D",
+                                              "Convolution3D", "MaxPooling1D", "AveragePooling2D", "MaxPooling3D"]), "\(classes)")
+        // Keras 1 settings with no Keras 2 equivalent are refused naming the layer and the setting.
+        XCTAssertThrowsError(try LayerRegistry.config(fromKeras1: JSONObject([("nb_filter", 2), ("nb_row", 3), ("nb_col", 3), ("border_mode", "full")]),
+                                                      className: "Convolution2D", layer: "c")) { XCTAssertTrue("\($0)".contains("'c'") && "\($0)".contains("full"), "\($0)") }
+        XCTAssertThrowsError(try LayerRegistry.config(fromKeras1: JSONObject([("mode", 2)]), className: "BatchNormalization", layer: "bn")) {
+            XCTAssertTrue("\($0)".contains("'bn'") && "\($0)".contains("mode 2"), "\($0)")
+        }
+    }
+
     func testBigNamesSplitAttribute() throws {
         let f = try KerasFile.open(path("big_names.keras224.h5"))
         let e = expected["big_names.keras224.h5"]!
