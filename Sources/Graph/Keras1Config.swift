@@ -2,9 +2,18 @@
 /// uses keys of its own: it says how that config reads as the Keras 2 config of the same layer. Kinds whose
 /// Keras 1 config differs only by the keys every kind shares (`Keras1Config.shared`) need not conform.
 public protocol Keras1Convertible: Layer {
+    /// This kind's own Keras 1 keys and the Keras 2 keys they became (`output_dim` → `units`).
+    static var keras1Renames: [(keras1: String, keras2: String)] { get }
     /// `config` (Keras 1 keys, the shared ones already renamed) as this kind's Keras 2 config, for a layer
-    /// written as `className`; throws for a Keras 1 setting with no Keras 2 equivalent.
+    /// written as `className`; throws for a Keras 1 setting with no Keras 2 equivalent. Default: the renames.
     static func config(fromKeras1 config: JSONObject, className: String, layer: String) throws -> JSONObject
+}
+
+extension Keras1Convertible {
+    public static var keras1Renames: [(keras1: String, keras2: String)] { [] }
+    public static func config(fromKeras1 config: JSONObject, className: String, layer: String) throws -> JSONObject {
+        Keras1Config.renamed(config, keras1Renames)
+    }
 }
 
 /// What Keras 1 configs share, read once for every kind.
@@ -41,9 +50,21 @@ public enum Keras1Config {
         return c
     }
 
-    /// `config` with `key` renamed to `to` when present.
-    public static func rename(_ config: inout JSONObject, _ key: String, to new: String) {
-        if let v = config[key] { config[key] = nil; config[new] = v }
+    /// `config` with the per-axis kernel sizes under `keys` (`nb_row`, `nb_col`) as one `kernel_size`, when all are there.
+    public static func kernelSize(_ config: JSONObject, from keys: [String]) -> JSONObject {
+        var c = config
+        let sizes = keys.compactMap { c[$0] }
+        guard sizes.count == keys.count else { return c }
+        for k in keys { c[k] = nil }
+        c["kernel_size"] = .array(sizes)
+        return c
+    }
+
+    /// `config` with each Keras 1 key of `renames` that it holds under its Keras 2 name.
+    public static func renamed(_ config: JSONObject, _ renames: [(keras1: String, keras2: String)]) -> JSONObject {
+        var c = config
+        for (old, new) in renames { if let v = c[old] { c[old] = nil; c[new] = v } }
+        return c
     }
 }
 

@@ -134,13 +134,8 @@ extension Conv3D: ChannelsFirstCapable {}
 
 /// Keras 1 `Convolution3D`: `nb_filter`, `kernel_dim1`, `kernel_dim2`, `kernel_dim3`.
 extension Conv3D: Keras1Convertible {
+    public static var keras1Renames: [(keras1: String, keras2: String)] { [("nb_filter", "filters")] }
     public static func config(fromKeras1 config: JSONObject, className: String, layer: String) throws -> JSONObject {
-        var c = config
-        Keras1Config.rename(&c, "nb_filter", to: "filters")
-        if let a = c["kernel_dim1"], let b = c["kernel_dim2"], let d = c["kernel_dim3"] {
-            for k in ["kernel_dim1", "kernel_dim2", "kernel_dim3"] { c[k] = nil }
-            c["kernel_size"] = [a, b, d]
-        }
-        return c
+        Keras1Config.kernelSize(Keras1Config.renamed(config, keras1Renames), from: ["kernel_dim1", "kernel_dim2", "kernel_dim3"])
     }
 }

@@ -221,17 +221,10 @@ extension Convolution: ChannelsFirstCapable {}
 
 /// Keras 1: `nb_filter`; `filter_length`, `subsample_length` (1-D) or `nb_row`, `nb_col` (2-D); `atrous_rate`.
 extension Convolution: Keras1Convertible {
+    public static var keras1Renames: [(keras1: String, keras2: String)] {
+        [("nb_filter", "filters"), ("atrous_rate", "dilation_rate"), ("filter_length", "kernel_size"), ("subsample_length", "strides")]
+    }
     public static func config(fromKeras1 config: JSONObject, className: String, layer: String) throws -> JSONObject {
-        var c = config
-        Keras1Config.rename(&c, "nb_filter", to: "filters")
-        Keras1Config.rename(&c, "atrous_rate", to: "dilation_rate")
-        if Rank.rank == 1 {
-            Keras1Config.rename(&c, "filter_length", to: "kernel_size")
-            Keras1Config.rename(&c, "subsample_length", to: "strides")
-        } else if let r = c["nb_row"], let k = c["nb_col"] {
-            c["nb_row"] = nil; c["nb_col"] = nil
-            c["kernel_size"] = [r, k]
-        }
-        return c
+        Keras1Config.kernelSize(Keras1Config.renamed(config, keras1Renames), from: ["nb_row", "nb_col"])
     }
 }

@@ -96,9 +96,5 @@ public final class Dense: Layer {
 
 /// Keras 1: `output_dim`.
 extension Dense: Keras1Convertible {
-    public static func config(fromKeras1 config: JSONObject, className: String, layer: String) throws -> JSONObject {
-        var c = config
-        Keras1Config.rename(&c, "output_dim", to: "units")
-        return c
-    }
+    public static var keras1Renames: [(keras1: String, keras2: String)] { [("output_dim", "units")] }
 }

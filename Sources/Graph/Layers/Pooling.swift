@@ -121,10 +121,5 @@ extension GlobalPooling: ChannelsFirstCapable {}
 
 /// Keras 1 1-D pooling: `pool_length`, `stride` (2-D and 3-D ones differ only by the shared keys).
 extension Pooling: Keras1Convertible {
-    public static func config(fromKeras1 config: JSONObject, className: String, layer: String) throws -> JSONObject {
-        var c = config
-        Keras1Config.rename(&c, "pool_length", to: "pool_size")
-        Keras1Config.rename(&c, "stride", to: "strides")
-        return c
-    }
+    public static var keras1Renames: [(keras1: String, keras2: String)] { [("pool_length", "pool_size"), ("stride", "strides")] }
 }

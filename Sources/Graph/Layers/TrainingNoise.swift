@@ -93,10 +93,5 @@ func maskedGradient(_ upstream: Tensor, tape: Tape) -> Tensor {
 
 /// Keras 1: `p` (Dropout, GaussianDropout, SpatialDropout2D), `sigma` (GaussianNoise).
 extension NoiseLayer: Keras1Convertible {
-    public static func config(fromKeras1 config: JSONObject, className: String, layer: String) throws -> JSONObject {
-        var c = config
-        Keras1Config.rename(&c, "p", to: "rate")
-        Keras1Config.rename(&c, "sigma", to: "stddev")
-        return c
-    }
+    public static var keras1Renames: [(keras1: String, keras2: String)] { [("p", "rate"), ("sigma", "stddev")] }
 }
