@@ -299,9 +299,10 @@ final class LayerTests: XCTestCase {
         // The second element names the case: its seed comes from that name, so adding a case elsewhere
         // does not move another case's random draws.
         typealias Check = (any Layer, String, [[Int]], ExecutionMode, [Tensor]?)
-        // Channels-first units are checked for every kind: their transposes are this layer's own backward.
+        // Channels-first and grouped units are checked for every kind: their transposes and groups are code of their own.
         let units: [Check] = try unitCases()
-            .filter { !listedKinds.contains($0["class_name"]?.stringValue ?? "") || $0["config"]?["data_format"]?.stringValue == "channels_first" }
+            .filter { !listedKinds.contains($0["class_name"]?.stringValue ?? "") || $0["config"]?["data_format"]?.stringValue == "channels_first"
+                      || ($0["config"]?["groups"]?.intValue ?? 1) > 1 }
             .map { c in
             let kind = c["class_name"]!.stringValue!, name = c["name"]!.stringValue!
             let inputs = try c["inputs"]!.arrayValue!.map { try NPY.read(resources.appendingPathComponent($0.stringValue!).path) }
