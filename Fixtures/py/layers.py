@@ -223,6 +223,27 @@ def cases(L):
     add("mask_masking_concat_gap", lambda: [L.Masking(), Branches(L.Concatenate, L.Dense(2),
                                                                   L.SimpleRNN(3, return_sequences=True)),
                                             L.GlobalAveragePooling1D()], [(8, 3)])
+    # Issue 15, channels_first slice (chfirst): whole channels-first models (Keras 3 runs them on the CPU)
+    cf = "channels_first"
+    add("channels_first_cnn_model", lambda: [
+        L.Conv2D(4, 3, padding="same", activation="relu", data_format=cf), L.MaxPooling2D(2, data_format=cf),
+        L.BatchNormalization(axis=1), L.Conv2D(5, 3, strides=2, padding="same", data_format=cf), L.Activation("relu"),
+        L.AveragePooling2D(2, padding="same", data_format=cf), L.Flatten(), L.Dense(3, activation="softmax")], [(3, 13, 11)])
+    add("channels_first_shapes_model", lambda: [
+        L.ZeroPadding2D(((1, 0), (2, 1)), data_format=cf), L.DepthwiseConv2D(3, depth_multiplier=2, data_format=cf),
+        L.SeparableConv2D(4, 3, padding="same", activation="tanh", data_format=cf), L.UpSampling2D(2, data_format=cf),
+        L.Conv2DTranspose(3, 3, strides=2, padding="same", data_format=cf), L.Cropping2D((1, 2), data_format=cf),
+        L.Permute((2, 3, 1)), L.Permute((3, 1, 2)), L.GlobalMaxPooling2D(data_format=cf, keepdims=True),
+        L.Reshape((3,)), L.Dense(2)], [(2, 6, 5)])
+    add("channels_first_flatten_model", lambda: [
+        L.Conv2D(3, 2, data_format=cf), L.MaxPooling2D(2, padding="same", data_format=cf),
+        L.Flatten(data_format=cf), L.Dense(4)], [(2, 7, 6)])
+    add("channels_first_flatten_only_model", lambda: [L.Permute((3, 1, 2)), L.Flatten(data_format=cf), L.Dense(3)],
+        [(4, 3, 2)])
+    add("channels_first_1d3d_model", lambda: [
+        L.Conv3D(3, 2, padding="same", data_format=cf), L.MaxPooling3D(2, data_format=cf),
+        L.Reshape((3, 4 * 3 * 2)), L.Conv1D(4, 3, padding="same", activation="relu", data_format=cf),
+        L.MaxPooling1D(2, data_format=cf), L.GlobalAveragePooling1D(data_format=cf), L.Dense(2)], [(2, 8, 6, 5)])
     return c
 
 
@@ -276,7 +297,10 @@ TFKERAS_CASES = ["conv2d_same_s2", "conv2d_act_relu", "depthwise_dm2_valid", "co
                  "softmax_axis1", "zeropad_asym", "crop_asym", "upsample_2_bilinear", "reshape_infer", "permute_312",
                  "dropout", "spatialdropout2d", "gaussiannoise", "gaussiandropout", "activityregularization", "add",
                  "subtract", "multiply", "average", "maximum", "minimum", "concat_axis1", "rescaling", "avgpool1d_p2",
-                 "gmp1d", "upsample1d", "crop1d", "repeatvector", "gmp3d", "upsample3d", "crop3d"]
+                 "gmp1d", "upsample1d", "crop1d", "repeatvector", "gmp3d", "upsample3d", "crop3d",
+                 # issue 15, channels_first slice (tf-keras' CPU kernels refuse channels-first convolutions and
+                 # poolings, so only the model that has none)
+                 "channels_first_flatten_only_model"]
 # Layer classes tf-keras has and Keras 3 does not (issue 15, normalization and preprocessing slice).
 TFKERAS_ONLY = {"thresholded_relu"}
 TFKERAS_CASES = TFKERAS_CASES + MASK_CASES
@@ -289,7 +313,7 @@ NEW_ACTS = ["celu", "hard_tanh", "hard_shrink", "soft_shrink", "tanh_shrink", "l
 # Keras 3 .h5 files Keras 3.15 itself cannot reload (issue 15, attention slice; see the reload check).
 KERAS3_H5_UNREADABLE = {"attention_dot", "attention_scale_key"}
 # Saved by Keras 3 as .keras too (sub-objects' variables under their own groups).
-KERAS_ARCHIVE_CASES = ["embedding_bilstm_gru_model",
+KERAS_ARCHIVE_CASES = ["embedding_bilstm_gru_model", "channels_first_cnn_model",
                        "mha_self", "mha_cross_key_mask", "attention_concat_scale_causal", "additive_attention",
                        "attention_dot"]
 
@@ -669,6 +693,79 @@ def tfkeras_unit_cases(layers):
             ("thresholded_relu_default", layers.ThresholdedReLU(), [UNIT_IMG], False, (), None, None)]
 
 
+def channels_first_unit_cases(layers):
+    """Layer units with data_format="channels_first" (issue 15, channels_first slice), drawn after every other
+    unit so that none of theirs moves. Keras 3 runs each on the CPU (TensorFlow's channels-first kernels are
+    not needed: Keras 3 moves the axes itself where TensorFlow has no kernel)."""
+    cf = "channels_first"
+    img, seq, vol = (3, 5, 6), (3, 9), (2, 4, 5, 6)
+    c = []
+    add = lambda name, layer, shapes: c.append((name, layer, shapes, False, (), None))
+    add("cf_conv2d_same_s2", layers.Conv2D(4, 3, strides=2, padding="same", data_format=cf), [img])
+    add("cf_conv2d_groups2_relu", layers.Conv2D(4, (3, 2), groups=2, activation="relu", data_format=cf), [(4, 5, 6)])
+    add("cf_conv1d_same_dil2", layers.Conv1D(4, 3, dilation_rate=2, padding="same", data_format=cf), [seq])
+    add("cf_conv1d_valid_s2_tanh", layers.Conv1D(2, 2, strides=2, activation="tanh", data_format=cf), [seq])
+    add("cf_conv3d_same", layers.Conv3D(3, 2, padding="same", data_format=cf), [vol])
+    add("cf_conv2dT_same_s2", layers.Conv2DTranspose(3, 3, strides=2, padding="same", data_format=cf), [img])
+    add("cf_conv1dT_valid", layers.Conv1DTranspose(2, 3, data_format=cf), [seq])
+    add("cf_conv3dT_same_s2", layers.Conv3DTranspose(2, 2, strides=2, padding="same", data_format=cf), [vol])
+    add("cf_depthwise2d_dm2", layers.DepthwiseConv2D(3, depth_multiplier=2, data_format=cf), [img])
+    add("cf_depthwise1d_same", layers.DepthwiseConv1D(3, padding="same", data_format=cf), [seq])
+    add("cf_separable2d_same", layers.SeparableConv2D(4, 3, padding="same", data_format=cf), [img])
+    add("cf_separable1d_relu", layers.SeparableConv1D(3, 2, activation="relu", data_format=cf), [seq])
+    add("cf_maxpool2d_same", layers.MaxPooling2D(2, padding="same", data_format=cf), [img])
+    add("cf_avgpool2d_p3_s2_same", layers.AveragePooling2D(3, strides=2, padding="same", data_format=cf), [img])
+    add("cf_maxpool1d", layers.MaxPooling1D(2, data_format=cf), [seq])
+    add("cf_avgpool1d_same", layers.AveragePooling1D(2, padding="same", data_format=cf), [seq])
+    add("cf_maxpool3d", layers.MaxPooling3D(2, data_format=cf), [vol])
+    add("cf_avgpool3d_same", layers.AveragePooling3D(2, padding="same", data_format=cf), [vol])
+    add("cf_gmp2d", layers.GlobalMaxPooling2D(data_format=cf), [img])
+    add("cf_gap2d_keepdims", layers.GlobalAveragePooling2D(data_format=cf, keepdims=True), [img])
+    add("cf_gap1d", layers.GlobalAveragePooling1D(data_format=cf), [seq])
+    add("cf_gmp1d_keepdims", layers.GlobalMaxPooling1D(data_format=cf, keepdims=True), [seq])
+    add("cf_gap3d_keepdims", layers.GlobalAveragePooling3D(data_format=cf, keepdims=True), [vol])
+    add("cf_upsample2d", layers.UpSampling2D((2, 3), data_format=cf), [img])
+    add("cf_upsample2d_bilinear", layers.UpSampling2D(2, interpolation="bilinear", data_format=cf), [img])
+    add("cf_upsample3d", layers.UpSampling3D((1, 2, 2), data_format=cf), [vol])
+    add("cf_zeropad2d", layers.ZeroPadding2D(((1, 0), (2, 1)), data_format=cf), [img])
+    add("cf_zeropad3d", layers.ZeroPadding3D(1, data_format=cf), [vol])
+    add("cf_crop2d", layers.Cropping2D(((1, 0), (2, 1)), data_format=cf), [img])
+    add("cf_crop3d", layers.Cropping3D(((1, 0), (0, 1), (2, 1)), data_format=cf), [vol])
+    add("cf_flatten", layers.Flatten(data_format=cf), [img])
+    add("cf_flatten_3d", layers.Flatten(data_format=cf), [vol])
+    return c
+
+
+def conv3d_groups_unit_cases(layers):
+    """Grouped Conv3D units (issue 15, channels_first slice, step 3), drawn after the channels-first ones."""
+    vol = (4, 5, 6, 4)
+    return [(name, layer, [shape], False, (), None) for name, layer, shape in [
+        ("conv3d_groups2", layers.Conv3D(4, 2, groups=2), vol),
+        ("conv3d_groups4_same_s2_relu", layers.Conv3D(8, (2, 3, 2), strides=2, padding="same", groups=4, activation="relu"), vol),
+        ("conv3d_groups2_dil2_nobias", layers.Conv3D(2, 2, dilation_rate=(1, 2, 2), groups=2, use_bias=False), vol),
+        ("cf_conv3d_groups2", layers.Conv3D(4, 2, groups=2, data_format="channels_first"), (4, 4, 5, 6)),
+    ]]
+
+
+def check_grouped(layer, x, y):
+    """Keras' grouped Conv3D against the same convolution run group by group (TensorFlow's CPU kernel is not
+    trusted blindly for groups)."""
+    import keras
+    cfg = layer.get_config()
+    g, f = cfg["groups"], cfg["filters"]
+    axis = 1 if cfg["data_format"] == "channels_first" else -1
+    k, *b = layer.get_weights()
+    parts = []
+    for j in range(g):
+        c = dict(cfg, groups=1, filters=f // g, name=f"check_{j}")
+        one = keras.layers.Conv3D.from_config(c)
+        xs = np.split(x, g, axis=axis)[j]
+        one.build(xs.shape)
+        one.set_weights([k[..., j * f // g:(j + 1) * f // g]] + ([b[0][j * f // g:(j + 1) * f // g]] if b else []))
+        parts.append(np.asarray(one(xs)))
+    assert np.allclose(np.concatenate(parts, axis=axis), y, atol=1e-5), layer.name
+
+
 def generate_units(out):
     """Writes layers/units/: cases.json and, per case, CASE.in<k>.npy, CASE.w<k>.npy, CASE.out.npy
     (and CASE.w<k>.after.npy for training-mode cases, whose forward updates variables)."""
@@ -680,7 +777,10 @@ def generate_units(out):
     randn = lambda *shape: np.asarray(rng.randn(*shape), dtype="float32")
     entries = []
     import tf_keras
-    for name, layer, input_shapes, training, positive, integers, call in unit_cases(keras.layers) + tfkeras_unit_cases(tf_keras.layers):
+    # chfirst's generators write 6-tuples (no attention call)
+    every = (unit_cases(keras.layers) + tfkeras_unit_cases(tf_keras.layers)
+             + [u + (None,) for u in channels_first_unit_cases(keras.layers) + conv3d_groups_unit_cases(keras.layers)])
+    for name, layer, input_shapes, training, positive, integers, call in every:
         if call:  # an attention call: keywords, options, list or separate arguments; masks 0/1, one key seen per query
             inputs = [randn(2, *s) for s in input_shapes]
             for k, kw in enumerate(call[0]):
@@ -716,6 +816,8 @@ def generate_units(out):
             out_value = np.asarray(invoke(training))
         else:
             out_value = np.asarray(layer(inputs if len(inputs) > 1 else inputs[0], training=training))
+        if layer.__class__.__name__ == "Conv3D" and layer.get_config().get("groups", 1) > 1:
+            check_grouped(layer, inputs[0], out_value)
         entry = {"name": name, "class_name": layer.__class__.__name__, "config": C.tolist(layer.get_config()),
                  "inputs": [], "weights": [], "after": [], "mode": "training" if training else "inference"}
         if call:

@@ -23,10 +23,10 @@ public enum Activations {
     public static func run(model: LoadedModel, input path: String?, named: [NamedInput] = [], options: ImageOptions, layer: String,
                            out: String, png: Bool) throws -> ActivationsReport {
         let input = try options.loadInputs(path.map { [$0] } ?? [], named: named, for: model)
-        let node = try model.graph.resolve(layer)
-        let further = model.graph.nodes.filter { $0.layer is LayerOutput && $0.inputs == [node.id] }
+        let node = try model.imageGraph.resolve(layer)
+        let further = model.imageGraph.nodes.filter { $0.layer is LayerOutput && $0.inputs == [node.id] }
         var ctx = ForwardContext()
-        let pass = try model.graph.forward(input.tensors, targets: [node.id] + further.map(\.id), context: &ctx)
+        let pass = try model.imageGraph.forward(input.tensors, targets: [node.id] + further.map(\.id), context: &ctx)
         let act = pass.value(node.id)!
         let isFolder = !out.lowercased().hasSuffix(".npy")
         let folder = try OutputFolder(isFolder ? out : (out as NSString).deletingLastPathComponent.isEmpty ? "." : (out as NSString).deletingLastPathComponent)
@@ -35,6 +35,7 @@ public enum Activations {
         let npyPath = try folder.npy(act, npyName)
         var pngPath: String?
         if png {
+            let act = model.imageGraph.channelsLastValue(act, node: node.id)        // maps drawn (batch, h, w, channels) whatever the layout
             guard act.rank == 4 else { throw CommandError("layer '\(node.name)' output \(act.shape) is not a feature map; --png needs (batch, h, w, channels)") }
             let zoom = max(1, 48 / max(1, act.shape[1]))
             let grid = Montage.featureMaps(act, columns: Int(Double(act.shape[3]).squareRoot().rounded(.up)), zoom: zoom)

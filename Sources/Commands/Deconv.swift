@@ -29,7 +29,7 @@ public enum Deconv {
     public static func run(model: LoadedModel, input path: String, options: ImageOptions, layers: [String]?,
                            selection: FeatureSelection, rule: BackwardRule, seed: ProjectionSeed,
                            out: String) throws -> DeconvReport {
-        let projector = try FeatureProjector(graph: model.graph)
+        let projector = try FeatureProjector(graph: model.imageGraph)
         try requireImageModel(model)
         let input = try options.load([path], for: model)
         let chosen = layers ?? projector.defaultLayers
@@ -57,9 +57,10 @@ public enum Deconv {
     /// from its single strongest unit, beside the image patch under that unit's projection.
     public static func dataset(model: LoadedModel, folder dir: String, options: ImageOptions, layer: String, channel: Int,
                                top: Int, rule: BackwardRule, out: String) throws -> DatasetDeconvReport {
-        let projector = try FeatureProjector(graph: model.graph)
-        let node = try model.graph.resolve(layer)
-        guard let channels = node.outputShape.last, node.outputShape.count == 3, channel >= 0, channel < channels else {
+        let projector = try FeatureProjector(graph: model.imageGraph)
+        let node = try model.imageGraph.resolve(layer)
+        let mapShape = model.imageGraph.channelsLastShape(node.id)                  // (h, w, channels) whatever the layout
+        guard let channels = mapShape.last, mapShape.count == 3, channel >= 0, channel < channels else {
             throw CommandError("layer '\(node.name)' has output \(node.outputShape); channel \(channel) is not one of its feature maps")
         }
         let files = try imageFiles(in: dir)
@@ -70,7 +71,7 @@ public enum Deconv {
         for (i, f) in files.enumerated() {
             let input = try options.load([f], for: model)
             var ctx = ForwardContext()
-            let act = try model.graph.forward([input.tensor], targets: [node.id], context: &ctx).value(node.id)!
+            let act = model.imageGraph.channelsLastValue(try model.imageGraph.forward([input.tensor], targets: [node.id], context: &ctx).value(node.id)!, node: node.id)
             let (h, w, c) = (act.shape[1], act.shape[2], act.shape[3])
             var bv = -Float.infinity, by = 0, bx = 0
             for y in 0..<h { for x in 0..<w {
@@ -150,8 +151,8 @@ public struct DatasetDeconvReport: Codable {
 extension Deconv {
     /// DeconvNet projects feature maps back to pixels through convolutions and pooling: it needs an image model.
     static func requireImageModel(_ model: LoadedModel) throws {
-        guard model.graph.inputNodes.count == 1, model.inputShape.count == 3 else {
-            throw CommandError("DeconvNet needs a path of convolutions and pooling from one (height, width, channels) image input; model '\(model.graph.name)' takes \(model.graph.inputNodes.map { "\(model.graph.nodes[$0].outputShape)" }.joined(separator: ", "))")
+        guard model.imageGraph.inputNodes.count == 1, model.inputShape.count == 3 else {
+            throw CommandError("DeconvNet needs a path of convolutions and pooling from one (height, width, channels) image input; model '\(model.imageGraph.name)' takes \(model.imageGraph.inputNodes.map { "\(model.imageGraph.nodes[$0].outputShape)" }.joined(separator: ", "))")
         }
     }
 }

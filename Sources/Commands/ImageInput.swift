@@ -58,7 +58,8 @@ public struct ModelInput {
 }
 
 extension ImageOptions {
-    /// Loads image files (PNG/JPEG, resized as `keras.utils.load_img`) or `.npy` tensors (taken as is, in model input space).
+    /// Loads image files (PNG/JPEG, resized as `keras.utils.load_img`) or `.npy` tensors (taken as is, in model input space),
+    /// as (N, H, W, C) images: a channels-first model runs them through its `imageGraph`.
     public func load(_ paths: [String], for model: LoadedModel) throws -> ModelInput {
         let shape = model.inputShape
         guard shape.count == 3 else { throw CommandError("model input has shape \(shape); image commands need (height, width, channels)") }
@@ -71,6 +72,10 @@ extension ImageOptions {
             if p.lowercased().hasSuffix(".npy") {
                 var t = try NPY.read(p)
                 if t.rank == 3 { t = t.reshaped([1] + t.shape) }
+                // A channels-first model's tensors are (C, H, W), as Keras takes them: held as (H, W, C) images here.
+                if model.imageGraph !== model.graph, t.rank == 4, Array(t.shape.dropFirst()) == model.graph.nodes[model.graph.inputNodes[0]].outputShape {
+                    t = channelsLast(t)
+                }
                 guard t.rank == 4, Array(t.shape.dropFirst()) == shape else {
                     throw CommandError("\(p): tensor of shape \(t.shape) does not fit the model input (batch, \(shape.map(String.init).joined(separator: ", ")))")
                 }

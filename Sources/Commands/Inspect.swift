@@ -159,7 +159,7 @@ public enum Inspect {
         if let t = f.training {
             lines.append("Training config: optimizer \(t.optimizer ?? "?")\(t.learningRate.map { ", learning rate \($0)" } ?? ""), loss \(t.loss ?? "?")")
         }
-        if f.kernelOrientation.hasPrefix("theano") { lines.append("Kernel orientation: \(f.kernelOrientation)") }
+        if f.kernelOrientation.hasPrefix("theano") { lines.append("Kernel orientation: \(f.kernelOrientation) (converted on read)") }
         lines.append("")
         if let m = r.model {
             let showInbound = !m.isSequential

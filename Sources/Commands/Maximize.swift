@@ -37,7 +37,7 @@ public enum Maximize {
         let mode = options.mode(for: model)
         var settings = settings
         if settings.method == .regularized && settings.clip == nil { settings.clip = ActivationMaximizer.validRange(mode) }
-        let maximizers = try targets.map { try ActivationMaximizer(graph: model.graph, target: $0) }
+        let maximizers = try targets.map { try ActivationMaximizer(graph: model.imageGraph, target: $0) }
         try maximizers.forEach { try $0.check(settings.method) }
         let singleFile = targets.count == 1 && out.lowercased().hasSuffix(".png")
         let folder = try OutputFolder(singleFile ? ((out as NSString).deletingLastPathComponent.isEmpty ? "." : (out as NSString).deletingLastPathComponent) : out)

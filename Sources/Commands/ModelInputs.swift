@@ -47,7 +47,8 @@ extension ImageOptions {
         }
         let missing = inputNames.filter { byName[$0] == nil }
         guard missing.isEmpty else { throw CommandError("no --input for \(missing.joined(separator: ", ")) (inputs: \(listed))") }
-        let tensors = try graph.inputNodes.map { try Self.readBatch(byName[graph.nodes[$0].name]!, for: graph.nodes[$0]) }
+        var tensors = try graph.inputNodes.map { try Self.readBatch(byName[graph.nodes[$0].name]!, for: graph.nodes[$0]) }
+        if model.imageGraph !== graph { tensors = tensors.map(channelsLast) }     // the one (C, H, W) input, as images
         let batch = tensors[0].batch
         guard tensors.allSatisfy({ $0.batch == batch }) else {
             throw CommandError("the inputs hold different numbers of items: \(zip(inputNames, tensors).map { "\($0) \($1.batch)" }.joined(separator: ", "))")

@@ -12,9 +12,14 @@ public struct LoadedModel {
     /// The built-in architecture used, if any.
     public let arch: String?
     public let attachment: WeightAttachment?
+    /// The graph the image commands run (`Graph.imageView`): `graph` itself, or for a channels-first image
+    /// model the same layers after a node taking (H, W, C) images to (C, H, W).
+    public let imageGraph: Graph
 
     public init(graph: Graph, model: KerasModel, file: KerasModelFile?, arch: String?, attachment: WeightAttachment?) {
         self.graph = graph; self.model = model; self.file = file; self.arch = arch; self.attachment = attachment
+        // The view re-adds the same layers to the shapes they were built for: it cannot fail where `graph` was built.
+        imageGraph = (try? graph.imageView()) ?? graph
     }
 
     /// Number of classes of the first output (1000 for ImageNet models), nil when not a vector.
@@ -23,7 +28,8 @@ public struct LoadedModel {
         return s.count == 1 ? s[0] : nil
     }
 
-    public var inputShape: [Int] { graph.nodes[graph.inputNodes[0]].outputShape }
+    /// The first input's shape as the commands take it: (height, width, channels) for an image model, channels-first or not.
+    public var inputShape: [Int] { imageGraph.nodes[imageGraph.inputNodes[0]].outputShape }
 }
 
 /// Opens a model file for the commands: full models as saved; weights-only files with `--arch`.

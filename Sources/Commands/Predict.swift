@@ -50,10 +50,10 @@ public enum Predict {
 
     public static func run(model: LoadedModel, inputs: [String], named: [NamedInput] = [], options: ImageOptions,
                            top: Int, batch: Int) throws -> PredictReport {
-        try model.graph.checkRunnable()
+        try model.imageGraph.checkRunnable()
         let input = try options.loadInputs(inputs, named: named, for: model)
-        let classifier = isClassifier(model.graph)
-        let outputNames = model.graph.outputNodes.map { model.graph.nodes[$0].name }
+        let classifier = isClassifier(model.imageGraph)
+        let outputNames = model.imageGraph.outputNodes.map { model.imageGraph.nodes[$0].name }
         let n = input.tensor.batch
         var items: [PredictReport.Item] = []
         var start = 0
@@ -61,8 +61,8 @@ public enum Predict {
             let end = min(n, start + max(1, batch))
             let chunk = (0..<input.tensors.count).map { k in Tensor.stack((start..<end).map { input.tensors[k].item($0) }) }
             var ctx = ForwardContext()
-            let pass = try model.graph.forward(chunk, context: &ctx)
-            let ys = model.graph.outputNodes.map { pass.values[$0]! }
+            let pass = try model.imageGraph.forward(chunk, context: &ctx)
+            let ys = model.imageGraph.outputNodes.map { pass.values[$0]! }
             for b in 0..<(end - start) {
                 let name = input.names[start + b]
                 if classifier {
@@ -79,7 +79,7 @@ public enum Predict {
             }
             start = end
         }
-        return PredictReport(model: model.graph.name, preprocessing: input.mode.rawValue, items: items)
+        return PredictReport(model: model.imageGraph.name, preprocessing: input.mode.rawValue, items: items)
     }
 
     public static func render(_ r: PredictReport) -> String {

@@ -33,9 +33,9 @@ public enum Saliency {
     /// Grad-CAM needs a spatial feature map.
     public static func run(model: LoadedModel, input path: String?, named: [NamedInput] = [], options: ImageOptions, classIndex: Int?,
                            method: SaliencyMapper.Method, layer: String?, overlay: Bool, out: String) throws -> SaliencyReport {
-        let mapper = try SaliencyMapper(graph: model.graph)
-        let isImage = model.graph.inputNodes.count == 1 && model.inputShape.count == 3
-        let shapes = model.graph.inputNodes.map { "\(model.graph.nodes[$0].outputShape)" }.joined(separator: ", ")
+        let mapper = try SaliencyMapper(graph: model.imageGraph)
+        let isImage = model.imageGraph.inputNodes.count == 1 && model.inputShape.count == 3
+        let shapes = model.imageGraph.inputNodes.map { "\(model.imageGraph.nodes[$0].outputShape)" }.joined(separator: ", ")
         if !isImage && method == .gradcam {
             throw CommandError("Grad-CAM needs an image model with a spatial (height, width, channels) feature map; model input has shape \(shapes); use --method gradient or guided")
         }
@@ -98,7 +98,7 @@ public enum Saliency {
         let scores = try mapper.scores(input.tensors)
         let c = try chosenClass(classIndex, scores)
         let grads = try mapper.inputGradients(input.tensors, classIndex: c, rule: method == .guided ? .guided : .gradient)
-        let inputNames = model.graph.inputNodes.map { model.graph.nodes[$0].name }
+        let inputNames = model.imageGraph.inputNodes.map { model.imageGraph.nodes[$0].name }
         var reports: [SaliencyReport] = []
         for (k, g) in grads.enumerated() {
             let magnitude = Tensor(shape: g.shape, data: g.data.map(abs))

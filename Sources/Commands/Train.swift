@@ -40,7 +40,7 @@ public enum Train {
     /// (possibly augmented) image into the model's (1, H, W, C) input.
     public static func trainer(for model: LoadedModel, settings: TrainSettings, options: ImageOptions) throws -> Trainer {
         let mode = options.mode(for: model)
-        let t = try Trainer(graph: model.graph, optimizer: settings.makeOptimizer(), batchSize: settings.batch,
+        let t = try Trainer(graph: model.imageGraph, optimizer: settings.makeOptimizer(), batchSize: settings.batch,
                             epochs: settings.epochs, seed: settings.seed, preprocess: { mode.tensor(from: [$0]) })
         t.augmentation = settings.augmentation
         t.earlyStopping = settings.earlyStopping

@@ -110,11 +110,13 @@ public struct LayerConfig {
         return (pool, s)
     }
 
-    /// Refuses channels-first layers: ConvScope's tensors are NHWC.
+    /// Refuses any data format but channels-last: the kernels' tensors are NHWC (the kinds that accept
+    /// channels_first get a channels-last config inside `ChannelsFirst`, so this refuses only unknown formats
+    /// for them, and channels_first for the kinds that do not take it).
     public func requireChannelsLast() throws {
         let format = (try? string("data_format", default: "channels_last")) ?? "channels_last"
         if format != "channels_last" {
-            throw LayerError(layer, "data_format '\(format)' is not supported (ConvScope runs channels_last models)")
+            throw LayerError(layer, "data_format '\(format)' is not supported for this layer")
         }
     }
 }

@@ -104,7 +104,12 @@ public enum LayerRegistry {
     public static func make(className: String, name: String, config: JSON,
                             dialect: ActivationDialect = .keras3) throws -> any Layer {
         if let kind = byName[className] {
-            let layer = try ActivationDialect.$current.withValue(dialect) { try kind.init(name: name, config: config) }
+            let layer = try ActivationDialect.$current.withValue(dialect) {
+                if let capable = kind as? any ChannelsFirstCapable.Type, config["data_format"]?.stringValue == "channels_first" {
+                    return try channelsFirstLayer(capable, name: name, config: config)
+                }
+                return try kind.init(name: name, config: config)
+            }
             layer.className = className
             return layer
         }

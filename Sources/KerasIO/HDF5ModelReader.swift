@@ -75,6 +75,8 @@ enum HDF5ModelReader {
                 let parser = ModelConfigParser(file: label, isKeras1: gen == .keras1, dialect: gen.activationDialect)
                 let m = try parser.parse(text: text)
                 var att = WeightAttacher(file: label, read: read)
+                let orientation = KerasFile.orientation(gen, backend: backend)
+                att.kernels = KernelLayout(keras1: gen == .keras1, flipped: orientation != .tensorflow)
                 try att.attachLegacy(stored, to: m.layers, byName: false)
                 model = m
                 attachment = att.report
@@ -86,7 +88,7 @@ enum HDF5ModelReader {
             }
             let (hasOpt, optBytes) = try optimizerState(root, group: "optimizer_weights", label: label)
             let orient = KerasFile.orientation(gen, backend: backend)
-            if orient != .tensorflow { notes.append("convolution kernels are stored \(orient.rawValue)") }
+            if orient != .tensorflow { notes.append("convolution kernels are stored \(orient.rawValue); read as (kh, kw, in, out) cross-correlation kernels") }
             var file = KerasModelFile(path: label, generation: gen, kerasVersion: version, backend: backend,
                                   isFullModel: lay == .legacyFull, hasOptimizerState: hasOpt, optimizerStateBytes: optBytes,
                                   training: training, kernelOrientation: orient, model: model,

@@ -260,22 +260,20 @@ final class ConfigGraphBuilder {
         let name = KerasConfigJSON.layerName(entry) ?? path
         let config = entry["config"] ?? .null
         let layer: any Layer
-        if isKeras1 && !KerasConfigJSON.isInputLayer(cls) {
-            layer = try opaque(cls, name, config)
-        } else {
-            do {
-                layer = try LayerRegistry.make(className: cls, name: name, config: config, dialect: dialect)
-                for key in LayerRegistry.unknownConfigKeys(in: config, className: cls) {
-                    notes.append("warning: layer '\(path)' (\(cls)): setting '\(key)' is not one Keras writes for \(cls); ignored")
-                }
-            } catch {
-                // Wrong types and impossible values: listed, never run, with the reason.
-                layer = try refused(cls, name, config, path: path, because: error)
+        do {
+            // Keras 1 configs (`nb_filter`, `dim_ordering` …) read as the Keras 2 configs of the same layers.
+            let read = isKeras1 ? JSON.object(try LayerRegistry.config(fromKeras1: config.objectValue ?? JSONObject(), className: cls, layer: name)) : config
+            layer = try LayerRegistry.make(className: cls, name: name, config: read, dialect: dialect)
+            for key in LayerRegistry.unknownConfigKeys(in: read, className: cls) {
+                notes.append("warning: layer '\(path)' (\(cls)): setting '\(key)' is not one Keras writes for \(cls); ignored")
             }
+        } catch {
+            // Wrong types and impossible values: listed, never run, with the reason.
+            layer = try refused(cls, name, config, path: path, because: error)
         }
         if OpaqueLayer.holdsCode(cls) {
             notes.append("layer '\(path)' is a Lambda: it holds Python code, which ConvScope never executes")
-        } else if let opaque = layer as? OpaqueLayer, opaque.buildFailure == nil, !isKeras1 {
+        } else if let opaque = layer as? OpaqueLayer, opaque.buildFailure == nil {
             notes.append("layer '\(path)' has class \(cls), which ConvScope lists but cannot run")
         }
         notes += layer.remarks.map { "layer '\(path)' (\(cls)): \($0)" }

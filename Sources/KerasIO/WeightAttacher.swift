@@ -20,6 +20,8 @@ struct WeightAttacher {
     /// Reads a dataset's values by its path in the weights file.
     let read: (StoredWeight) throws -> [Float]
     var report = WeightAttachment()
+    /// How the file's convolution kernels are laid out (Keras 1, Theano); the current layout by default.
+    var kernels = KernelLayout()
 
     init(file: String, read: @escaping (StoredWeight) throws -> [Float]) {
         self.file = file
@@ -50,12 +52,21 @@ struct WeightAttacher {
             throw KerasIOError(file: file, object: "layer '\(path)'",
                                "file has \(stored.count) weights (\(have)) but the layer's config creates \(vars.count) (\(want))")
         }
-        for (i, w) in stored.enumerated() where vars[i].value.shape != w.shape {
+        let oriented = stored.indices.filter { kernels.applies(to: layer, variable: vars[$0].name) }
+        for (i, w) in stored.enumerated() where vars[i].value.shape != w.shape && !oriented.contains(i) {
             throw KerasIOError(file: file, object: "layer '\(path)'",
                                "weight '\(w.name)' has shape \(fmt(w.shape)) in the file but \(fmt(vars[i].value.shape)) from the layer config (\(vars[i].name))")
         }
         try QuantizedStorageCheck.check(stored, layer: layer, path: path, file: file)
-        for (i, w) in stored.enumerated() {
+        for i in oriented {
+            let w = stored[i]
+            guard let k = kernels.kernel(try read(w), stored: w.shape, want: vars[i].value.shape, channelsFirst: layer is ChannelsFirstLayer) else {
+                throw KerasIOError(file: file, object: "layer '\(path)'",
+                                   "weight '\(w.name)' has shape \(fmt(w.shape)) in the file, which is not the \(layer is ChannelsFirstLayer ? "(out, in, window…)" : "(window…, in, out)") layout of \(fmt(vars[i].value.shape)) (\(vars[i].name))")
+            }
+            vars[i].value = k
+        }
+        for (i, w) in stored.enumerated() where !oriented.contains(i) {
             let values = try read(w)
             guard values.count == vars[i].value.count else {
                 throw KerasIOError(file: file, object: w.path, "read \(values.count) values, expected \(vars[i].value.count)")

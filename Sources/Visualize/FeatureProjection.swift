@@ -60,7 +60,7 @@ public struct FeatureProjector {
         let pass = try graph.forward([image], targets: nodes.map(\.id), record: true, context: &ctx)
         var out: [Projection] = []
         for node in nodes {
-            let act = pass.value(node.id)!
+            let act = graph.channelsLastValue(pass.value(node.id)!, node: node.id)   // (1, …, C) whatever the layout
             let channels = act.shape.last ?? 1
             let means = channelMeans(act)
             let chosen: [Int]
@@ -74,7 +74,7 @@ public struct FeatureProjector {
             case .top(let n): chosen = Array(means.indices.sorted { means[$0] > means[$1] }.prefix(max(1, n)))
             }
             for k in chosen {
-                let s = seedTensor(act, channel: k, seed: seed)
+                let s = graph.nodeLayout(seedTensor(act, channel: k, seed: seed), node: node.id)
                 let back = try graph.backward(seeds: [node.id: s], pass: pass, rule: rule)
                 out.append(Projection(layer: node.name, channel: k, meanActivation: means[k], pixels: back.inputGradients[0]))
             }
@@ -88,14 +88,14 @@ public struct FeatureProjector {
         let node = try graph.resolve(layer)
         var ctx = ForwardContext()
         let pass = try graph.forward([image], targets: [node.id], record: true, context: &ctx)
-        let act = pass.value(node.id)!
+        let act = graph.channelsLastValue(pass.value(node.id)!, node: node.id)       // (1, h, w, C) whatever the layout
         var s = Tensor(zeros: act.shape)
         let (h, w, c) = (act.shape[1], act.shape[2], act.shape[3])
         // Negative coordinates are outside too (they used to pass this check and index out of bounds).
         guard (0..<c).contains(channel), (0..<h).contains(y), (0..<w).contains(x) else { throw GraphError.badInput("unit (\(y), \(x), \(channel)) is outside \(act.shape)") }
         let i = (y * w + x) * c + channel
         s.data[i] = act.data[i]
-        return try graph.backward(seeds: [node.id: s], pass: pass, rule: rule).inputGradients[0]
+        return try graph.backward(seeds: [node.id: graph.nodeLayout(s, node: node.id)], pass: pass, rule: rule).inputGradients[0]
     }
 
     private func seedTensor(_ act: Tensor, channel k: Int, seed: ProjectionSeed) -> Tensor {

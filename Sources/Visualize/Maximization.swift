@@ -87,7 +87,7 @@ public struct ActivationMaximizer {
             targetNode = g.outputNodes[0]
         case .channel(let layer, let k):
             let node = try graph.resolve(layer)
-            let channels = node.outputShape.last ?? 0
+            let channels = graph.channelsLastShape(node.id).last ?? 0
             guard k >= 0 && k < channels else {
                 throw GraphError.badInput("layer '\(node.name)' has \(channels) channels; channel \(k) is out of range")
             }
@@ -119,11 +119,13 @@ public struct ActivationMaximizer {
             value = Double(y.data[c])
             seed.data[c] = 1
         case .channel(_, let k):
-            let ch = y.shape.last!
-            let n = y.count / ch
+            let yl = graph.channelsLastValue(y, node: targetNode)                   // (1, …, C) whatever the layout
+            let ch = yl.shape.last!
+            let n = yl.count / ch
             var s = 0.0
-            for i in stride(from: k, to: y.count, by: ch) { s += Double(y.data[i]); seed.data[i] = 1 / Float(n) }
+            for i in stride(from: k, to: yl.count, by: ch) { s += Double(yl.data[i]); seed.data[i] = 1 / Float(n) }
             value = s / Double(n)
+            seed = graph.nodeLayout(seed.reshaped(yl.shape), node: targetNode)
         }
         let g = try graph.backward(seeds: [targetNode: seed], pass: pass, rule: .gradient).inputGradients[0]
         return (value, g)

@@ -43,7 +43,7 @@ public struct SaliencyMapper {
     public func gradCAM(_ image: Tensor, classIndex c: Int, layer: String? = nil) throws -> (map: Tensor, layer: String) {
         let node: Node
         if let layer { node = try logits.resolve(layer) } else {
-            guard let last = logits.nodes.last(where: { $0.outputShape.count == 3 && !($0.layer is InputLayer) }) else {
+            guard let last = logits.nodes.last(where: { $0.outputShape.count == 3 && !($0.layer is InputLayer) && !($0.layer is ChannelsToFirst) }) else {
                 throw GraphError.badInput("the model has no spatial layer for Grad-CAM")
             }
             node = last
@@ -59,8 +59,8 @@ public struct SaliencyMapper {
         // Gradient at the layer: seed the output, stop at the layer by reading the accumulated gradient there.
         let grads = try logits.backward(seeds: [out: seed], pass: pass, rule: .gradient, captureAt: [node.id])
         guard let g = grads.captured[node.id] else { throw GraphError.badInput("layer '\(node.name)' does not reach the output") }
-        let a = pass.value(node.id)!
-        let weights = channelMeans(g)
+        let a = logits.channelsLastValue(pass.value(node.id)!, node: node.id)      // (1, h, w, C) whatever the layout
+        let weights = channelMeans(logits.channelsLastValue(g, node: node.id))
         let (h, w, ch) = (a.shape[1], a.shape[2], a.shape[3])
         var map = Tensor(zeros: [h, w])
         for p in 0..<(h * w) {

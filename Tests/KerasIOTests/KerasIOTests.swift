@@ -1,6 +1,9 @@
 import Foundation
 import Graph
+import Imaging
 import KerasIO
+import Tensor
+import TestSupport
 import XCTest
 
 /// KerasIO against the fixtures Keras itself wrote (Fixtures/formats, Fixtures/bad).
@@ -104,6 +107,14 @@ final class KerasIOTests: XCTestCase {
             XCTAssertEqual(sources.count, layer.weights.count, "\(name) \(entry.path)")
             for (v, src) in zip(layer.weights, sources) {
                 guard let r = ref[src] else { XCTFail("\(name): no reference for \(src)"); continue }
+                if f.generation == .keras1, case .convolution = layer.role, v.name == "kernel" {
+                    // Read into the (kh, kw, in, out) cross-correlation layout: the same values, moved and flipped
+                    // (testTheanoKernelConversion checks them one by one).
+                    XCTAssertEqual(v.value.count, (r["shape"] as! [Int]).reduce(1, *), "\(name) \(src)")
+                    XCTAssertEqual(v.value.sum(), r["sum"] as! Double, accuracy: 1e-3, "\(name) \(src)")
+                    compared += 1
+                    continue
+                }
                 XCTAssertEqual(v.value.shape, r["shape"] as? [Int], "\(name) \(src)")
                 let first = r["first"] as! [Double]
                 for (a, b) in zip(v.value.data.prefix(4), first) { XCTAssertEqual(Double(a), b, accuracy: 1e-6, "\(name) \(src)") }
@@ -136,8 +147,8 @@ final class KerasIOTests: XCTestCase {
         XCTAssertEqual(th.backend, "theano")
         XCTAssertEqual(th.kernelOrientation, .theanoKeras1)
         let s = ModelSummary(th.model!)
-        XCTAssertTrue(s.layers.filter { $0.className != "InputLayer" }.allSatisfy { !$0.runnable })
-        XCTAssertNil(s.layers.first { $0.name == "convolution2d_1" }!.outputShapes.first!)
+        XCTAssertTrue(s.layers.allSatisfy(\.runnable), "Keras 1 configs read as the Keras 2 configs of the same layers")
+        XCTAssertEqual(s.layers.first { $0.name == "convolution2d_1" }!.outputShapes.first!, [4, 16, 16])
 
         let k3 = try KerasFile.open(path("tiny.keras3.keras"))
         XCTAssertEqual(k3.archiveEntries, ["metadata.json", "config.json", "model.weights.h5"])
@@ -145,15 +156,54 @@ final class KerasIOTests: XCTestCase {
     }
 
     func testTheanoKernelConversion() throws {
-        // Keras 1 kernel = TF kernel transposed to (out, in, kh, kw) and flipped: converting back gives the TF kernel.
+        // Keras 1 kernel = TF kernel transposed to (out, in, kh, kw) and flipped: read back, it is the TF kernel.
         let th = try KerasFile.open(path("tiny.keras1-theano.h5"))
         let tf = try KerasFile.open(path("tiny.keras3.h5"))
-        let k1 = th.model!.graph.node(named: "convolution2d_1")!.layer.weights[0].value
-        XCTAssertEqual(k1.shape, [4, 3, 3, 3])
-        let converted = TheanoKernels.toTensorFlow(k1)
-        let want = tf.model!.graph.node(named: "conv1")!.layer.weights[0].value
-        XCTAssertEqual(converted.shape, want.shape)
-        for (a, b) in zip(converted.data, want.data) { XCTAssertEqual(a, b, accuracy: 1e-6) }
+        for (k1, k3) in [("convolution2d_1", "conv1"), ("convolution2d_2", "conv2")] {
+            let got = th.model!.graph.node(named: k1)!.layer.weights[0].value
+            let want = tf.model!.graph.node(named: k3)!.layer.weights[0].value
+            XCTAssertEqual(got.shape, want.shape)
+            for (a, b) in zip(got.data, want.data) { XCTAssertEqual(a, b, accuracy: 1e-6) }
+            // The stored (out, in, kh, kw) flipped kernel, converted by the one Theano conversion, is the same.
+            XCTAssertEqual(TheanoKernels.toTensorFlow(permuteAxes(got, [3, 2, 0, 1]).flippedForTest()).data, got.data)
+        }
+        // The Keras 1 Theano model computes Keras' tiny outputs on the (N, 3, 16, 16) transposed inputs.
+        let x = try NPY.read(path("tiny.in0.npy"))                                   // (N, 16, 16, 3)
+        var ctx = ForwardContext()
+        let y = try th.model!.graph.forward([channelsFirst(x)], context: &ctx).values[th.model!.graph.outputNodes[0]]!
+        XCTAssertLessThanOrEqual(Fixture.relativeError(y, try NPY.read(path("tiny.out0.npy"))), 1e-4)
+        XCTAssertTrue(th.notes.contains { $0.contains("spatially flipped") })
+    }
+
+    /// Keras 1.2 files of Fixtures/keras1 (Convolution1D/2D/3D, AtrousConvolution1D/2D, Keras 1 pooling; Theano
+    /// and TensorFlow backends, dim_ordering th and tf): every layer runs, with Keras' outputs on the same input.
+    func testKeras1ConvolutionsAndPoolingMatchKeras() throws {
+        let dir = Self.formats.deletingLastPathComponent().appendingPathComponent("keras1")
+        let cases = try XCTUnwrap(try JSONParser().parse(String(contentsOf: dir.appendingPathComponent("cases.json"), encoding: .utf8)).arrayValue)
+        var classes = Set<String>()
+        for c in cases {
+            let name = c["file"]!.stringValue!
+            let f = try KerasFile.open(dir.appendingPathComponent(name).path)
+            XCTAssertEqual(f.generation, .keras1, name)
+            XCTAssertEqual(f.kernelOrientation, c["backend"]?.stringValue == "theano" ? .theanoKeras1 : .tensorflow, name)
+            let model = try XCTUnwrap(f.model, name)
+            let summary = ModelSummary(model)
+            XCTAssertTrue(summary.layers.allSatisfy(\.runnable), name)
+            classes.formUnion(summary.layers.map(\.className))
+            XCTAssertFalse(f.notes.contains { $0.hasPrefix("warning") }, "\(name): \(f.notes)")
+            let x = try NPY.read(dir.appendingPathComponent(c["input"]!.stringValue!).path)
+            var ctx = ForwardContext()
+            let y = try model.graph.forward([x], context: &ctx).values[model.graph.outputNodes[0]]!
+            XCTAssertLessThanOrEqual(Fixture.relativeError(y, try NPY.read(dir.appendingPathComponent(c["output"]!.stringValue!).path)), 1e-4, name)
+        }
+        XCTAssertTrue(classes.isSuperset(of: ["Convolution1D", "AtrousConvolution1D", "Convolution2D", "AtrousConvolution2D",
+                                              "Convolution3D", "MaxPooling1D", "AveragePooling2D", "MaxPooling3D"]), "\(classes)")
+        // Keras 1 settings with no Keras 2 equivalent are refused naming the layer and the setting.
+        XCTAssertThrowsError(try LayerRegistry.config(fromKeras1: JSONObject([("nb_filter", 2), ("nb_row", 3), ("nb_col", 3), ("border_mode", "full")]),
+                                                      className: "Convolution2D", layer: "c")) { XCTAssertTrue("\($0)".contains("'c'") && "\($0)".contains("full"), "\($0)") }
+        XCTAssertThrowsError(try LayerRegistry.config(fromKeras1: JSONObject([("mode", 2)]), className: "BatchNormalization", layer: "bn")) {
+            XCTAssertTrue("\($0)".contains("'bn'") && "\($0)".contains("mode 2"), "\($0)")
+        }
     }
 
     func testBigNamesSplitAttribute() throws {
@@ -292,5 +342,17 @@ final class KerasIOTests: XCTestCase {
     func testKeras3KeyNames() {
         XCTAssertEqual(KerasNaming.keys(forClassNames: ["Conv2D", "BatchNormalization", "Conv2D", "ReLU", "Dense", "Functional", "InputLayer", "GlobalAveragePooling2D", "DepthwiseConv2D"]),
                        ["conv2d", "batch_normalization", "conv2d_1", "re_lu", "dense", "functional", "input_layer", "global_average_pooling2d", "depthwise_conv2d"])
+    }
+}
+
+private extension Tensor {
+    /// A (out, in, kh, kw) kernel flipped along kh and kw (what Theano stored).
+    func flippedForTest() -> Tensor {
+        let (o, i, h, w) = (shape[0], shape[1], shape[2], shape[3])
+        var out = self
+        for a in 0..<o { for b in 0..<i { for y in 0..<h { for x in 0..<w {
+            out.data[((a * i + b) * h + y) * w + x] = data[((a * i + b) * h + (h - 1 - y)) * w + (w - 1 - x)]
+        } } } }
+        return out
     }
 }

@@ -82,6 +82,57 @@ final class VisualizeTests: XCTestCase {
         for k in worst.keys.sorted() { print(String(format: "projection %-24@ max rel error %.2e", k as NSString, worst[k]!)) }
     }
 
+    /// A channels-first CNN (Fixtures/chfirst, Keras 3): its image view takes (1, H, W, C) images and gives
+    /// the same outputs as the model on (1, C, H, W) tensors; projections of one channel (axis 1 of its
+    /// layers' outputs) under the three rules, and the logit saliency, equal Keras' input gradients with
+    /// the channels moved last, through channels-first convolutions, max poolings (DeconvNet's switches)
+    /// and BatchNormalization on axis 1.
+    func testChannelsFirstModelProjectionsAndSaliencyMatchKeras() throws {
+        let graph = try Fixture.graph("chfirst/cnn.keras3.h5")
+        let view = try graph.imageView()
+        XCTAssertFalse(view === graph, "a channels-first image model has an image view")
+        XCTAssertEqual(view.nodes[view.inputNodes[0]].outputShape, [16, 14, 3])
+        let bn = try graph.resolve("bn").id
+        XCTAssertTrue(graph.isChannelsFirst(graph.inputNodes[0]) && graph.isChannelsFirst(bn))
+        XCTAssertFalse(graph.isChannelsFirst(try graph.resolve("flatten").id))
+        let batch = try Fixture.npy("chfirst/cnn.in.npy")                       // (2, 3, 16, 14)
+        var ctx = ForwardContext()
+        let y = try view.forward([channelsLast(batch)], context: &ctx).values[view.outputNodes[0]]!
+        XCTAssertLessThanOrEqual(Fixture.relativeError(y, try Fixture.npy("chfirst/cnn.out.npy")), 1e-4)
+        let x = channelsLast(batch.item(0))                                      // (1, 16, 14, 3)
+        var seen = Set<String>()
+        for c in try Fixture.json("chfirst/cases.json").arrayValue! {
+            let rule = c["rule"]!.stringValue!, layer = c["layer"]!.stringValue!, channel = c["channel"]!.intValue!
+            let label = "channels-first \(rule) \(layer):\(channel)"
+            let want = channelsLast(try Fixture.npy("chfirst/" + c["file"]!.stringValue!).reshaped([1, 3, 16, 14]))
+            let got: Tensor
+            if rule == "saliency" {
+                got = try SaliencyMapper(graph: view).inputGradient(x, classIndex: channel, rule: .gradient)
+            } else {
+                let p = try FeatureProjector(graph: view).project(x, layers: [layer], selection: .channel(channel),
+                                                                  rule: try XCTUnwrap(BackwardRule(rawValue: rule)), seed: .ones)[0]
+                let positions = Double(try view.resolve(layer).outputShape.dropFirst().reduce(1, *))
+                XCTAssertEqual(p.meanActivation * positions, c["objective"]!.doubleValue!,
+                               accuracy: 1e-4 * max(1, abs(c["objective"]!.doubleValue!)), "\(label) objective")
+                got = p.pixels
+            }
+            XCTAssertEqual(got.shape, [1, 16, 14, 3], label)
+            XCTAssertLessThanOrEqual(Fixture.relativeError(got, want), 1e-4, label)
+            XCTAssertEqual(got.data.filter { $0 != 0 }.count, c["nonzero"]!.intValue!, "\(label): non-zero entries")
+            seen.insert(rule)
+        }
+        XCTAssertEqual(seen, ["gradient", "deconvnet", "guided", "saliency"])
+        // Grad-CAM and maximization of a channel (axis 1) run on it, and the default projections are its
+        // convolutions and poolings.
+        let cam = try SaliencyMapper(graph: view).gradCAM(x, classIndex: 1, layer: "conv_b")
+        XCTAssertEqual(cam.map.shape, [6, 5])
+        XCTAssertEqual(try FeatureProjector(graph: view).defaultLayers, ["conv_a", "pool_a", "conv_b", "pool_b"])
+        let maximizer = try ActivationMaximizer(graph: view, target: .channel(layer: "conv_b", channel: 7))
+        let (objective, gradient) = try maximizer.objectiveAndGradient(x)
+        XCTAssertEqual(gradient.shape, [1, 16, 14, 3])
+        XCTAssertGreaterThanOrEqual(objective, 0)
+    }
+
     /// Projecting several layers at once (one forward pass) gives what projecting each alone gives,
     /// and `.strongest` / `.top` pick the channels with the largest mean activations.
     func testProjectorSelectionsAndBatchOfLayers() throws {

@@ -208,3 +208,16 @@ public final class BatchNormalization: Layer {
         return LayerGradients(inputs: [dx], weights: grads)
     }
 }
+
+/// Keras 1: `mode` 0 (feature-wise, what Keras 2 kept); its `running_std` variable holds the moving variance
+/// (Keras 1.2), stored in the same place as Keras 2's.
+extension BatchNormalization: Keras1Convertible {
+    public static func config(fromKeras1 config: JSONObject, className: String, layer: String) throws -> JSONObject {
+        var c = config
+        if let mode = c["mode"] {
+            guard mode.intValue == 0 else { throw LayerError(layer, "Keras 1 mode \(mode.serialized()) is not supported (0: feature-wise)") }
+            c["mode"] = nil
+        }
+        return c
+    }
+}

@@ -9,7 +9,8 @@ import Tensor
 /// channels [j·in/G, (j+1)·in/G) feed filters [j·out/G, (j+1)·out/G) only; each group runs the same
 /// sgemm on its channels (gathered contiguous) against its columns of the kernel and output.
 public final class Convolution<Rank: SpatialRank>: Layer {
-    public static var kerasClassNames: [String] { Rank.classNames(["Conv", "Convolution"]) }
+    /// Keras 1's `AtrousConvolution1D/2D` are the dilated convolutions (`atrous_rate`).
+    public static var kerasClassNames: [String] { Rank.classNames(["Conv", "Convolution"]) + Rank.classNames(["AtrousConvolution"]) }
     public static var kerasConfigKeys: Set<String> { ConvolutionWindow.kerasConfigKeys }
     public static var role: LayerRole { .convolution(ConvolutionFilters(kernel: "kernel", axis: .last)) }
     public var identity: LayerIdentity
@@ -212,5 +213,18 @@ func addChannelGroup(_ part: Tensor, into x: inout Tensor, _ group: Int, of grou
         x.data.withUnsafeMutableBufferPointer { xp in
             for p in 0..<positions { for k in 0..<cg { xp[p * c + group * cg + k] += pp[p * cg + k] } }
         }
+    }
+}
+
+/// `data_format: "channels_first"` runs through `ChannelsFirst`.
+extension Convolution: ChannelsFirstCapable {}
+
+/// Keras 1: `nb_filter`; `filter_length`, `subsample_length` (1-D) or `nb_row`, `nb_col` (2-D); `atrous_rate`.
+extension Convolution: Keras1Convertible {
+    public static var keras1Renames: [(keras1: String, keras2: String)] {
+        [("nb_filter", "filters"), ("atrous_rate", "dilation_rate"), ("filter_length", "kernel_size"), ("subsample_length", "strides")]
+    }
+    public static func config(fromKeras1 config: JSONObject, className: String, layer: String) throws -> JSONObject {
+        Keras1Config.kernelSize(Keras1Config.renamed(config, keras1Renames), from: ["nb_row", "nb_col"])
     }
 }

@@ -54,3 +54,6 @@ public final class Cropping<Rank: SpatialRank>: Layer {
         return LayerGradients(inputs: [dx.reshaped(tape.inputs[0].shape)])
     }
 }
+
+/// `data_format: "channels_first"` runs through `ChannelsFirst`.
+extension Cropping: ChannelsFirstCapable {}

@@ -136,3 +136,8 @@ extension Dense {
         quantization = nil
     }
 }
+
+/// Keras 1: `output_dim`.
+extension Dense: Keras1Convertible {
+    public static var keras1Renames: [(keras1: String, keras2: String)] { [("output_dim", "units")] }
+}

@@ -204,3 +204,6 @@ func addBiasLastAxis(_ y: inout Tensor, _ bias: Tensor) {
         }
     }
 }
+
+/// `data_format: "channels_first"` runs through `ChannelsFirst`.
+extension DepthwiseConvolution: ChannelsFirstCapable {}

@@ -1,6 +1,8 @@
 import Tensor
 
-/// Keras `Flatten`: (N, H, W, C) → (N, H·W·C) in H, W, C order (channels-last, so a pure reshape).
+/// Keras `Flatten`: (N, H, W, C) → (N, H·W·C) in H, W, C order (a pure reshape of what it gets: a (N, C, H, W)
+/// input of a channels-first model flattens in C, H, W order); with `data_format: "channels_first"` Keras moves
+/// the channels last before flattening (H, W, C order), which `ChannelsFirst` does.
 public final class Flatten: Layer {
     public static let kerasClassNames = ["Flatten"]
     public static let kerasConfigKeys: Set<String> = ["data_format"]
@@ -26,3 +28,6 @@ public final class Flatten: Layer {
         LayerGradients(inputs: [upstream.reshaped(tape.inputs[0].shape)])
     }
 }
+
+/// `data_format: "channels_first"` runs through `ChannelsFirst`.
+extension Flatten: ChannelsFirstCapable {}

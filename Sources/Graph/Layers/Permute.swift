@@ -39,7 +39,7 @@ public final class Permute: Layer {
 }
 
 /// Transposes `t` so that output axis i is input axis perm[i].
-func permuteAxes(_ t: Tensor, _ perm: [Int]) -> Tensor {
+public func permuteAxes(_ t: Tensor, _ perm: [Int]) -> Tensor {
     let rank = t.rank
     var inStrides = [Int](repeating: 1, count: rank)
     for a in stride(from: rank - 2, through: 0, by: -1) { inStrides[a] = inStrides[a + 1] * t.shape[a + 1] }

@@ -156,3 +156,12 @@ extension PoolingOperation {
                 ["pool_size": jsonInts([pool[0], 1]), "strides": jsonInts([strides[0], 1]), "padding": padding])
     }
 }
+
+/// `data_format: "channels_first"` runs through `ChannelsFirst`.
+extension Pooling: ChannelsFirstCapable {}
+extension GlobalPooling: ChannelsFirstCapable {}
+
+/// Keras 1 1-D pooling: `pool_length`, `stride` (2-D and 3-D ones differ only by the shared keys).
+extension Pooling: Keras1Convertible {
+    public static var keras1Renames: [(keras1: String, keras2: String)] { [("pool_length", "pool_size"), ("stride", "strides")] }
+}

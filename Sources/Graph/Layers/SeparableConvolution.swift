@@ -103,3 +103,6 @@ public final class SeparableConvolution<Rank: SpatialRank>: Layer {
         return LayerGradients(inputs: [dx], weights: grads)
     }
 }
+
+/// `data_format: "channels_first"` runs through `ChannelsFirst`.
+extension SeparableConvolution: ChannelsFirstCapable {}

@@ -101,3 +101,6 @@ func volumeAmounts(_ c: LayerConfig, key: String, default d: Int) throws -> [[In
 
 /// The JSON of an int list.
 func jsonInts(_ values: [Int]) -> JSON { .array(values.map { JSON.number(Double($0)) }) }
+
+/// `data_format: "channels_first"` runs through `ChannelsFirst`.
+extension StagedVolume: ChannelsFirstCapable {}

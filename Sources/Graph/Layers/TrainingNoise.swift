@@ -91,3 +91,8 @@ func maskedGradient(_ upstream: Tensor, tape: Tape) -> Tensor {
     }
     return g
 }
+
+/// Keras 1: `p` (Dropout, GaussianDropout, SpatialDropout2D), `sigma` (GaussianNoise).
+extension NoiseLayer: Keras1Convertible {
+    public static var keras1Renames: [(keras1: String, keras2: String)] { [("p", "rate"), ("sigma", "stddev")] }
+}

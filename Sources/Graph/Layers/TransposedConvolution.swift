@@ -137,3 +137,6 @@ public final class TransposedConvolution<Rank: SpatialRank>: Layer {
         return LayerGradients(inputs: [dx], weights: grads)
     }
 }
+
+/// `data_format: "channels_first"` runs through `ChannelsFirst`.
+extension TransposedConvolution: ChannelsFirstCapable {}

@@ -49,3 +49,6 @@ public final class UpSampling<Rank: SpatialRank>: Layer {
         return LayerGradients(inputs: [dx.reshaped(tape.inputs[0].shape)])
     }
 }
+
+/// `data_format: "channels_first"` runs through `ChannelsFirst`.
+extension UpSampling: ChannelsFirstCapable {}

@@ -86,3 +86,6 @@ func cropSpatial(_ t: Tensor, top: Int, left: Int, to shape: [Int]) -> Tensor {
     }
     return y
 }
+
+/// `data_format: "channels_first"` runs through `ChannelsFirst`.
+extension ZeroPadding: ChannelsFirstCapable {}

@@ -1,0 +1,154 @@
+"""Issue 15, Keras 1 slice: Keras 1.2 files of convolutions and pooling (Convolution1D/2D/3D,
+AtrousConvolution1D/2D, Keras 1 pooling), written with h5py as Keras 1.2 wrote them — Keras 1 cannot be
+installed — from a Keras 3 model with the same math: the config rewritten to Keras 1 keys (`nb_filter`,
+`border_mode`, `dim_ordering` …), the kernels laid out as Keras 1 stored them ((out, in, window…) for
+`dim_ordering: "th"`, (length, 1, in, out) for Convolution1D) and spatially flipped for the Theano backend.
+The expected outputs are the Keras 3 model's on the same input."""
+import json
+import os
+
+import h5py
+import numpy as np
+
+from . import common as C
+from .formats import fixed
+
+
+def k1_kernel(k, th, theano):
+    """A Keras 3 (window…, in, out) kernel as Keras 1 stored it."""
+    w = np.asarray(k)
+    window = w.ndim - 2
+    if theano:
+        w = w[tuple(slice(None, None, -1) for _ in range(window))]
+    if th:
+        w = np.transpose(w, (w.ndim - 1, w.ndim - 2) + tuple(range(window)))
+    return np.ascontiguousarray(w)
+
+
+def conv_weights(layer, th, theano, one_d=False):
+    k, *rest = [np.asarray(v) for v in layer.get_weights()]
+    kk = k1_kernel(k, th, theano)
+    if one_d:  # Keras 1 Convolution1D: (length, 1, in, out)
+        kk = kk.reshape(k.shape[0], 1, k.shape[1], k.shape[2])
+    return [("W", kk)] + ([("b", rest[0])] if rest else [])
+
+
+def models(keras):
+    """[(name, backend, Keras 3 model, [(Keras 1 class, Keras 1 config, weights(layer) → [(suffix, array)])])]"""
+    L, cf = keras.layers, "channels_first"
+    out = []
+
+    def seq(name, shape, layers):
+        x = keras.Input(shape)
+        y = x
+        for l in layers:
+            y = l(y)
+        return keras.Model(x, y, name=name)
+
+    # TensorFlow backend, steps × channels (Keras 1's Convolution1D has no dim_ordering).
+    m = seq("k1_conv1d", (10, 3), [L.Conv1D(4, 3, padding="same", activation="relu"), L.MaxPooling1D(2),
+                                    L.Conv1D(2, 2, dilation_rate=2), L.Flatten(), L.Dense(3)])
+    out.append(("k1_conv1d", "tensorflow", m, [
+        ("Convolution1D", {"nb_filter": 4, "filter_length": 3, "border_mode": "same", "subsample_length": 1,
+                           "activation": "relu", "bias": True, "init": "glorot_uniform", "W_regularizer": None,
+                           "input_dim": 3, "input_length": 10, "batch_input_shape": [None, 10, 3]},
+         lambda l: conv_weights(l, False, False, one_d=True)),
+        ("MaxPooling1D", {"pool_length": 2, "stride": None, "border_mode": "valid"}, None),
+        ("AtrousConvolution1D", {"nb_filter": 2, "filter_length": 2, "atrous_rate": 2, "border_mode": "valid",
+                                 "subsample_length": 1, "activation": "linear", "bias": True},
+         lambda l: conv_weights(l, False, False, one_d=True)),
+        ("Flatten", {}, None),
+        ("Dense", {"output_dim": 3, "activation": "linear", "bias": True, "input_dim": None}, "dense"),
+    ]))
+    # Theano backend, dim_ordering th: dilated, pooled, strided 2-D convolutions.
+    m = seq("k1_atrous_th", (3, 12, 11), [
+        L.Conv2D(4, 3, dilation_rate=2, padding="same", activation="tanh", data_format=cf),
+        L.AveragePooling2D(2, padding="same", data_format=cf),
+        L.Conv2D(5, (3, 2), strides=(2, 1), use_bias=False, data_format=cf),
+        L.GlobalAveragePooling2D(data_format=cf), L.Dense(2, activation="softmax")])
+    out.append(("k1_atrous_th", "theano", m, [
+        ("AtrousConvolution2D", {"nb_filter": 4, "nb_row": 3, "nb_col": 3, "atrous_rate": [2, 2], "border_mode": "same",
+                                 "subsample": [1, 1], "dim_ordering": "th", "activation": "tanh", "bias": True,
+                                 "batch_input_shape": [None, 3, 12, 11], "input_dtype": "float32"},
+         lambda l: conv_weights(l, True, True)),
+        ("AveragePooling2D", {"pool_size": [2, 2], "strides": None, "border_mode": "same", "dim_ordering": "th"}, None),
+        ("Convolution2D", {"nb_filter": 5, "nb_row": 3, "nb_col": 2, "subsample": [2, 1], "border_mode": "valid",
+                           "dim_ordering": "th", "activation": "linear", "bias": False},
+         lambda l: conv_weights(l, True, True)),
+        ("GlobalAveragePooling2D", {"dim_ordering": "th"}, None),
+        ("Dense", {"output_dim": 2, "activation": "softmax", "bias": True}, "dense"),
+    ]))
+    # Theano backend, 3-D.
+    m = seq("k1_conv3d_th", (2, 6, 7, 5), [
+        L.Conv3D(3, (2, 3, 2), padding="same", activation="relu", data_format=cf),
+        L.MaxPooling3D(2, data_format=cf), L.Flatten(), L.Dense(3)])
+    out.append(("k1_conv3d_th", "theano", m, [
+        ("Convolution3D", {"nb_filter": 3, "kernel_dim1": 2, "kernel_dim2": 3, "kernel_dim3": 2, "subsample": [1, 1, 1],
+                           "border_mode": "same", "dim_ordering": "th", "activation": "relu", "bias": True,
+                           "batch_input_shape": [None, 2, 6, 7, 5], "input_dtype": "float32"},
+         lambda l: conv_weights(l, True, True)),
+        ("MaxPooling3D", {"pool_size": [2, 2, 2], "strides": None, "border_mode": "valid", "dim_ordering": "th"}, None),
+        ("Flatten", {}, None),
+        ("Dense", {"output_dim": 3, "activation": "linear", "bias": True}, "dense"),
+    ]))
+    # TensorFlow backend with dim_ordering th: (out, in, kh, kw) kernels, not flipped.
+    m = seq("k1_conv2d_tf_th", (3, 8, 7), [
+        L.Conv2D(3, 3, padding="same", activation="relu", data_format=cf), L.MaxPooling2D(2, data_format=cf),
+        L.Flatten(), L.Dense(2)])
+    out.append(("k1_conv2d_tf_th", "tensorflow", m, [
+        ("Convolution2D", {"nb_filter": 3, "nb_row": 3, "nb_col": 3, "subsample": [1, 1], "border_mode": "same",
+                           "dim_ordering": "th", "activation": "relu", "bias": True,
+                           "batch_input_shape": [None, 3, 8, 7], "input_dtype": "float32"},
+         lambda l: conv_weights(l, True, False)),
+        ("MaxPooling2D", {"pool_size": [2, 2], "strides": [2, 2], "border_mode": "valid", "dim_ordering": "th"}, None),
+        ("Flatten", {}, None),
+        ("Dense", {"output_dim": 2, "activation": "linear", "bias": True}, "dense"),
+    ]))
+    return out
+
+
+def write(path, backend, model, specs):
+    layers = [l for l in model.layers if l.__class__.__name__ != "InputLayer"]
+    assert len(layers) == len(specs)
+    config, weights, counts = [], [], {}
+    for l, (cls, cfg, w) in zip(layers, specs):
+        counts[cls] = counts.get(cls, 0) + 1
+        name = f"{cls.lower()}_{counts[cls]}"
+        c = {"name": name, "trainable": True}
+        c.update(cfg)
+        config.append({"class_name": cls, "config": c})
+        if w == "dense":
+            ws = [("W", np.asarray(l.get_weights()[0])), ("b", np.asarray(l.get_weights()[1]))]
+        else:
+            ws = w(l) if w else []
+        weights.append((name, [(f"{name}_{s}", v) for s, v in ws]))
+    with h5py.File(path, "w") as f:
+        f.attrs["keras_version"] = fixed("1.2.2")
+        f.attrs["backend"] = fixed(backend)
+        f.attrs["model_config"] = fixed(json.dumps({"class_name": "Sequential", "config": config}))
+        g = f.create_group("model_weights")
+        g.attrs["layer_names"] = np.asarray([n.encode() for n, _ in weights])
+        for lname, ws in weights:
+            lg = g.create_group(lname)
+            lg.attrs["weight_names"] = np.asarray([n.encode() for n, _ in ws]) if ws else np.array([], dtype=np.float64)
+            for wn, v in ws:
+                lg.create_dataset(wn, data=np.asarray(v, np.float32))
+
+
+def generate(out):
+    import keras
+    d = os.path.join(out, "keras1")
+    os.makedirs(d, exist_ok=True)
+    cases = []
+    for name, backend, m, specs in models(keras):
+        C.seed_all()
+        C.init_weights(m, name)
+        x = C.f32(C.rng_for("keras1-input", name).normal(0, 1, (2,) + tuple(m.inputs[0].shape[1:])))
+        y = np.asarray(m(x, training=False))
+        write(os.path.join(d, f"{name}.h5"), backend, m, specs)
+        C.save_npy(os.path.join(d, f"{name}.in.npy"), x)
+        C.save_npy(os.path.join(d, f"{name}.out.npy"), y)
+        cases.append({"file": f"{name}.h5", "backend": backend, "input": f"{name}.in.npy", "output": f"{name}.out.npy",
+                      "classes": [s[0] for s in specs]})
+    C.dump_json(os.path.join(d, "cases.json"), cases)
+    print(f"  keras1: {len(cases)} Keras 1.2 files")
