@@ -12,7 +12,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("PYTHONHASHSEED", "0")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-SECTIONS = ["formats", "layers", "models", "gradients", "maximize", "training", "demo", "inputs"]
+SECTIONS = ["formats", "layers", "models", "gradients", "maximize", "training", "demo", "inputs", "tfcontainers"]
 
 
 def main():

@@ -35,6 +35,8 @@ public struct InspectReport: Codable {
     /// The HDF5 object tree (with --tree).
     public var tree: [TreeEntry]?
     public var notes: [String]
+    /// TensorFlow containers: variables as `tf.train.list_variables`, signatures, versions, assets.
+    public var tensorflow: TFContainerFacts?
 
     public struct TreeEntry: Codable {
         public var path: String
@@ -61,7 +63,7 @@ public enum Inspect {
         } else if let m = file.model {
             summary = ModelSummary(m, expandNested: expandNested)
         }
-        let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        let bytes = file.tensorflow.map(tensorFlowBytes) ?? (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         let facts = InspectReport.FileFacts(
             path: path, bytes: bytes, generation: file.generation.rawValue, kerasVersion: file.kerasVersion,
             backend: file.backend, fullModel: file.isFullModel, optimizerState: file.hasOptimizerState,
@@ -74,7 +76,8 @@ public enum Inspect {
             trainableParams: summary?.trainableParams, nonTrainableParams: summary?.nonTrainableParams,
             weights: weights ? try WeightStatistics.compute(path: path, weights: stored) : nil,
             tree: tree ? try objectTree(path) : nil,
-            notes: (notes + (summary?.notes ?? [])).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } })
+            notes: (notes + (summary?.notes ?? [])).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } },
+            tensorflow: file.tensorflow)
     }
 
     /// The HDF5 objects with their attributes (long values shortened).
@@ -152,7 +155,7 @@ public enum Inspect {
             lines.append("Total params: \(formatCount(m.totalParams)) (\(formatBytes(m.totalParams * 4)))")
             lines.append("Trainable params: \(formatCount(m.trainableParams))")
             lines.append("Non-trainable params: \(formatCount(m.nonTrainableParams))")
-        } else {
+        } else if r.tensorflow == nil {
             lines.append("Stored weights (no architecture in the file; pair one with --arch \(Zoo.names.joined(separator: "|"))):")
             var rows: [[String]] = [["Layer", "Weight", "Shape", "Dtype"]]
             for w in r.storedWeights { rows.append([w.layer, w.name, "(" + w.shape.map(String.init).joined(separator: ", ") + ")", w.dtype]) }
@@ -169,6 +172,7 @@ public enum Inspect {
             }
             lines += table(rows)
         }
+        if let tf = r.tensorflow { lines += renderTensorFlow(tf) }
         if let t = r.tree {
             lines.append("")
             lines.append("HDF5 objects:")

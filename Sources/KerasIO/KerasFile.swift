@@ -1,6 +1,7 @@
 import Foundation
 import Graph
 import HDF5
+import TensorBundle
 
 /// Opens any Keras model or weights file, detecting its kind by content.
 public enum KerasFile {
@@ -13,6 +14,8 @@ public enum KerasFile {
         switch try sniff(path) {
         case .zip: return try KerasArchiveReader.open(path, loadValues: loadValues)
         case .hdf5: return try HDF5ModelReader.open(path, loadValues: loadValues)
+        case .savedModel(let dir): return try SavedModelReader.open(dir, loadValues: loadValues)
+        case .tfCheckpoint(let prefix): return try TFCheckpointReader.open(prefix, label: path)
         }
     }
 
@@ -33,13 +36,17 @@ public enum KerasFile {
         switch try sniff(path) {
         case .zip: return try KerasArchiveReader.attach(path, entries: entries)
         case .hdf5: return try HDF5ModelReader.attach(path, entries: entries)
+        case .savedModel(let dir): return try SavedModelReader.attach(dir, entries: entries)
+        case .tfCheckpoint(let prefix): return try TFCheckpointReader.attach(prefix, entries: entries, label: path)
         }
     }
 
-    enum Kind { case zip, hdf5 }
+    enum Kind: Equatable { case zip, hdf5, savedModel(String), tfCheckpoint(String) }
 
     /// Zip magic → `.keras`; anything else is handed to HDF5 (which finds signatures after user blocks).
     static func sniff(_ path: String) throws -> Kind {
+        if let dir = SavedModelReader.directory(of: path) { return .savedModel(dir) }
+        if let prefix = TensorBundle.prefix(of: path) { return .tfCheckpoint(prefix) }
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
             throw KerasIOError(file: path, "no such file")

@@ -14,11 +14,15 @@ public enum KerasGeneration: String, Codable, Sendable {
     case keras3Weights = "keras3-weights"
     /// Keras 3 `model.save("x.keras")` zip archive.
     case keras3Keras = "keras3-keras"
+    /// tf.keras / tf-keras `model.save("dir")`: a SavedModel directory (docs/tf-containers.md §2).
+    case tfkerasSavedModel = "tfkeras-savedmodel"
+    /// A TensorFlow checkpoint (`save_weights("ckpt")`: `ckpt.index` + `ckpt.data-*`).
+    case tfCheckpoint = "tf-checkpoint"
 
     /// What activation names mean in this generation's configs (`hard_sigmoid`).
     public var activationDialect: ActivationDialect {
         switch self {
-        case .keras1, .keras2, .tfkeras: return .legacy
+        case .keras1, .keras2, .tfkeras, .tfkerasSavedModel, .tfCheckpoint: return .legacy
         case .keras3H5, .keras3Weights, .keras3Keras: return .keras3
         }
     }
@@ -70,4 +74,8 @@ public struct KerasModelFile {
 
     /// Stored layers as read (for `attach`).
     let storedLayers: [StoredLayer]
+    /// TensorFlow containers: variables, signatures, versions, assets.
+    public var tensorflow: TFContainerFacts? = nil
+    /// Why the file cannot be run although it was read (graph-only or subclassed SavedModel), one line.
+    public var unrunnable: String? = nil
 }

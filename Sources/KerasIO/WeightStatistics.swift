@@ -19,7 +19,14 @@ public struct WeightStatistics: Codable, Equatable, Sendable {
 
     /// Streams every stored weight of `path` (h5 of any generation, or the weights inside a `.keras`).
     public static func compute(path: String, weights: StoredWeights) throws -> [WeightStatistics] {
-        try KerasFile.withWeightsHDF5(path) { file in
+        if let bundle = try TFCheckpointReader.bundle(ofPath: path) {
+            return try weights.weights.map { w in
+                var acc = Accumulator()
+                acc.add(try bundle.floats(w.path))
+                return acc.result(layer: w.layer, name: w.name, shape: w.shape, dtype: w.dtype)
+            }
+        }
+        return try KerasFile.withWeightsHDF5(path) { file in
             let root = try file.root
             return try weights.weights.map { w in
                 let ds = try root.dataset(w.path)
@@ -87,6 +94,8 @@ extension KerasFile {
             let f = try MemoryFile.open(bytes: bytes, label: path + ":model.weights.h5")
             defer { f.close() }
             return try body(f)
+        case .savedModel, .tfCheckpoint:
+            throw KerasIOError(file: path, "is a TensorFlow container, not an HDF5 file: it has no HDF5 objects to list", kind: .unsupported)
         }
     }
 }

@@ -9,7 +9,10 @@ struct ExportCommand: ParsableCommand, ReadsInputFiles {
         discussion: """
         Formats: same (the input's own generation and layout), keras3-h5 (Keras 3 model.save("x.h5")), \
         tfkeras-h5 (tf-keras model.save("x.h5")), weights-h5 (save_weights("x.h5")), weights.h5 (Keras 3 \
-        .weights.h5), keras (Keras 3 .keras zip). The file is written atomically. Exit 2 on bad input.
+        .weights.h5), keras (Keras 3 .keras zip). The file is written atomically. Exit 2 on bad input. \
+        Inputs also include tf.keras SavedModel directories and TensorFlow checkpoints (PREFIX, PREFIX.index, \
+        or a folder with a `checkpoint` file); writing a SavedModel or a checkpoint needs a TensorFlow graph \
+        and is out of scope.
         """)
 
     @Argument(help: "Keras model or weights file.") var model: String
