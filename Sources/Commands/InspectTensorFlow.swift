@@ -15,7 +15,7 @@ extension Inspect {
     }
 
     static func renderTensorFlow(_ tf: TFContainerFacts) -> [String] {
-        var lines: [String] = [""]
+        var lines: [String] = []
         lines.append("TensorFlow \(tf.container == "savedmodel" ? "SavedModel" : "checkpoint"): variables \(tf.bundlePrefix).index + \(tf.dataFiles.count) data file\(tf.dataFiles.count == 1 ? "" : "s")")
         if tf.container == "savedmodel" {
             lines.append("TensorFlow version: \(tf.tensorflowVersion ?? "absent")  Keras metadata: \(tf.metadataSource.map { $0 == "saved_model.pb" ? "saved_model.pb (TF 2.0–2.4 layout)" : $0 } ?? "none")  root class: \(tf.rootClass ?? "none")")
@@ -33,12 +33,13 @@ extension Inspect {
             guard !vs.isEmpty else { continue }
             lines.append("")
             lines.append("\(title) (\(vs.count), \(formatBytes(vs.reduce(0) { $0 + $1.bytes }))):")
-            var rows: [[String]] = [["Layer", "Key", "Dtype", "Shape", "Bytes"]]
+            var rows: [[String]] = [[group == "weights" ? "Layer" : "Name", "Key", "Dtype", "Shape", "Bytes"]]
             var previous: String?
             for v in vs {
-                let layer = group == "weights" ? (v.kerasName.map { n in n.split(separator: "/").dropLast().joined(separator: "/") } ?? "") : ""
-                rows.append([layer == previous ? "" : layer, v.key, v.dtype, "[" + v.shape.map(String.init).joined(separator: ", ") + "]", String(v.bytes)])
-                previous = layer
+                let first = group == "weights" ? (v.kerasName.map { n in n.split(separator: "/").dropLast().joined(separator: "/") } ?? "") : (v.kerasName ?? "")
+                rows.append([group == "weights" && first == previous ? "" : first, v.key, v.dtype,
+                             "[" + v.shape.map(String.init).joined(separator: ", ") + "]", String(v.bytes)])
+                previous = first
             }
             lines += table(rows)
         }

@@ -119,7 +119,7 @@ enum SavedModelReader {
             container: "savedmodel", bundlePrefix: prefix, dataFiles: (0..<bundle.shardCount).map(bundle.dataFile),
             tensorflowVersion: mg.metaInfoDef.tensorflowVersion.isEmpty ? nil : mg.metaInfoDef.tensorflowVersion,
             metadataSource: source, rootClass: nil,
-            signatures: mg.signatureDef.keys.sorted().map { k in
+            signatures: mg.signatureDef.keys.sorted().filter { $0 != "__saved_model_init_op" }.map { k in
                 let s = mg.signatureDef[k]!
                 return .init(name: k, method: s.methodName, inputs: s.inputs.keys.sorted().map { spec($0, s.inputs[$0]!) },
                              outputs: s.outputs.keys.sorted().map { spec($0, s.outputs[$0]!) })
