@@ -20,7 +20,9 @@ enum TFCheckpointReader {
     }
 
     static func open(_ prefix: String, label: String) throws -> KerasModelFile {
-        let (b, g) = try bundle(prefix)
+        let b = try TensorBundle(prefix: prefix)
+        // Listing needs no object graph (TF1 name-based checkpoints have none); putting weights on layers does.
+        let g = b.entry(TensorBundle.objectGraphKey) == nil ? nil : try TFObjectGraph(bundle: b, file: prefix + ".index")
         let facts = variables(b, g)
         let stored = storedLayers(facts)
         let opt = facts.variables.filter { $0.group == "optimizer" }
@@ -36,10 +38,10 @@ enum TFCheckpointReader {
     }
 
     /// Every tensor of the bundle with its group and Keras name.
-    static func variables(_ b: TensorBundle, _ g: TFObjectGraph) -> (variables: [TFContainerFacts.Variable], names: [String: String], nodes: [String: Int]) {
+    static func variables(_ b: TensorBundle, _ g: TFObjectGraph?) -> (variables: [TFContainerFacts.Variable], names: [String: String], nodes: [String: Int]) {
         var names: [String: String] = [:]
         var nodes: [String: Int] = [:]
-        for (i, n) in g.nodes.enumerated() {
+        for (i, n) in (g?.nodes ?? []).enumerated() {
             if let k = n.variableKey { nodes[k] = i; if let f = n.fullName { names[k] = f } }
         }
         let vars = b.entries.map { e -> TFContainerFacts.Variable in
@@ -47,7 +49,7 @@ enum TFCheckpointReader {
             if e.key == TensorBundle.objectGraphKey || e.key.hasPrefix("save_counter/") { group = "other" }
             else if e.key.hasPrefix("keras_api/") { group = "metrics" }
             else if TFObjectGraph.isTrainingState(e.key) { group = "optimizer" }
-            else if e.key.hasSuffix("/.ATTRIBUTES/VARIABLE_VALUE") { group = "weights" }
+            else if e.key.hasSuffix("/.ATTRIBUTES/VARIABLE_VALUE") || (g == nil && e.dtype != .string) { group = "weights" }
             else { group = "other" }
             return .init(key: e.key, dtype: e.dtype.name, shape: e.shape, bytes: e.byteCount, kerasName: names[e.key], group: group)
         }
