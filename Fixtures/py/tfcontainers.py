@@ -41,6 +41,16 @@ def _save_io(d, name, xs, ys):
         C.save_npy(os.path.join(d, f"{name}.out{i}.npy"), y)
 
 
+def _build_birnn(K):
+    """Embedding, Bidirectional GRU (forward_layer/backward_layer below the wrapper), shared Dense."""
+    L = K.layers
+    x = K.Input((12,), dtype="int32", name="tokens")
+    e = L.Embedding(50, 6, name="emb")(x)
+    h = L.Bidirectional(L.GRU(4, return_sequences=True, name="gru"), name="bi")(e)
+    h = L.LSTM(3, name="lstm")(h)
+    return K.Model(x, L.Dense(2, name="out")(h), name="birnn")
+
+
 def generate(out):
     import tensorflow as tf
     import tf_keras as K
@@ -48,16 +58,17 @@ def generate(out):
     os.makedirs(d, exist_ok=True)
     expected = {"tensorflow": tf.__version__, "tf_keras": K.__version__, "models": {}}
 
-    for name in ("tiny", "multi", "nested"):
+    builders = dict(F.BUILDERS, birnn=_build_birnn)
+    for name in ("tiny", "multi", "nested", "rnn", "birnn"):
         C.seed_all()
-        m = F.BUILDERS[name](K)
+        m = builders[name](K)
         C.init_weights(m, "tfc-" + name)
         for p in (f"{name}.savedmodel", f"{name}.ckpt", f"{name}.tfkeras.h5"):
             _reset(os.path.join(d, p))
         m.save(os.path.join(d, f"{name}.savedmodel"))
         m.save_weights(os.path.join(d, f"{name}.ckpt", "ckpt"))
         m.save(os.path.join(d, f"{name}.tfkeras.h5"))
-        xs = F.inputs_for(name)
+        xs = F.inputs_for(name if name != "birnn" else "rnn")
         loaded = K.models.load_model(os.path.join(d, f"{name}.savedmodel"))
         ys = F.predict(loaded, xs)
         _save_io(d, name, xs, ys)

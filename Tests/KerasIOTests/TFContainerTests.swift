@@ -38,7 +38,7 @@ final class TFContainerTests: XCTestCase {
 
     func testCheckpointListsEveryVariableAsTensorFlow() throws {
         let models = try expected()["models"] as! [String: [String: Any]]
-        for name in ["tiny", "multi", "nested", "compiled"] {
+        for name in ["tiny", "multi", "nested", "rnn", "birnn", "compiled"] {
             for form in ["\(name).ckpt/ckpt", "\(name).ckpt/ckpt.index", "\(name).ckpt"] {
                 let f = try KerasFile.open(path(form), loadValues: false)
                 XCTAssertEqual(f.generation, .tfCheckpoint, form)
@@ -60,7 +60,8 @@ final class TFContainerTests: XCTestCase {
     func testSavedModelsPredictAsTFKeras() throws {
         for (name, dir, ins, outs) in [("tiny", "tiny.savedmodel", 1, 1), ("multi", "multi.savedmodel", 2, 2),
                                        ("nested", "nested.savedmodel", 1, 1), ("compiled", "compiled.savedmodel", 1, 1),
-                                       ("legacy24", "legacy24.savedmodel", 2, 2), ("tiny", "tiny.savedmodel/saved_model.pb", 1, 1)] {
+                                       ("legacy24", "legacy24.savedmodel", 2, 2), ("tiny", "tiny.savedmodel/saved_model.pb", 1, 1),
+                                       ("rnn", "rnn.savedmodel", 1, 1), ("birnn", "birnn.savedmodel", 1, 1)] {
             let f = try KerasFile.open(path(dir))
             XCTAssertEqual(f.generation, .tfkerasSavedModel, dir)
             XCTAssertEqual(f.kerasVersion, "2.21.0", dir)
@@ -86,7 +87,8 @@ final class TFContainerTests: XCTestCase {
         // The architecture from an h5 file read without its values; the checkpoint's weights put on through the
         // object graph (nested models, shared layers) must give tf-keras' outputs.
         for (name, ckpt, ins, outs) in [("tiny", "tiny.ckpt", 1, 1), ("multi", "multi.ckpt/ckpt", 2, 2),
-                                        ("nested", "nested.ckpt/ckpt.index", 1, 1), ("tiny", "sharded.ckpt", 1, 1)] {
+                                        ("nested", "nested.ckpt/ckpt.index", 1, 1), ("tiny", "sharded.ckpt", 1, 1),
+                                        ("rnn", "rnn.ckpt", 1, 1), ("birnn", "birnn.ckpt", 1, 1)] {
             let model = try XCTUnwrap(KerasFile.open(path("\(name).tfkeras.h5"), loadValues: false).model)
             let a = try KerasFile.attach(weightsFile: path(ckpt), to: model)
             XCTAssertEqual(a.unusedStored, [], ckpt)
