@@ -95,13 +95,25 @@ enum SavedModelReader {
     }
 
     static func open(_ dir: String, loadValues: Bool) throws -> KerasModelFile {
-        let (mg, meta, source) = try metadata(dir)
-        let metaFile = source == "keras_metadata.pb" ? dir + "/keras_metadata.pb" : dir + "/saved_model.pb"
+        let (mg, meta, foundIn) = try metadata(dir)
+        var source = foundIn
+        var metaFile = source == "keras_metadata.pb" ? dir + "/keras_metadata.pb" : dir + "/saved_model.pb"
         var root: JSON?
+        var rootIdentifier = meta.first(where: { $0.nodeID == 0 })?.identifier
         if let r = meta.first(where: { $0.nodeID == 0 }) {
             do { root = try JSONParser(maxDepth: 512).parse(r.metadata) } catch {
                 throw KerasIOError(file: metaFile, object: "root object metadata", "malformed JSON: \(error)")
             }
+        } else if meta.isEmpty, FileManager.default.fileExists(atPath: dir + "/assets/saved_model.json") {
+            // TF 1.x export (tf.contrib.saved_model.save_keras_model, Teachable Machine): the model JSON as an asset.
+            metaFile = dir + "/assets/saved_model.json"
+            try WholeFileRead.check(metaFile, limit: min(maxProtoBytes, MemoryLimit.bytes)) { KerasIOError(file: metaFile, $0) }
+            let text = (try? String(contentsOfFile: metaFile, encoding: .utf8)) ?? ""
+            do { root = try JSONParser(maxDepth: 512).parse(text) } catch {
+                throw KerasIOError(file: metaFile, "malformed JSON: \(error)")
+            }
+            source = "assets/saved_model.json"
+            if let c = root?["class_name"]?.stringValue, c == "Sequential" || c == "Model" || c == "Functional" { rootIdentifier = "_tf_keras_network" }
         }
         let prefix = dir + "/variables/variables"
         guard FileManager.default.fileExists(atPath: prefix + ".index") else {
@@ -131,7 +143,6 @@ enum SavedModelReader {
         var training: TrainingSummary?
         var notes: [String] = []
         var unrunnable: String?
-        let rootIdentifier = meta.first(where: { $0.nodeID == 0 })?.identifier
         facts.rootClass = root?["class_name"]?.stringValue
         if let root {
             if let t = root["training_config"], !t.isNull { training = KerasFile.trainingSummary(decodeKerasJSON(t)) }

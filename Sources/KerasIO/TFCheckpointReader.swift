@@ -98,8 +98,12 @@ extension WeightAttacher {
 
     private mutating func attachObjectGraph(_ g: TFObjectGraph, bundle: TensorBundle, entries: [ModelEntry], node: Int,
                                             used: inout Set<Int>) throws {
+        // TF 1.x Keras counted a Sequential's InputLayer in its tracked layers: one more `layer-k` child than
+        // model.layers, the first without variables.
+        let tracked = g.nodes[node].children.filter { $0.name.hasPrefix("layer-") }.count
+        let offset = tracked == entries.count + 1 && g.child(node, "layer-0").map { g.layerVariables($0).isEmpty } == true ? 1 : 0
         for (k, e) in entries.enumerated() {
-            guard let lid = g.child(node, "layer-\(k)") else {
+            guard let lid = g.child(node, "layer-\(k + offset)") else {
                 if Self.knownToHaveWeights(e) {
                     throw KerasIOError(file: file, object: "layer '\(e.path)'", "the object graph has no 'layer-\(k)' for it: the checkpoint was written by another architecture", kind: .architectureMismatch)
                 }

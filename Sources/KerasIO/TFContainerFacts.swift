@@ -34,7 +34,8 @@ public struct TFContainerFacts: Codable, Equatable, Sendable {
     public var bundlePrefix: String
     public var dataFiles: [String]
     public var tensorflowVersion: String?
-    /// Where the Keras config came from: `keras_metadata.pb`, `saved_model.pb` (TF 2.0–2.4), or nil (none).
+    /// Where the Keras config came from: `keras_metadata.pb`, `saved_model.pb` (TF 2.0–2.4),
+    /// `assets/saved_model.json` (TF 1.x export), or nil (none).
     public var metadataSource: String?
     /// The root object's class (`Sequential`, `Functional`, a subclass name); nil when not Keras.
     public var rootClass: String?
