@@ -100,8 +100,12 @@ extension WeightAttacher {
                                             used: inout Set<Int>) throws {
         // TF 1.x Keras counted a Sequential's InputLayer in its tracked layers: one more `layer-k` child than
         // model.layers, the first without variables.
+        // A Sequential tracks its layers without the InputLayer, where a graph built elsewhere (the Zoo) may list
+        // one: the counts tell.
         let tracked = g.nodes[node].children.filter { $0.name.hasPrefix("layer-") }.count
         let offset = tracked == entries.count + 1 && g.child(node, "layer-0").map { g.layerVariables($0).isEmpty } == true ? 1 : 0
+        let withoutInputs = entries.filter { $0.className != "InputLayer" }
+        let entries = tracked != entries.count && tracked == withoutInputs.count ? withoutInputs : entries
         for (k, e) in entries.enumerated() {
             guard let lid = g.child(node, "layer-\(k + offset)") else {
                 if Self.knownToHaveWeights(e) {
