@@ -106,6 +106,11 @@ extension WeightAttacher {
         let offset = tracked == entries.count + 1 && g.child(node, "layer-0").map { g.layerVariables($0).isEmpty } == true ? 1 : 0
         let withoutInputs = entries.filter { $0.className != "InputLayer" }
         let entries = tracked != entries.count && tracked == withoutInputs.count ? withoutInputs : entries
+        guard tracked == entries.count + offset else {
+            throw KerasIOError(file: file, object: node == g.modelRoot ? "object graph" : "object graph node \(node)",
+                               "the saved model tracks \(tracked) layers but the architecture has \(entries.count) (\(entries.prefix(4).map(\.name).joined(separator: ", "))\(entries.count > 4 ? ", …" : "")): written by another architecture",
+                               kind: .architectureMismatch)
+        }
         for (k, e) in entries.enumerated() {
             guard let lid = g.child(node, "layer-\(k + offset)") else {
                 if Self.knownToHaveWeights(e) {

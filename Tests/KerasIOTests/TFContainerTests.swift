@@ -99,6 +99,14 @@ final class TFContainerTests: XCTestCase {
         }
     }
 
+    func testCheckpointOfAnotherArchitectureIsRefused() throws {
+        let model = try XCTUnwrap(KerasFile.open(path("multi.tfkeras.h5"), loadValues: false).model)
+        XCTAssertThrowsError(try KerasFile.attach(weightsFile: path("tiny.ckpt"), to: model)) { e in
+            XCTAssertEqual((e as? KerasIOError)?.kind, .architectureMismatch, "\(e)")
+            XCTAssertTrue("\(e)".contains("tracks 7 layers but the architecture has 8"), "\(e)")
+        }
+    }
+
     func testShardedAndSlicedCheckpoint() throws {
         let shards = (try expected()["sharded"] as! [String: Any])["data_files"] as! [String]
         XCTAssertGreaterThan(shards.count, 1)
