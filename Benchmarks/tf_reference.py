@@ -15,6 +15,9 @@ ConvScope side must do the same work.
     python Benchmarks/tf_reference.py inspect-h5 --file /tmp/vgg16.h5 [--weights] --repeats 5
     python Benchmarks/tf_reference.py make-shards --out /tmp/shards --max-shard-bytes 9437184
     python Benchmarks/tf_reference.py inspect-shards --file /tmp/shards/vgg16.weights.json [--weights] --repeats 5
+    python Benchmarks/tf_reference.py make-savedmodel --model vgg16 --out /tmp/vgg16.savedmodel
+    python Benchmarks/tf_reference.py savedmodel-process --dir /tmp/vgg16.savedmodel --image cat.jpg --repeats 3
+    python Benchmarks/tf_reference.py list-variables-process --dir /tmp/vgg16.savedmodel --repeats 3
 
 Run with the pinned venv (scripts/setup.sh --python) and TF_CPP_MIN_LOG_LEVEL=3.
 Never sets or changes OPENBLAS_* variables (OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are machine facts).
@@ -514,6 +517,83 @@ def cmd_inspect_shards(a):
     return out
 
 
+def cmd_make_savedmodel(a):
+    """A tf-keras SavedModel directory (model.save("dir")) of a random-weight (seeded) model."""
+    set_thread_env(a.threads)
+    os.environ["TF_USE_LEGACY_KERAS"] = "1"
+    import tensorflow as tf
+    import tf_keras
+    tf_keras.utils.set_random_seed(SEED)
+    model = build_model(tf_keras, a.model)
+    model.save(a.out)
+    return {"bench": "make-savedmodel", "model": a.model, "out": a.out, "env": env_info(tf, tf_keras)}
+
+
+def savedmodel_once(a):
+    """One process: import TF + tf-keras, tf_keras.models.load_model(dir), load + preprocess the image, predict."""
+    set_thread_env(a.threads)
+    os.environ["TF_USE_LEGACY_KERAS"] = "1"
+    t0 = time.perf_counter()
+    import tensorflow as tf
+    if a.threads:
+        tf.config.threading.set_intra_op_parallelism_threads(a.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    import numpy as np
+    import tf_keras
+    t1 = time.perf_counter()
+    model = tf_keras.models.load_model(a.dir, compile=False)
+    t2 = time.perf_counter()
+    img = tf_keras.utils.load_img(a.image, target_size=(224, 224))
+    x = tf_keras.applications.vgg16.preprocess_input(np.expand_dims(tf_keras.utils.img_to_array(img), 0))
+    p = model.predict(x, verbose=0)
+    t3 = time.perf_counter()
+    return {"import_s": t1 - t0, "load_s": t2 - t1, "predict_s": t3 - t2, "top_class": int(np.argmax(p[0])),
+            "peak_rss_mb": peak_rss_mb(), "env": env_info(tf, tf_keras)}
+
+
+def list_variables_once(a):
+    """One process: import TF, tf.train.list_variables on the SavedModel's variables (or a checkpoint prefix)."""
+    set_thread_env(a.threads)
+    t0 = time.perf_counter()
+    import tensorflow as tf
+    t1 = time.perf_counter()
+    prefix = os.path.join(a.dir, "variables", "variables") if os.path.isdir(a.dir) else a.dir
+    v = tf.train.list_variables(prefix)
+    t2 = time.perf_counter()
+    return {"import_s": t1 - t0, "list_s": t2 - t1, "variables": len(v), "peak_rss_mb": peak_rss_mb(), "env": env_info(tf)}
+
+
+def processes(a, name, extra):
+    """Runs this script with --once as fresh processes (+1 warm-up for the page cache), timed fork to exit."""
+    cmd = [sys.executable, os.path.abspath(__file__), name, "--once", "--threads", str(a.threads)] + extra
+    runs, walls = [], []
+    for i in range(max(a.repeats, 1) + 1):
+        t0 = time.perf_counter()
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, check=True)
+        wall = time.perf_counter() - t0
+        if i:
+            runs.append(json.loads(r.stdout))
+            walls.append(wall)
+    out = {"bench": name, "process_median_s": median(walls), "process_times_s": walls}
+    for ph in [k for k in runs[0] if k.endswith("_s")]:
+        out[ph[:-2] + "_median_s"] = median([r[ph] for r in runs])
+    out["peak_rss_mb"] = max(r["peak_rss_mb"] for r in runs)
+    out["env"] = runs[-1]["env"]
+    return out
+
+
+def cmd_savedmodel_process(a):
+    if a.once:
+        return savedmodel_once(a)
+    return dict(processes(a, "savedmodel-process", ["--dir", a.dir, "--image", a.image]), dir=a.dir, image=a.image)
+
+
+def cmd_list_variables_process(a):
+    if a.once:
+        return list_variables_once(a)
+    return dict(processes(a, "list-variables-process", ["--dir", a.dir]), dir=a.dir)
+
+
 def cmd_inspect_h5(a):
     import h5py
     import numpy as np
@@ -613,6 +693,16 @@ def parser():
     s.add_argument("--weights-only", action="store_true")
     s = common(sub.add_parser("sequence", help="LSTM / Conv1D forward on (batch, 100, 64) sequences"), batch=32)
     s.add_argument("--model", choices=["lstm", "conv1d"], required=True)
+    s = common(sub.add_parser("make-savedmodel", help="write a random-weight tf-keras SavedModel directory"))
+    s.add_argument("--model", choices=MODELS_224 + MODELS_32, required=True)
+    s.add_argument("--out", required=True)
+    s = common(sub.add_parser("savedmodel-process", help="tf_keras.models.load_model(dir) + predict one image, as processes"))
+    s.add_argument("--dir", required=True)
+    s.add_argument("--image", required=True)
+    s.add_argument("--once", action="store_true", help=argparse.SUPPRESS)
+    s = common(sub.add_parser("list-variables-process", help="tf.train.list_variables of a SavedModel/checkpoint, as processes"))
+    s.add_argument("--dir", required=True)
+    s.add_argument("--once", action="store_true", help=argparse.SUPPRESS)
     s = sub.add_parser("inspect-h5", help="h5py walk of a Keras .h5 (no TF import)")
     s.add_argument("--repeats", type=int, default=5)
     s.add_argument("--threads", type=int, default=1, help="recorded only (h5py/numpy statistics are single-threaded)")
@@ -633,7 +723,8 @@ def parser():
 COMMANDS = {"forward": cmd_forward, "deconv": cmd_deconv, "saliency": cmd_saliency, "maxstep": cmd_maxstep,
             "train": cmd_train, "predict-process": cmd_predict_process, "make-h5": cmd_make_h5,
             "inspect-h5": cmd_inspect_h5, "make-shards": cmd_make_shards, "inspect-shards": cmd_inspect_shards,
-            "sequence": cmd_sequence}
+            "sequence": cmd_sequence, "make-savedmodel": cmd_make_savedmodel,
+            "savedmodel-process": cmd_savedmodel_process, "list-variables-process": cmd_list_variables_process}
 
 
 def main():

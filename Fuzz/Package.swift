@@ -9,6 +9,7 @@ let readers: [(name: String, modules: [String])] = [
     ("h5", ["KerasIO"]), ("weights_h5", ["Graph", "KerasIO", "Zoo"]), ("keras", ["KerasIO"]), ("json", ["Graph", "KerasIO"]),
     ("png", ["Imaging"]), ("jpeg", ["Imaging"]), ("npy", ["Imaging"]), ("cifar", ["Imaging"]),
     ("tfjs", ["KerasIO"]),
+    ("tf_index", ["TensorBundle"]), ("tf_metadata", ["KerasIO"]),
 ]
 
 func convscope(_ modules: [String]) -> [Target.Dependency] {

@@ -25,7 +25,7 @@ ROOT=$(cd .. && pwd)
 
 SECONDS_PER_TARGET=${1:-20}
 shift || true
-ALL_TARGETS=(h5 weights_h5 keras json png jpeg npy cifar tfjs)
+ALL_TARGETS=(h5 weights_h5 keras json png jpeg npy cifar tfjs tf_index tf_metadata)
 if [ "$#" -gt 0 ]; then TARGETS=("$@"); else TARGETS=("${ALL_TARGETS[@]}"); fi
 WORK=${FUZZ_WORK:-$FUZZ_DIR/.work}
 JOBS=${FUZZ_JOBS:-1}
@@ -80,6 +80,8 @@ seeds() {
     cifar)      true ;;
     # TF.js: each fixture folder as one input, model.json + NUL + its weight files in manifest order.
     tfjs)       tfjs_seeds ;;
+    tf_index)   find "$ROOT/Fixtures/tfcontainers" -name '*.index' "${small[@]}" ;;
+    tf_metadata) find "$ROOT/Fixtures/tfcontainers" \( -name 'saved_model.pb' -o -name 'keras_metadata.pb' \) "${small[@]}" ;;
   esac
   [ -d "$FUZZ_DIR/seeds/$1" ] && find "$FUZZ_DIR/seeds/$1" -type f
   [ -d "$ROOT/Tests/Resources/regressions" ] &&

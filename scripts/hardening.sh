@@ -12,7 +12,7 @@ FUZZ_WORK=${FUZZ_WORK:-$(mktemp -d /tmp/convscope-fuzz-ci.XXXXXX)}
 export FUZZ_SEED FUZZ_WORK
 echo "== hardening: fuzz every reader (seed $FUZZ_SEED, corpus from the seeds in $FUZZ_WORK)" >&2
 FUZZ_RUNS=${FUZZ_RUNS_HDF5:-1500} Fuzz/run.sh 300 h5 weights_h5 keras || status=1
-FUZZ_RUNS=${FUZZ_RUNS_OTHER:-50000} Fuzz/run.sh 300 json png jpeg npy cifar tfjs || status=1
+FUZZ_RUNS=${FUZZ_RUNS_OTHER:-50000} Fuzz/run.sh 300 json png jpeg npy cifar tfjs tf_index tf_metadata || status=1
 echo "== hardening: test suite under ASan and TSan" >&2
 bash Tests/sanitizers.sh || status=1
 exit "$status"

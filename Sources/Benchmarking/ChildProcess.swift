@@ -1,3 +1,4 @@
+import Commands
 import Foundation
 
 /// The one way a benchmark runs another program: the reference scripts (`TFReference`), this
@@ -26,5 +27,13 @@ public enum ChildProcess {
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         return Finished(status: p.terminationStatus, output: data)
+    }
+
+    /// Median wall time of `convscope ARGUMENTS` as a whole process (one warm-up run first); a failing run throws.
+    public static func medianSeconds(of arguments: [String], repeats: Int) throws -> Double {
+        try Benchmarking.medianSeconds(repeats: repeats) {
+            let child = try run(thisExecutable, arguments)
+            guard child.status == 0 else { throw CommandError("convscope \(arguments.joined(separator: " ")) failed (exit \(child.status))") }
+        }
     }
 }

@@ -1,4 +1,3 @@
-import Commands
 import Foundation
 
 /// `convscope bench predict-process`: `convscope predict` of VGG16 on one image as a whole process
@@ -6,10 +5,7 @@ import Foundation
 public enum PredictProcessBenchmark {
     public static func compare(model: String, image: String, repeats: Int, skipReference: Bool) throws {
         print(MachineHeader.line)
-        let seconds = try medianSeconds(repeats: repeats) {
-            let child = try ChildProcess.run(ChildProcess.thisExecutable, ["predict", model, image])
-            guard child.status == 0 else { throw CommandError("convscope predict failed (exit \(child.status))") }
-        }
+        let seconds = try ChildProcess.medianSeconds(of: ["predict", model, image], repeats: repeats)
         let tf = try TFReference.seconds("process_median_s", skip: skipReference,
                                          ["predict-process", "--image", image, "--weights", model, "--repeats", "\(repeats)"])
         report("predict VGG16, one image, whole process", convscope: seconds, tf: tf)

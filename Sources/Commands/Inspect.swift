@@ -48,6 +48,8 @@ public struct InspectReport: Codable {
     public var quantized: [QuantizedLayerFacts]?
     /// With --weights: statistics of the quantized layers' dequantized values.
     public var dequantizedWeights: [WeightStatistics]?
+    /// TensorFlow containers: variables as `tf.train.list_variables`, signatures, versions, assets.
+    public var tensorflow: TFContainerFacts?
 
     public struct TreeEntry: Codable {
         public var path: String
@@ -76,6 +78,7 @@ public enum Inspect {
             summary = ModelSummary(m, expandNested: expandNested)
         }
         var bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        if let tf = file.tensorflow { bytes = tensorFlowBytes(tf) }
         if let t = file.tfjs { bytes = WholeFileRead.size(of: TFJSManifest.modelJSONPath(path)) + t.storedBytes }
         let facts = InspectReport.FileFacts(
             path: path, bytes: bytes, generation: file.generation.rawValue, generationEvidence: file.generationEvidence, kerasVersion: file.kerasVersion,
@@ -94,7 +97,8 @@ public enum Inspect {
             weights: weights ? try WeightStatistics.compute(path: path, weights: stored) : nil,
             tree: tree && file.tfjs == nil ? try objectTree(path) : nil,
             shards: file.shards, dtypePolicies: policies.isEmpty ? nil : policies, tfjs: file.tfjs,
-            notes: (notes + (summary?.notes ?? [])).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } })
+            notes: (notes + (summary?.notes ?? [])).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } },
+            tensorflow: file.tensorflow)
         if !quantized.isEmpty {
             report.quantized = quantized
             if weights { report.dequantizedWeights = try QuantizedLayerFacts.dequantizedStatistics(try ModelLoader.load(path, arch: arch, warn: false).model) }
@@ -183,7 +187,7 @@ public enum Inspect {
             lines.append("Total params: \(formatCount(m.totalParams)) (\(formatBytes(bytes)))")
             lines.append("Trainable params: \(formatCount(m.trainableParams))")
             lines.append("Non-trainable params: \(formatCount(m.nonTrainableParams))")
-        } else {
+        } else if r.tensorflow == nil {
             lines.append("Stored weights (no architecture in the file; pair one with --arch \(Zoo.names.joined(separator: "|"))):")
             var rows: [[String]] = [["Layer", "Weight", "Shape", "Dtype"]]
             for w in r.storedWeights { rows.append([w.layer, w.name, "(" + w.shape.map(String.init).joined(separator: ", ") + ")", w.dtype]) }
@@ -204,6 +208,7 @@ public enum Inspect {
             lines += table(rows)
         }
         lines += QuantizedLayerFacts.render(r.quantized ?? [], statistics: r.dequantizedWeights)
+        if let tf = r.tensorflow { lines += renderTensorFlow(tf) }
         if let t = r.tree {
             lines.append("")
             lines.append("HDF5 objects:")

@@ -61,6 +61,7 @@ public enum ModelLoader {
         for note in file.notes where warn && note.hasPrefix("warning: ") {
             FileHandle.standardError.write(Data("convscope: \(path): \(note)\n".utf8))
         }
+        if file.model == nil, let why = file.unrunnable { throw CommandError(why) }
         guard let model = file.model else {
             throw CommandError("\(path): holds weights only (\(file.generation.rawValue)); name its architecture with --arch (built in: \(Zoo.names.joined(separator: ", ")); or a model JSON, config.json, .keras or full .h5)",
                                kind: .weightsOnly)

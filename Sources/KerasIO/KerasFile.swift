@@ -1,6 +1,7 @@
 import Foundation
 import Graph
 import HDF5
+import TensorBundle
 
 /// Opens any Keras model or weights file, detecting its kind by content.
 public enum KerasFile {
@@ -16,6 +17,8 @@ public enum KerasFile {
         case .shardManifest: return try ShardedWeightsReader.open(path, loadValues: loadValues)
         case .kerasFolder: return try KerasFolderReader.open(path, loadValues: loadValues)
         case .tfjs: return try TFJSModelReader.open(path, loadValues: loadValues)
+        case .savedModel(let dir): return try SavedModelReader.open(dir, loadValues: loadValues)
+        case .tfCheckpoint(let prefix): return try TFCheckpointReader.open(prefix, label: path)
         }
     }
 
@@ -41,11 +44,13 @@ public enum KerasFile {
         case .shardManifest: return try ShardedWeightsReader.attach(path, entries: entries)
         case .kerasFolder: return try KerasFolderReader.attach(path, entries: entries)
         case .tfjs: return try TFJSModelReader.attach(path, entries: entries)
+        case .savedModel(let dir): return try SavedModelReader.attach(dir, entries: entries)
+        case .tfCheckpoint(let prefix): return try TFCheckpointReader.attach(prefix, entries: entries, label: path)
         }
     }
 
     /// The containers ConvScope reads: one case each, its reader in its own file.
-    enum Kind {
+    enum Kind: Equatable {
         /// `.keras` zip archive.
         case zip
         /// Any Keras HDF5 file (legacy full model or weights, Keras 3 `.weights.h5`).
@@ -56,11 +61,17 @@ public enum KerasFile {
         case kerasFolder
         /// A TF.js layers `model.json` (or a folder holding one).
         case tfjs
+        /// A tf.keras SavedModel directory (the folder, or its `saved_model.pb`).
+        case savedModel(String)
+        /// A TensorFlow checkpoint: its prefix (given as the prefix, its `.index`, or a folder with `checkpoint`).
+        case tfCheckpoint(String)
     }
 
     /// A folder with config.json → unzipped `.keras`; zip magic → `.keras`; a JSON object → by its keys
     /// (`sniffJSON`); anything else is handed to HDF5 (which finds signatures after user blocks).
     static func sniff(_ path: String) throws -> Kind {
+        if let dir = SavedModelReader.directory(of: path) { return .savedModel(dir) }
+        if let prefix = TensorBundle.prefix(of: path) { return .tfCheckpoint(prefix) }
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
             throw KerasIOError(file: path, "no such file")

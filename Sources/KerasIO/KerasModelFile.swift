@@ -16,11 +16,15 @@ public enum KerasGeneration: String, Codable, Sendable {
     case keras3Keras = "keras3-keras"
     /// TensorFlow.js layers model (`model.json` + weight files), converter output or saved by TensorFlow.js.
     case tfjsLayers = "tfjs-layers"
+    /// tf.keras / tf-keras `model.save("dir")`: a SavedModel directory (docs/tf-containers.md §2).
+    case tfkerasSavedModel = "tfkeras-savedmodel"
+    /// A TensorFlow checkpoint (`save_weights("ckpt")`: `ckpt.index` + `ckpt.data-*`).
+    case tfCheckpoint = "tf-checkpoint"
 
     /// What activation names mean in this generation's configs (`hard_sigmoid`).
     public var activationDialect: ActivationDialect {
         switch self {
-        case .keras1, .keras2, .tfkeras, .tfjsLayers: return .legacy
+        case .keras1, .keras2, .tfkeras, .tfjsLayers, .tfkerasSavedModel, .tfCheckpoint: return .legacy
         case .keras3H5, .keras3Weights, .keras3Keras: return .keras3
         }
     }
@@ -79,4 +83,8 @@ public struct KerasModelFile {
     public internal(set) var shards: ShardedWeightsSummary? = nil
     /// TF.js layers models: the writer and each weight's storage (quantization).
     public internal(set) var tfjs: TFJSFacts? = nil
+    /// TensorFlow containers: variables, signatures, versions, assets.
+    public var tensorflow: TFContainerFacts? = nil
+    /// Why the file cannot be run although it was read (graph-only or subclassed SavedModel), one line.
+    public var unrunnable: String? = nil
 }

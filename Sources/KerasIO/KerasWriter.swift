@@ -32,6 +32,8 @@ public enum KerasExportFormat: String, CaseIterable, Codable, Sendable {
         case .keras3Weights: return .keras3Weights
         case .keras3Keras: return .keras
         case .tfjsLayers: return .tfjs
+        case .tfkerasSavedModel, .tfCheckpoint:
+            throw KerasIOError(file: file, "writing a SavedModel or a TensorFlow checkpoint needs a TensorFlow graph and is out of scope; choose --format (keras, keras3-h5, tfkeras-h5, weights.h5, weights-h5)", kind: .unsupported)
         }
     }
 

@@ -20,6 +20,13 @@ public struct WeightStatistics: Codable, Equatable, Sendable {
     /// Streams every stored weight of `path` (h5 of any generation, or the weights inside a `.keras`).
     public static func compute(path: String, weights: StoredWeights) throws -> [WeightStatistics] {
         if try KerasFile.sniff(path) == .tfjs { return try TFJSModelReader.statistics(path) }
+        if let bundle = try TFCheckpointReader.bundle(ofPath: path) {
+            return try weights.weights.map { w in
+                var acc = Accumulator()
+                acc.add(try bundle.floats(w.path))
+                return acc.result(layer: w.layer, name: w.name, shape: w.shape, dtype: w.dtype)
+            }
+        }
         let all = weights.weights
         guard all.contains(where: { $0.shard != nil }) else {
             return try KerasFile.withWeightsHDF5(path) { file in
@@ -121,6 +128,8 @@ extension KerasFile {
             throw KerasIOError(file: path, "is a sharded weights manifest: its HDF5 objects are in its shards; name one shard file", kind: .unsupported)
         case .tfjs:
             throw KerasIOError(file: path, "a TF.js model.json: its weights are in .bin files, not HDF5", kind: .unsupported)
+        case .savedModel, .tfCheckpoint:
+            throw KerasIOError(file: path, "is a TensorFlow container, not an HDF5 file: it has no HDF5 objects to list", kind: .unsupported)
         }
     }
 }

@@ -9,7 +9,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks with ratios against TensorFlow measured in the same run (needs the pinned Python: scripts/setup.sh --python).",
-        subcommands: [ForwardBench.self, DeconvBench.self, SaliencyBench.self, MaximizeBench.self, InspectBench.self, ShardedInspectBench.self, MatchingBench.self, BLASBench.self, PredictProcessBench.self, TrainBench.self, BenchExperimentCommand.self,
+        subcommands: [ForwardBench.self, DeconvBench.self, SaliencyBench.self, MaximizeBench.self, InspectBench.self, ShardedInspectBench.self, MatchingBench.self, BLASBench.self, PredictProcessBench.self, SavedModelBench.self, TrainBench.self, BenchExperimentCommand.self,
                       SequenceBench.self],
         defaultSubcommand: ForwardBench.self)
 }
@@ -119,6 +119,20 @@ struct PredictProcessBench: ParsableCommand {
 
     func run() throws {
         try ConvScope.guarded { try PredictProcessBenchmark.compare(model: model, image: image, repeats: repeats, skipReference: noTF) }
+    }
+}
+
+struct SavedModelBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "savedmodel",
+        abstract: "A tf.keras SavedModel directory: `convscope predict` on one image and `convscope inspect` as whole processes, against tf_keras.models.load_model + predict and tf.train.list_variables.",
+        discussion: "Make the directory with: python Benchmarks/tf_reference.py make-savedmodel --model vgg16 --out /tmp/vgg16.savedmodel")
+    @Argument(help: "A tf.keras SavedModel directory of VGG16.") var directory: String
+    @Argument(help: "An image (e.g. Fixtures/demo/cat224.jpg).") var image: String
+    @Option(help: "Timed runs.") var repeats = 3
+    @Flag(help: "Skip the TensorFlow side.") var noTF = false
+
+    func run() throws {
+        try ConvScope.guarded { try SavedModelBenchmark.compare(directory: directory, image: image, repeats: repeats, skipReference: noTF) }
     }
 }
 

@@ -15,7 +15,10 @@ struct ExportCommand: ParsableCommand, ReadsInputFiles {
         group1-shard*of*.bin as tensorflowjs_converter writes it, loadable by tfjs-layers and tensorflowjs' Python \
         loader; --quantize and --shard-size apply to it). float16/bfloat16 variables stay so in the Keras 3 \
         layouts unless --dtype float32. The file (or folder) is written atomically. Writing a \
-        TensorFlow SavedModel needs a TensorFlow graph and is not offered. Exit 2 on bad input.
+        TensorFlow SavedModel needs a TensorFlow graph and is not offered. Exit 2 on bad input. \
+        Inputs also include tf.keras SavedModel directories and TensorFlow checkpoints (PREFIX, PREFIX.index, \
+        or a folder with a `checkpoint` file); writing a SavedModel or a checkpoint needs a TensorFlow graph \
+        and is out of scope.
         """)
 
     @Argument(help: "Keras model or weights file.") var model: String
