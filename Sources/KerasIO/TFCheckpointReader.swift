@@ -15,7 +15,7 @@ enum TFCheckpointReader {
         switch try KerasFile.sniff(path) {
         case .savedModel(let dir): return try TensorBundle(prefix: dir + "/variables/variables")
         case .tfCheckpoint(let prefix): return try TensorBundle(prefix: prefix)
-        case .zip, .hdf5: return nil
+        case .zip, .hdf5, .shardManifest, .kerasFolder, .tfjs: return nil
         }
     }
 

@@ -37,9 +37,10 @@ final class TFContainerExportTests: XCTestCase {
                 for format in KerasExportFormat.allCases {
                     let out = dir.appendingPathComponent("\(name).\(kind).\(format.rawValue).\(ExportTests.ext(format))").path
                     try loaded.write(format, to: out)
-                    var c: [String: Any] = ["file": out, "inputs": inputs, "outputs": outputs, "kind": format.isFullModel ? "model" : "weights"]
+                    var c: [String: Any] = ["file": out, "inputs": inputs, "outputs": outputs, "kind": format == .tfjs ? "tfjs" : format.isFullModel ? "model" : "weights"]
                     switch format {
-                    case .keras3H5, .keras: c["require"] = ["keras3"]
+                    case .keras3H5, .keras, .keras3ShardedWeights: c["require"] = ["keras3"]
+                    case .tfjs: c["require"] = ["tf_keras"]
                     case .tfkerasH5: c["require"] = arch == "nested" ? ["tf_keras"] : ["tf_keras", "keras3"]
                     case .weightsH5, .keras3Weights: c["require"] = ["keras3", "tf_keras"]
                     }
