@@ -349,3 +349,11 @@ public final class MultiHeadAttention: CallBindingLayer {
         return LayerGradients(inputs: inputs, weights: weightGradients ? grads : [])
     }
 }
+
+extension MultiHeadAttention: MaskAware {
+    public func outputMask(_ inputs: [Tensor], masks: [Tensor?]) throws -> Tensor? { nil }
+    public func forward(_ inputs: [Tensor], masks: [Tensor?], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
+        try AttentionCall.refuseInputMasks(masks, layer: name)
+        return try forward(inputs, context: &context, tape: tape)
+    }
+}

@@ -137,9 +137,30 @@ public final class ScoredAttention<Score: AttentionScore>: CallBindingLayer {
 
 /// Call arguments every attention kind refuses.
 enum AttentionCall {
+    /// `return_attention_scores=True` (a second output) and an explicit `mask=` argument (recorded as an option:
+    /// the graph recomputes masks, and attention does not apply them yet) are refused at bind.
     static func refuseScores(_ call: LayerCall, layer: String) throws {
         if call.options["return_attention_scores"]?.boolValue == true {
-            throw LayerError(layer, "return_attention_scores=True makes a second output, and a ConvScope layer has one output")
+            throw LayerError(layer, "return_attention_scores=True makes a second output, which attention layers do not produce yet")
         }
+        if call.options["mask"] != nil {
+            throw LayerError(layer, "the 'mask' argument is not supported (attention does not apply query/value masks yet)")
+        }
+    }
+
+    /// Masks that reach an attention layer from Embedding(mask_zero)/Masking change Keras' scores; until they are
+    /// applied here, a forward pass that meets one is refused rather than run without it.
+    static func refuseInputMasks(_ masks: [Tensor?], layer: String) throws {
+        if masks.contains(where: { $0 != nil }) {
+            throw LayerError(layer, "an input carries a Keras mask (Embedding(mask_zero)/Masking), which attention layers do not apply yet")
+        }
+    }
+}
+
+extension ScoredAttention: MaskAware {
+    public func outputMask(_ inputs: [Tensor], masks: [Tensor?]) throws -> Tensor? { nil }
+    public func forward(_ inputs: [Tensor], masks: [Tensor?], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
+        try AttentionCall.refuseInputMasks(masks, layer: name)
+        return try forward(inputs, context: &context, tape: tape)
     }
 }
