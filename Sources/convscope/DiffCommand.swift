@@ -13,7 +13,7 @@ struct DiffCommand: ParsableCommand, ReadsInputFiles {
 
     @Argument(help: "First (reference) model or weights file.") var a: String
     @Argument(help: "Second model or weights file.") var b: String
-    @Option(help: "Pair weights-only files with a built-in architecture (conv, vonc, vgg16, resnet50).") var arch: String?
+    @Option(help: "Pair weights-only files with an architecture: a built-in name (conv, vonc, vgg16, resnet50) or a file holding one (model JSON, config.json, .keras, full .h5, SavedModel).") var arch: String?
     @Flag(help: "Print JSON (Schemas/diff.schema.json).") var json = false
     @Option(help: "Write a PNG bar chart of the relative change per layer.") var png: String?
     @OptionGroup var memory: MemoryOptions
