@@ -104,7 +104,7 @@ extension WeightAttacher {
         // one: the counts tell.
         let tracked = g.nodes[node].children.filter { $0.name.hasPrefix("layer-") }.count
         let offset = tracked == entries.count + 1 && g.child(node, "layer-0").map { g.layerVariables($0).isEmpty } == true ? 1 : 0
-        let withoutInputs = entries.filter { $0.className != "InputLayer" }
+        let withoutInputs = entries.filter { !KerasConfigJSON.isInputLayer($0.className) }
         let entries = tracked != entries.count && tracked == withoutInputs.count ? withoutInputs : entries
         guard tracked == entries.count + offset else {
             throw KerasIOError(file: file, object: node == g.modelRoot ? "object graph" : "object graph node \(node)",
