@@ -10,9 +10,9 @@ enum TFCheckpointReader {
         return (b, try TFObjectGraph(bundle: b, file: prefix + ".index"))
     }
 
-    /// The variables bundle of a SavedModel directory or checkpoint path; nil for other files.
-    static func bundle(ofPath path: String) throws -> TensorBundle? {
-        switch try KerasFile.sniff(path) {
+    /// The variables bundle of a SavedModel directory or checkpoint (as `KerasFile.sniff` found it); nil for other containers.
+    static func bundle(of kind: KerasFile.Kind) throws -> TensorBundle? {
+        switch kind {
         case .savedModel(let dir): return try TensorBundle(prefix: dir + "/variables/variables")
         case .tfCheckpoint(let prefix): return try TensorBundle(prefix: prefix)
         case .zip, .hdf5, .shardManifest, .kerasFolder, .tfjs: return nil

@@ -19,8 +19,9 @@ public struct WeightStatistics: Codable, Equatable, Sendable {
 
     /// Streams every stored weight of `path` (h5 of any generation, or the weights inside a `.keras`).
     public static func compute(path: String, weights: StoredWeights) throws -> [WeightStatistics] {
-        if try KerasFile.sniff(path) == .tfjs { return try TFJSModelReader.statistics(path) }
-        if let bundle = try TFCheckpointReader.bundle(ofPath: path) {
+        let kind = try KerasFile.sniff(path)
+        if kind == .tfjs { return try TFJSModelReader.statistics(path) }
+        if let bundle = try TFCheckpointReader.bundle(of: kind) {
             return try weights.weights.map { w in
                 var acc = Accumulator()
                 acc.add(try bundle.floats(w.path))
