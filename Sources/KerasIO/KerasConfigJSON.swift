@@ -78,6 +78,7 @@ enum KerasConfigJSON {
             }
             if let kw = a.first?.arrayValue, kw.count > 3, let o = kw[3].objectValue {
                 for (k, value) in o.pairs where !value.isNull {
+                    if k == "mask" { options[k] = value; continue }   // recomputed by the graph, as in Keras 3 nodes below
                     var refs: [TensorRef] = []
                     collectLegacyRefs(value, into: &refs)
                     if refs.isEmpty { options[k] = value }
