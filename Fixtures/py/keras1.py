@@ -3,6 +3,9 @@ AtrousConvolution1D/2D, Keras 1 pooling), written with h5py as Keras 1.2 wrote t
 installed — from a Keras 3 model with the same math: the config rewritten to Keras 1 keys (`nb_filter`,
 `border_mode`, `dim_ordering` …), the kernels laid out as Keras 1 stored them ((out, in, window…) for
 `dim_ordering: "th"`, (length, 1, in, out) for Convolution1D) and spatially flipped for the Theano backend.
+Recurrent layers (SimpleRNN, LSTM, GRU) are written with Keras 1's per-gate W_x, U_x, b_x triples (in Keras 1's
+`trainable_weights` order: LSTM i, c, f, o; GRU z, r, h) or, with `consume_less: "gpu"`, one W, U, b in Keras 2's
+gate order; the functional `Merge` of every mode as a Keras 1 `Model` config with 3-element inbound nodes.
 The expected outputs are the Keras 3 model's on the same input."""
 import json
 import os
@@ -104,13 +107,128 @@ def models(keras):
         ("Flatten", {}, None),
         ("Dense", {"output_dim": 2, "activation": "linear", "bias": True}, "dense"),
     ]))
+    out += recurrent_models(keras) + merge_models(keras)
     return out
+
+
+def rnn_config(layer, consume_less, **extra):
+    """A Keras 1.2 recurrent layer's config for the Keras 3 `layer`."""
+    c = {"output_dim": layer.units, "init": "glorot_uniform", "inner_init": "orthogonal",
+         "activation": keras_name(layer.activation), "W_regularizer": None, "U_regularizer": None, "b_regularizer": None,
+         "dropout_W": 0.0, "dropout_U": 0.0, "return_sequences": layer.return_sequences,
+         "go_backwards": layer.go_backwards, "stateful": False, "unroll": False, "consume_less": consume_less}
+    if hasattr(layer, "recurrent_activation") and layer.__class__.__name__ != "SimpleRNN":
+        c["inner_activation"] = keras_name(layer.recurrent_activation)
+    if layer.__class__.__name__ == "LSTM":
+        c["forget_bias_init"] = "one"
+    c.update(extra)
+    return c
+
+
+def keras_name(f):
+    return f.__name__
+
+
+def rnn_weights(consume_less):
+    """Keras 1's stored variables of a Keras 3 SimpleRNN/LSTM/GRU layer."""
+    def weights(layer):
+        k, r, b = [np.asarray(v) for v in layer.get_weights()]
+        if consume_less == "gpu" or layer.__class__.__name__ == "SimpleRNN":
+            return [("W", k), ("U", r), ("b", b)]
+        u = layer.units
+        gates = {"LSTM": ["i", "f", "c", "o"], "GRU": ["z", "r", "h"]}[layer.__class__.__name__]
+        stored = {"LSTM": ["i", "c", "f", "o"], "GRU": ["z", "r", "h"]}[layer.__class__.__name__]
+        out = []
+        for g in stored:
+            j = gates.index(g)
+            out += [(f"W_{g}", k[:, j * u:(j + 1) * u]), (f"U_{g}", r[:, j * u:(j + 1) * u]), (f"b_{g}", b[j * u:(j + 1) * u])]
+        return out
+    return weights
+
+
+def recurrent_models(keras):
+    L = keras.layers
+    out = []
+    x = keras.Input((6, 3))
+    lstm = L.LSTM(5, return_sequences=True, recurrent_activation="sigmoid")
+    gru = L.GRU(4, reset_after=False, go_backwards=True, recurrent_activation="sigmoid")
+    dense = L.Dense(3)
+    m = keras.Model(x, dense(gru(lstm(x))), name="k1_lstm_gru")
+    out.append(("k1_lstm_gru", "tensorflow", m, [
+        ("LSTM", rnn_config(lstm, "cpu", batch_input_shape=[None, 6, 3], input_dim=3, input_length=6), rnn_weights("cpu")),
+        ("GRU", rnn_config(gru, "mem"), rnn_weights("mem")),
+        ("Dense", {"output_dim": 3, "activation": "linear", "bias": True}, "dense"),
+    ]))
+    x = keras.Input((7, 2))
+    rnn = L.SimpleRNN(4, return_sequences=True, activation="relu")
+    gru = L.GRU(3, reset_after=False, return_sequences=True, activation="tanh", recurrent_activation="sigmoid")
+    lstm = L.LSTM(4, go_backwards=True, recurrent_activation="sigmoid", activation="tanh")
+    dense = L.Dense(2, activation="softmax")
+    m = keras.Model(x, dense(lstm(gru(rnn(x)))), name="k1_rnn_gpu")
+    out.append(("k1_rnn_gpu", "theano", m, [
+        ("SimpleRNN", rnn_config(rnn, "gpu", batch_input_shape=[None, 7, 2]), rnn_weights("gpu")),
+        ("GRU", rnn_config(gru, "gpu"), rnn_weights("gpu")),
+        ("LSTM", rnn_config(lstm, "gpu"), rnn_weights("gpu")),
+        ("Dense", {"output_dim": 2, "activation": "softmax", "bias": True}, "dense"),
+    ]))
+    return out
+
+
+def merge_config(mode, **extra):
+    c = {"mode": mode, "concat_axis": -1, "dot_axes": -1, "output_shape": None, "output_shape_type": "raw",
+         "output_mask": None, "output_mask_type": "raw", "arguments": {}, "mode_type": "raw"}
+    c.update(extra)
+    return c
+
+
+def merge_models(keras):
+    """A functional Keras 1 model merging two Dense branches in every Merge mode."""
+    L = keras.layers
+    x = keras.Input((6,))
+    a = L.Dense(4)(x)
+    b = L.Dense(4, activation="tanh")(x)
+    s, p, av, mx = L.Add()([a, b]), L.Multiply()([a, b]), L.Average()([a, b]), L.Maximum()([a, b])
+    cat = L.Concatenate(axis=-1)([s, p, av, mx])
+    d = L.Dot(axes=1)([a, b])
+    cs = L.Dot(axes=1, normalize=True)([a, b])
+    y = L.Dense(3)(L.Concatenate(axis=1)([cat, d, cs]))
+    m = keras.Model(x, y, name="k1_merge")
+    dense = lambda act: ("Dense", {"output_dim": 4, "activation": act, "bias": True}, "dense")
+    return [("k1_merge", "tensorflow", m, [
+        dense("linear"), dense("tanh"),
+        ("Merge", merge_config("sum"), None), ("Merge", merge_config("mul"), None),
+        ("Merge", merge_config("ave"), None), ("Merge", merge_config("max"), None),
+        ("Merge", merge_config("concat"), None),
+        ("Merge", merge_config("dot", dot_axes=[1, 1]), None),
+        ("Merge", merge_config("cos"), None),
+        ("Merge", merge_config("concat", concat_axis=1), None),
+        ("Dense", {"output_dim": 3, "activation": "linear", "bias": True}, "dense"),
+    ])]
+
+
+def functional_config(model, layers, names, config):
+    """Keras 1's `Model` config: layers with 3-element inbound nodes, input and output layer lists."""
+    entries = []
+    inp = model.layers[0]
+    inp_name = "input_1"
+    names[inp.name] = inp_name
+    entries.append({"name": inp_name, "class_name": "InputLayer", "inbound_nodes": [],
+                    "config": {"batch_input_shape": [None] + list(model.inputs[0].shape[1:]), "input_dtype": "float32",
+                               "sparse": False, "name": inp_name}})
+    for l, c in zip(layers, config):
+        node = l._inbound_nodes[0]
+        refs = [[names[t._keras_history[0].name], t._keras_history[1], t._keras_history[2]] for t in node.input_tensors]
+        entries.append({"name": c["config"]["name"], "class_name": c["class_name"], "config": c["config"],
+                        "inbound_nodes": [refs]})
+    last = names[model.layers[-1].name]
+    return {"class_name": "Model", "config": {"name": model.name, "layers": entries,
+                                              "input_layers": [[inp_name, 0, 0]], "output_layers": [[last, 0, 0]]}}
 
 
 def write(path, backend, model, specs):
     layers = [l for l in model.layers if l.__class__.__name__ != "InputLayer"]
     assert len(layers) == len(specs)
-    config, weights, counts = [], [], {}
+    config, weights, counts, names = [], [], {}, {}
     for l, (cls, cfg, w) in zip(layers, specs):
         counts[cls] = counts.get(cls, 0) + 1
         name = f"{cls.lower()}_{counts[cls]}"
@@ -122,10 +240,13 @@ def write(path, backend, model, specs):
         else:
             ws = w(l) if w else []
         weights.append((name, [(f"{name}_{s}", v) for s, v in ws]))
+        names[l.name] = name
+    functional = any(cls == "Merge" for cls, _, _ in specs)
+    top = functional_config(model, layers, names, config) if functional else {"class_name": "Sequential", "config": config}
     with h5py.File(path, "w") as f:
         f.attrs["keras_version"] = fixed("1.2.2")
         f.attrs["backend"] = fixed(backend)
-        f.attrs["model_config"] = fixed(json.dumps({"class_name": "Sequential", "config": config}))
+        f.attrs["model_config"] = fixed(json.dumps(top))
         g = f.create_group("model_weights")
         g.attrs["layer_names"] = np.asarray([n.encode() for n, _ in weights])
         for lname, ws in weights:

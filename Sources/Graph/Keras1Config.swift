@@ -1,3 +1,5 @@
+import Tensor
+
 /// A kind whose Keras 1 config (Keras 1.2: `nb_filter`, `border_mode`, `dim_ordering`, `output_dim` …)
 /// uses keys of its own: it says how that config reads as the Keras 2 config of the same layer. Kinds whose
 /// Keras 1 config differs only by the keys every kind shares (`Keras1Config.shared`) need not conform.
@@ -69,10 +71,30 @@ public enum Keras1Config {
 }
 
 extension LayerRegistry {
+    /// Keras 1 classes that became other Keras 2 classes (a `Merge` by its `mode`): their facts' files say how.
+    static let keras1Classes: [String: (JSONObject, String) throws -> (className: String, config: JSONObject)] = [
+        "Merge": Keras1Merge.modern,
+    ]
+
+    /// A Keras 1 layer entry of `className` as the Keras 2 class and config `make` reads.
+    public static func keras1Layer(className: String, config: JSONObject, layer: String) throws -> (className: String, config: JSONObject) {
+        let shared = try Keras1Config.shared(config, layer: layer)
+        if let modern = keras1Classes[className] { return try modern(shared, layer) }
+        return (className, try Self.config(fromKeras1: config, className: className, layer: layer))
+    }
+
     /// A Keras 1 layer config of `className` as Keras 2 writes it (what `make` reads).
     public static func config(fromKeras1 config: JSONObject, className: String, layer: String) throws -> JSONObject {
         let shared = try Keras1Config.shared(config, layer: layer)
         guard let kind = kind(named: className) as? any Keras1Convertible.Type else { return shared }
         return try kind.config(fromKeras1: shared, className: className, layer: layer)
     }
+}
+
+/// A kind whose Keras 1 files store its variables in another layout than Keras 2's (per-gate matrices of
+/// the recurrent layers): the attacher gives it the stored tensors when their count is not its own.
+public protocol Keras1WeightLayout: Layer {
+    /// The stored Keras 1 variables (in stored order) as this layer's, in `weights` order; nil when they are
+    /// not a layout this kind wrote.
+    func variables(fromKeras1 stored: [Tensor]) -> [Tensor]?
 }

@@ -262,9 +262,15 @@ final class ConfigGraphBuilder {
         let layer: any Layer
         do {
             // Keras 1 configs (`nb_filter`, `dim_ordering` …) read as the Keras 2 configs of the same layers.
-            let read = isKeras1 ? JSON.object(try LayerRegistry.config(fromKeras1: config.objectValue ?? JSONObject(), className: cls, layer: name)) : config
-            layer = try LayerRegistry.make(className: cls, name: name, config: read, dialect: dialect)
-            for key in LayerRegistry.unknownConfigKeys(in: read, className: cls) {
+            // A Keras 1 Merge reads as the Keras 2 merge of its mode.
+            var (made, read) = (cls, config)
+            if isKeras1 {
+                let k1 = try LayerRegistry.keras1Layer(className: cls, config: config.objectValue ?? JSONObject(), layer: name)
+                (made, read) = (k1.className, .object(k1.config))
+                if made != cls { notes.append("layer '\(path)' (Keras 1 \(cls)) runs as \(made)") }
+            }
+            layer = try LayerRegistry.make(className: made, name: name, config: read, dialect: dialect)
+            for key in LayerRegistry.unknownConfigKeys(in: read, className: made) {
                 notes.append("warning: layer '\(path)' (\(cls)): setting '\(key)' is not one Keras writes for \(cls); ignored")
             }
         } catch {

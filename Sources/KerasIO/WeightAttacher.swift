@@ -45,6 +45,9 @@ struct WeightAttacher {
             return
         }
         var vars = layer.weights
+        if kernels.keras1, let k1 = layer as? any Keras1WeightLayout, stored.count != vars.count {
+            return try assignKeras1(stored, to: k1, path: path)
+        }
         let stored = keras3Names ? stored : QuantizedStorageCheck.ordered(stored, for: layer)
         guard vars.count == stored.count else {
             let have = stored.map(\.name).joined(separator: ", ")
@@ -75,6 +78,22 @@ struct WeightAttacher {
         }
         layer.weights = vars
         if !stored.isEmpty { report.assigned.append(path); report.sources[path] = stored.map(\.path) }
+    }
+
+    /// A Keras 1 layer whose stored variables are laid out otherwise (per-gate recurrent matrices): its kind converts them.
+    mutating func assignKeras1(_ stored: [StoredWeight], to layer: any Keras1WeightLayout, path: String) throws {
+        var vars = layer.weights
+        let tensors = try stored.map { Tensor(shape: $0.shape, data: try read($0)) }
+        guard let converted = layer.variables(fromKeras1: tensors), converted.count == vars.count,
+              zip(converted, vars).allSatisfy({ $0.shape == $1.value.shape }) else {
+            throw KerasIOError(file: file, object: "layer '\(path)'",
+                               "file has \(stored.count) Keras 1 weights (\(stored.map { "\($0.name) \(fmt($0.shape))" }.joined(separator: ", "))), "
+                               + "which are not the layout of the layer's \(vars.map { "\($0.name) \(fmt($0.value.shape))" }.joined(separator: ", "))")
+        }
+        for i in vars.indices { vars[i].value = converted[i] }
+        layer.weights = vars
+        report.assigned.append(path)
+        report.sources[path] = stored.map(\.path)
     }
 
     func fmt(_ s: [Int]) -> String { "(" + s.map(String.init).joined(separator: ", ") + ")" }

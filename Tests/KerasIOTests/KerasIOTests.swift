@@ -175,7 +175,8 @@ final class KerasIOTests: XCTestCase {
         XCTAssertTrue(th.notes.contains { $0.contains("spatially flipped") })
     }
 
-    /// Keras 1.2 files of Fixtures/keras1 (Convolution1D/2D/3D, AtrousConvolution1D/2D, Keras 1 pooling; Theano
+    /// Keras 1.2 files of Fixtures/keras1 (Convolution1D/2D/3D, AtrousConvolution1D/2D, Keras 1 pooling, SimpleRNN/
+    /// LSTM/GRU per-gate and consume_less=gpu weights, the functional Merge in every mode; Theano
     /// and TensorFlow backends, dim_ordering th and tf): every layer runs, with Keras' outputs on the same input.
     func testKeras1ConvolutionsAndPoolingMatchKeras() throws {
         let dir = Self.formats.deletingLastPathComponent().appendingPathComponent("keras1")
@@ -197,12 +198,23 @@ final class KerasIOTests: XCTestCase {
             XCTAssertLessThanOrEqual(Fixture.relativeError(y, try NPY.read(dir.appendingPathComponent(c["output"]!.stringValue!).path)), 1e-4, name)
         }
         XCTAssertTrue(classes.isSuperset(of: ["Convolution1D", "AtrousConvolution1D", "Convolution2D", "AtrousConvolution2D",
-                                              "Convolution3D", "MaxPooling1D", "AveragePooling2D", "MaxPooling3D"]), "\(classes)")
+                                              "Convolution3D", "MaxPooling1D", "AveragePooling2D", "MaxPooling3D",
+                                              "SimpleRNN", "LSTM", "GRU", "Merge"]), "\(classes)")
         // Keras 1 settings with no Keras 2 equivalent are refused naming the layer and the setting.
         XCTAssertThrowsError(try LayerRegistry.config(fromKeras1: JSONObject([("nb_filter", 2), ("nb_row", 3), ("nb_col", 3), ("border_mode", "full")]),
                                                       className: "Convolution2D", layer: "c")) { XCTAssertTrue("\($0)".contains("'c'") && "\($0)".contains("full"), "\($0)") }
         XCTAssertThrowsError(try LayerRegistry.config(fromKeras1: JSONObject([("mode", 2)]), className: "BatchNormalization", layer: "bn")) {
             XCTAssertTrue("\($0)".contains("'bn'") && "\($0)".contains("mode 2"), "\($0)")
+        }
+        for (config, says) in [(JSONObject([("mode", "lambda"), ("mode_type", "lambda")]), "Python function"),
+                               (JSONObject([("mode", "sum"), ("layers", [])]), "Sequential branch"),
+                               (JSONObject([("mode", "hypot")]), "\"hypot\"")] {
+            XCTAssertThrowsError(try LayerRegistry.keras1Layer(className: "Merge", config: config, layer: "m")) {
+                XCTAssertTrue("\($0)".contains("'m'") && "\($0)".contains(says), "\($0)")
+            }
+        }
+        XCTAssertThrowsError(try LayerRegistry.config(fromKeras1: JSONObject([("output_dim", 3), ("consume_less", "tpu")]), className: "LSTM", layer: "r")) {
+            XCTAssertTrue("\($0)".contains("'r'") && "\($0)".contains("consume_less"), "\($0)")
         }
     }
 
