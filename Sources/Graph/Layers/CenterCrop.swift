@@ -45,3 +45,6 @@ public final class CenterCrop: Layer {
         ImageResize.backward(upstream, tape: tape, resize)
     }
 }
+
+/// `data_format: "channels_first"` runs through `ChannelsFirst`.
+extension CenterCrop: ChannelsFirstCapable {}

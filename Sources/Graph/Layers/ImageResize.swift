@@ -106,7 +106,8 @@ struct ImageResize {
         return dx
     }
 
-    /// A resizing layer's target (`height`, `width`: positive) of channels_last images.
+    /// A resizing layer's target (`height`, `width`: positive) of channels_last images (channels_first ones run
+    /// through `ChannelsFirst`).
     static func targetSize(_ c: LayerConfig) throws -> (height: Int, width: Int) {
         try c.requireChannelsLast()
         let size = (try c.int("height"), try c.int("width"))

@@ -55,3 +55,6 @@ public final class Resizing: Layer {
         ImageResize.backward(upstream, tape: tape, resize)
     }
 }
+
+/// `data_format: "channels_first"` runs through `ChannelsFirst`.
+extension Resizing: ChannelsFirstCapable {}

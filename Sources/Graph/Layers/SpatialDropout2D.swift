@@ -24,3 +24,6 @@ public struct ChannelDropoutNoise: TrainingNoise {
         return applyMask(x, mask, tape: tape)
     }
 }
+
+/// `data_format: "channels_first"` runs through `ChannelsFirst` (the noise shape is then (N, C, 1, 1)).
+extension NoiseLayer: ChannelsFirstCapable where Noise == ChannelDropoutNoise {}

@@ -1,0 +1,63 @@
+import Foundation
+import Graph
+import Imaging
+import KerasIO
+import Tensor
+import TestSupport
+import XCTest
+
+/// Issue 15's last layers (Fixtures/layers15): channels_first `Resizing`, `CenterCrop` and `SpatialDropout2D`
+/// (Keras 3), and Keras 2 files of the Theano backend whose flipped kernels are converted on read — each
+/// model's output against Keras', the backward by finite differences, the kernel layout reported.
+final class LeftoverLayerTests: XCTestCase {
+    private static let fixtures = Repository.root.appendingPathComponent("Fixtures/layers15")
+
+    private func cases() throws -> [(file: String, backend: String, model: KerasModelFile, input: Tensor, output: Tensor)] {
+        let root = Self.fixtures
+        let list = try XCTUnwrap(try JSONParser().parse(String(contentsOf: root.appendingPathComponent("cases.json"), encoding: .utf8)).arrayValue)
+        return try list.map { c in
+            let file = c["file"]!.stringValue!
+            return (file, c["backend"]!.stringValue!, try KerasFile.open(root.appendingPathComponent(file).path),
+                    try NPY.read(root.appendingPathComponent(c["input"]!.stringValue!).path),
+                    try NPY.read(root.appendingPathComponent(c["output"]!.stringValue!).path))
+        }
+    }
+
+    func testEveryModelMatchesKerasAndItsGradientsFiniteDifferences() throws {
+        let all = try cases()
+        XCTAssertEqual(all.map(\.file), ["chfirst_preproc.keras3.h5", "theano_conv2d.keras2.h5", "theano_conv1d.keras2.h5"])
+        for c in all {
+            let graph = try XCTUnwrap(c.model.model?.graph, c.file)
+            XCTAssertTrue(ModelSummary(c.model.model!).layers.allSatisfy(\.runnable), c.file)
+            var ctx = ForwardContext()
+            let y = try XCTUnwrap(try graph.forward([c.input], context: &ctx).values[graph.outputNodes[0]], c.file)
+            XCTAssertEqual(y.shape, c.output.shape, c.file)
+            XCTAssertLessThanOrEqual(LayerTests.relativeError(y, c.output), 1e-4, c.file)
+            let first = Tensor(shape: [1] + Array(c.input.shape.dropFirst()), data: Array(c.input.data.prefix(c.input.count / c.input.batch)))
+            let r = try GraphGradientCheck.run(graph, inputs: [first], seed: LayerTests.stableSeed(c.file), what: c.file) { _, i, _ in i % 7 == 0 }
+            XCTAssertGreaterThan(r.checked, 50, c.file)
+        }
+    }
+
+    /// The channels-first preprocessing layers run as channels-first layers (their maps are (C, H, W)).
+    func testChannelsFirstPreprocessingLayersRunChannelsFirst() throws {
+        let c = try XCTUnwrap(try cases().first { $0.file.hasPrefix("chfirst_preproc") })
+        let graph = try XCTUnwrap(c.model.model?.graph)
+        for name in ["resize", "crop", "sdrop", "resize_nearest"] {
+            let layer = try XCTUnwrap(graph.layers.first { $0.name == name }, name)
+            XCTAssertTrue(layer is ChannelsFirstLayer, name)
+        }
+        XCTAssertEqual(graph.node(named: "crop")?.outputShape, [3, 8, 6])
+        XCTAssertEqual(graph.node(named: "resize_nearest")?.outputShape, [5, 5, 3])
+    }
+
+    /// A Keras 2 Theano file: generation Keras 2, kernels read as flipped, and `inspect`'s notes say so.
+    func testKeras2TheanoKernelsAreConvertedAndReported() throws {
+        for c in try cases() where c.backend == "theano" {
+            XCTAssertEqual(c.model.generation, .keras2, c.file)
+            XCTAssertEqual(c.model.backend, "theano", c.file)
+            XCTAssertEqual(c.model.kernelOrientation, .theanoKeras2, c.file)
+            XCTAssertTrue(c.model.notes.contains { $0.contains("spatially flipped") || $0.contains("flipped") }, "\(c.file): \(c.model.notes)")
+        }
+    }
+}
