@@ -113,6 +113,9 @@ public struct KerasWriter {
         if format != .keras && format != .keras3Weights && format != .keras3ShardedWeights, let q = QuantizedStorageCheck.firstQuantized(model.layers) {
             throw KerasIOError(file: path, "layer '\(q)' is quantized, which only the Keras 3 layouts (.keras, .weights.h5) store; choose one of them, or export with --dequantize", kind: .unsupported)
         }
+        if let refusal = HardSigmoidDialect.refusal(model, source: sourceGeneration?.activationDialect ?? .keras3, format: format) {
+            throw KerasIOError(file: path, refusal, kind: .unsupported)
+        }
         if format == .keras3H5 || format == .keras,
            let layer = model.graph.layers.first(where: \.needsTFKeras) {
             throw KerasIOError(file: path, "layer '\(layer.name)' (\(layer.className)) is a tf.keras kind Keras 3 does not have: "
