@@ -8,7 +8,10 @@
   true convolution, and Keras 2 flipped them with `convert_kernel` when loading them into TensorFlow).
   Written with tf-keras' h5 writer, then re-stamped and flipped with h5py (Keras 2 with Theano cannot be
   installed); the expected outputs are Keras 3's on the same weights (TensorFlow has no channels-first
-  convolution on the CPU, Keras 3 moves the axes itself)."""
+  convolution on the CPU, Keras 3 moves the axes itself).
+- `mask_*.keras3.h5` (Keras 3): Keras masks from Embedding(mask_zero)/Masking into `Attention`,
+  `AdditiveAttention` and `MultiHeadAttention` (query, value and key masks, with `use_causal_mask` and an
+  explicit `attention_mask`), with Keras' outputs on padded inputs."""
 import os
 
 import h5py
@@ -48,6 +51,34 @@ def theano_models(keras, tf_keras):
                            L.GlobalMaxPooling1D(name="gmp"), L.Dense(2, name="dense")], name="theano_conv1d")
         out.append((m2, m1))
     return [("theano_conv2d", out[0][0], out[1][0]), ("theano_conv1d", out[0][1], out[1][1])]
+
+
+def mask_models(keras):
+    """[(stem, model, integer input?)]: Keras masks reaching attention layers."""
+    L = keras.layers
+    out = []
+    x = keras.Input((7,), dtype="int32", name="tokens")
+    e = L.Embedding(12, 8, mask_zero=True, name="embed")(x)
+    a = L.Attention(name="att")([e, e])
+    c = L.Attention(use_scale=True, score_mode="concat", name="att_concat")([a, e], use_causal_mask=True)
+    y = L.Dense(3, name="dense")(L.GlobalAveragePooling1D(name="gap")(c))
+    out.append(("mask_attention", keras.Model(x, y, name="mask_attention"), True))
+    x = keras.Input((6, 4), name="frames")
+    m = L.Masking(0.0, name="masking")(x)
+    q = L.Dense(4, name="q")(m)
+    a = L.AdditiveAttention(name="add_att")([q, m])
+    y = L.Dense(2, name="dense")(a)
+    out.append(("mask_additive", keras.Model(x, y, name="mask_additive"), False))
+    x = keras.Input((7,), dtype="int32", name="tokens")
+    e = L.Embedding(12, 8, mask_zero=True, name="embed")(x)
+    k = L.Dense(8, name="key_proj")(e)
+    h = L.MultiHeadAttention(2, 4, name="mha")(e, e, k)
+    h = L.Add(name="residual")([e, h])
+    h = L.LayerNormalization(name="norm")(h)
+    h2 = L.MultiHeadAttention(2, 3, value_dim=2, name="mha_causal")(h, h, use_causal_mask=True)
+    y = L.Dense(3, name="dense")(L.GlobalAveragePooling1D(name="gap")(h2))
+    out.append(("mask_mha", keras.Model(x, y, name="mask_mha"), True))
+    return out
 
 
 def theano_stamp(path, kernels):
@@ -93,5 +124,23 @@ def generate(out):
         C.save_npy(os.path.join(d, f"{stem}.in.npy"), x)
         C.save_npy(os.path.join(d, f"{stem}.out.npy"), np.asarray(k3(x, training=False)))
         cases.append({"file": f"{stem}.keras2.h5", "input": f"{stem}.in.npy", "output": f"{stem}.out.npy", "backend": "theano"})
+    for stem, m, integer in mask_models(keras):
+        C.seed_all()
+        C.init_weights(m, stem)
+        r = C.rng_for("layers15-input", stem)
+        if integer:   # token ids, padded with zeros at the end (the second sample more than the first)
+            x = r.integers(1, 12, (2, 7)).astype(np.int32)
+            x[0, 5:] = 0
+            x[1, 3:] = 0
+        else:         # frames, some all zero (masked)
+            x = C.f32(r.normal(0, 1, (2, 6, 4)))
+            x[0, 4:] = 0
+            x[1, 2] = 0
+            x[1, 5] = 0
+        m.save(os.path.join(d, f"{stem}.keras3.h5"))
+        np.save(os.path.join(d, f"{stem}.in.npy"), x)
+        C.save_npy(os.path.join(d, f"{stem}.out.npy"), np.asarray(m(x, training=False)))
+        cases.append({"file": f"{stem}.keras3.h5", "input": f"{stem}.in.npy", "output": f"{stem}.out.npy",
+                      "backend": "tensorflow", "integer_input": integer})
     C.dump_json(os.path.join(d, "cases.json"), cases)
     print(f"  layers15: {len(cases)} models")

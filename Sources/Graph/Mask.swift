@@ -47,6 +47,13 @@ public enum Masks {
         return out
     }
 
+    /// Keras' `logical_and` of masks of one shape.
+    static func and(_ masks: [Tensor]) -> Tensor {
+        var out = masks[0]
+        for m in masks.dropFirst() { for i in 0..<out.count where m.data[i] == 0 { out.data[i] = 0 } }
+        return out
+    }
+
     /// The (N, T) time mask an RNN reads from the mask of its (N, T, F) input; nil when there is none.
     static func steps(_ mask: Tensor?, of x: Tensor, layer: String) throws -> Tensor? {
         guard let mask else { return nil }

@@ -2,7 +2,9 @@ import Foundation
 import Tensor
 
 /// Keras `MultiHeadAttention`, called with `query`, `value` and optionally `key` (= value) and an explicit
-/// `attention_mask` (nonzero = attend), `use_causal_mask`. Each input is projected over its last axis per
+/// `attention_mask` (nonzero = attend), `use_causal_mask`, and the Keras masks of query, value and key
+/// (Embedding(mask_zero)/Masking upstream: query position i attends to key j only where both are kept, and
+/// the query's mask is the output's). Each input is projected over its last axis per
 /// head (Keras' `EinsumDense` sub-layers `query`, `key`, `value`: kernel (features, heads, key_dim|value_dim),
 /// bias (heads, dim)); the query is scaled by 1/√key_dim; per head, scores Q·Kᵀ over the `attention_axes`
 /// (flattened; the other non-feature axes act as batch), masked positions drop by 10⁹, softmax over the
@@ -96,7 +98,7 @@ public final class MultiHeadAttention: CallBindingLayer {
                 position += 1
             }
             guard let role = Role(rawValue: keyword) else {
-                throw LayerError(name, "the '\(keyword)' tensor argument is not supported (masks from Embedding(mask_zero)/Masking do not propagate yet; pass attention_mask)")
+                throw LayerError(name, "the '\(keyword)' tensor argument is not supported (masks from Embedding(mask_zero)/Masking reach the layer by themselves; pass attention_mask)")
             }
             guard slot[role] == nil else { throw LayerError(name, "'\(keyword)' is passed twice") }
             slot[role] = i
@@ -241,10 +243,28 @@ public final class MultiHeadAttention: CallBindingLayer {
         for (i, r) in rows.enumerated() { for d in 0..<dim { dst[base + (r * heads + h) * dim + d] += m[i * dim + d] } }
     }
 
-    private func allowed(_ mask: Tensor?, sample b: Int, _ g: Geometry) -> ((Int, Int) -> Bool)? {
-        guard mask != nil || causal || slidingWindow != nil else { return nil }
+    /// Keras' masks of the query (N, Tq) and of the keys (N, Tv: the value's and the key's, and-ed), from
+    /// Embedding(mask_zero)/Masking upstream (`_compute_attention_mask`); only (steps, features) inputs carry them.
+    private func keyedMasks(_ inputs: [Tensor], _ masks: [Tensor?]) throws -> (query: Tensor?, keys: Tensor?) {
+        func mask(_ role: Role) throws -> Tensor? {
+            guard let i = slot[role], masks.indices.contains(i), let m = masks[i] else { return nil }
+            return try Masks.steps(m, of: inputs[i], layer: name)
+        }
+        let (q, v, k) = (try mask(.query), try mask(.value), try mask(.key))
+        if q != nil || v != nil || k != nil, inputs[slot[.query]!].rank != 3 {
+            throw LayerError(name, "Keras masks on inputs of rank above (steps, features) are not supported")
+        }
+        let keys = v.map { v in k.map { Masks.and([v, $0]) } ?? v } ?? k
+        return (q, keys)
+    }
+
+    private func allowed(_ mask: Tensor?, auto: (query: Tensor?, keys: Tensor?), sample b: Int, _ g: Geometry) -> ((Int, Int) -> Bool)? {
+        guard mask != nil || causal || slidingWindow != nil || auto.query != nil || auto.keys != nil else { return nil }
         let base = mask.map { $0.shape[0] == 1 ? 0 : b * g.maskPerSample } ?? 0, window = slidingWindow, causal = causal
+        let (pq, pv) = (g.queryPositions, g.valuePositions)
         return { i, j in
+            if let q = auto.query, q.data[b * pq + i] == 0 { return false }
+            if let k = auto.keys, k.data[b * pv + j] == 0 { return false }
             if let mask, mask.data[base + g.maskOffsetsQuery[i] + g.maskOffsetsValue[j]] == 0 { return false }
             if causal && j > i { return false }
             if let window, abs(i - j) >= window { return false }
@@ -253,7 +273,12 @@ public final class MultiHeadAttention: CallBindingLayer {
     }
 
     public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
+        try forward(inputs, masks: [], context: &context, tape: tape)
+    }
+
+    public func forward(_ inputs: [Tensor], masks: [Tensor?], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
         guard let g = geometry else { throw LayerError(name, "used before it was built") }
+        let auto = try keyedMasks(inputs, masks)
         if context.mode == .training && dropout > 0 { throw LayerError(name, "attention dropout in training mode is not supported") }
         let query = inputs[slot[.query]!], value = inputs[slot[.value]!], key = slot[.key].map { inputs[$0] } ?? value
         let mask = slot[.mask].map { inputs[$0] }
@@ -265,7 +290,7 @@ public final class MultiHeadAttention: CallBindingLayer {
         var context_ = [Float](repeating: 0, count: n * pq * heads * valueDim)  // (N·Pq, H·dv)
         var attention: [Float] = []
         for b in 0..<n {
-            let allow = allowed(mask, sample: b, g)
+            let allow = allowed(mask, auto: auto, sample: b, g)
             for (qRows, vRows) in zip(g.queryGroups, g.valueGroups) {
                 let t = qRows.count, s = vRows.count
                 for h in 0..<heads {
@@ -350,10 +375,7 @@ public final class MultiHeadAttention: CallBindingLayer {
     }
 }
 
+/// The query's mask is the output's (Keras sets it on the attention output).
 extension MultiHeadAttention: MaskAware {
-    public func outputMask(_ inputs: [Tensor], masks: [Tensor?]) throws -> Tensor? { nil }
-    public func forward(_ inputs: [Tensor], masks: [Tensor?], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
-        try AttentionCall.refuseInputMasks(masks, layer: name)
-        return try forward(inputs, context: &context, tape: tape)
-    }
+    public func outputMask(_ inputs: [Tensor], masks: [Tensor?]) throws -> Tensor? { try keyedMasks(inputs, masks).query }
 }

@@ -22,7 +22,9 @@ public protocol AttentionScore {
 /// scores S = score(query, key) (Tq×Tv); with `use_causal_mask` a query step i sees keys j ≤ i (the others
 /// drop by 10⁹ before the softmax); W = softmax(S) along keys; output W·value (Tq × value features).
 /// `dropout` is the identity at inference. Backward: dW = dO·Vᵀ, dV = Wᵀ·dO, dS = W ⊙ (dW − Σ dW⊙W),
-/// then through the score to query and key. Masks from Embedding/Masking (`mask=`) are refused at bind.
+/// then through the score to query and key. Keras masks (Embedding(mask_zero)/Masking upstream): the value's
+/// (N, Tv) mask drops masked keys by 10⁹ before the softmax (with the causal mask), the query's (N, Tq) mask
+/// zeroes the output rows it masks and is the output's mask, as Keras' `Attention.call`/`compute_mask`.
 public final class ScoredAttention<Score: AttentionScore>: CallBindingLayer {
     public static var kerasClassNames: [String] { Score.kerasClassNames }
     public static var kerasConfigKeys: Set<String> { Score.kerasConfigKeys.union(["dropout", "seed", "causal"]) }
@@ -51,7 +53,7 @@ public final class ScoredAttention<Score: AttentionScore>: CallBindingLayer {
             return
         }
         if let k = call.keywords.compactMap({ $0 }).first {
-            throw LayerError(name, "the '\(k)' tensor argument is not supported (masks from Embedding(mask_zero)/Masking do not propagate yet)")
+            throw LayerError(name, "the '\(k)' tensor argument is not supported (masks from Embedding(mask_zero)/Masking reach the layer by themselves)")
         }
         try AttentionCall.refuseScores(call, layer: name)
         if let c = call.options["use_causal_mask"] {
@@ -75,9 +77,20 @@ public final class ScoredAttention<Score: AttentionScore>: CallBindingLayer {
     }
 
     public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
+        try forward(inputs, masks: [], context: &context, tape: tape)
+    }
+
+    /// The (N, T) masks of the query and the value (nil: none), checked against the inputs.
+    private func queryValueMasks(_ inputs: [Tensor], _ masks: [Tensor?]) throws -> (query: Tensor?, value: Tensor?) {
+        let m = (0..<2).map { masks.indices.contains($0) ? masks[$0] : nil }
+        return (try Masks.steps(m[0], of: inputs[0], layer: name), try Masks.steps(m[1], of: inputs[1], layer: name))
+    }
+
+    public func forward(_ inputs: [Tensor], masks: [Tensor?], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
         if context.mode == .training && dropout > 0 { throw LayerError(name, "attention dropout in training mode is not supported") }
         let q = inputs[0], v = inputs[1], k = inputs.count == 3 ? inputs[2] : inputs[1]
         let n = q.shape[0], tq = q.shape[1], d = q.shape[2], tv = v.shape[1], dv = v.shape[2], dk = k.shape[2]
+        let (queryMask, valueMask) = try queryValueMasks(inputs, masks)         // (N, Tq), (N, Tv)
         var out = Tensor(zeros: [n, tq, dv])                                    // (N, Tq, Dv)
         var attention = [Float](repeating: 0, count: n * tq * tv)               // (N, Tq, Tv)
         var saved: [Float] = []
@@ -88,8 +101,9 @@ public final class ScoredAttention<Score: AttentionScore>: CallBindingLayer {
                     score.scores(q: qp.baseAddress! + b * tq * d, k: kp.baseAddress! + b * tv * dk, t: tq, s: tv, d: d, weights: weights)
                 }
             }
-            s.withUnsafeMutableBufferPointer { AttentionKernel.softmaxRows($0.baseAddress!, rows: tq, cols: tv,
-                                                                           allowed: causal ? { i, j in j <= i } : nil) }
+            let allowed: ((Int, Int) -> Bool)? = causal || valueMask != nil
+                ? { i, j in (!causal || j <= i) && (valueMask.map { $0.data[b * tv + j] != 0 } ?? true) } : nil
+            s.withUnsafeMutableBufferPointer { AttentionKernel.softmaxRows($0.baseAddress!, rows: tq, cols: tv, allowed: allowed) }
             attention.replaceSubrange(b * tq * tv..<(b + 1) * tq * tv, with: s)
             s.withUnsafeBufferPointer { wp in v.data.withUnsafeBufferPointer { vp in out.data.withUnsafeMutableBufferPointer { op in
                 AttentionKernel.product(wp.baseAddress!, vp.baseAddress! + b * tv * dv, into: op.baseAddress! + b * tq * dv,
@@ -97,11 +111,20 @@ public final class ScoredAttention<Score: AttentionScore>: CallBindingLayer {
             } } }
             saved += cache
         }
+        if let queryMask { Self.zeroMaskedRows(&out, queryMask) }              // masked queries output zeros
         if let tape { tape.saved = [Tensor(shape: [n, tq, tv], data: attention), Tensor(shape: [saved.count], data: saved)] }
         return out
     }
 
+    /// `x` (N, T, F) with the rows of the positions `mask` (N, T) masks set to zero.
+    static func zeroMaskedRows(_ x: inout Tensor, _ mask: Tensor) {
+        let f = x.shape[2]
+        for p in 0..<mask.count where mask.data[p] == 0 { for i in p * f..<(p + 1) * f { x.data[i] = 0 } }
+    }
+
     public func backward(_ upstream: Tensor, tape: Tape, rule: BackwardRule, weightGradients: Bool) throws -> LayerGradients {
+        var upstream = upstream                                                 // (N, Tq, Dv)
+        if let queryMask = try queryValueMasks(tape.inputs, tape.masks).query { Self.zeroMaskedRows(&upstream, queryMask) }
         let q = tape.inputs[0], v = tape.inputs[1], k = tape.inputs.count == 3 ? tape.inputs[2] : tape.inputs[1]
         let n = q.shape[0], tq = q.shape[1], d = q.shape[2], tv = v.shape[1], dv = v.shape[2], dk = k.shape[2]
         let w = tape.saved[0].data, cache = tape.saved[1].data, per = cache.count / max(n, 1)
@@ -137,30 +160,16 @@ public final class ScoredAttention<Score: AttentionScore>: CallBindingLayer {
 
 /// Call arguments every attention kind refuses.
 enum AttentionCall {
-    /// `return_attention_scores=True` (a second output) and an explicit `mask=` argument (recorded as an option:
-    /// the graph recomputes masks, and attention does not apply them yet) are refused at bind.
+    /// `return_attention_scores=True` (a second output) is refused at bind. An explicit `mask=` argument is
+    /// recorded as an option: the graph recomputes the masks it carried and the layer applies them.
     static func refuseScores(_ call: LayerCall, layer: String) throws {
         if call.options["return_attention_scores"]?.boolValue == true {
             throw LayerError(layer, "return_attention_scores=True makes a second output, which attention layers do not produce yet")
         }
-        if call.options["mask"] != nil {
-            throw LayerError(layer, "the 'mask' argument is not supported (attention does not apply query/value masks yet)")
-        }
-    }
-
-    /// Masks that reach an attention layer from Embedding(mask_zero)/Masking change Keras' scores; until they are
-    /// applied here, a forward pass that meets one is refused rather than run without it.
-    static func refuseInputMasks(_ masks: [Tensor?], layer: String) throws {
-        if masks.contains(where: { $0 != nil }) {
-            throw LayerError(layer, "an input carries a Keras mask (Embedding(mask_zero)/Masking), which attention layers do not apply yet")
-        }
     }
 }
 
+/// The query's mask is the output's (Keras' `compute_mask`).
 extension ScoredAttention: MaskAware {
-    public func outputMask(_ inputs: [Tensor], masks: [Tensor?]) throws -> Tensor? { nil }
-    public func forward(_ inputs: [Tensor], masks: [Tensor?], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
-        try AttentionCall.refuseInputMasks(masks, layer: name)
-        return try forward(inputs, context: &context, tape: tape)
-    }
+    public func outputMask(_ inputs: [Tensor], masks: [Tensor?]) throws -> Tensor? { try queryValueMasks(inputs, masks).query }
 }
