@@ -11,7 +11,8 @@
   convolution on the CPU, Keras 3 moves the axes itself).
 - `mask_*.keras3.h5` (Keras 3): Keras masks from Embedding(mask_zero)/Masking into `Attention`,
   `AdditiveAttention` and `MultiHeadAttention` (query, value and key masks, with `use_causal_mask` and an
-  explicit `attention_mask`), with Keras' outputs on padded inputs."""
+  explicit `attention_mask`), with Keras' outputs on padded inputs; `scores_attention.keras3.h5`: the three
+  attention kinds called with `return_attention_scores=True`, both outputs feeding the model's."""
 import os
 
 import h5py
@@ -78,6 +79,14 @@ def mask_models(keras):
     h2 = L.MultiHeadAttention(2, 3, value_dim=2, name="mha_causal")(h, h, use_causal_mask=True)
     y = L.Dense(3, name="dense")(L.GlobalAveragePooling1D(name="gap")(h2))
     out.append(("mask_mha", keras.Model(x, y, name="mask_mha"), True))
+    # return_attention_scores=True: the weights as a second output, feeding the model's output with the first
+    x = keras.Input((5, 6), name="frames")
+    o, w = L.Attention(name="att")([x, x], return_attention_scores=True)
+    p, v = L.MultiHeadAttention(2, 3, name="mha")(x, x, return_attention_scores=True)
+    a, u = L.AdditiveAttention(name="add_att")([o, x], return_attention_scores=True)
+    parts = [L.Flatten(name=f"flat_{i}")(t) for i, t in enumerate([o, w, p, v, a, u])]
+    y = L.Dense(3, name="dense")(L.Concatenate(name="concat")(parts))
+    out.append(("scores_attention", keras.Model(x, y, name="scores_attention"), False))
     return out
 
 
@@ -132,6 +141,8 @@ def generate(out):
             x = r.integers(1, 12, (2, 7)).astype(np.int32)
             x[0, 5:] = 0
             x[1, 3:] = 0
+        elif stem.startswith("scores"):
+            x = C.f32(r.normal(0, 1, (2, 5, 6)))
         else:         # frames, some all zero (masked)
             x = C.f32(r.normal(0, 1, (2, 6, 4)))
             x[0, 4:] = 0

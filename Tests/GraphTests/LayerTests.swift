@@ -636,8 +636,12 @@ extension LayerTests {
                 for f in fragments { XCTAssertTrue("\(e)".contains(f), "'\(e)' lacks '\(f)'", line: line) }
             }
         }
-        expect({ try mha().bind(LayerCall(keywords: [nil, nil], options: ["return_attention_scores": true])) },
-               ["layer 'mha'", "return_attention_scores", "second output"])
+        let scored = try XCTUnwrap(try mha() as? MultiHeadAttention)
+        try scored.bind(LayerCall(keywords: [nil, nil], options: ["return_attention_scores": true]))
+        XCTAssertEqual(try scored.build(inputShapes: [[4, 5], [6, 5]]), [4, 5])
+        XCTAssertEqual(scored.extraOutputShapes, [[2, 4, 6]])                 // (heads, Tq, Tv)
+        expect({ try mha().bind(LayerCall(keywords: [nil, nil], options: ["return_attention_scores": "yes"])) },
+               ["layer 'mha'", "return_attention_scores"])
         // a recorded mask= option binds: the graph recomputes the masks and the layer applies them (LeftoverLayerTests)
         XCTAssertNoThrow(try mha().bind(LayerCall(keywords: [nil, nil], options: ["mask": .array([.null, .null])])))
         expect({ try mha().bind(LayerCall(keywords: [nil, nil, "query_mask"])) }, ["layer 'mha'", "query_mask", "attention_mask"])

@@ -8,7 +8,8 @@ import XCTest
 
 /// Issue 15's last layers (Fixtures/layers15): channels_first `Resizing`, `CenterCrop` and `SpatialDropout2D`
 /// (Keras 3), Keras 2 files of the Theano backend whose flipped kernels are converted on read, and Keras masks
-/// (Embedding(mask_zero)/Masking) into Attention, AdditiveAttention and MultiHeadAttention — each model's
+/// (Embedding(mask_zero)/Masking) into Attention, AdditiveAttention and MultiHeadAttention, and their attention
+/// weights as second outputs (`return_attention_scores=True`) — each model's
 /// output against Keras', the backward by finite differences, the kernel layout reported.
 final class LeftoverLayerTests: XCTestCase {
     private static let fixtures = Repository.root.appendingPathComponent("Fixtures/layers15")
@@ -27,7 +28,8 @@ final class LeftoverLayerTests: XCTestCase {
     func testEveryModelMatchesKerasAndItsGradientsFiniteDifferences() throws {
         let all = try cases()
         XCTAssertEqual(all.map(\.file), ["chfirst_preproc.keras3.h5", "theano_conv2d.keras2.h5", "theano_conv1d.keras2.h5",
-                                          "mask_attention.keras3.h5", "mask_additive.keras3.h5", "mask_mha.keras3.h5"])
+                                          "mask_attention.keras3.h5", "mask_additive.keras3.h5", "mask_mha.keras3.h5",
+                                          "scores_attention.keras3.h5"])
         for c in all {
             let graph = try XCTUnwrap(c.model.model?.graph, c.file)
             // Keras 3 saves the ops it ran building masks (NotEqual, ConvertToTensor, LogicalOr) as dangling layers: listed, never on an output's path

@@ -10,7 +10,8 @@ import Tensor
 /// (flattened; the other non-feature axes act as batch), masked positions drop by 10⁹, softmax over the
 /// keys, times V; the heads go through `attention_output` (kernel (heads, value_dim, *output_shape)).
 /// `dropout` is the identity at inference. Backward: the same chain in reverse, side by side below.
-/// The projections stay inside this kind (no separate EinsumDense kind).
+/// The projections stay inside this kind (no separate EinsumDense kind). With `return_attention_scores=True`
+/// the softmax weights (heads, query positions…, key positions…) are a second output (`MultiOutput.swift`).
 public final class MultiHeadAttention: CallBindingLayer {
     public static let kerasClassNames = ["MultiHeadAttention"]
     public static let kerasConfigKeys: Set<String> = [
@@ -64,6 +65,9 @@ public final class MultiHeadAttention: CallBindingLayer {
     /// Input index of each role in the node's inputs.
     private var slot: [Role: Int] = [.query: 0, .value: 1]
     private var geometry: Geometry?
+    /// Whether the call asked for the attention weights as a second output, and their per-sample shape once built.
+    private var returnsScores = false
+    private var scoresShape: [Int] = []
 
     public init(name: String, config: JSON) throws {
         identity = LayerIdentity(Self.self, name: name, config: config)
@@ -104,7 +108,7 @@ public final class MultiHeadAttention: CallBindingLayer {
             slot[role] = i
         }
         guard slot[.query] != nil, slot[.value] != nil else { throw LayerError(name, "is called without a query and a value") }
-        try AttentionCall.refuseScores(call, layer: name)
+        returnsScores = try AttentionCall.returnsScores(call, layer: name)
         if let c = call.options["use_causal_mask"] {
             guard let b = c.boolValue else { throw LayerError(name, "use_causal_mask \(c.serialized()) is not a boolean") }
             causal = b
@@ -180,6 +184,12 @@ public final class MultiHeadAttention: CallBindingLayer {
             maskOffsetsQ = qa.map { idx in zip(idx, strides).map(*).reduce(0, +) }
             maskOffsetsV = va.map { idx in zip(idx, strides.suffix(axes.count)).map(*).reduce(0, +) }
             maskPer = m.reduce(1, *)
+        }
+        if returnsScores {
+            guard batchAxes.isEmpty else {
+                throw LayerError(name, "return_attention_scores with batch-like axes outside attention_axes is not supported")
+            }
+            scoresShape = [heads] + axes.map { q[$0] } + axes.map { v[$0] }      // (heads, query…, key…)
         }
         let out = outputShape ?? [q.last!]
         func projection(_ p: String, _ input: Int, _ dim: Int) throws -> [WeightVariable] {
@@ -277,6 +287,13 @@ public final class MultiHeadAttention: CallBindingLayer {
     }
 
     public func forward(_ inputs: [Tensor], masks: [Tensor?], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
+        try forwardAll(inputs, masks: masks, context: &context, tape: tape)[0]
+    }
+
+    public var extraOutputShapes: [[Int]] { returnsScores ? [scoresShape] : [] }
+
+    /// [output, attention weights (N, heads, query positions…, key positions…) when asked for].
+    public func forwardAll(_ inputs: [Tensor], masks: [Tensor?], context: inout ForwardContext, tape: Tape?) throws -> [Tensor] {
         guard let g = geometry else { throw LayerError(name, "used before it was built") }
         let auto = try keyedMasks(inputs, masks)
         if context.mode == .training && dropout > 0 { throw LayerError(name, "attention dropout in training mode is not supported") }
@@ -307,7 +324,7 @@ public final class MultiHeadAttention: CallBindingLayer {
                         } }
                     } } }
                     scatterAdd(o, into: &context_, base: b * pq * heads * valueDim, rows: qRows, head: h, dim: valueDim)
-                    if tape != nil { attention += w }
+                    if tape != nil || returnsScores { attention += w }
                 }
             }
         }
@@ -317,11 +334,19 @@ public final class MultiHeadAttention: CallBindingLayer {
             tape.saved = [Tensor(shape: [qp.count], data: qp), Tensor(shape: [kp.count], data: kp), Tensor(shape: [vp.count], data: vp),
                           Tensor(shape: [attention.count], data: attention), ctx]
         }
-        return Tensor(shape: Array(query.shape.dropLast()) + (outputShape ?? [query.shape.last!]), data: y)
+        let result = Tensor(shape: Array(query.shape.dropLast()) + (outputShape ?? [query.shape.last!]), data: y)
+        return returnsScores ? [result, Tensor(shape: [n] + scoresShape, data: attention)] : [result]
     }
 
     public func backward(_ upstream: Tensor, tape: Tape, rule: BackwardRule, weightGradients: Bool) throws -> LayerGradients {
+        try backwardAll([upstream], tape: tape, rule: rule, weightGradients: weightGradients)
+    }
+
+    /// From the gradients of the output and of the attention weights, either absent.
+    public func backwardAll(_ upstreams: [Tensor?], tape: Tape, rule: BackwardRule, weightGradients: Bool) throws -> LayerGradients {
         guard let g = geometry else { throw LayerError(name, "used before it was built") }
+        let dScores = upstreams.count > 1 ? upstreams[1] : nil                  // (N, heads, query…, key…), as `attention`
+        let upstream = upstreams[0] ?? Tensor(zeros: tape.output.shape)
         let query = tape.inputs[slot[.query]!], value = tape.inputs[slot[.value]!], key = slot[.key].map { tape.inputs[$0] } ?? value
         let qp = tape.saved[0].data, kp = tape.saved[1].data, vp = tape.saved[2].data, attention = tape.saved[3].data
         let ctx = tape.saved[4]
@@ -341,6 +366,7 @@ public final class MultiHeadAttention: CallBindingLayer {
                     let v = gather(vp, base: vBase, rows: vRows, head: h, dim: valueDim)        // (S, dv)
                     let dO = gather(dCtx.data, base: b * pq * heads * valueDim, rows: qRows, head: h, dim: valueDim) // (T, dv)
                     let w = Array(attention[at..<at + t * s])
+                    let wAt = at
                     at += t * s
                     var ds = [Float](repeating: 0, count: t * s), dV = [Float](repeating: 0, count: s * valueDim)
                     var dQ = [Float](repeating: 0, count: t * keyDim), dK = [Float](repeating: 0, count: s * keyDim)
@@ -352,6 +378,7 @@ public final class MultiHeadAttention: CallBindingLayer {
                                                             transB: true)                // dW = dO·Vᵀ (T, S)
                                     AttentionKernel.product(wb.baseAddress!, ob.baseAddress!, into: dvb.baseAddress!, m: s, n: valueDim, k: t,
                                                             transA: true)                // dV = Wᵀ·dO (S, dv)
+                                    if let dScores { for i in 0..<t * s { sb[i] += dScores.data[wAt + i] } }   // + the weights' own gradient
                                     AttentionKernel.softmaxRowsBackward(sb.baseAddress!, weights: wb.baseAddress!, rows: t, cols: s)
                                     AttentionKernel.product(sb.baseAddress!, kb.baseAddress!, into: dqb.baseAddress!, m: t, n: keyDim, k: s)
                                     AttentionKernel.product(sb.baseAddress!, qb.baseAddress!, into: dkb.baseAddress!, m: s, n: keyDim, k: t,
@@ -375,7 +402,7 @@ public final class MultiHeadAttention: CallBindingLayer {
     }
 }
 
-/// The query's mask is the output's (Keras sets it on the attention output).
-extension MultiHeadAttention: MaskAware {
+/// The query's mask is the output's (Keras sets it on the attention output); the weights carry none.
+extension MultiHeadAttention: MultiOutputLayer {
     public func outputMask(_ inputs: [Tensor], masks: [Tensor?]) throws -> Tensor? { try keyedMasks(inputs, masks).query }
 }

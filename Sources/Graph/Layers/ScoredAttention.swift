@@ -25,6 +25,8 @@ public protocol AttentionScore {
 /// then through the score to query and key. Keras masks (Embedding(mask_zero)/Masking upstream): the value's
 /// (N, Tv) mask drops masked keys by 10⁹ before the softmax (with the causal mask), the query's (N, Tq) mask
 /// zeroes the output rows it masks and is the output's mask, as Keras' `Attention.call`/`compute_mask`.
+/// With `return_attention_scores=True` the weights W (N, Tq, Tv) are a second output (`MultiOutput.swift`),
+/// whose gradient joins dW before the softmax's backward.
 public final class ScoredAttention<Score: AttentionScore>: CallBindingLayer {
     public static var kerasClassNames: [String] { Score.kerasClassNames }
     public static var kerasConfigKeys: Set<String> { Score.kerasConfigKeys.union(["dropout", "seed", "causal"]) }
@@ -38,6 +40,9 @@ public final class ScoredAttention<Score: AttentionScore>: CallBindingLayer {
     private var causal: Bool
     private var call: LayerCall?
     let dropout: Double
+    /// Whether the call asked for the attention weights as a second output, and their (Tq, Tv) once built.
+    private var returnsScores = false
+    private var scoresShape: [Int] = []
 
     public init(name: String, config: JSON) throws {
         identity = LayerIdentity(Self.self, name: name, config: config)
@@ -55,7 +60,7 @@ public final class ScoredAttention<Score: AttentionScore>: CallBindingLayer {
         if let k = call.keywords.compactMap({ $0 }).first {
             throw LayerError(name, "the '\(k)' tensor argument is not supported (masks from Embedding(mask_zero)/Masking reach the layer by themselves)")
         }
-        try AttentionCall.refuseScores(call, layer: name)
+        returnsScores = try AttentionCall.returnsScores(call, layer: name)
         if let c = call.options["use_causal_mask"] {
             guard let b = c.boolValue else { throw LayerError(name, "use_causal_mask \(c.serialized()) is not a boolean") }
             causal = causal || b
@@ -73,6 +78,7 @@ public final class ScoredAttention<Score: AttentionScore>: CallBindingLayer {
         }
         guard v[0] == k[0] else { throw LayerError(name, "value \(v) and key \(k) differ in steps") }
         weights = try score.variables(queryDim: q[1], keyDim: k[1], layer: name)
+        scoresShape = [q[0], v[0]]                                              // (Tq, Tv)
         return [q[0], v[1]]                                                     // (Tq, value features)
     }
 
@@ -87,6 +93,13 @@ public final class ScoredAttention<Score: AttentionScore>: CallBindingLayer {
     }
 
     public func forward(_ inputs: [Tensor], masks: [Tensor?], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
+        try forwardAll(inputs, masks: masks, context: &context, tape: tape)[0]
+    }
+
+    public var extraOutputShapes: [[Int]] { returnsScores ? [scoresShape] : [] }
+
+    /// [output (N, Tq, Dv), attention weights (N, Tq, Tv)].
+    public func forwardAll(_ inputs: [Tensor], masks: [Tensor?], context: inout ForwardContext, tape: Tape?) throws -> [Tensor] {
         if context.mode == .training && dropout > 0 { throw LayerError(name, "attention dropout in training mode is not supported") }
         let q = inputs[0], v = inputs[1], k = inputs.count == 3 ? inputs[2] : inputs[1]
         let n = q.shape[0], tq = q.shape[1], d = q.shape[2], tv = v.shape[1], dv = v.shape[2], dk = k.shape[2]
@@ -112,8 +125,9 @@ public final class ScoredAttention<Score: AttentionScore>: CallBindingLayer {
             saved += cache
         }
         if let queryMask { Self.zeroMaskedRows(&out, queryMask) }              // masked queries output zeros
-        if let tape { tape.saved = [Tensor(shape: [n, tq, tv], data: attention), Tensor(shape: [saved.count], data: saved)] }
-        return out
+        let w = Tensor(shape: [n, tq, tv], data: attention)
+        if let tape { tape.saved = [w, Tensor(shape: [saved.count], data: saved)] }
+        return [out, w]
     }
 
     /// `x` (N, T, F) with the rows of the positions `mask` (N, T) masks set to zero.
@@ -123,7 +137,13 @@ public final class ScoredAttention<Score: AttentionScore>: CallBindingLayer {
     }
 
     public func backward(_ upstream: Tensor, tape: Tape, rule: BackwardRule, weightGradients: Bool) throws -> LayerGradients {
-        var upstream = upstream                                                 // (N, Tq, Dv)
+        try backwardAll([upstream], tape: tape, rule: rule, weightGradients: weightGradients)
+    }
+
+    /// From the gradients of the output (N, Tq, Dv) and of the weights (N, Tq, Tv), either absent.
+    public func backwardAll(_ upstreams: [Tensor?], tape: Tape, rule: BackwardRule, weightGradients: Bool) throws -> LayerGradients {
+        let dScores = upstreams.count > 1 ? upstreams[1] : nil                  // (N, Tq, Tv)
+        var upstream = upstreams[0] ?? Tensor(zeros: Array(tape.inputs[0].shape.dropLast()) + [tape.inputs[1].shape[2]])
         if let queryMask = try queryValueMasks(tape.inputs, tape.masks).query { Self.zeroMaskedRows(&upstream, queryMask) }
         let q = tape.inputs[0], v = tape.inputs[1], k = tape.inputs.count == 3 ? tape.inputs[2] : tape.inputs[1]
         let n = q.shape[0], tq = q.shape[1], d = q.shape[2], tv = v.shape[1], dv = v.shape[2], dk = k.shape[2]
@@ -139,6 +159,7 @@ public final class ScoredAttention<Score: AttentionScore>: CallBindingLayer {
                                             transB: true)                       // dW = dO·Vᵀ (Tq, Tv)
                     AttentionKernel.product(wb, g, into: dvp.baseAddress! + b * tv * dv, m: tv, n: dv, k: tq,
                                             transA: true)                       // dV = Wᵀ·dO (Tv, Dv)
+                    if let dScores { for i in 0..<tq * tv { dsp[i] += dScores.data[b * tq * tv + i] } }   // + the weights' own gradient
                     AttentionKernel.softmaxRowsBackward(dsp.baseAddress!, weights: wb, rows: tq, cols: tv)
                 } }
             } } }
@@ -160,16 +181,16 @@ public final class ScoredAttention<Score: AttentionScore>: CallBindingLayer {
 
 /// Call arguments every attention kind refuses.
 enum AttentionCall {
-    /// `return_attention_scores=True` (a second output) is refused at bind. An explicit `mask=` argument is
-    /// recorded as an option: the graph recomputes the masks it carried and the layer applies them.
-    static func refuseScores(_ call: LayerCall, layer: String) throws {
-        if call.options["return_attention_scores"]?.boolValue == true {
-            throw LayerError(layer, "return_attention_scores=True makes a second output, which attention layers do not produce yet")
-        }
+    /// Whether the call passed `return_attention_scores=True` (the weights as a second output). An explicit
+    /// `mask=` argument is recorded as an option: the graph recomputes the masks it carried and the layer applies them.
+    static func returnsScores(_ call: LayerCall, layer: String) throws -> Bool {
+        guard let r = call.options["return_attention_scores"] else { return false }
+        guard let b = r.boolValue else { throw LayerError(layer, "return_attention_scores \(r.serialized()) is not a boolean") }
+        return b
     }
 }
 
-/// The query's mask is the output's (Keras' `compute_mask`).
-extension ScoredAttention: MaskAware {
+/// The query's mask is the output's (Keras' `compute_mask`); the weights carry none.
+extension ScoredAttention: MultiOutputLayer {
     public func outputMask(_ inputs: [Tensor], masks: [Tensor?]) throws -> Tensor? { try queryValueMasks(inputs, masks).query }
 }
