@@ -12,7 +12,9 @@
 - `mask_*.keras3.h5` (Keras 3): Keras masks from Embedding(mask_zero)/Masking into `Attention`,
   `AdditiveAttention` and `MultiHeadAttention` (query, value and key masks, with `use_causal_mask` and an
   explicit `attention_mask`), with Keras' outputs on padded inputs; `scores_attention.keras3.h5`: the three
-  attention kinds called with `return_attention_scores=True`, both outputs feeding the model's."""
+  attention kinds called with `return_attention_scores=True`, both outputs feeding the model's;
+  `mask_timedistributed.keras3.h5`: an Embedding(mask_zero) mask into TimeDistributed(LSTM) and
+  TimeDistributed(GlobalAveragePooling1D)."""
 import os
 
 import h5py
@@ -87,6 +89,13 @@ def mask_models(keras):
     parts = [L.Flatten(name=f"flat_{i}")(t) for i, t in enumerate([o, w, p, v, a, u])]
     y = L.Dense(3, name="dense")(L.Concatenate(name="concat")(parts))
     out.append(("scores_attention", keras.Model(x, y, name="scores_attention"), False))
+    # a mask into TimeDistributed's layer: sentences of words, each sentence read by an LSTM and averaged
+    x = keras.Input((3, 5), dtype="int32", name="sentences")
+    e = L.Embedding(12, 6, mask_zero=True, name="embed")(x)
+    r = L.TimeDistributed(L.LSTM(4, name="lstm"), name="td_lstm")(e)
+    g = L.TimeDistributed(L.GlobalAveragePooling1D(name="gap"), name="td_gap")(e)
+    y = L.Dense(2, name="dense")(L.Concatenate(name="concat")([L.Flatten(name="flat_r")(r), L.Flatten(name="flat_g")(g)]))
+    out.append(("mask_timedistributed", keras.Model(x, y, name="mask_timedistributed"), True))
     return out
 
 
@@ -137,7 +146,12 @@ def generate(out):
         C.seed_all()
         C.init_weights(m, stem)
         r = C.rng_for("layers15-input", stem)
-        if integer:   # token ids, padded with zeros at the end (the second sample more than the first)
+        if integer and stem == "mask_timedistributed":   # 3 sentences of up to 5 words, padded
+            x = r.integers(1, 12, (2, 3, 5)).astype(np.int32)
+            x[0, 0, 4:] = 0
+            x[0, 2, 2:] = 0
+            x[1, 1, 1:] = 0
+        elif integer:   # token ids, padded with zeros at the end (the second sample more than the first)
             x = r.integers(1, 12, (2, 7)).astype(np.int32)
             x[0, 5:] = 0
             x[1, 3:] = 0
