@@ -14,7 +14,7 @@
   explicit `attention_mask`), with Keras' outputs on padded inputs; `scores_attention.keras3.h5`: the three
   attention kinds called with `return_attention_scores=True`, both outputs feeding the model's;
   `mask_timedistributed.keras3.h5`: an Embedding(mask_zero) mask into TimeDistributed(LSTM) and
-  TimeDistributed(GlobalAveragePooling1D)."""
+  TimeDistributed(GlobalAveragePooling1D); `gate_mha.keras3.h5` / `.keras`: MultiHeadAttention with `use_gate`."""
 import os
 
 import h5py
@@ -96,6 +96,12 @@ def mask_models(keras):
     g = L.TimeDistributed(L.GlobalAveragePooling1D(name="gap"), name="td_gap")(e)
     y = L.Dense(2, name="dense")(L.Concatenate(name="concat")([L.Flatten(name="flat_r")(r), L.Flatten(name="flat_g")(g)]))
     out.append(("mask_timedistributed", keras.Model(x, y, name="mask_timedistributed"), True))
+    # Keras 3's use_gate: the heads' outputs times sigmoid(a gate projection of the query)
+    x = keras.Input((5, 6), name="frames")
+    h = L.MultiHeadAttention(2, 3, use_gate=True, name="mha_gate")(x, x)
+    h = L.MultiHeadAttention(2, 4, value_dim=3, use_gate=True, use_bias=False, name="mha_gate_nobias")(h, x)
+    y = L.Dense(3, name="dense")(L.GlobalAveragePooling1D(name="gap")(h))
+    out.append(("gate_mha", keras.Model(x, y, name="gate_mha"), False))
     return out
 
 
@@ -155,7 +161,7 @@ def generate(out):
             x = r.integers(1, 12, (2, 7)).astype(np.int32)
             x[0, 5:] = 0
             x[1, 3:] = 0
-        elif stem.startswith("scores"):
+        elif stem.startswith("scores") or stem.startswith("gate"):
             x = C.f32(r.normal(0, 1, (2, 5, 6)))
         else:         # frames, some all zero (masked)
             x = C.f32(r.normal(0, 1, (2, 6, 4)))
@@ -167,5 +173,10 @@ def generate(out):
         C.save_npy(os.path.join(d, f"{stem}.out.npy"), np.asarray(m(x, training=False)))
         cases.append({"file": f"{stem}.keras3.h5", "input": f"{stem}.in.npy", "output": f"{stem}.out.npy",
                       "backend": "tensorflow", "integer_input": integer})
+        if stem.startswith("gate"):   # and as a .keras archive (variables grouped by sub-layer: gate_dense …)
+            m.save(os.path.join(d, f"{stem}.keras"))
+            C.normalize_keras_zip(os.path.join(d, f"{stem}.keras"))
+            cases.append({"file": f"{stem}.keras", "input": f"{stem}.in.npy", "output": f"{stem}.out.npy",
+                          "backend": "tensorflow", "integer_input": integer})
     C.dump_json(os.path.join(d, "cases.json"), cases)
     print(f"  layers15: {len(cases)} models")

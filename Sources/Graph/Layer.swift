@@ -144,6 +144,9 @@ public protocol Layer: AnyObject {
     /// Whether only tf.keras can load a model holding this layer (a CuDNNLSTM, or a wrapper around one):
     /// Keras 3 writers refuse it. Default: false.
     var needsTFKeras: Bool { get }
+    /// Whether only Keras 3 can load a model holding this layer (a setting tf-keras lacks, MultiHeadAttention's
+    /// `use_gate`): tf-keras writers refuse it. Default: false.
+    var needsKeras3: Bool { get }
 
     /// Checks the input shapes, creates `weights` with Keras' shapes, returns the output shape.
     func build(inputShapes: [[Int]]) throws -> [Int]
@@ -175,6 +178,7 @@ extension Layer {
     public var isRunnable: Bool { true }
     public var remarks: [String] { [] }
     public var needsTFKeras: Bool { false }
+    public var needsKeras3: Bool { false }
     /// Trainable flag from the config (`trainable: false` freezes every variable).
     public var configTrainable: Bool { config["trainable"]?.boolValue ?? true }
     public var parameterCount: Int { weights.reduce(0) { $0 + $1.value.count } }

@@ -113,6 +113,10 @@ public struct KerasWriter {
         if format != .keras && format != .keras3Weights && format != .keras3ShardedWeights, let q = QuantizedStorageCheck.firstQuantized(model.layers) {
             throw KerasIOError(file: path, "layer '\(q)' is quantized, which only the Keras 3 layouts (.keras, .weights.h5) store; choose one of them, or export with --dequantize", kind: .unsupported)
         }
+        if format == .tfkerasH5 || format == .tfjs, let layer = model.graph.layers.first(where: \.needsKeras3) {
+            throw KerasIOError(file: path, "layer '\(layer.name)' (\(layer.className)) has a setting only Keras 3 has (use_gate): "
+                               + "write keras, keras3-h5 or a weights format", kind: .unsupported)
+        }
         if let refusal = HardSigmoidDialect.refusal(model, source: sourceGeneration?.activationDialect ?? .keras3, format: format) {
             throw KerasIOError(file: path, refusal, kind: .unsupported)
         }

@@ -647,8 +647,10 @@ extension LayerTests {
         expect({ try mha().bind(LayerCall(keywords: [nil, nil, "query_mask"])) }, ["layer 'mha'", "query_mask", "attention_mask"])
         expect({ try mha().bind(LayerCall(keywords: [nil, "query"])) }, ["'query' is passed twice"])
         expect({ try mha().bind(LayerCall(keywords: ["key"])) }, ["without a query and a value"])
-        expect({ _ = try make("MultiHeadAttention", #"{"num_heads": 2, "key_dim": 3, "use_gate": true}"#, name: "mha") },
-               ["layer 'mha'", "use_gate"])
+        let gated = try make("MultiHeadAttention", #"{"num_heads": 2, "key_dim": 3, "use_gate": true}"#, name: "mha")
+        XCTAssertTrue(gated.needsKeras3)                                       // tf-keras has no gate
+        XCTAssertEqual(try gated.build(inputShapes: [[4, 5], [6, 5]]), [4, 5])
+        XCTAssertEqual(gated.weights.map(\.name).filter { $0.hasPrefix("gate/") }, ["gate/kernel", "gate/bias"])
         let shared = try mha()
         try shared.bind(.positional(2))
         expect({ try shared.bind(LayerCall(keywords: [nil, nil], options: ["use_causal_mask": true])) }, ["different arguments"])

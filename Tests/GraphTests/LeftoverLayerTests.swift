@@ -9,7 +9,8 @@ import XCTest
 /// Issue 15's last layers (Fixtures/layers15): channels_first `Resizing`, `CenterCrop` and `SpatialDropout2D`
 /// (Keras 3), Keras 2 files of the Theano backend whose flipped kernels are converted on read, and Keras masks
 /// (Embedding(mask_zero)/Masking) into Attention, AdditiveAttention and MultiHeadAttention, and their attention
-/// weights as second outputs (`return_attention_scores=True`) — each model's
+/// weights as second outputs (`return_attention_scores=True`), masks into TimeDistributed's layer, and
+/// MultiHeadAttention's `use_gate` — each model's
 /// output against Keras', the backward by finite differences, the kernel layout reported.
 final class LeftoverLayerTests: XCTestCase {
     private static let fixtures = Repository.root.appendingPathComponent("Fixtures/layers15")
@@ -29,7 +30,7 @@ final class LeftoverLayerTests: XCTestCase {
         let all = try cases()
         XCTAssertEqual(all.map(\.file), ["chfirst_preproc.keras3.h5", "theano_conv2d.keras2.h5", "theano_conv1d.keras2.h5",
                                           "mask_attention.keras3.h5", "mask_additive.keras3.h5", "mask_mha.keras3.h5",
-                                          "scores_attention.keras3.h5", "mask_timedistributed.keras3.h5"])
+                                          "scores_attention.keras3.h5", "mask_timedistributed.keras3.h5", "gate_mha.keras3.h5", "gate_mha.keras"])
         for c in all {
             let graph = try XCTUnwrap(c.model.model?.graph, c.file)
             // Keras 3 saves the ops it ran building masks (NotEqual, ConvertToTensor, LogicalOr) as dangling layers: listed, never on an output's path
@@ -76,6 +77,26 @@ final class LeftoverLayerTests: XCTestCase {
             let y = try XCTUnwrap(try graph.forward([unpadded], context: &ctx).values[graph.outputNodes[0]])
             XCTAssertGreaterThan(LayerTests.relativeError(y, c.output), 1e-3, c.file)
         }
+    }
+
+    /// A gated MultiHeadAttention is written back in the Keras 3 forms (same output) and refused for tf-keras.
+    func testGatedAttentionWritesBackOnlyForKeras3() throws {
+        let c = try XCTUnwrap(try cases().first { $0.file == "gate_mha.keras" })
+        let writer = try KerasWriter(file: c.model)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("convscope-gate-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for format in [KerasExportFormat.keras3H5, .keras] {
+            let out = dir.appendingPathComponent("g.\(format.rawValue)").path + (format == .keras ? ".keras" : ".h5")
+            try writer.write(format, to: out)
+            let graph = try XCTUnwrap(try KerasFile.open(out).model?.graph)
+            var ctx = ForwardContext()
+            let y = try XCTUnwrap(try graph.forward([c.input], context: &ctx).values[graph.outputNodes[0]])
+            XCTAssertLessThanOrEqual(LayerTests.relativeError(y, c.output), 1e-4, "\(format)")
+        }
+        let out = dir.appendingPathComponent("g.tfkeras.h5").path
+        XCTAssertThrowsError(try writer.write(.tfkerasH5, to: out)) { XCTAssertTrue("\($0)".contains("use_gate"), "\($0)") }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
     }
 
     /// A Keras 2 Theano file: generation Keras 2, kernels read as flipped, and `inspect`'s notes say so.

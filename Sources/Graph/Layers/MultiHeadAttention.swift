@@ -10,6 +10,8 @@ import Tensor
 /// (flattened; the other non-feature axes act as batch), masked positions drop by 10⁹, softmax over the
 /// keys, times V; the heads go through `attention_output` (kernel (heads, value_dim, *output_shape)).
 /// `dropout` is the identity at inference. Backward: the same chain in reverse, side by side below.
+/// With Keras 3's `use_gate` the heads' outputs are multiplied by sigmoid(query · gate kernel + bias) (a `gate`
+/// projection like the query's, (features, heads, value_dim)) before `attention_output`.
 /// The projections stay inside this kind (no separate EinsumDense kind). With `return_attention_scores=True`
 /// the softmax weights (heads, query positions…, key positions…) are a second output (`MultiOutput.swift`).
 public final class MultiHeadAttention: CallBindingLayer {
@@ -21,18 +23,23 @@ public final class MultiHeadAttention: CallBindingLayer {
         "query_shape", "key_shape", "value_shape", "softmax_robust_masking",
     ]
     public static let kerasCallArguments = ["query", "value", "key"]
-    static let projections = [("query", "query_dense"), ("key", "key_dense"), ("value", "value_dense"),
-                              ("attention_output", "output_dense")]
+    /// The projections in Keras' build order (`gate` only with `use_gate`): (variable prefix, sub-layer key; the gate has
+    /// no public property, so Keras 3 saves it under its attribute `_gate_dense`).
+    static func projections(gated: Bool) -> [(String, String)] {
+        [("query", "query_dense"), ("key", "key_dense")] + (gated ? [("gate", "_gate_dense")] : [])
+            + [("value", "value_dense"), ("attention_output", "output_dense")]
+    }
 
     public static func keras3VariableNames(config: JSON) -> [String] {
         let bias = config["use_bias"]?.boolValue ?? true
-        return projections.flatMap { p in ["\(p.0)/kernel"] + (bias ? ["\(p.0)/bias"] : []) }
+        return projections(gated: config["use_gate"]?.boolValue ?? false).flatMap { p in ["\(p.0)/kernel"] + (bias ? ["\(p.0)/bias"] : []) }
     }
     /// Keras 3 stores each projection's variables under its sub-layer: `query_dense/vars` named `query` ….
     public static func keras3VariableGroups(config: JSON, count: Int) -> [Keras3VariableGroup] {
         let per = config["use_bias"]?.boolValue ?? true ? 2 : 1
-        guard count == 4 * per else { return [Keras3VariableGroup(path: [], count: count)] }
-        return projections.map { Keras3VariableGroup(path: [($0.1, $0.0)], count: per) }
+        let p = projections(gated: config["use_gate"]?.boolValue ?? false)
+        guard count == p.count * per else { return [Keras3VariableGroup(path: [], count: count)] }
+        return p.map { Keras3VariableGroup(path: [($0.1, $0.0)], count: per) }
     }
 
     /// tf-keras writes the built input shapes and a masking flag, which Keras 3 rejects.
@@ -57,6 +64,8 @@ public final class MultiHeadAttention: CallBindingLayer {
     public var identity: LayerIdentity
     public var weights: [WeightVariable] = []
     let heads: Int, keyDim: Int, valueDim: Int, useBias: Bool
+    /// Keras 3's `use_gate`: the heads' outputs times sigmoid(query · gate kernel + bias) before `attention_output`.
+    let useGate: Bool
     let outputShape: [Int]?
     let slidingWindow: Int?
     let dropout: Double
@@ -85,7 +94,7 @@ public final class MultiHeadAttention: CallBindingLayer {
             outputShape = nil
         }
         slidingWindow = c.has("sliding_window") ? try c.int("sliding_window") : nil
-        if try c.bool("use_gate", default: false) { throw LayerError(name, "use_gate=True (a gated attention output) is not supported") }
+        useGate = try c.bool("use_gate", default: false)
     }
 
     public func bind(_ call: LayerCall) throws {
@@ -196,7 +205,8 @@ public final class MultiHeadAttention: CallBindingLayer {
             [try WeightVariable(name: p + "/kernel", shape: [input, heads, dim])]
                 + (useBias ? [try WeightVariable(name: p + "/bias", shape: [heads, dim])] : [])
         }
-        weights = try projection("query", q.last!, keyDim) + projection("key", k.last!, keyDim) + projection("value", v.last!, valueDim)
+        weights = try projection("query", q.last!, keyDim) + projection("key", k.last!, keyDim)
+            + (useGate ? projection("gate", q.last!, valueDim) : []) + projection("value", v.last!, valueDim)
             + [try WeightVariable(name: "attention_output/kernel", shape: [heads, valueDim] + out)]
             + (useBias ? [try WeightVariable(name: "attention_output/bias", shape: out)] : [])
         geometry = Geometry(queryPositions: q.dropLast().reduce(1, *), valuePositions: v.dropLast().reduce(1, *),
@@ -205,7 +215,14 @@ public final class MultiHeadAttention: CallBindingLayer {
         return Array(q.dropLast()) + out
     }
 
+    /// tf-keras' MultiHeadAttention has no gate.
+    public var needsKeras3: Bool { useGate }
+
     private var per: Int { useBias ? 2 : 1 }
+    /// Projection indices (`kernel(p)`): query 0, key 1, gate 2 with `use_gate`, then value and output.
+    private var gateIndex: Int { 2 }
+    private var valueIndex: Int { useGate ? 3 : 2 }
+    private var outputIndex: Int { valueIndex + 1 }
     private func kernel(_ p: Int) -> Tensor { weights[p * per].value }
     private func bias(_ p: Int) -> Tensor? { useBias ? weights[p * per + 1].value : nil }
 
@@ -303,7 +320,7 @@ public final class MultiHeadAttention: CallBindingLayer {
         let scale = Float(1 / Double(keyDim).squareRoot())
         let qp = project(query, 0, rows: n * pq).map { $0 * scale }             // (N·Pq, H·dk), scaled
         let kp = project(key, 1, rows: n * pv)                                  // (N·Pv, H·dk)
-        let vp = project(value, 2, rows: n * pv)                                // (N·Pv, H·dv)
+        let vp = project(value, valueIndex, rows: n * pv)                       // (N·Pv, H·dv)
         var context_ = [Float](repeating: 0, count: n * pq * heads * valueDim)  // (N·Pq, H·dv)
         var attention: [Float] = []
         for b in 0..<n {
@@ -329,10 +346,13 @@ public final class MultiHeadAttention: CallBindingLayer {
             }
         }
         let ctx = Tensor(shape: [n * pq, heads * valueDim], data: context_)
-        let y = project(ctx, 3, rows: n * pq)                                   // (N·Pq, out)
+        // use_gate: gate = sigmoid(query · W_gate + b_gate) (N·Pq, H·dv), multiplying the heads' outputs
+        let gate = useGate ? Tensor(shape: ctx.shape, data: project(query, gateIndex, rows: n * pq).map { 1 / (1 + expf(-$0)) }) : nil
+        let gated = gate.map { Tensor(shape: ctx.shape, data: zip(ctx.data, $0.data).map(*)) } ?? ctx
+        let y = project(gated, outputIndex, rows: n * pq)                       // (N·Pq, out)
         if let tape {
             tape.saved = [Tensor(shape: [qp.count], data: qp), Tensor(shape: [kp.count], data: kp), Tensor(shape: [vp.count], data: vp),
-                          Tensor(shape: [attention.count], data: attention), ctx]
+                          Tensor(shape: [attention.count], data: attention), ctx] + (gate.map { [$0, gated] } ?? [])
         }
         let result = Tensor(shape: Array(query.shape.dropLast()) + (outputShape ?? [query.shape.last!]), data: y)
         return returnsScores ? [result, Tensor(shape: [n] + scoresShape, data: attention)] : [result]
@@ -353,7 +373,14 @@ public final class MultiHeadAttention: CallBindingLayer {
         let n = query.shape[0], pq = g.queryPositions, pv = g.valuePositions
         let scale = Float(1 / Double(keyDim).squareRoot())
         var grads = weights.map { Tensor(zeros: $0.value.shape) }
-        let dCtx = projectBackward(upstream.data, x: ctx, 3, rows: n * pq, grads: &grads, weightGradients: weightGradients)
+        var dCtx = projectBackward(upstream.data, x: useGate ? tape.saved[6] : ctx, outputIndex, rows: n * pq, grads: &grads,
+                                   weightGradients: weightGradients)           // (N·Pq, H·dv), of the gated context
+        var dGatePre: [Float] = []                                              // through sigmoid: d·g·(1 − g)
+        if useGate {
+            let gate = tape.saved[5].data
+            dGatePre = (0..<gate.count).map { dCtx.data[$0] * ctx.data[$0] * gate[$0] * (1 - gate[$0]) }
+            for i in 0..<gate.count { dCtx.data[i] *= gate[i] }
+        }
         var dq = [Float](repeating: 0, count: qp.count), dk = [Float](repeating: 0, count: kp.count), dv = [Float](repeating: 0, count: vp.count)
         var at = 0
         for b in 0..<n {
@@ -395,8 +422,11 @@ public final class MultiHeadAttention: CallBindingLayer {
         }
         var inputs = tape.inputs.map { Tensor(zeros: $0.shape) }               // the mask's stays zero
         inputs[slot[.query]!] = projectBackward(dq, x: query, 0, rows: n * pq, grads: &grads, weightGradients: weightGradients)
+        if useGate {
+            inputs[slot[.query]!].add(projectBackward(dGatePre, x: query, gateIndex, rows: n * pq, grads: &grads, weightGradients: weightGradients))
+        }
         let dKey = projectBackward(dk, x: key, 1, rows: n * pv, grads: &grads, weightGradients: weightGradients)
-        inputs[slot[.value]!] = projectBackward(dv, x: value, 2, rows: n * pv, grads: &grads, weightGradients: weightGradients)
+        inputs[slot[.value]!] = projectBackward(dv, x: value, valueIndex, rows: n * pv, grads: &grads, weightGradients: weightGradients)
         if let k = slot[.key] { inputs[k] = dKey } else { inputs[slot[.value]!].add(dKey) }
         return LayerGradients(inputs: inputs, weights: weightGradients ? grads : [])
     }
