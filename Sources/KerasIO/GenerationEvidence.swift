@@ -27,8 +27,10 @@ enum GenerationEvidence {
         return marks.joined(separator: "; ") + "; read as \(generation.rawValue)"
     }
 
-    /// Keras 1's `<layer>_W`, `<layer>_b`, `<layer>_gamma`, `_running_mean`, `_running_std`.
+    /// Keras 1's `<layer>_W`, `<layer>_b`, `<layer>_gamma`, `_running_mean`, `_running_std`, and the recurrent
+    /// layers' per-gate `<layer>_W_i`, `_U_f`, `_b_z` ….
     static func isKeras1Name(_ n: String) -> Bool {
         ["_W", "_U", "_b", "_running_std"].contains { n.hasSuffix($0) }
+            || ["_W_", "_U_", "_b_"].contains { n.dropLast().hasSuffix($0) }
     }
 }

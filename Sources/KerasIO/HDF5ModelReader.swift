@@ -133,10 +133,12 @@ enum HDF5ModelReader {
             let wg = try H5Reading.guarded(label, "model_weights") { try root.group("model_weights") }
             let stored = try LegacyWeightsReader.read(group: wg, file: label)
             try WeightMemory.check(stored, file: label)
+            att.kernels = try kernelLayout(root: root, group: wg, stored: stored, label: label)
             try att.attachLegacy(stored, to: entries, byName: legacyByName)
         case .legacyWeights:
             let stored = try LegacyWeightsReader.read(group: root, file: label)
             try WeightMemory.check(stored, file: label)
+            att.kernels = try kernelLayout(root: root, group: root, stored: stored, label: label)
             try att.attachLegacy(stored, to: entries, byName: legacyByName)
         case .keras3Weights:
             let stored = try Keras3WeightsReader.read(root: root, file: label)
@@ -144,6 +146,19 @@ enum HDF5ModelReader {
             try att.attachKeras3(stored, to: entries)
         }
         return att.report
+    }
+
+    /// How a legacy weights file paired with an architecture lays out its variables: Keras 1 (by its version, or
+    /// by Keras 1 weight names when it has none: per-gate recurrent matrices, (out, in, …) kernels) and Theano.
+    static func kernelLayout(root: H5Group, group: H5Group, stored: [StoredLayer], label: String) throws -> KernelLayout {
+        var version = try H5Reading.guarded(label, "/") { try H5Reading.string(root, "keras_version") }
+        var backend = try H5Reading.guarded(label, "/") { try H5Reading.string(root, "backend") }
+        if version == nil { version = try H5Reading.guarded(label, group.path) { try H5Reading.string(group, "keras_version") } }
+        if backend == nil { backend = try H5Reading.guarded(label, group.path) { try H5Reading.string(group, "backend") } }
+        let names = stored.flatMap(\.weights).map(\.name)
+        var gen = KerasFile.legacyGeneration(version: version, backend: backend, sampleWeightName: names.first)
+        if version == nil, backend == nil, names.contains(where: { GenerationEvidence.isKeras1Name(($0 as NSString).lastPathComponent) }) { gen = .keras1 }
+        return KernelLayout(keras1: gen == .keras1, flipped: KerasFile.orientation(gen, backend: backend) != .tensorflow)
     }
 
     static func parseJSON(_ text: String, label: String, object: String) throws -> JSON {

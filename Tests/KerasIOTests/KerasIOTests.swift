@@ -218,6 +218,22 @@ final class KerasIOTests: XCTestCase {
         }
     }
 
+    /// A Keras 1 file's weights attached to its architecture read elsewhere (`--arch` with a weights file): the
+    /// per-gate recurrent matrices and (out, in, …) kernels are read in the Keras 1 layout there too.
+    func testKeras1WeightsAttachToAnArchitecture() throws {
+        let dir = Self.formats.deletingLastPathComponent().appendingPathComponent("keras1")
+        for name in ["k1_lstm_gru", "k1_rnn_gpu", "k1_atrous_th"] {
+            let path = dir.appendingPathComponent("\(name).h5").path
+            let model = try XCTUnwrap(try KerasFile.open(path).model, name)
+            for layer in model.graph.layers { layer.weights = layer.weights.map { var w = $0; w.value = Tensor(zeros: w.value.shape); return w } }
+            try KerasFile.attach(weightsFile: path, to: model)
+            var ctx = ForwardContext()
+            let x = try NPY.read(dir.appendingPathComponent("\(name).in.npy").path)
+            let y = try XCTUnwrap(try model.graph.forward([x], context: &ctx).values[model.graph.outputNodes[0]], name)
+            XCTAssertLessThanOrEqual(Fixture.relativeError(y, try NPY.read(dir.appendingPathComponent("\(name).out.npy").path)), 1e-4, name)
+        }
+    }
+
     func testBigNamesSplitAttribute() throws {
         let f = try KerasFile.open(path("big_names.keras224.h5"))
         let e = expected["big_names.keras224.h5"]!
