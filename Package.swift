@@ -92,7 +92,7 @@ let package = Package(
         .testTarget(name: "MatchingTests", dependencies: ["Matching", "Imaging", "Tensor", "TestSupport"]),
         .testTarget(
             name: "CommandsTests",
-            dependencies: ["Commands", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Training", "Study", "FileSupport", "Failure", "TestSupport"]
+            dependencies: ["Commands", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Training", "Study", "FileSupport", "Failure", "Cost", "TestSupport"]
         ),
     ],
     swiftLanguageModes: [.v5]
