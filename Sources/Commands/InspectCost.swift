@@ -51,7 +51,8 @@ public struct InspectCost: Codable, Equatable {
         func row(_ e: ModelEntry) -> [Layer] {
             let nodes: [Int]
             if let l = e.layer {
-                let own = g.nodes.filter { $0.layer === l }.map(\.id)
+                // A nested model's InputLayer is no node of its own: the node feeding the model stands for it.
+                let applied = g.nodes.filter { $0.layer === l }.map(\.id), own = applied.isEmpty ? model.nodesByPath[e.path] ?? [] : applied
                 nodes = own + g.nodes.filter { $0.layer is LayerOutput && own.contains($0.inputs.first ?? -1) }.map(\.id)
             } else {
                 nodes = g.nodes.filter { $0.name.hasPrefix(e.path + "/") }.map(\.id)
@@ -61,7 +62,10 @@ public struct InspectCost: Codable, Equatable {
                 costs.isEmpty ? nil : costs.reduce(0 as Int?) { a, c in a.flatMap { a in c[keyPath: k].map { a + $0 } } }
             }
             let first = model.nodesByPath[e.path]?.first
-            var out = [Layer(name: e.path, macs: sum(\.macs), otherOps: sum(\.otherOps), activationBytes: sum(\.activationBytes),
+            // A nested model's output bytes are its outputs' (its inner rows have the rest).
+            let outputBytes = e.layer != nil ? sum(\.activationBytes)
+                : (model.nodesByPath[e.path] ?? []).reduce(0 as Int?) { a, id in a.flatMap { a in cost.layers[id].activationBytes.map { a + $0 } } }
+            var out = [Layer(name: e.path, macs: sum(\.macs), otherOps: sum(\.otherOps), activationBytes: outputBytes,
                              receptiveField: first.flatMap { cost.layers[$0].receptiveField },
                              weightStorage: storage(e, stored: storedByLayer, quantized: quantizedByLayer))]
             if expandNested, let c = e.children { out += c.flatMap(row) }
