@@ -37,7 +37,7 @@ extension Cropping: CostRule {
 }
 
 /// The images a channels-first model takes, moved to (channels, height, width): the field passes.
-extension ChannelsToFirst: PositionwiseCost { public var opsPerElement: Int { 0 } }
+extension ChannelsToFirst: FreePositionwiseCost {}
 
 /// A channels-first layer runs its channels-last kind between axis moves: the kind's cost and field
 /// over the shapes with the channels moved last.

@@ -6,22 +6,34 @@ import Graph
 // UnitNormalization (square, sum, divide); none for identity, noise and dropout at inference.
 // The field passes through all of them.
 
-extension InputLayer: PositionwiseCost { public var opsPerElement: Int { 0 } }
-extension Identity: PositionwiseCost { public var opsPerElement: Int { 0 } }
-extension NoiseLayer: PositionwiseCost { public var opsPerElement: Int { 0 } }
-extension Masking: PositionwiseCost { public var opsPerElement: Int { 1 } }
+/// Moves nothing and computes nothing at inference.
+public protocol FreePositionwiseCost: PositionwiseCost {}
+extension FreePositionwiseCost { public var opsPerElement: Int { 0 } }
+/// One op per element: an activation function, a comparison.
+public protocol ActivationCost: PositionwiseCost {}
+extension ActivationCost { public var opsPerElement: Int { 1 } }
+/// A scale and an offset per element.
+public protocol AffineCost: PositionwiseCost {}
+extension AffineCost { public var opsPerElement: Int { 2 } }
+
+extension InputLayer: FreePositionwiseCost {}
+extension Identity: FreePositionwiseCost {}
+extension NoiseLayer: FreePositionwiseCost {}
+extension Masking: ActivationCost {}
+extension ReLU: ActivationCost {}
+extension LeakyReLU: ActivationCost {}
+extension PReLU: ActivationCost {}
+extension ELU: ActivationCost {}
+extension Softmax: ActivationCost {}
+extension ThresholdedReLU: ActivationCost {}
+extension BatchNormalization: AffineCost {}
+extension Rescaling: AffineCost {}
+extension Normalization: AffineCost {}
 extension ActivationLayer: PositionwiseCost { public var opsPerElement: Int { fusedActivationOps } }
-extension ReLU: PositionwiseCost { public var opsPerElement: Int { 1 } }
-extension LeakyReLU: PositionwiseCost { public var opsPerElement: Int { 1 } }
-extension PReLU: PositionwiseCost { public var opsPerElement: Int { 1 } }
-extension ELU: PositionwiseCost { public var opsPerElement: Int { 1 } }
-extension Softmax: PositionwiseCost { public var opsPerElement: Int { 1 } }
-extension ThresholdedReLU: PositionwiseCost { public var opsPerElement: Int { 1 } }
-extension BatchNormalization: PositionwiseCost { public var opsPerElement: Int { 2 } }
-extension Rescaling: PositionwiseCost { public var opsPerElement: Int { 2 } }
-extension Normalization: PositionwiseCost { public var opsPerElement: Int { 2 } }
+/// Statistics per group, then the normalization: sum, sum of squares, normalize, affine.
 extension LayerNormalization: PositionwiseCost { public var opsPerElement: Int { 4 } }
 extension GroupNormalization: PositionwiseCost { public var opsPerElement: Int { 4 } }
+/// Square, sum, divide.
 extension UnitNormalization: PositionwiseCost { public var opsPerElement: Int { 3 } }
 
 /// Elementwise merges of n inputs: n − 1 ops per output element (Average one more, the division);
