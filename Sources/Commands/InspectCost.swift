@@ -97,10 +97,15 @@ public struct InspectCost: Codable, Equatable {
         let mine = stored[e.path] ?? stored[e.name] ?? []
         if !mine.isEmpty {
             return WeightStorage(dtype: distinct(mine.map(\.dtype)),
-                                 bytes: mine.reduce(0) { $0 + $1.count * QuantizedStorage.bytes(ofDType: $1.dtype) })
+                                 bytes: mine.reduce(0) { $0 + $1.count * storedBytes($1.dtype) })
         }
         guard let l = e.layer, l.parameterCount > 0 else { return nil }
         return WeightStorage(dtype: "float32", bytes: l.parameterCount * 4)
+    }
+
+    /// Bytes of one stored value; TF.js' quantized weights read `uint8 (float32)`: stored as the first.
+    static func storedBytes(_ dtype: String) -> Int {
+        QuantizedStorage.bytes(ofDType: String(dtype.split(separator: " ").first ?? ""))
     }
 
     static func distinct(_ dtypes: [String]) -> String {

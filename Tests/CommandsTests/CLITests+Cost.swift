@@ -36,5 +36,10 @@ extension CLITests {
         XCTAssertNotNil(storage["scale_layout"]?.stringValue)
         let facts = try XCTUnwrap(j["quantized"]?.arrayValue?.first)
         XCTAssertEqual(storage["bytes"]?.intValue, facts["storage_bytes"]?.intValue)
+        // TF.js weights quantized to uint8 / float16 store 1 / 2 bytes a value, as the manifest declares.
+        for name in ["cnn_uint8", "cnn_float16"] {
+            let t = try assertSchema("inspect", ["inspect", fixtures.appendingPathComponent("tfjs/\(name)/model.json").path])
+            XCTAssertEqual(t["cost"]?["weight_bytes"]?.intValue, t["tfjs"]?["stored_bytes"]?.intValue, name)
+        }
     }
 }
