@@ -22,6 +22,13 @@ def _prod(xs):
     return int(math.prod(xs))
 
 
+def _key(t):
+    """A tensor by the layer that made it and which of its outputs it is (a legacy Sequential's
+    `layer.input` and `layer.output` may come from different calls of its rebuilt graph)."""
+    h = t._keras_history
+    return (h.operation.name, h.tensor_index)
+
+
 def _flat(x):
     return list(x) if isinstance(x, (list, tuple)) else [x]
 
@@ -79,7 +86,7 @@ def _field(layer, fields):
         s = _per_sample(_tensors_out(layer)[0])
         n = len(s) - 1
         return ([1] * n, [1] * n, [0] * n) if n >= 1 else None
-    srcs = [fields.get(id(t)) for t in ins]
+    srcs = [fields.get(_key(t)) for t in ins]
     if cls in ("Conv1D", "Conv2D", "MaxPooling1D", "MaxPooling2D", "AveragePooling2D"):
         f = srcs[0]
         if f is None:
@@ -138,18 +145,18 @@ def analyze(model):
     layers, totals = {}, {}
     order = _layers_in_order(model)
     fields, consumers = {}, {}
-    needed_outputs = {id(t) for t in model.outputs}
+    needed_outputs = {_key(t) for t in model.outputs}
     for layer in order:
         if layer.__class__.__name__ != "InputLayer":
             for t in _tensors_in(layer):
-                consumers.setdefault(id(t), []).append(layer.name)
-    input_ids = {id(t) for t in model.inputs}
+                consumers.setdefault(_key(t), []).append(layer.name)
+    input_ids = {_key(t) for t in model.inputs}
     sample = {}
     for layer in order:
         macs, other = _ops(layer)
         f = _field(layer, fields)
         outs = _tensors_out(layer)
-        fields[id(outs[0])] = f
+        fields[_key(outs[0])] = f
         nbytes = sum(_prod(_per_sample(t)) * BYTES for t in outs)
         sample[layer.name] = (macs, other, nbytes)
         layers[layer.name] = {
@@ -168,21 +175,21 @@ def analyze(model):
         if layer.__class__.__name__ == "InputLayer":
             continue
         outs = _tensors_out(layer)
-        made = [outs[0]] + [t for t in outs[1:] if id(t) in consumers or id(t) in needed_outputs]
+        made = [outs[0]] + [t for t in outs[1:] if _key(t) in consumers or _key(t) in needed_outputs]
         for t in made:
-            sizes[id(t)] = _prod(_per_sample(t)) * BYTES
-            live += sizes[id(t)]
-            alive.add(id(t))
+            sizes[_key(t)] = _prod(_per_sample(t)) * BYTES
+            live += sizes[_key(t)]
+            alive.add(_key(t))
         peak = max(peak, live)
         for t in _tensors_in(layer):
-            remaining[id(t)] -= 1
-            if remaining[id(t)] == 0 and id(t) not in needed_outputs and id(t) not in input_ids and id(t) in alive:
-                alive.discard(id(t))
-                live -= sizes[id(t)]
+            remaining[_key(t)] -= 1
+            if remaining[_key(t)] == 0 and _key(t) not in needed_outputs and _key(t) not in input_ids and _key(t) in alive:
+                alive.discard(_key(t))
+                live -= sizes[_key(t)]
         for t in made:
-            if id(t) not in consumers and id(t) not in needed_outputs and id(t) in alive:
-                alive.discard(id(t))
-                live -= sizes[id(t)]
+            if _key(t) not in consumers and _key(t) not in needed_outputs and _key(t) in alive:
+                alive.discard(_key(t))
+                live -= sizes[_key(t)]
     for b in BATCHES:
         totals[str(b)] = {
             "macs": b * sum(v[0] for v in sample.values()),
