@@ -12,8 +12,8 @@ public struct OpCount: Equatable, Sendable {
         self.otherOps = otherOps
     }
     public static let zero = OpCount()
-    public static func + (a: OpCount, b: OpCount) -> OpCount { OpCount(macs: a.macs + b.macs, otherOps: a.otherOps + b.otherOps) }
-    public static func * (a: OpCount, k: Int) -> OpCount { OpCount(macs: a.macs * k, otherOps: a.otherOps * k) }
+    public static func + (a: OpCount, b: OpCount) -> OpCount { OpCount(macs: add(a.macs, b.macs), otherOps: add(a.otherOps, b.otherOps)) }
+    public static func * (a: OpCount, k: Int) -> OpCount { OpCount(macs: mul(a.macs, k), otherOps: mul(a.otherOps, k)) }
 }
 
 /// The per-sample shapes (no batch axis, every length known) of one application of a layer.
@@ -30,7 +30,16 @@ public struct CostShapes: Sendable {
 }
 
 /// The product of a shape's lengths.
-func elements(_ shape: [Int]) -> Int { shape.reduce(1, *) }
+func elements(_ shape: [Int]) -> Int { mul(shape) }
+
+/// Saturating products and sums: a hostile config's shapes cannot trap a count (Int.max reads as "too many").
+func mul(_ xs: Int...) -> Int { mul(xs) }
+func mul(_ xs: [Int]) -> Int {
+    xs.reduce(1) { a, b in let (r, o) = a.multipliedReportingOverflow(by: b); return o ? Int.max : r }
+}
+func add(_ xs: Int...) -> Int {
+    xs.reduce(0) { a, b in let (r, o) = a.addingReportingOverflow(b); return o ? Int.max : r }
+}
 
 /// What a layer kind costs, declared per Swift type (one conformance per kind or family, in the files
 /// of this target): nothing here tests class names. A kind without a conformance has no known cost.
@@ -55,7 +64,7 @@ public protocol PositionwiseCost: CostRule {
 }
 
 extension PositionwiseCost {
-    public func opCount(_ shapes: CostShapes) -> OpCount? { OpCount(otherOps: opsPerElement * shapes.outputCount) }
+    public func opCount(_ shapes: CostShapes) -> OpCount? { OpCount(otherOps: mul(opsPerElement, shapes.outputCount)) }
     public func receptiveField(_ inputs: [ReceptiveField?], _ shapes: CostShapes) -> ReceptiveField? { inputs.first ?? nil }
 }
 

@@ -49,18 +49,18 @@ public struct ModelCost: Sendable {
             }
             fields.append(field)
             if known, let count = (n.layer as? any CostRule)?.opCount(shapes) {
-                cost.macs = count.macs * batch
-                cost.otherOps = count.otherOps * batch
-                cost.activationBytes = elements(n.outputShape) * batch * (elementBytes[n.id] ?? 4)
+                cost.macs = mul(count.macs, batch)
+                cost.otherOps = mul(count.otherOps, batch)
+                cost.activationBytes = mul(elements(n.outputShape), batch, elementBytes[n.id] ?? 4)
                 cost.receptiveField = field
             } else {
                 unknown.append(n.name)
             }
             layers.append(cost)
         }
-        return ModelCost(batch: batch, layers: layers, macs: layers.reduce(0) { $0 + ($1.macs ?? 0) },
-                         otherOps: layers.reduce(0) { $0 + ($1.otherOps ?? 0) },
-                         activationBytes: layers.reduce(0) { $0 + ($1.activationBytes ?? 0) },
+        return ModelCost(batch: batch, layers: layers, macs: layers.reduce(0) { add($0, $1.macs ?? 0) },
+                         otherOps: layers.reduce(0) { add($0, $1.otherOps ?? 0) },
+                         activationBytes: layers.reduce(0) { add($0, $1.activationBytes ?? 0) },
                          peakActivationBytes: peak(graph, layers), unknown: unknown)
     }
 
@@ -76,13 +76,13 @@ public struct ModelCost: Sendable {
         let keep = Set(graph.outputNodes)
         let bytes = costs.map { $0.activationBytes ?? 0 }
         let extraOutputs = graph.nodes.map { n in graph.nodes.filter { $0.layer is LayerOutput && $0.inputs == [n.id] && needed.contains($0.id) }.map(\.id) }
-        var live = graph.inputNodes.reduce(0) { $0 + bytes[$1] }
+        var live = graph.inputNodes.reduce(0) { add($0, bytes[$1]) }
         var alive = Set(graph.inputNodes)
         var peak = live
         for n in graph.nodes where needed.contains(n.id) && !graph.inputNodes.contains(n.id) {
             if !(n.layer is LayerOutput) {
                 let made = [n.id] + extraOutputs[n.id]
-                live += made.reduce(0) { $0 + bytes[$1] }
+                live = made.reduce(live) { add($0, bytes[$1]) }
                 alive.formUnion(made)
                 peak = max(peak, live)
             }

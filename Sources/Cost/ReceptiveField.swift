@@ -40,7 +40,7 @@ public struct ReceptiveField: Equatable, Sendable, Codable {
     public func box(ofUnit position: [Int], clippedTo extent: [Int]) -> (origin: [Int], size: [Int])? {
         var origin: [Int] = [], sizes: [Int] = []
         for a in 0..<size.count {
-            let lo = max(0, start[a] + position[a] * stride[a]), hi = min(extent[a], start[a] + position[a] * stride[a] + size[a])
+            let lo = max(0, add(start[a], mul(position[a], stride[a]))), hi = min(extent[a], add(start[a], mul(position[a], stride[a]), size[a]))
             guard hi > lo else { return nil }
             origin.append(lo)
             sizes.append(hi - lo)
@@ -56,10 +56,10 @@ public struct ReceptiveField: Equatable, Sendable, Codable {
         let pad = w.padBefore(inputSize: inputSize), k = w.extent
         var out = self
         for a in 0..<size.count {
-            out.size[a] = size[a] + (k[a] - 1) * stride[a]
+            out.size[a] = add(size[a], mul(k[a] - 1, stride[a]))
             // A stride-1 transposed convolution is the convolution with the window flipped: it reaches back k−1−pad.
-            out.start[a] = start[a] - (w.transposed ? k[a] - 1 - pad[a] : pad[a]) * stride[a]
-            out.stride[a] = stride[a] * (w.transposed ? 1 : w.strides[a])
+            out.start[a] = add(start[a], -mul(w.transposed ? k[a] - 1 - pad[a] : pad[a], stride[a]))
+            out.stride[a] = mul(stride[a], w.transposed ? 1 : w.strides[a])
         }
         return out
     }
@@ -68,7 +68,7 @@ public struct ReceptiveField: Equatable, Sendable, Codable {
     func shifted(by added: [Int]) -> ReceptiveField? {
         guard added.count == size.count else { return nil }
         var out = self
-        for a in 0..<size.count { out.start[a] -= added[a] * stride[a] }
+        for a in 0..<size.count { out.start[a] = add(out.start[a], -mul(added[a], stride[a])) }
         return out
     }
 
@@ -79,9 +79,9 @@ public struct ReceptiveField: Equatable, Sendable, Codable {
         guard let first = all.first, all.count == fields.count, all.allSatisfy({ $0.stride == first.stride && $0.size.count == first.size.count }) else { return nil }
         var out = first
         for a in 0..<first.size.count {
-            let lo = all.map { $0.start[a] }.min()!, hi = all.map { $0.start[a] + $0.size[a] }.max()!
+            let lo = all.map { $0.start[a] }.min()!, hi = all.map { add($0.start[a], $0.size[a]) }.max()!
             out.start[a] = lo
-            out.size[a] = hi - lo
+            out.size[a] = add(hi, -lo)
         }
         return out
     }

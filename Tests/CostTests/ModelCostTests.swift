@@ -91,4 +91,21 @@ final class ModelCostTests: XCTestCase {
         XCTAssertEqual(f.box(ofUnit: [3, 3], clippedTo: [8, 8])?.size, [4, 4])
         XCTAssertNil(f.box(ofUnit: [6, 0], clippedTo: [8, 8]))
     }
+
+    /// A hostile config's shapes (a 2³⁰ × 2³⁰ image upsampled 2²⁰ times, a stride of 2³⁰) saturate the
+    /// counts instead of trapping.
+    func testHugeShapesSaturateInsteadOfTrapping() throws {
+        let g = Graph(name: "huge")
+        let big = JSON.number(Double(1 << 30)), wide = JSON.number(Double(1 << 20))
+        let x = try g.add(try LayerRegistry.make(className: "InputLayer", name: "x", config: ["batch_shape": [nil, big, big, 3]]), inputs: [])
+        g.inputNodes = [x]
+        let up = try g.add(try LayerRegistry.make(className: "UpSampling2D", name: "up", config: ["size": [wide, wide]]), inputs: [x])
+        let pool = try g.add(try LayerRegistry.make(className: "MaxPooling2D", name: "pool",
+                                                     config: ["pool_size": [2, 2], "strides": [big, big], "padding": "same"]), inputs: [x])
+        g.outputNodes = [up, pool]
+        let c = ModelCost.analyze(graph: g, batch: 1 << 20)
+        XCTAssertEqual(c.activationBytes, Int.max)
+        XCTAssertEqual(c.peakActivationBytes, Int.max)
+        XCTAssertEqual(c.layers[pool].receptiveField?.stride, [1 << 30, 1 << 30])
+    }
 }

@@ -18,9 +18,9 @@ extension MultiHeadAttention: CostRule {
         guard let q = kernel("query"), let k = kernel("key"), let v = kernel("value"), let o = kernel("attention_output"),
               q.count == 3, v.count == 3 else { return nil }
         let (tq, tk) = positions(s), heads = q[1]
-        let macs = tq * elements(q) + tk * (elements(k) + elements(v)) + heads * tq * tk * (q[2] + v[2]) + tq * elements(o)
-        let biases = biasOps * (tq * heads * q[2] + tk * heads * (k[2] + v[2]) + s.outputCount)
-        return OpCount(macs: macs, otherOps: heads * tq * tk + biases)
+        let macs = add(mul(tq, elements(q)), mul(tk, add(elements(k), elements(v))), mul(heads, tq, tk, q[2] + v[2]), mul(tq, elements(o)))
+        let biases = mul(biasOps, add(mul(tq, heads, q[2]), mul(tk, heads, k[2] + v[2]), s.outputCount))
+        return OpCount(macs: macs, otherOps: add(mul(heads, tq, tk), biases))
     }
 }
 
@@ -30,7 +30,7 @@ extension ScoredAttention: CostRule {
     public func opCount(_ s: CostShapes) -> OpCount? {
         let (tq, tv) = positions(s), dim = s.output.last ?? 1
         let additive = Score.self == AdditiveScore.self
-        return OpCount(macs: 2 * tq * tv * dim, otherOps: tq * tv * (1 + (additive ? 2 * dim : 0)))
+        return OpCount(macs: mul(2, tq, tv, dim), otherOps: mul(tq, tv, add(1, additive ? mul(2, dim) : 0)))
     }
 }
 
@@ -39,6 +39,6 @@ extension Dot: CostRule {
     public func opCount(_ s: CostShapes) -> OpCount? {
         guard s.inputs.count == 2 else { return nil }
         let product = Double(elements(s.inputs[0])) * Double(elements(s.inputs[1])) * Double(s.outputCount)
-        return OpCount(macs: Int(product.squareRoot().rounded()))
+        return OpCount(macs: product.squareRoot() < Double(Int.max) ? Int(product.squareRoot().rounded()) : Int.max)
     }
 }

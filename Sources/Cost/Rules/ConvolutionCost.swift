@@ -13,7 +13,7 @@ extension SpatiallyWindowed {
 
     /// `macs` products, plus the bias add and fused activation over the output.
     func convolutionCount(macs: Int, _ s: CostShapes) -> OpCount {
-        OpCount(macs: macs, otherOps: (biasOps + fusedActivationOps) * s.outputCount)
+        OpCount(macs: macs, otherOps: mul(biasOps + fusedActivationOps, s.outputCount))
     }
 
     /// The input's field through this layer's window.
@@ -26,39 +26,39 @@ extension SpatiallyWindowed {
 }
 
 extension Convolution: CostRule {
-    public func opCount(_ s: CostShapes) -> OpCount? { convolutionCount(macs: outputPositions(s) * kernelElements(["kernel"]), s) }
+    public func opCount(_ s: CostShapes) -> OpCount? { convolutionCount(macs: mul(outputPositions(s), kernelElements(["kernel"])), s) }
     public func receptiveField(_ inputs: [ReceptiveField?], _ s: CostShapes) -> ReceptiveField? { windowField(inputs, s) }
 }
 
 extension Conv3D: CostRule {
-    public func opCount(_ s: CostShapes) -> OpCount? { convolutionCount(macs: outputPositions(s) * kernelElements(["kernel"]), s) }
+    public func opCount(_ s: CostShapes) -> OpCount? { convolutionCount(macs: mul(outputPositions(s), kernelElements(["kernel"])), s) }
     public func receptiveField(_ inputs: [ReceptiveField?], _ s: CostShapes) -> ReceptiveField? { windowField(inputs, s) }
 }
 
 extension DepthwiseConvolution: CostRule {
     public func opCount(_ s: CostShapes) -> OpCount? {
-        convolutionCount(macs: outputPositions(s) * kernelElements(["kernel", "depthwise_kernel"]), s)
+        convolutionCount(macs: mul(outputPositions(s), kernelElements(["kernel", "depthwise_kernel"])), s)
     }
     public func receptiveField(_ inputs: [ReceptiveField?], _ s: CostShapes) -> ReceptiveField? { windowField(inputs, s) }
 }
 
 extension SeparableConvolution: CostRule {
     public func opCount(_ s: CostShapes) -> OpCount? {
-        convolutionCount(macs: outputPositions(s) * kernelElements(["depthwise_kernel", "pointwise_kernel"]), s)
+        convolutionCount(macs: mul(outputPositions(s), kernelElements(["depthwise_kernel", "pointwise_kernel"])), s)
     }
     public func receptiveField(_ inputs: [ReceptiveField?], _ s: CostShapes) -> ReceptiveField? { windowField(inputs, s) }
 }
 
 extension TransposedConvolution: CostRule {
     public func opCount(_ s: CostShapes) -> OpCount? {
-        convolutionCount(macs: elements(Array(s.input.dropLast())) * kernelElements(["kernel"]), s)
+        convolutionCount(macs: mul(elements(Array(s.input.dropLast())), kernelElements(["kernel"])), s)
     }
     public func receptiveField(_ inputs: [ReceptiveField?], _ s: CostShapes) -> ReceptiveField? { windowField(inputs, s) }
 }
 
 extension Conv3DTranspose: CostRule {
     public func opCount(_ s: CostShapes) -> OpCount? {
-        convolutionCount(macs: elements(Array(s.input.dropLast())) * kernelElements(["kernel"]), s)
+        convolutionCount(macs: mul(elements(Array(s.input.dropLast())), kernelElements(["kernel"])), s)
     }
     public func receptiveField(_ inputs: [ReceptiveField?], _ s: CostShapes) -> ReceptiveField? { windowField(inputs, s) }
 }

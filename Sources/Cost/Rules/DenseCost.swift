@@ -7,7 +7,7 @@ import Graph
 extension Dense: CostRule {
     /// (positions) × in × units.
     public func opCount(_ s: CostShapes) -> OpCount? {
-        OpCount(macs: s.inputCount * (s.output.last ?? 1), otherOps: (biasOps + fusedActivationOps) * s.outputCount)
+        OpCount(macs: mul(s.inputCount, s.output.last ?? 1), otherOps: mul(biasOps + fusedActivationOps, s.outputCount))
     }
     public func receptiveField(_ inputs: [ReceptiveField?], _ s: CostShapes) -> ReceptiveField? {
         s.input.count >= 2 ? inputs.first ?? nil : nil
@@ -19,7 +19,7 @@ extension EinsumDense: CostRule {
     public func opCount(_ s: CostShapes) -> OpCount? {
         guard let equation = identity.config["equation"]?.stringValue,
               let contracted = Self.contractedLength(equation: equation, input: s.input) else { return nil }
-        return OpCount(macs: s.outputCount * contracted, otherOps: (biasOps + fusedActivationOps) * s.outputCount)
+        return OpCount(macs: mul(s.outputCount, contracted), otherOps: mul(biasOps + fusedActivationOps, s.outputCount))
     }
 
     /// The product of the lengths of the input indices that the output lacks; the input spec's letters
@@ -39,7 +39,7 @@ extension EinsumDense: CostRule {
             guard inputSpec.count == full.count else { return nil }
             for (i, c) in inputSpec.enumerated() { lengths[c] = full[i] }
         }
-        return lengths.filter { !outputSpec.contains($0.key) }.values.reduce(1, *)
+        return mul(Array(lengths.filter { !outputSpec.contains($0.key) }.values))
     }
 }
 

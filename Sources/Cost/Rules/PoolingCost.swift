@@ -4,7 +4,7 @@ import Graph
 // each); a global pooling reads every input element once.
 
 extension Pooling: CostRule {
-    public func opCount(_ s: CostShapes) -> OpCount? { OpCount(otherOps: s.outputCount * elements(spatialWindow.kernel)) }
+    public func opCount(_ s: CostShapes) -> OpCount? { OpCount(otherOps: mul(s.outputCount, elements(spatialWindow.kernel))) }
     public func receptiveField(_ inputs: [ReceptiveField?], _ s: CostShapes) -> ReceptiveField? {
         (inputs.first ?? nil)?.through(spatialWindow, inputSize: Array(s.input.dropLast()))
     }
@@ -21,8 +21,8 @@ extension StagedVolume: CostRule {
     public func opCount(_ s: CostShapes) -> OpCount? {
         let (plane, depth) = (wrappedLayers[0], wrappedLayers[1])
         let planeShapes = CostShapes(inputs: [Array(s.input.dropFirst())], output: Array(s.output.dropFirst()))
-        let depthShapes = CostShapes(inputs: [[s.input[0], s.output[1] * s.output[2], s.output[3]]],
-                                     output: [s.output[0], s.output[1] * s.output[2], s.output[3]])
+        let depthShapes = CostShapes(inputs: [[s.input[0], mul(s.output[1], s.output[2]), s.output[3]]],
+                                     output: [s.output[0], mul(s.output[1], s.output[2]), s.output[3]])
         guard let p = (plane as? any CostRule)?.opCount(planeShapes), let d = (depth as? any CostRule)?.opCount(depthShapes) else { return nil }
         return p * s.input[0] + d
     }

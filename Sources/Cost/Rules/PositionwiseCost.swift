@@ -40,7 +40,7 @@ extension UnitNormalization: PositionwiseCost { public var opsPerElement: Int { 
 /// the field is the union of the inputs' fields.
 extension ElementwiseMerge: CostRule {
     public func opCount(_ s: CostShapes) -> OpCount? {
-        OpCount(otherOps: (s.inputs.count - 1 + (Operation.self == Mean.self ? 1 : 0)) * s.outputCount)
+        OpCount(otherOps: mul(s.inputs.count - 1 + (Operation.self == Mean.self ? 1 : 0), s.outputCount))
     }
     public func receptiveField(_ inputs: [ReceptiveField?], _ s: CostShapes) -> ReceptiveField? { ReceptiveField.union(inputs) }
 }

@@ -10,7 +10,7 @@ extension RecurrentKind {
     func recurrentCount(_ s: CostShapes) -> OpCount? {
         guard let steps = s.input.first, let kernel = weights.first(where: { $0.name == "kernel" }),
               let recurrent = weights.first(where: { $0.name == "recurrent_kernel" }) else { return nil }
-        return OpCount(macs: steps * (kernel.value.count + recurrent.value.count), otherOps: steps * 2 * (kernel.value.shape.last ?? 0))
+        return OpCount(macs: mul(steps, kernel.value.count + recurrent.value.count), otherOps: mul(steps, 2, kernel.value.shape.last ?? 0))
     }
 }
 
