@@ -43,6 +43,8 @@ let package = Package(
         // Measures shared by commands: weight change, mean / standard deviation / median.
         .target(name: "Measures", dependencies: ["Tensor"]),
         .target(name: "Graph", dependencies: ["Tensor", "MemoryLimit", "Failure"]),
+        // What a forward pass costs (issue 20): MACs, other ops, activation memory, receptive fields, weight storage.
+        .target(name: "Cost", dependencies: ["Graph"]),
         // libpng/libjpeg error handling (setjmp/longjmp) must stay in C.
         .target(
             name: "CImageSupport",
@@ -62,7 +64,7 @@ let package = Package(
         .target(name: "Study", dependencies: ["Failure", "FileSupport", "Tensor", "Graph", "Imaging", "Training", "Visualize", "Matching", "Measures", "Report"]),
         .target(
             name: "Commands",
-            dependencies: ["Failure", "FileSupport", "HDF5", "Tensor", "Measures", "Graph", "Imaging", "KerasIO", "Zoo", "Visualize", "Training", "Matching", "Study"],
+            dependencies: ["Failure", "FileSupport", "HDF5", "Tensor", "Measures", "Graph", "Imaging", "KerasIO", "Zoo", "Visualize", "Training", "Matching", "Study", "Cost"],
             resources: [.copy("Resources")]
         ),
         // Benchmarks against TensorFlow/Keras/OpenCV (the Python side is Benchmarks/*.py) and the one
@@ -86,10 +88,11 @@ let package = Package(
         .testTarget(name: "ZooTests", dependencies: ["Zoo", "Graph", "Tensor", "Imaging", "KerasIO", "TestSupport"]),
         .testTarget(name: "VisualizeTests", dependencies: ["Visualize", "Graph", "Tensor", "Imaging", "KerasIO", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Graph", "Tensor", "Imaging", "TestSupport"]),
+        .testTarget(name: "CostTests", dependencies: ["Cost", "Graph", "KerasIO", "Zoo", "TestSupport"]),
         .testTarget(name: "MatchingTests", dependencies: ["Matching", "Imaging", "Tensor", "TestSupport"]),
         .testTarget(
             name: "CommandsTests",
-            dependencies: ["Commands", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Training", "Study", "FileSupport", "Failure", "TestSupport"]
+            dependencies: ["Commands", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Training", "Study", "FileSupport", "Failure", "Cost", "TestSupport"]
         ),
     ],
     swiftLanguageModes: [.v5]

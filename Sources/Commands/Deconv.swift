@@ -1,3 +1,4 @@
+import Cost
 import Foundation
 import Graph
 import Imaging
@@ -54,7 +55,7 @@ public enum Deconv {
     }
 
     /// The Zeiler & Fergus view over a folder: the `top` strongest activations of one map, each projected
-    /// from its single strongest unit, beside the image patch under that unit's projection.
+    /// from its single strongest unit, beside the image patch its receptive field covers (`ReceptiveField`, as `inspect` reports it).
     public static func dataset(model: LoadedModel, folder dir: String, options: ImageOptions, layer: String, channel: Int,
                                top: Int, rule: BackwardRule, out: String) throws -> DatasetDeconvReport {
         let projector = try FeatureProjector(graph: model.imageGraph)
@@ -85,10 +86,13 @@ public enum Deconv {
         let folder = try OutputFolder(out)
         var tiles: [Montage.Tile] = []
         var items: [DatasetDeconvReport.Item] = []
+        // Zeiler & Fergus crop the image patch a unit sees: its receptive field, the one `inspect` reports.
+        let field = ModelCost.analyze(graph: model.imageGraph).layers[node.id].receptiveField
         for (rank, b) in best.prefix(max(1, top)).enumerated() {
             let input = try options.load([b.file], for: model)
             let proj = try projector.projectUnit(input.tensor, layer: node.name, channel: channel, y: b.y, x: b.x, rule: rule)
-            let box = support(proj)
+            let box = field?.box(ofUnit: [b.y, b.x], clippedTo: [proj.shape[1], proj.shape[2]])
+                .map { (x: $0.origin[1], y: $0.origin[0], w: $0.size[1], h: $0.size[0]) }
             let img = Projection.image(proj)
             let shown = input.displayImage(0)
             let patch = box.map { shown.cropped(x: $0.x, y: $0.y, width: $0.w, height: $0.h) } ?? shown
@@ -104,19 +108,6 @@ public enum Deconv {
         }
         let grid = try folder.png(Montage.grid(tiles, columns: 6, padding: 6), "top\(top)_\(OutputFolder.safe(node.name))_ch\(channel).png")
         return DatasetDeconvReport(layer: node.name, channel: channel, rule: rule.rawValue, images: files.count, top: items, grid: grid)
-    }
-
-    /// Bounding box of the non-zero pixels of a projection (its receptive field in practice).
-    static func support(_ t: Tensor) -> (x: Int, y: Int, w: Int, h: Int)? {
-        let (h, w, c) = (t.shape[1], t.shape[2], t.shape[3])
-        var x0 = w, y0 = h, x1 = -1, y1 = -1
-        for y in 0..<h { for x in 0..<w {
-            var nz = false
-            for k in 0..<c where t.data[(y * w + x) * c + k] != 0 { nz = true; break }
-            if nz { x0 = min(x0, x); x1 = max(x1, x); y0 = min(y0, y); y1 = max(y1, y) }
-        } }
-        guard x1 >= x0, y1 >= y0 else { return nil }
-        return (x0, y0, x1 - x0 + 1, y1 - y0 + 1)
     }
 
     static func imageFiles(in dir: String) throws -> [String] {

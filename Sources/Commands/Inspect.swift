@@ -50,6 +50,8 @@ public struct InspectReport: Codable {
     public var dequantizedWeights: [WeightStatistics]?
     /// TensorFlow containers: variables as `tf.train.list_variables`, signatures, versions, assets.
     public var tensorflow: TFContainerFacts?
+    /// What a forward pass costs and how the weights are stored (issue 20); absent without an architecture.
+    public var cost: InspectCost?
 
     public struct TreeEntry: Codable {
         public var path: String
@@ -61,7 +63,8 @@ public struct InspectReport: Codable {
 }
 
 public enum Inspect {
-    public static func run(path: String, arch: String?, weights: Bool, tree: Bool, expandNested: Bool) throws -> InspectReport {
+    public static func run(path: String, arch: String?, weights: Bool, tree: Bool, expandNested: Bool, batch: Int = 1) throws -> InspectReport {
+        guard batch > 0 else { throw CommandError("--batch must be positive, got \(batch)") }
         let paired = try arch.map { try ModelLoader.load(path, arch: $0) }
         let file: KerasModelFile
         if let pairedFile = paired?.file { file = pairedFile } else {
@@ -99,6 +102,7 @@ public enum Inspect {
             shards: file.shards, dtypePolicies: policies.isEmpty ? nil : policies, tfjs: file.tfjs,
             notes: (notes + (summary?.notes ?? [])).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } },
             tensorflow: file.tensorflow)
+        report.cost = inspected.map { InspectCost.of($0, stored: stored, quantized: quantized, policies: policies, batch: batch, expandNested: expandNested) }
         if !quantized.isEmpty {
             report.quantized = quantized
             if weights { report.dequantizedWeights = try QuantizedLayerFacts.dequantizedStatistics(try ModelLoader.load(path, arch: arch, warn: false).model) }
@@ -167,19 +171,20 @@ public enum Inspect {
         lines.append("")
         if let m = r.model {
             let showInbound = !m.isSequential
-            var rows: [[String]] = [["Layer (type)", "Output Shape", "Param #"] + (showInbound ? ["Connected to"] : [])]
-            func add(_ l: LayerSummary, indent: String) {
+            var rows: [[String]] = [["Layer (type)", "Output Shape", "Param #"] + (r.cost.map { ["MACs (batch \($0.batch))", "Output bytes", "Receptive field"] } ?? [])
+                                    + (showInbound ? ["Connected to"] : [])]
+            func add(_ l: LayerSummary, indent: String, path: String) {
                 // An axis of unknown length (-1 in --json, e.g. an Embedding's sequence) prints as Keras prints it: None.
                 let shapes = l.outputShapes.map { s in
                     s.map { "(None, " + $0.map { $0 < 0 ? "None" : String($0) }.joined(separator: ", ") + ")" } ?? "(unknown)"
                 }
                 var row = ["\(indent)\(l.name) (\(l.className))\(l.runnable ? "" : " [not runnable]")",
-                           shapes.joined(separator: ", "), formatCount(l.params)]
+                           shapes.joined(separator: ", "), formatCount(l.params)] + (r.cost?.cells(path) ?? [])
                 if showInbound { row.append(l.inbound.joined(separator: ", ")) }
                 rows.append(row)
-                for c in l.children ?? [] { add(c, indent: indent + "  ") }
+                for c in l.children ?? [] { add(c, indent: indent + "  ", path: path + "/" + c.name) }
             }
-            for l in m.layers { add(l, indent: "") }
+            for l in m.layers { add(l, indent: "", path: l.name) }
             lines.append("Model: \"\(m.name)\" (\(m.className))")
             lines += table(rows)
             // Quantized layers store fewer bytes than 4 per parameter (inspect's quantized section has them).
@@ -187,6 +192,7 @@ public enum Inspect {
             lines.append("Total params: \(formatCount(m.totalParams)) (\(formatBytes(bytes)))")
             lines.append("Trainable params: \(formatCount(m.trainableParams))")
             lines.append("Non-trainable params: \(formatCount(m.nonTrainableParams))")
+            lines += r.cost?.renderTotals() ?? []
         } else if r.tensorflow == nil {
             lines.append("Stored weights (no architecture in the file; pair one with --arch \(Zoo.names.joined(separator: "|"))):")
             var rows: [[String]] = [["Layer", "Weight", "Shape", "Dtype"]]

@@ -12,12 +12,13 @@ struct InspectCommand: ParsableCommand, ReadsInputFiles {
     @Flag(help: "Per-weight statistics (min, max, mean, std, zeros, NaN/Inf), streamed.") var weights = false
     @Flag(help: "The HDF5 object tree with attributes.") var tree = false
     @Flag(help: "List the layers of nested models.") var expandNested = false
+    @Option(help: "Batch size the MACs, other ops and activation memory are counted for.") var batch = 1
     @Flag(help: "Print JSON (Schemas/inspect.schema.json).") var json = false
     @OptionGroup var memory: MemoryOptions
 
     func run() throws {
         try ConvScope.guarded {
-            let r = try Inspect.run(path: file, arch: arch, weights: weights, tree: tree, expandNested: expandNested)
+            let r = try Inspect.run(path: file, arch: arch, weights: weights, tree: tree, expandNested: expandNested, batch: batch)
             print(json ? try JSONOutput.string(r) : Inspect.render(r))
         }
     }
