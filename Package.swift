@@ -62,7 +62,7 @@ let package = Package(
         // Graphviz in-process: a diagram (boxes, clusters, edges) as DOT, laid out by dot, rendered to SVG or PNG.
         .target(name: "GraphLayout", dependencies: ["CGraphviz", "Failure"]),
         // The model page: one self-contained HTML file (inline SVG, CSS, script) drawn from a page model.
-        .target(name: "ModelPage", dependencies: ["GraphLayout"]),
+        .target(name: "ModelPage", dependencies: ["GraphLayout", "Report"]),
         // The paper's retraining study (Sect. 3.3): rounds, results schema, figures, report.
         .target(name: "Study", dependencies: ["Failure", "FileSupport", "Tensor", "Graph", "Imaging", "Training", "Visualize", "Matching", "Measures", "Report"]),
         .target(

@@ -1,5 +1,6 @@
 import Foundation
 import GraphLayout
+import Report
 
 /// One self-contained HTML page of a model (inline SVG, CSS and script; nothing fetched): the graph laid
 /// out by Graphviz with one `data-layer` node per layer, file facts at the top, a search box (also `?q=NAME`),
@@ -61,20 +62,7 @@ public enum ModelPageHTML {
         return out + rest
     }
 
-    static func esc(_ s: String) -> String {
-        var r = ""
-        r.reserveCapacity(s.utf8.count)
-        for ch in s {
-            switch ch {
-            case "&": r += "&amp;"
-            case "<": r += "&lt;"
-            case ">": r += "&gt;"
-            case "\"": r += "&quot;"
-            default: r.append(ch)
-            }
-        }
-        return r
-    }
+    static func esc(_ s: String) -> String { HTMLReport.escape(s) }
 
     static let css = """
     html,body{height:100%}
