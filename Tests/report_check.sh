@@ -73,6 +73,7 @@ done < "$work/srcs.txt"
 
 if [ "$fail" = 0 ]; then
   minw=$(grep -o 'data-min-width="[0-9]*"' "$work/dom.html" | grep -o '[0-9]*' || true)
-  echo "report_check: ok: screenshot $shot, $images images loaded (smallest natural width $minw px), no console errors, $n embedded PNGs, no outside resources; opened with --dump-dom in $open_ms ms"
+  loaded="$images images loaded (smallest natural width $minw px)"; [ "$images" = 0 ] && loaded="no images"
+  echo "report_check: ok: screenshot $shot, $loaded, no console errors, $n embedded PNGs, no outside resources; opened with --dump-dom in $open_ms ms"
 fi
 exit "$fail"

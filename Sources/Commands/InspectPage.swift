@@ -40,6 +40,8 @@ public enum InspectPage {
         let stored = Dictionary(grouping: r.storedWeights, by: \.layer)
         page.weightColumns = ["variable", "shape", "dtype"] + (r.weights == nil ? [] : ["min", "max", "mean", "std", "zeros", "NaN/Inf"])
         page.updateNodes { n in
+            // Per-layer numbers inspect reports become facts and heat keys here (a `macs` key is drawn on the box
+            // and offered first in the heat selector).
             let key = [n.name, n.shortName].first { stats[$0] != nil || stored[$0] != nil }
             guard let key else { return }
             if let s = stats[key] {
@@ -51,6 +53,7 @@ public enum InspectPage {
                 n.weights = s.map { [$0.name, ModelPageBuilder.shapeText($0.shape), $0.dtype] }
             }
         }
+        page.defaultHeat = page.heatMetrics.first?.key
         return page
     }
 

@@ -23,9 +23,39 @@ enum ModelPageBuilder {
             if let c = l.children { n.children = c.map { node($0, prefix: path + "/") } }
             return n
         }
-        return PageModel(title: title, facts: [], notes: summary.notes,
-                         nodes: summary.layers.map { node($0, prefix: "") }, edges: edges(model.graph),
+        let nodes = summary.layers.map { node($0, prefix: "") }
+        return PageModel(title: title, facts: [], notes: summary.notes, nodes: nodes,
+                         edges: throughNestedInputs(edges(model.graph), nodes: nodes),
                          weightColumns: ["variable", "shape", "dtype"], defaultHeat: "params")
+    }
+
+    /// A nested model's InputLayer is no graph node (its layers read the outer tensor): a connection from
+    /// outside into a nested model with one InputLayer is drawn through it, as Keras draws it.
+    static func throughNestedInputs(_ edges: [[String]], nodes: [PageModel.Node]) -> [[String]] {
+        var inputOf: [String: String] = [:]
+        func walk(_ ns: [PageModel.Node]) {
+            for n in ns {
+                guard let c = n.children else { continue }
+                let inputs = c.filter { LayerRegistry.kind(named: $0.className) is InputLayer.Type }
+                if inputs.count == 1 { inputOf[n.name] = inputs[0].name }
+                walk(c)
+            }
+        }
+        walk(nodes)
+        guard !inputOf.isEmpty else { return edges }
+        var seen = Set<[String]>(), out: [[String]] = []
+        func add(_ e: [String]) { if seen.insert(e).inserted { out.append(e) } }
+        for e in edges {
+            // The innermost nested model holding the consumer but not the producer.
+            let model = inputOf.keys.filter { e[1].hasPrefix($0 + "/") && !e[0].hasPrefix($0 + "/") }.max { $0.count < $1.count }
+            if let model, let input = inputOf[model] {
+                add([e[0], input])
+                add([input, e[1]])
+            } else {
+                add(e)
+            }
+        }
+        return out
     }
 
     /// Every connection of the graph, between layer paths (a node `path:k` is the layer's k-th call,

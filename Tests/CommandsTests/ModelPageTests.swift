@@ -49,6 +49,7 @@ final class ModelPageTests: XCTestCase {
         let png = d.appendingPathComponent("nested.png").path
         let p = try Plot.run(path: Self.fixture("nested.keras3.keras"), arch: nil, out: png, showShapes: false, rankDirection: .TB, expandNested: true)
         XCTAssertEqual(p.boxes, 8)
+        XCTAssertEqual(p.edges, 7, "a chain through the nested model, from its InputLayer (as Keras draws it) to the head")
         let image = try PNGCodec.decode(Data(contentsOf: URL(fileURLWithPath: png)))
         XCTAssertGreaterThan(image.width, 100)
         XCTAssertGreaterThan(image.height, 300)
