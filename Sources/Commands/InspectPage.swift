@@ -44,13 +44,19 @@ public enum InspectPage {
             // and offered first in the heat selector).
             let key = [n.name, n.shortName].first { stats[$0] != nil || stored[$0] != nil }
             guard let key else { return }
+            // Keras 3 stores variables by index ("0", "1"): named as the layer names them when the counts agree.
+            let names = n.weights.map { $0[0] }
+            let rows = stats[key]?.count ?? stored[key]?.count ?? 0
+            func label(_ stored: String, _ i: Int) -> String {
+                names.count == rows && stored.allSatisfy(\.isNumber) ? "\(names[i]) (\(stored))" : stored
+            }
             if let s = stats[key] {
-                n.weights = s.map { w in
-                    [w.name, ModelPageBuilder.shapeText(w.shape), w.dtype, Inspect.fmt(w.min), Inspect.fmt(w.max), Inspect.fmt(w.mean),
+                n.weights = s.enumerated().map { i, w in
+                    [label(w.name, i), ModelPageBuilder.shapeText(w.shape), w.dtype, Inspect.fmt(w.min), Inspect.fmt(w.max), Inspect.fmt(w.mean),
                      Inspect.fmt(w.std), String(format: "%.1f%%", w.zeroFraction * 100), "\(w.nanCount)/\(w.infCount)"]
                 }
             } else if let s = stored[key] {
-                n.weights = s.map { [$0.name, ModelPageBuilder.shapeText($0.shape), $0.dtype] }
+                n.weights = s.enumerated().map { i, w in [label(w.name, i), ModelPageBuilder.shapeText(w.shape), w.dtype] }
             }
         }
         page.defaultHeat = page.heatMetrics.first?.key
@@ -66,7 +72,7 @@ public enum InspectPage {
         facts.append(.init("contents", f.fullModel ? "full model" : "weights only"))
         if let a = r.arch { facts.append(.init("architecture", a)) }
         facts.append(.init("optimizer state", f.optimizerState ? "present (\(formatBytes(f.optimizerStateBytes)))" : "absent"))
-        if let t = f.training {
+        if let t = f.training, t.optimizer != nil || t.loss != nil {
             facts.append(.init("training", "\(t.optimizer ?? "?")\(t.learningRate.map { ", lr \($0)" } ?? ""), loss \(t.loss ?? "?")"))
         }
         facts.append(.init("parameters", formatCount(r.totalParams)))

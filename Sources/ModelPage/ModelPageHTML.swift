@@ -75,7 +75,7 @@ public enum ModelPageHTML {
     nav{display:flex;gap:12px;align-items:center;flex-wrap:wrap}
     #search{width:260px;padding:4px 8px}#matches{color:#666;font-size:12px}
     #legend{display:inline-flex;align-items:center;gap:6px;font-size:12px;color:#555}
-    #legend i{display:inline-block;width:120px;height:10px;background:linear-gradient(90deg,#fff7ec,#fc8d59,#b30000);border:1px solid #ccc}
+    #legend i{display:inline-block;width:120px;height:10px;background:linear-gradient(90deg,#fff7ec,#fdbb84,#ef6548);border:1px solid #ccc}
     main{display:flex;flex:1;min-height:0}
     #graph{flex:1;overflow:auto;padding:12px}
     #graph svg{display:block;height:auto}
@@ -84,10 +84,10 @@ public enum ModelPageHTML {
     g.node.selected path,g.node.selected polygon{stroke:#1f6feb;stroke-width:3px}
     g.node.found path,g.node.found polygon{stroke:#d4a000;stroke-width:3px}
     g.cluster{cursor:pointer}
-    aside{width:400px;flex:none;overflow:auto;background:#fff;border-left:1px solid #ddd;padding:10px 14px;font-size:13px}
+    aside{width:440px;flex:none;overflow:auto;background:#fff;border-left:1px solid #ddd;padding:10px 14px;font-size:13px}
     aside h2{font-size:16px;margin:4px 0;word-break:break-all}
     aside table{border-collapse:collapse;width:100%;margin:6px 0}
-    aside td,aside th{border-bottom:1px solid #eee;padding:2px 4px;text-align:left;vertical-align:top;font-variant-numeric:tabular-nums}
+    aside td,aside th{border-bottom:1px solid #eee;padding:2px 3px;font-size:12px;text-align:left;vertical-align:top;font-variant-numeric:tabular-nums}
     aside pre{background:#f4f4f4;padding:6px;overflow:auto;max-height:360px;font-size:12px}
     .hint{color:#777}
     """
@@ -152,7 +152,7 @@ public enum ModelPageHTML {
       document.body.setAttribute("data-matches",hits.length);
       if(hits.length){document.body.setAttribute("data-found",hits[0]);select(hits[0]);}else{document.body.removeAttribute("data-found");}
     }
-    function colour(t){var a=[255,247,236],b=[252,141,89],c=[179,0,0],u=t<0.5?t*2:(t-0.5)*2,p=t<0.5?a:b,q=t<0.5?b:c;
+    function colour(t){var a=[255,247,236],b=[253,187,132],c=[239,101,72],u=t<0.5?t*2:(t-0.5)*2,p=t<0.5?a:b,q=t<0.5?b:c;
       return "rgb("+p.map(function(x,i){return Math.round(x+(q[i]-x)*u);}).join(",")+")";}
     function paint(metric){
       var gs=[].slice.call(current().querySelectorAll("g.node[data-layer]"));

@@ -93,7 +93,8 @@ final class ModelPageTests: XCTestCase {
         XCTAssertEqual(dw.outputShape, "(None, 8, 8, 8)")
         XCTAssertEqual(dw.heat["params"], 80)
         XCTAssertEqual(page.weightColumns.count, 9, "--weights: the statistics columns")
-        XCTAssertEqual(dw.weights.count, 2, "depthwise kernel and bias with their statistics")
+        XCTAssertEqual(dw.weights.map { $0[0] }, ["kernel (0)", "bias (1)"], "Keras 3's stored indices named as the layer names them")
+        XCTAssertEqual(dw.weights[0][1], "(3, 3, 8, 1)")
         XCTAssertTrue(page.facts.contains { $0.label == "generation" && $0.value == report.file.generation })
         let (dom, _) = try browser(nested, query: "bb_dw", shot: d.appendingPathComponent("nested.png"))
         XCTAssertEqual(Self.count("data-layer=", in: dom), 2 + 8, "collapsed view: 2 boxes; expanded: 8")
@@ -101,7 +102,7 @@ final class ModelPageTests: XCTestCase {
         XCTAssertTrue(dom.contains("data-view=\"expanded\""), "and opened the expanded view")
         XCTAssertTrue(dom.contains("data-heat=\"params\""))
         XCTAssertTrue(dom.contains("<h2>backbone/bb_dw</h2>"), "the panel shows the found layer")
-        XCTAssertTrue(dom.contains("depthwise_kernel") || dom.contains("<td>0</td>"), "with its weights")
+        XCTAssertTrue(dom.contains("<td>kernel (0)</td><td>(3, 3, 8, 1)</td><td>float32</td>"), "with its weights and their statistics")
 
         // ResNet50: 177 layers, residual branches side by side (two boxes on one rank), found by name.
         let r50 = d.appendingPathComponent("resnet50.html").path
