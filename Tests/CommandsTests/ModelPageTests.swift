@@ -171,5 +171,15 @@ final class ModelPageTests: XCTestCase {
         XCTAssertEqual(Self.count("data-layer=", in: html), 1000)
         XCTAssertLessThan(html.utf8.count, 5_000_000)
         print("page sizes: VGG16 \(vggBytes) bytes; 1000 layers \(html.utf8.count) bytes, laid out and written in \(String(format: "%.2f", seconds)) s")
+        // Responsive: the 1000-layer page opens, finds a layer and is ready within 2 s in the browser.
+        guard ProcessInfo.processInfo.environment["CONVSCOPE_CHROMIUM"] == "1" else {
+            XCTFail("the browser check of the model page needs chromium: run scripts/test.sh, or set CONVSCOPE_CHROMIUM=1 with chromium installed")
+            return
+        }
+        let deep = d.appendingPathComponent("deep.html")
+        try Data(html.utf8).write(to: deep)
+        let (dom, readyMs) = try browser(deep.path, query: "d200b", shot: d.appendingPathComponent("deep.png"))
+        XCTAssertTrue(dom.contains("data-found=\"d200b\""))
+        XCTAssertLessThan(readyMs, 2000)
     }
 }
