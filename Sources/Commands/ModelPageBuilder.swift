@@ -16,7 +16,7 @@ enum ModelPageBuilder {
             if l.calls > 1 { facts.append(.init("calls", "\(l.calls)")) }
             if !l.inbound.isEmpty { facts.append(.init("connected to", l.inbound.joined(separator: ", "))) }
             if !l.runnable { facts.append(.init("runnable", "no (listed only)")) }
-            let weights = entry?.layer?.weights.map { ["\($0.name)", shapeText($0.value.shape), "float32"] } ?? []
+            let weights = entry?.layer?.weights.map { [$0.name, shapeText($0.value.shape)] } ?? []
             var n = PageModel.Node(name: path, className: l.className, outputShape: outputShapeText(l.outputShapes),
                                    params: l.params, facts: facts, heat: ["params": Double(l.params)],
                                    config: entry.flatMap { $0.config.isNull ? nil : $0.config.serialized() }, weights: weights)
@@ -26,7 +26,7 @@ enum ModelPageBuilder {
         let nodes = summary.layers.map { node($0, prefix: "") }
         return PageModel(title: title, facts: [], notes: summary.notes, nodes: nodes,
                          edges: throughNestedInputs(edges(model.graph), nodes: nodes),
-                         weightColumns: ["variable", "shape", "dtype"], defaultHeat: "params")
+                         weightColumns: ["variable", "shape"], defaultHeat: "params")
     }
 
     /// A nested model's InputLayer is no graph node (its layers read the outer tensor): a connection from

@@ -56,7 +56,8 @@ public enum PageDiagram {
     }
 
     static func lines(_ n: PageModel.Node, _ o: Options) -> [String] {
-        var l = [n.shortName, n.className + (n.isNested ? " ▸" : "")]
+        // On the page a collapsed nested model says it opens (▸); plot draws plot_model's plain boxes.
+        var l = [n.shortName, n.className + (n.isNested && o.showCounts ? " ▸" : "")]
         if o.showShapes, let s = n.outputShape { l.append(s) }
         if o.showCounts {
             l.append("\(PageFormat.count(n.params)) params")
