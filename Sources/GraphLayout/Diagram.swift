@@ -34,10 +34,13 @@ public struct Diagram: Sendable {
     }
 
     /// The DOT text: residual branches are plain edges, so `dot` ranks parallel branches side by side.
-    public func dot() -> String {
+    /// SVG boxes are rounded in Helvetica (the browser's font, sized by Graphviz's Helvetica metrics); the gd
+    /// renderer draws PNGs in DejaVu Sans (a font fontconfig finds) with square boxes (its rounded ones are broken).
+    public func dot(for format: DiagramFormat = .svg) -> String {
+        let (style, font) = format == .svg ? ("rounded,filled", "Helvetica") : ("filled", "DejaVu Sans")
         var out = ["digraph model {",
-                   "  rankdir=\(rankDirection.rawValue); nodesep=0.25; ranksep=0.3; bgcolor=\"transparent\";",
-                   "  node [shape=box, style=\"rounded,filled\", fillcolor=\"#ffffff\", color=\"#555555\", fontname=\"Helvetica\", fontsize=10, margin=\"0.12,0.04\"];",
+                   "  rankdir=\(rankDirection.rawValue); nodesep=0.25; ranksep=0.3; bgcolor=\"\(format == .svg ? "transparent" : "white")\";",
+                   "  node [shape=box, style=\"\(style)\", fillcolor=\"#ffffff\", color=\"#555555\", fontname=\"\(font)\", fontsize=10, margin=\"0.12,0.04\"];",
                    "  edge [color=\"#777777\", arrowsize=0.6];"]
         func emit(_ c: Cluster, indent: String) {
             for b in c.boxes {
@@ -45,7 +48,7 @@ public struct Diagram: Sendable {
             }
             for k in c.clusters {
                 out.append("\(indent)subgraph \(Self.quoted("cluster_" + k.elementID)) {")
-                out.append("\(indent)  id=\(Self.quoted(k.elementID)); label=\(Self.quoted(k.label)); style=\"rounded,dashed\"; color=\"#888888\"; fontname=\"Helvetica\"; fontsize=10;")
+                out.append("\(indent)  id=\(Self.quoted(k.elementID)); label=\(Self.quoted(k.label)); style=\"\(format == .svg ? "rounded,dashed" : "dashed")\"; color=\"#888888\"; fontname=\"\(font)\"; fontsize=10;")
                 emit(k, indent: indent + "  ")
                 out.append("\(indent)}")
             }
