@@ -24,6 +24,7 @@ let package = Package(
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng"),
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG"),
         .systemLibrary(name: "CVLFeat", path: "Sources/CVLFeat"),
+        .systemLibrary(name: "CGraphviz", path: "Sources/CGraphviz", pkgConfig: "libgvc"),
 
         // The process-wide memory limit every reader checks declared sizes against (--max-memory).
         // The one error protocol: a one-line message and the exit code the CLI ends with.
@@ -60,11 +61,15 @@ let package = Package(
         .target(name: "Training", dependencies: ["Graph", "Tensor", "Imaging", "FileSupport", "Failure"]),
         .target(name: "Matching", dependencies: ["Tensor", "Imaging", "CVLFeat", "Measures"]),
         .target(name: "Report", dependencies: ["Imaging", "FileSupport"]),
+        // Graphviz in-process: a diagram (boxes, clusters, edges) as DOT, laid out by dot, rendered to SVG or PNG.
+        .target(name: "GraphLayout", dependencies: ["CGraphviz", "Failure"]),
+        // The model page: one self-contained HTML file (inline SVG, CSS, script) drawn from a page model.
+        .target(name: "ModelPage", dependencies: ["GraphLayout", "Report"]),
         // The paper's retraining study (Sect. 3.3): rounds, results schema, figures, report.
         .target(name: "Study", dependencies: ["Failure", "FileSupport", "Tensor", "Graph", "Imaging", "Training", "Visualize", "Matching", "Measures", "Report"]),
         .target(
             name: "Commands",
-            dependencies: ["Failure", "FileSupport", "HDF5", "Tensor", "Measures", "Graph", "Imaging", "KerasIO", "Zoo", "Visualize", "Training", "Matching", "Study", "Cost"],
+            dependencies: ["Failure", "FileSupport", "HDF5", "Tensor", "Measures", "Graph", "Imaging", "KerasIO", "Zoo", "Visualize", "Training", "Matching", "Study", "Cost", "GraphLayout", "ModelPage"],
             resources: [.copy("Resources")]
         ),
         // Benchmarks against TensorFlow/Keras/OpenCV (the Python side is Benchmarks/*.py) and the one
@@ -72,7 +77,7 @@ let package = Package(
         .target(name: "Benchmarking", dependencies: ["Commands", "Study", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Visualize", "Training", "Matching"]),
         .executableTarget(
             name: "convscope",
-            dependencies: ["Commands", "Benchmarking", "Failure", "MemoryLimit", "Study", "Tensor", "Graph", "KerasIO", "Imaging", "Visualize", "Training", "Matching",
+            dependencies: ["Commands", "Benchmarking", "Failure", "MemoryLimit", "Study", "Tensor", "Graph", "KerasIO", "Imaging", "Visualize", "Training", "Matching", "GraphLayout",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
@@ -92,7 +97,7 @@ let package = Package(
         .testTarget(name: "MatchingTests", dependencies: ["Matching", "Imaging", "Tensor", "TestSupport"]),
         .testTarget(
             name: "CommandsTests",
-            dependencies: ["Commands", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Training", "Study", "FileSupport", "Failure", "Cost", "TestSupport"]
+            dependencies: ["Commands", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Training", "Study", "FileSupport", "Failure", "Cost", "GraphLayout", "ModelPage", "TestSupport"]
         ),
     ],
     swiftLanguageModes: [.v5]

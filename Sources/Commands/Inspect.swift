@@ -63,7 +63,8 @@ public struct InspectReport: Codable {
 }
 
 public enum Inspect {
-    public static func run(path: String, arch: String?, weights: Bool, tree: Bool, expandNested: Bool, batch: Int = 1) throws -> InspectReport {
+    /// `costOfNested`: the cost rows of nested models' layers even when the table does not list them (the page shows them).
+    public static func run(path: String, arch: String?, weights: Bool, tree: Bool, expandNested: Bool, batch: Int = 1, costOfNested: Bool = false) throws -> InspectReport {
         guard batch > 0 else { throw CommandError("--batch must be positive, got \(batch)") }
         let paired = try arch.map { try ModelLoader.load(path, arch: $0) }
         let file: KerasModelFile
@@ -102,7 +103,7 @@ public enum Inspect {
             shards: file.shards, dtypePolicies: policies.isEmpty ? nil : policies, tfjs: file.tfjs,
             notes: (notes + (summary?.notes ?? [])).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } },
             tensorflow: file.tensorflow)
-        report.cost = inspected.map { InspectCost.of($0, stored: stored, quantized: quantized, policies: policies, batch: batch, expandNested: expandNested) }
+        report.cost = inspected.map { InspectCost.of($0, stored: stored, quantized: quantized, policies: policies, batch: batch, expandNested: expandNested || costOfNested) }
         if !quantized.isEmpty {
             report.quantized = quantized
             if weights { report.dequantizedWeights = try QuantizedLayerFacts.dequantizedStatistics(try ModelLoader.load(path, arch: arch, warn: false).model) }

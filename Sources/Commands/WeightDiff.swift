@@ -4,6 +4,7 @@ import Graph
 import Imaging
 import KerasIO
 import Measures
+import ModelPage
 import Tensor
 
 /// One filter (output channel) of a convolution and how much it changed.
@@ -57,11 +58,13 @@ public struct DiffReport: Codable {
     public var totalRelativeChange: Double?
     /// PNG bar chart written, if asked for.
     public var png: String?
+    /// The model page coloured by change (`--html`), if asked for.
+    public var html: String? = nil
 }
 
 public enum WeightDiff {
     /// Compares the weights of two models of the same architecture, layer by layer.
-    public static func run(a pathA: String, b pathB: String, arch: String?, png: String? = nil) throws -> DiffReport {
+    public static func run(a pathA: String, b pathB: String, arch: String?, png: String? = nil, html: String? = nil) throws -> DiffReport {
         let ma = try ModelLoader.load(pathA, arch: arch)
         let mb = try ModelLoader.load(pathB, arch: arch)
         let la = weighted(ma.model), lb = weighted(mb.model)
@@ -89,6 +92,10 @@ public enum WeightDiff {
         if let png {
             try writeChart(report, to: png)
             report.png = png
+        }
+        if let html {
+            try ModelPageFile.write(try ModelPageHTML.render(DiffPage.page(report, model: ma.model)), to: html)
+            report.html = html
         }
         return report
     }
@@ -169,6 +176,7 @@ public enum WeightDiff {
         }
         lines += QuantizationError.render(r.layers)
         if let p = r.png { lines.append("chart: \(p)") }
+        if let p = r.html { lines.append("page: \(p)") }
         return lines.joined(separator: "\n")
     }
 }

@@ -15,7 +15,7 @@ struct ConvScope: ParsableCommand {
         subcommands: [InspectCommand.self, ValidateCommand.self, PredictCommand.self, ActivationsCommand.self,
                       DeconvCommand.self, SaliencyCommand.self, MaximizeCommand.self, DemoCommand.self,
                       TrainCommand.self, ExperimentCommand.self, ExportCommand.self, DiffCommand.self,
-                      MatchCommand.self, BoWCommand.self, BenchCommand.self]
+                      MatchCommand.self, BoWCommand.self, BenchCommand.self, PlotCommand.self]
     )
 
     /// Parses and runs; every failure exits 2 (bad input or usage) or 1 (a check failed), never 64.

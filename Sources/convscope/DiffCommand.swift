@@ -16,11 +16,12 @@ struct DiffCommand: ParsableCommand, ReadsInputFiles {
     @Option(help: "Pair weights-only files with an architecture: a built-in name (conv, vonc, vgg16, resnet50) or a file holding one (model JSON, config.json, .keras, full .h5, SavedModel).") var arch: String?
     @Flag(help: "Print JSON (Schemas/diff.schema.json).") var json = false
     @Option(help: "Write a PNG bar chart of the relative change per layer.") var png: String?
+    @Option(help: "Write the model page of A (one self-contained HTML file) with each layer coloured by how much its weights changed.") var html: String?
     @OptionGroup var memory: MemoryOptions
 
     func run() throws {
         try ConvScope.guarded {
-            let r = try WeightDiff.run(a: a, b: b, arch: arch, png: png)
+            let r = try WeightDiff.run(a: a, b: b, arch: arch, png: png, html: html)
             print(json ? try JSONOutput.string(r) : WeightDiff.render(r))
             if !r.identical { throw CommandError("", exitCode: 1, kind: .checkFailed) }
         }

@@ -14,12 +14,14 @@ struct InspectCommand: ParsableCommand, ReadsInputFiles {
     @Flag(help: "List the layers of nested models.") var expandNested = false
     @Option(help: "Batch size the MACs, other ops and activation memory are counted for.") var batch = 1
     @Flag(help: "Print JSON (Schemas/inspect.schema.json).") var json = false
+    @Option(help: "Also write the model page: one self-contained HTML file (graph, search, heat colouring, each layer's config and weights; with --weights their statistics).") var html: String?
     @OptionGroup var memory: MemoryOptions
 
     func run() throws {
         try ConvScope.guarded {
-            let r = try Inspect.run(path: file, arch: arch, weights: weights, tree: tree, expandNested: expandNested, batch: batch)
-            print(json ? try JSONOutput.string(r) : Inspect.render(r))
+            let r = try html.map { try InspectPage.write(path: file, arch: arch, weights: weights, tree: tree, expandNested: expandNested, batch: batch, out: $0) }
+                ?? Inspect.run(path: file, arch: arch, weights: weights, tree: tree, expandNested: expandNested, batch: batch)
+            print(json ? try JSONOutput.string(r) : Inspect.render(r) + (html.map { "\nPage: \($0)" } ?? ""))
         }
     }
 }

@@ -51,7 +51,8 @@ final class DiffTests: XCTestCase {
         let b = dir.appendingPathComponent("perturbed.h5").path
         try KerasWriter(file: file).write(.keras3H5, to: b)
         let png = dir.appendingPathComponent("chart.png").path
-        let r = try WeightDiff.run(a: Self.fixture("tiny.keras3.h5"), b: b, arch: nil, png: png)
+        let page = dir.appendingPathComponent("diff.html").path
+        let r = try WeightDiff.run(a: Self.fixture("tiny.keras3.h5"), b: b, arch: nil, png: png, html: page)
         XCTAssertFalse(r.identical)
         XCTAssertEqual(r.changedLayers, 1)
         for l in r.layers where l.name != "conv2" {
@@ -76,6 +77,11 @@ final class DiffTests: XCTestCase {
         let image = try ImageFile.load(png)
         XCTAssertGreaterThan(image.width, 100)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains(".tmp-") }, [])
+        // The page colours each layer by its relative change: conv2 alone changed.
+        let heat = try ModelPageTests.pageModel(String(contentsOfFile: page, encoding: .utf8)).allNodes.map { ($0.name, $0.heat["change"]) }
+        XCTAssertEqual(heat.filter { $0.1 != nil }.map(\.0), ["conv1", "bn1", "conv2", "fc"])
+        XCTAssertEqual(try XCTUnwrap(heat.first { $0.0 == "conv2" }?.1), c.relativeChange!, accuracy: 1e-12)
+        XCTAssertEqual(heat.filter { ($0.1 ?? 0) > 0 }.map(\.0), ["conv2"])
         let json = try JSONOutput.string(r)
         XCTAssertTrue(json.contains("\"relative_change\""))
         XCTAssertTrue(json.contains("\"top_filters\""))
