@@ -100,7 +100,8 @@ final class ModelPageTests: XCTestCase {
         XCTAssertEqual(Self.count("data-layer=", in: dom), 2 + 8, "collapsed view: 2 boxes; expanded: 8")
         XCTAssertTrue(dom.contains("data-found=\"backbone/bb_dw\""), "the search found the nested layer")
         XCTAssertTrue(dom.contains("data-view=\"expanded\""), "and opened the expanded view")
-        XCTAssertTrue(dom.contains("data-heat=\"params\""))
+        XCTAssertEqual(dw.heat["macs"].map { Int($0) }, report.cost?.layers.first { $0.name == "backbone/bb_dw" }?.macs, "the page carries inspect's MACs")
+        XCTAssertTrue(dom.contains("data-heat=\"macs\""), "and opens coloured by MACs")
         XCTAssertTrue(dom.contains("<h2>backbone/bb_dw</h2>"), "the panel shows the found layer")
         XCTAssertTrue(dom.contains("<td>kernel (0)</td><td>(3, 3, 8, 1)</td><td>float32</td>"), "with its weights and their statistics")
 
