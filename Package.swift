@@ -21,6 +21,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5-serial"),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas"),
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng"),
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG"),
         .systemLibrary(name: "CVLFeat", path: "Sources/CVLFeat"),
@@ -42,7 +43,8 @@ let package = Package(
                                                      .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         // Measures shared by commands: weight change, mean / standard deviation / median.
         .target(name: "Measures", dependencies: ["Tensor"]),
-        .target(name: "Graph", dependencies: ["Tensor", "MemoryLimit", "Failure"]),
+        .target(name: "FastKernels", dependencies: ["CDNNL", "Tensor", "Failure"]),
+        .target(name: "Graph", dependencies: ["Tensor", "FastKernels", "MemoryLimit", "Failure"]),
         // libpng/libjpeg error handling (setjmp/longjmp) must stay in C.
         .target(
             name: "CImageSupport",
@@ -81,6 +83,7 @@ let package = Package(
         .testTarget(name: "MemoryLimitTests", dependencies: ["MemoryLimit", "HDF5", "Tensor", "Imaging", "KerasIO", "TestSupport"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "GraphTests", dependencies: ["Graph", "Tensor", "Imaging", "KerasIO", "TestSupport"]),
+        .testTarget(name: "FastKernelsTests", dependencies: ["FastKernels", "Graph", "Tensor", "Zoo", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Tensor", "TestSupport"]),
         .testTarget(name: "KerasIOTests", dependencies: ["KerasIO", "HDF5", "Graph", "Tensor", "Imaging", "Zoo", "TensorBundle", "TestSupport"]),
         .testTarget(name: "ZooTests", dependencies: ["Zoo", "Graph", "Tensor", "Imaging", "KerasIO", "TestSupport"]),

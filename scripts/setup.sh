@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(pkg-config libhdf5-dev libopenblas-dev libpng-dev libjpeg62-turbo-dev libvlfeat-dev)
+APT_PACKAGES=(pkg-config libhdf5-dev libopenblas-dev libpng-dev libjpeg62-turbo-dev libvlfeat-dev libdnnl-dev)
 [ "${1:-}" = "--test" ] && APT_PACKAGES+=(chromium python3-venv)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

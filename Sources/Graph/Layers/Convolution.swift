@@ -228,3 +228,13 @@ extension Convolution: Keras1Convertible {
         Keras1Config.kernelSize(Keras1Config.renamed(config, keras1Renames), from: ["nb_row", "nb_col"])
     }
 }
+
+/// An inference plan runs a convolution through a fused kernel (`InferencePlan`).
+extension Convolution: FusibleConvolution {
+    var fusedGeometry: ConvGeometry? { geometry }
+    var fusedGroups: Int { groups }
+    var fusedFilters: Int { filters }
+    var fusedActivation: Activation { window.activation }
+    var fusedKernel: Tensor { weights[0].value }
+    var fusedBias: [Float]? { window.useBias ? weights[1].value.data : nil }
+}
