@@ -34,6 +34,9 @@ public final class InferencePlan {
     let fused: [Int: FusedStep]
     /// Nodes computed inside a fused step other than its output.
     let absorbed: Set<Int>
+    /// Whether the graph carries Keras masks or multi-output layers, which only `Graph.forward` tracks:
+    /// then `run` is `Graph.forward`.
+    let needsGraphForward: Bool
     private var primitives: [Int: FusedConvolution] = [:]
     private var primitiveBatch = -1
 
@@ -43,12 +46,16 @@ public final class InferencePlan {
         self.graph = graph
         let wanted = targets ?? graph.outputNodes
         self.targets = wanted
-        needed = graph.ancestors(of: wanted)
+        let needed = graph.ancestors(of: wanted)
+        self.needed = needed
+        needsGraphForward = graph.nodes.contains { n in
+            needed.contains(n.id) && n.layer is any MaskAware && !(n.layer is any EpilogueFusible)
+        }
         var consumers = [[Int]](repeating: [], count: graph.nodes.count)
         for n in graph.nodes where needed.contains(n.id) { for i in n.inputs { consumers[i].append(n.id) } }
         let keep = Set(wanted)
         var fused: [Int: FusedStep] = [:], absorbed = Set<Int>(), covered = Set<Int>()
-        for n in graph.nodes where needed.contains(n.id) {
+        for n in graph.nodes where needed.contains(n.id) && !needsGraphForward {
             guard let conv = n.layer as? any FusibleConvolution, n.inputs.count == 1, let g = conv.fusedGeometry,
                   conv.fusedActivation == .linear || conv.fusedActivation == .relu,
                   !graph.inputNodes.contains(n.id) else { continue }
@@ -101,6 +108,10 @@ public final class InferencePlan {
 
     /// Runs the plan: one tensor per graph input, batch first; returns the targets' values by node id.
     public func run(_ inputs: [Tensor]) throws -> [Int: Tensor] {
+        if needsGraphForward {
+            var context = ForwardContext()
+            return try graph.forward(inputs, targets: targets, context: &context).values
+        }
         try graph.checkRunnable(for: targets)
         try graph.checkInputs(inputs)
         try graph.checkActivationSizes(of: needed, batch: inputs.first?.shape.first ?? 1)

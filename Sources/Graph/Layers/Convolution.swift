@@ -17,10 +17,10 @@ public final class Convolution<Rank: SpatialRank>: Layer {
     public var weights: [WeightVariable] = []
 
     let filters: Int
-    let groups: Int
+    public let groups: Int
     let window: ConvolutionWindow
     /// Over the whole input, and over one group's channels (the same when `groups` is 1).
-    private(set) var geometry: ConvGeometry?
+    public private(set) var geometry: ConvGeometry?
     private(set) var groupGeometry: ConvGeometry?
 
     public init(name: String, config: JSON) throws {
