@@ -38,7 +38,7 @@ public enum ForwardBenchmark {
         public let convscopeSeconds: Double
         /// The layer-by-layer forward (im2col + OpenBLAS), which recorded passes use.
         public let convscopeUnfusedSeconds: Double
-        public let convscopeGFLOPs: Double?
+        public let convscopeGflops: Double?
         public let tensorflowSeconds: Double?
         public let onnxruntimeSeconds: Double?
         public let openvinoSeconds: Double?
@@ -93,7 +93,7 @@ public enum ForwardBenchmark {
                 let refs = [("TensorFlow", tf), ("onnxruntime", e?.ort ?? nil), ("OpenVINO", e?.ov ?? nil)].compactMap { n, s in s.map { (n, $0) } }
                 let fastest = refs.min { $0.1 < $1.1 }
                 let row = Row(model: a, batch: b, threads: t, convscopeSeconds: fused.medianSeconds,
-                              convscopeUnfusedSeconds: unfused.medianSeconds, convscopeGFLOPs: fused.gflops,
+                              convscopeUnfusedSeconds: unfused.medianSeconds, convscopeGflops: fused.gflops,
                               tensorflowSeconds: tf, onnxruntimeSeconds: e?.ort ?? nil, openvinoSeconds: e?.ov ?? nil,
                               fastestReference: fastest?.0, ratioToFastest: fastest.map { fused.medianSeconds / $0.1 })
                 rows.append(row)
@@ -117,7 +117,7 @@ public enum ForwardBenchmark {
         func ms(_ s: Double?) -> String { s.map { String(format: "%8.1f", $0 * 1000) } ?? "       -" }
         var s = String(format: "%@ batch %d threads %d", r.model, r.batch, r.threads).padding(toLength: 30, withPad: " ", startingAt: 0)
         s += "ConvScope \(ms(r.convscopeSeconds)) ms (unfused \(ms(r.convscopeUnfusedSeconds))"
-        s += r.convscopeGFLOPs.map { String(format: ", %.0f GFLOP/s)", $0) } ?? ")"
+        s += r.convscopeGflops.map { String(format: ", %.0f GFLOP/s)", $0) } ?? ")"
         s += "   TensorFlow \(ms(r.tensorflowSeconds))   onnxruntime \(ms(r.onnxruntimeSeconds))   OpenVINO \(ms(r.openvinoSeconds))"
         if let ratio = r.ratioToFastest, let f = r.fastestReference { s += String(format: "   ratio %.2f (to %@)", ratio, f) }
         return s
