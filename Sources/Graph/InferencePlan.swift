@@ -34,7 +34,7 @@ public final class InferencePlan {
     let fused: [Int: FusedStep]
     /// Nodes computed inside a fused step other than its output.
     let absorbed: Set<Int>
-    /// Whether the graph carries Keras masks or multi-output layers, which only `Graph.forward` tracks:
+    /// Whether the graph makes Keras masks or has multi-output layers, which only `Graph.forward` tracks:
     /// then `run` is `Graph.forward`.
     let needsGraphForward: Bool
     private var primitives: [Int: FusedConvolution] = [:]
@@ -48,8 +48,9 @@ public final class InferencePlan {
         self.targets = wanted
         let needed = graph.ancestors(of: wanted)
         self.needed = needed
+        // Masks start at the kinds that make them from their inputs (the graph's inputs carry none).
         needsGraphForward = graph.nodes.contains { n in
-            needed.contains(n.id) && n.layer is any MaskAware && !(n.layer is any EpilogueFusible)
+            needed.contains(n.id) && (n.layer is Embedding || n.layer is Masking || n.layer is any MultiOutputLayer || n.layer is LayerOutput)
         }
         var consumers = [[Int]](repeating: [], count: graph.nodes.count)
         for n in graph.nodes where needed.contains(n.id) { for i in n.inputs { consumers[i].append(n.id) } }
