@@ -21,6 +21,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5-serial"),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas"),
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng"),
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG"),
         .systemLibrary(name: "CVLFeat", path: "Sources/CVLFeat"),
@@ -43,7 +44,8 @@ let package = Package(
                                                      .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         // Measures shared by commands: weight change, mean / standard deviation / median.
         .target(name: "Measures", dependencies: ["Tensor"]),
-        .target(name: "Graph", dependencies: ["Tensor", "MemoryLimit", "Failure"]),
+        .target(name: "FastKernels", dependencies: ["CDNNL", "Tensor", "Failure"]),
+        .target(name: "Graph", dependencies: ["Tensor", "FastKernels", "MemoryLimit", "Failure"]),
         // What a forward pass costs (issue 20): MACs, other ops, activation memory, receptive fields, weight storage.
         .target(name: "Cost", dependencies: ["Graph"]),
         // libpng/libjpeg error handling (setjmp/longjmp) must stay in C.
@@ -74,7 +76,7 @@ let package = Package(
         ),
         // Benchmarks against TensorFlow/Keras/OpenCV (the Python side is Benchmarks/*.py) and the one
         // subprocess helper they share. Named apart from that top-level folder of scripts.
-        .target(name: "Benchmarking", dependencies: ["Commands", "Study", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Visualize", "Training", "Matching"]),
+        .target(name: "Benchmarking", dependencies: ["Commands", "Study", "Tensor", "FastKernels", "Graph", "KerasIO", "Zoo", "Imaging", "Visualize", "Training", "Matching"]),
         .executableTarget(
             name: "convscope",
             dependencies: ["Commands", "Benchmarking", "Failure", "MemoryLimit", "Study", "Tensor", "Graph", "KerasIO", "Imaging", "Visualize", "Training", "Matching", "GraphLayout",
@@ -88,6 +90,7 @@ let package = Package(
         .testTarget(name: "MemoryLimitTests", dependencies: ["MemoryLimit", "HDF5", "Tensor", "Imaging", "KerasIO", "TestSupport"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "GraphTests", dependencies: ["Graph", "Tensor", "Imaging", "KerasIO", "TestSupport"]),
+        .testTarget(name: "FastKernelsTests", dependencies: ["FastKernels", "Graph", "Tensor", "Zoo", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Tensor", "TestSupport"]),
         .testTarget(name: "KerasIOTests", dependencies: ["KerasIO", "HDF5", "Graph", "Tensor", "Imaging", "Zoo", "TensorBundle", "TestSupport"]),
         .testTarget(name: "ZooTests", dependencies: ["Zoo", "Graph", "Tensor", "Imaging", "KerasIO", "TestSupport"]),

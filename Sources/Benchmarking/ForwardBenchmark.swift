@@ -17,28 +17,110 @@ public enum ForwardBenchmark {
     /// GFLOP per image of a forward pass of the built-in models (multiply-adds counted as two).
     public static let gflopPerImage: [String: Double] = ["vgg16": 30.95, "resnet50": 7.74, "conv": 0.154, "vonc": 0.097]
 
-    /// Random weights are fine for timing; inputs are random in a caffe-like range.
-    public static func run(graph: Graph, batch: Int, threads: Int, repeats: Int, gflopPerImage: Double?) throws -> Result {
+    /// Random weights are fine for timing; inputs are random in a caffe-like range. `fused`: through the
+    /// inference plan (oneDNN, folded BatchNormalization, fused epilogues), as `predict` runs; otherwise
+    /// the layer-by-layer forward (im2col + OpenBLAS) that recorded passes use.
+    public static func run(graph: Graph, batch: Int, threads: Int, repeats: Int, gflopPerImage: Double?, fused: Bool = true) throws -> Result {
         Threading.set(threads)
         let x = randomInput([batch] + graph.nodes[graph.inputNodes[0]].outputShape, seed: 7, scale: 255)
-        let median = try medianSeconds(repeats: repeats) { _ = try graph.predict(x) }
+        let plan = fused ? InferencePlan(graph: graph) : nil
+        let median = try medianSeconds(repeats: repeats) { _ = try plan?.predict(x) ?? graph.predict(x) }
         return Result(model: graph.name, batch: batch, threads: threads, medianSeconds: median,
                       gflops: gflopPerImage.map { $0 * Double(batch) / median }, peakRSSMB: peakRSSMegabytes())
     }
 
-    /// `convscope bench forward`: each model × batch × thread count against TensorFlow (unless `skipReference`).
-    public static func compare(archs: [String], batches: [Int], threads: [Int], repeats: Int, skipReference: Bool) throws {
-        print(MachineHeader.line)
+    /// One model × batch × threads of `bench forward`: every engine's median in seconds (nil when not run).
+    public struct Row: Codable, Sendable {
+        public let model: String
+        public let batch: Int
+        public let threads: Int
+        /// The inference plan (what `predict` runs).
+        public let convscopeSeconds: Double
+        /// The layer-by-layer forward (im2col + OpenBLAS), which recorded passes use.
+        public let convscopeUnfusedSeconds: Double
+        public let convscopeGflops: Double?
+        public let tensorflowSeconds: Double?
+        public let onnxruntimeSeconds: Double?
+        public let openvinoSeconds: Double?
+        /// The fastest reference engine, and ConvScope's time over its (nil without references).
+        public let fastestReference: String?
+        public let ratioToFastest: Double?
+    }
+
+    /// What `bench forward --json` prints (Schemas/bench-forward.schema.json).
+    public struct Report: Codable, Sendable {
+        public let bench: String
+        public let date: String
+        public let machine: MachineHeader.Info
+        public let rows: [Row]
+        /// onnxruntime's and OpenVINO's outputs against Keras' (batch 1), per model.
+        public let engineChecks: [String: [String: Double]]
+        public let peakRSSMB: Double
+    }
+
+    /// `convscope bench forward`: each model × batch × thread count, ConvScope (fused and unfused) against
+    /// TensorFlow, onnxruntime and OpenVINO (unless `skipReference`) on the same model; `json` prints the
+    /// report as JSON on stdout and the table on stderr.
+    @discardableResult
+    public static func compare(archs: [String], batches: [Int], threads: [Int], repeats: Int, skipReference: Bool,
+                               json: Bool = false) throws -> Report {
+        let say: (String) -> Void = json ? { FileHandle.standardError.write(Data(($0 + "\n").utf8)) } : { print($0) }
+        say(MachineHeader.line)
+        var rows: [Row] = [], checks: [String: [String: Double]] = [:]
         for a in archs {
             let graph = try Zoo.graph(named: a)
             randomizeWeights(graph)
+            // onnxruntime and OpenVINO: one Python process per model for every batch and thread count.
+            var engines: [String: (ort: Double?, ov: Double?)] = [:]
+            if !skipReference {
+                let e = try TFReference.run(["forward", "--model", a, "--batches"] + batches.map(String.init)
+                                            + ["--threads"] + threads.map(String.init) + ["--repeats", "\(repeats)"],
+                                            script: "engines_reference.py")
+                for r in e["results"]?.arrayValue ?? [] {
+                    engines["\(r["batch"]?.intValue ?? 0)x\(r["threads"]?.intValue ?? 0)"] = (r["onnxruntime_s"]?.doubleValue, r["openvino_s"]?.doubleValue)
+                }
+                var c: [String: Double] = [:]
+                for (k, v) in e["check_against_keras"]?.objectValue?.pairs ?? [] { c[k] = v.doubleValue }
+                checks[a] = c
+                say("\(a): onnxruntime \(e["onnxruntime"]?.stringValue ?? "?"), OpenVINO \(e["openvino"]?.stringValue ?? "?"); outputs against Keras: "
+                    + c.sorted { $0.key < $1.key }.map { String(format: "%@ %.1e", $0.key, $0.value) }.joined(separator: ", "))
+            }
             for b in batches { for t in threads {
-                let r = try run(graph: graph, batch: b, threads: t, repeats: repeats, gflopPerImage: gflopPerImage[a])
+                let fused = try run(graph: graph, batch: b, threads: t, repeats: repeats, gflopPerImage: gflopPerImage[a])
+                let unfused = try run(graph: graph, batch: b, threads: t, repeats: repeats, gflopPerImage: gflopPerImage[a], fused: false)
                 let tf = try TFReference.seconds(skip: skipReference, ["forward", "--model", a, "--batch", "\(b)", "--threads", "\(t)", "--repeats", "\(repeats)"])
-                report("\(a) batch \(b) threads \(t)\(r.gflops.map { String(format: " (%.0f GFLOP/s)", $0) } ?? "")", convscope: r.medianSeconds, tf: tf)
+                let e = engines["\(b)x\(t)"]
+                let refs = [("TensorFlow", tf), ("onnxruntime", e?.ort ?? nil), ("OpenVINO", e?.ov ?? nil)].compactMap { n, s in s.map { (n, $0) } }
+                let fastest = refs.min { $0.1 < $1.1 }
+                let row = Row(model: a, batch: b, threads: t, convscopeSeconds: fused.medianSeconds,
+                              convscopeUnfusedSeconds: unfused.medianSeconds, convscopeGflops: fused.gflops,
+                              tensorflowSeconds: tf, onnxruntimeSeconds: e?.ort ?? nil, openvinoSeconds: e?.ov ?? nil,
+                              fastestReference: fastest?.0, ratioToFastest: fastest.map { fused.medianSeconds / $0.1 })
+                rows.append(row)
+                say(line(row))
             } }
         }
-        print(String(format: "peak memory of this process: %.0f MB", peakRSSMegabytes()))
+        let report = Report(bench: "forward", date: ISO8601DateFormatter().string(from: Date()), machine: MachineHeader.info,
+                            rows: rows, engineChecks: checks, peakRSSMB: peakRSSMegabytes())
+        say(String(format: "peak memory of this process: %.0f MB", report.peakRSSMB))
+        if json {
+            let encoder = JSONEncoder()
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        }
+        return report
+    }
+
+    /// One table line: every engine in ms, then `ratio X` to the fastest reference.
+    static func line(_ r: Row) -> String {
+        func ms(_ s: Double?) -> String { s.map { String(format: "%8.1f", $0 * 1000) } ?? "       -" }
+        var s = String(format: "%@ batch %d threads %d", r.model, r.batch, r.threads).padding(toLength: 30, withPad: " ", startingAt: 0)
+        s += "ConvScope \(ms(r.convscopeSeconds)) ms (unfused \(ms(r.convscopeUnfusedSeconds))"
+        s += r.convscopeGflops.map { String(format: ", %.0f GFLOP/s)", $0) } ?? ")"
+        s += "   TensorFlow \(ms(r.tensorflowSeconds))   onnxruntime \(ms(r.onnxruntimeSeconds))   OpenVINO \(ms(r.openvinoSeconds))"
+        if let ratio = r.ratioToFastest, let f = r.fastestReference { s += String(format: "   ratio %.2f (to %@)", ratio, f) }
+        return s
     }
 
     /// Randomises every weight (He-normal-ish), so a zoo graph can be timed without a file.

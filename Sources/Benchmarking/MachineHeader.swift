@@ -1,3 +1,4 @@
+import FastKernels
 import Foundation
 import Tensor
 
@@ -8,7 +9,20 @@ public enum MachineHeader {
     static let extensions = ["sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni",
                              "avx512_bf16", "amx_tile"]
 
-    public static var line: String {
+    /// The machine and the kernels in use, as a bench's `--json` carries them.
+    public struct Info: Codable, Sendable {
+        public let cpu: String
+        public let cores: Int
+        public let vectorExtensions: [String]
+        /// OpenBLAS' kernel (matrix products of Dense layers and of every backward pass).
+        public let openBLASCore: String
+        /// The convolution backend of inference forward passes (`InferencePlan`), with the ISA it JITs for.
+        public let inferenceConvolutions: String
+        /// The convolution backend of recorded (backward, training) passes.
+        public let gradientConvolutions: String
+    }
+
+    public static var info: Info {
         let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
         let lines = info.split(separator: "\n")
         func field(_ key: String) -> String? {
@@ -16,10 +30,17 @@ public enum MachineHeader {
                 .map { $0.trimmingCharacters(in: .whitespaces) }
         }
         let flags = Set((field("flags") ?? "").split(separator: " ").map(String.init))
-        let model = field("model name") ?? "unknown CPU"
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        let vector = extensions.filter(flags.contains).joined(separator: " ")
-        return "CPU: \(model), \(cores) cores; vector extensions: \(vector.isEmpty ? "none listed" : vector); "
-            + "OpenBLAS core: \(Threading.blasCore)"
+        return Info(cpu: field("model name") ?? "unknown CPU", cores: ProcessInfo.processInfo.activeProcessorCount,
+                    vectorExtensions: extensions.filter(flags.contains), openBLASCore: Threading.blasCore,
+                    inferenceConvolutions: OneDNN.description + ", fused epilogues, NHWC",
+                    gradientConvolutions: "im2col + OpenBLAS sgemm")
+    }
+
+    public static var line: String {
+        let i = info
+        let vector = i.vectorExtensions.joined(separator: " ")
+        return "CPU: \(i.cpu), \(i.cores) cores; vector extensions: \(vector.isEmpty ? "none listed" : vector); "
+            + "OpenBLAS core: \(i.openBLASCore); inference convolutions: \(i.inferenceConvolutions); "
+            + "backward convolutions: \(i.gradientConvolutions)"
     }
 }

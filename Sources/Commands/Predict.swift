@@ -57,12 +57,12 @@ public enum Predict {
         let n = input.tensor.batch
         var items: [PredictReport.Item] = []
         var start = 0
+        let plan = InferencePlan(graph: model.imageGraph)                    // fused kernels, built once for every chunk
         while start < n {
             let end = min(n, start + max(1, batch))
             let chunk = (0..<input.tensors.count).map { k in Tensor.stack((start..<end).map { input.tensors[k].item($0) }) }
-            var ctx = ForwardContext()
-            let pass = try model.imageGraph.forward(chunk, context: &ctx)
-            let ys = model.imageGraph.outputNodes.map { pass.values[$0]! }
+            let values = try plan.run(chunk)
+            let ys = model.imageGraph.outputNodes.map { values[$0]! }
             for b in 0..<(end - start) {
                 let name = input.names[start + b]
                 if classifier {

@@ -22,15 +22,7 @@ extension Graph {
     public func forward(_ inputs: [Tensor], targets: [Int]? = nil, record: Bool = false,
                         context: inout ForwardContext) throws -> ForwardPass {
         try checkRunnable(for: targets)
-        guard inputs.count == inputNodes.count else {
-            throw GraphError.badInput("model '\(name)' takes \(inputNodes.count) input(s), got \(inputs.count)")
-        }
-        for (k, id) in inputNodes.enumerated() {
-            let want = nodes[id].outputShape, got = Array(inputs[k].shape.dropFirst())
-            guard want.count == got.count, zip(want, got).allSatisfy({ $0 == -1 || $0 == $1 }) else {
-                throw GraphError.badInput("input '\(nodes[id].name)' expects shape (batch, \(want.map(String.init).joined(separator: ", "))), got \(inputs[k].shape)")
-            }
-        }
+        try checkInputs(inputs)
         let wanted = targets ?? outputNodes
         let needed = ancestors(of: wanted)
         try checkActivationSizes(of: needed, batch: inputs.first?.shape.first ?? 1)
@@ -77,6 +69,19 @@ extension Graph {
             if remaining[n.id] > 0 { live[n.id] = y }
         }
         return pass
+    }
+
+    /// Refuses inputs whose count or per-sample shapes are not the input nodes'.
+    func checkInputs(_ inputs: [Tensor]) throws {
+        guard inputs.count == inputNodes.count else {
+            throw GraphError.badInput("model '\(name)' takes \(inputNodes.count) input(s), got \(inputs.count)")
+        }
+        for (k, id) in inputNodes.enumerated() {
+            let want = nodes[id].outputShape, got = Array(inputs[k].shape.dropFirst())
+            guard want.count == got.count, zip(want, got).allSatisfy({ $0 == -1 || $0 == $1 }) else {
+                throw GraphError.badInput("input '\(nodes[id].name)' expects shape (batch, \(want.map(String.init).joined(separator: ", "))), got \(inputs[k].shape)")
+            }
+        }
     }
 
     /// Refuses a pass whose activations, as the config declares their shapes, could not be allocated

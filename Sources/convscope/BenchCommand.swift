@@ -9,7 +9,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks with ratios against TensorFlow measured in the same run (needs the pinned Python: scripts/setup.sh --python).",
-        subcommands: [ForwardBench.self, DeconvBench.self, SaliencyBench.self, MaximizeBench.self, InspectBench.self, ShardedInspectBench.self, MatchingBench.self, BLASBench.self, PredictProcessBench.self, SavedModelBench.self, TrainBench.self, BenchExperimentCommand.self,
+        subcommands: [ForwardBench.self, KernelsBench.self, DeconvBench.self, SaliencyBench.self, MaximizeBench.self, InspectBench.self, ShardedInspectBench.self, MatchingBench.self, BLASBench.self, PredictProcessBench.self, SavedModelBench.self, TrainBench.self, BenchExperimentCommand.self,
                       SequenceBench.self],
         defaultSubcommand: ForwardBench.self)
 }
@@ -17,7 +17,7 @@ struct BenchCommand: ParsableCommand {
 struct BenchOptions: ParsableArguments {
     @Option(help: "Timed runs (median reported).") var repeats = 5
     @Option(parsing: .upToNextOption, help: "Thread counts.") var threads: [Int] = [1, 2]
-    @Flag(help: "Skip the TensorFlow side.") var noTF = false
+    @Flag(help: "Skip the reference side (TensorFlow; onnxruntime and OpenVINO for forward).") var noTF = false
 }
 
 struct ForwardBench: ParsableCommand {
@@ -25,10 +25,12 @@ struct ForwardBench: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Models.") var arch: [String] = ["vgg16", "resnet50"]
     @Option(parsing: .upToNextOption, help: "Batch sizes.") var batch: [Int] = [1, 8]
     @OptionGroup var options: BenchOptions
+    @Flag(help: "Print the report as JSON (Schemas/bench-forward.schema.json) on stdout, the table on stderr.") var json = false
 
     func run() throws {
         try ConvScope.guarded {
-            try ForwardBenchmark.compare(archs: arch, batches: batch, threads: options.threads, repeats: options.repeats, skipReference: options.noTF)
+            try ForwardBenchmark.compare(archs: arch, batches: batch, threads: options.threads, repeats: options.repeats,
+                                         skipReference: options.noTF, json: json)
         }
     }
 }
@@ -167,5 +169,19 @@ struct SequenceBench: ParsableCommand {
         try ConvScope.guarded {
             try SequenceBenchmark.compare(models: model, threads: options.threads, repeats: options.repeats, skipReference: options.noTF)
         }
+    }
+}
+
+/// Issue 24: the measurement behind the inference plan's convolution kernel.
+struct KernelsBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "kernels",
+        abstract: "Each convolution shape of the models: im2col + OpenBLAS against oneDNN, interleaved, fastest run of each.")
+    @Option(parsing: .upToNextOption, help: "Models.") var arch: [String] = ["vgg16", "resnet50"]
+    @Option(help: "Batch size.") var batch = 1
+    @Option(help: "Threads.") var threads = 2
+    @Option(help: "Runs of each kernel per shape (the fastest counts).") var repeats = 5
+
+    func run() throws {
+        try ConvScope.guarded { try KernelBenchmark.compare(archs: arch, batch: batch, threads: threads, repeats: repeats) }
     }
 }

@@ -137,6 +137,12 @@ final class ModelTests: XCTestCase {
                 let e = Fixture.relativeError(logits, try NPY.read(lf))
                 XCTAssertLessThanOrEqual(e, 1e-4, "\(label): logits against Keras")
                 line += String(format: "; logits vs Keras %.2e", e)
+                // The inference plan (what predict runs: oneDNN, folded BatchNormalization, fused epilogues).
+                let t0 = Date()
+                let planned = try InferencePlan(graph: graph.logitGraph()).predict(try NPY.read(input))
+                let pe = Fixture.relativeError(planned, try NPY.read(lf))
+                XCTAssertLessThanOrEqual(pe, 1e-4, "\(label): inference plan's logits against Keras")
+                line += String(format: "; plan vs Keras %.2e (%.1f s)", pe, Date().timeIntervalSince(t0))
             }
             if let first = firstLogits[stem] {
                 let e = Fixture.relativeError(logits, first.logits)

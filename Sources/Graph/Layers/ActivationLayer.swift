@@ -29,3 +29,8 @@ public final class ActivationLayer: Layer {
         LayerGradients(inputs: [activation.backward(upstream, input: tape.inputs[0], output: tape.output, rule: rule)])
     }
 }
+
+/// `Activation("relu")` runs in a convolution's epilogue (`InferencePlan`).
+extension ActivationLayer: EpilogueFusible {
+    func epilogueStep(inputShape: [Int]) -> EpilogueStep? { activation == .relu ? .relu : nil }
+}

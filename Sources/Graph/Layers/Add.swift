@@ -16,3 +16,8 @@ public enum Sum: MergeOperation {
         inputs.map { _ in upstream }
     }
 }
+
+/// A two-input `Add` of same-shaped values is the sum post-op of the convolution computing one of them.
+extension ElementwiseMerge: EpilogueFusible where Operation == Sum {
+    func epilogueStep(inputShape: [Int]) -> EpilogueStep? { .residualSum }
+}

@@ -221,3 +221,14 @@ extension BatchNormalization: Keras1Convertible {
         return c
     }
 }
+
+/// At inference, a per-channel affine map: folded into the preceding convolution by `InferencePlan`.
+extension BatchNormalization: EpilogueFusible {
+    func epilogueStep(inputShape: [Int]) -> EpilogueStep? {
+        guard channelAxis == inputShape.count, channels == inputShape.last else { return nil }
+        let gamma = vector(gammaIndex, default: 1), beta = vector(betaIndex, default: 0)
+        let mean = weights[meanIndex].value.data, variance = weights[meanIndex + 1].value.data
+        let scale = (0..<channels).map { gamma[$0] / (variance[$0] + epsilon).squareRoot() }
+        return .channelAffine(scale: scale, shift: (0..<channels).map { beta[$0] - mean[$0] * scale[$0] })
+    }
+}

@@ -17,10 +17,10 @@ public final class Convolution<Rank: SpatialRank>: Layer {
     public var weights: [WeightVariable] = []
 
     let filters: Int
-    let groups: Int
+    public let groups: Int
     let window: ConvolutionWindow
     /// Over the whole input, and over one group's channels (the same when `groups` is 1).
-    private(set) var geometry: ConvGeometry?
+    public private(set) var geometry: ConvGeometry?
     private(set) var groupGeometry: ConvGeometry?
 
     public init(name: String, config: JSON) throws {
@@ -227,4 +227,14 @@ extension Convolution: Keras1Convertible {
     public static func config(fromKeras1 config: JSONObject, className: String, layer: String) throws -> JSONObject {
         Keras1Config.kernelSize(Keras1Config.renamed(config, keras1Renames), from: ["nb_row", "nb_col"])
     }
+}
+
+/// An inference plan runs a convolution through a fused kernel (`InferencePlan`).
+extension Convolution: FusibleConvolution {
+    var fusedGeometry: ConvGeometry? { geometry }
+    var fusedGroups: Int { groups }
+    var fusedFilters: Int { filters }
+    var fusedActivation: Activation { window.activation }
+    var fusedKernel: Tensor { weights[0].value }
+    var fusedBias: [Float]? { window.useBias ? weights[1].value.data : nil }
 }

@@ -69,3 +69,8 @@ public final class ReLU: Layer {
         return LayerGradients(inputs: [g])
     }
 }
+
+/// A plain `ReLU()` runs in a convolution's epilogue (`InferencePlan`).
+extension ReLU: EpilogueFusible {
+    func epilogueStep(inputShape: [Int]) -> EpilogueStep? { isPlain ? .relu : nil }
+}

@@ -1,0 +1,66 @@
+import CDNNL
+import Failure
+import Foundation
+
+/// oneDNN (the library OpenVINO and onnxruntime's CPU provider are built on), wrapped once: the CPU
+/// engine, the one in-order stream, thread count and status checks. oneDNN picks its JIT kernels
+/// (SSE4.1 … AVX2 … AVX-512, AMX) from the CPU itself at first use; `isa` says which it chose.
+public enum OneDNN {
+    nonisolated(unsafe) private static var handles: (engine: dnnl_engine_t, stream: dnnl_stream_t)?
+    private static let lock = NSLock()
+
+    /// The CPU engine and its stream, created on first use.
+    static func engineAndStream() throws -> (engine: dnnl_engine_t, stream: dnnl_stream_t) {
+        lock.lock(); defer { lock.unlock() }
+        if let handles { return handles }
+        var engine: dnnl_engine_t?
+        try check(dnnl_engine_create(&engine, dnnl_cpu, 0), "creating the CPU engine")
+        var stream: dnnl_stream_t?
+        try check(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue), "creating a stream")
+        handles = (engine!, stream!)
+        return handles!
+    }
+
+    /// Worker threads of every oneDNN primitive (the Debian build runs on OpenMP).
+    public static func setThreads(_ n: Int) { omp_set_num_threads(Int32(max(1, n))) }
+
+    /// The instruction set oneDNN's kernels use on this CPU ("avx512_core", "avx2", …).
+    public static var isa: String {
+        switch dnnl_get_effective_cpu_isa() {
+        case dnnl_cpu_isa_sse41: return "sse41"
+        case dnnl_cpu_isa_avx: return "avx"
+        case dnnl_cpu_isa_avx2: return "avx2"
+        case dnnl_cpu_isa_avx512_core: return "avx512_core"
+        case dnnl_cpu_isa_avx512_core_vnni: return "avx512_core_vnni"
+        case dnnl_cpu_isa_avx512_core_bf16: return "avx512_core_bf16"
+        case dnnl_cpu_isa_avx512_core_amx: return "avx512_core_amx"
+        default: return "isa \(dnnl_get_effective_cpu_isa().rawValue)"
+        }
+    }
+
+    /// "oneDNN 2.6.3 (avx512_core)".
+    public static var description: String {
+        guard let v = dnnl_version()?.pointee else { return "oneDNN" }
+        return "oneDNN \(v.major).\(v.minor).\(v.patch) (\(isa))"
+    }
+
+    static func check(_ status: dnnl_status_t, _ what: String) throws {
+        guard status == dnnl_success else { throw OneDNNError(what: what, status: status) }
+    }
+}
+
+/// A oneDNN call that failed: which call, and oneDNN's status.
+public struct OneDNNError: ConvScopeFailure {
+    public let what: String
+    public let status: dnnl_status_t
+    public var description: String {
+        let reason: String
+        switch status {
+        case dnnl_out_of_memory: reason = "out of memory"
+        case dnnl_invalid_arguments: reason = "invalid arguments"
+        case dnnl_unimplemented: reason = "no implementation for these shapes"
+        default: reason = "status \(status.rawValue)"
+        }
+        return "oneDNN: \(what): \(reason)"
+    }
+}

@@ -1,0 +1,182 @@
+import FastKernels
+import Tensor
+
+/// A graph compiled for inference, as the fast CPU engines run it: each convolution with the layers
+/// after it that fold into its epilogue (inference BatchNormalization into its kernel and bias, ReLU,
+/// the residual `Add`) runs as one fused oneDNN primitive on NHWC activations (Keras' layout, so
+/// nothing converts between layers); every other layer runs its own forward. Activations are released
+/// after their last consumer, and a residual's buffer becomes the convolution's output when nothing
+/// else reads it.
+///
+/// Built from the weights as they are when the plan is made; the model's own variables are never
+/// changed (training and export keep reading them), so a plan made before training is stale after it.
+/// Backward passes, tapes and training-mode passes stay on `Graph.forward`.
+public final class InferencePlan {
+    /// One convolution and the nodes fused after it; its value is `output`'s.
+    struct FusedStep {
+        let convolution: Int
+        let output: Int
+        /// The node whose value the epilogue sums in, if any.
+        let residual: Int?
+        let geometry: ConvGeometry
+        let groups: Int
+        let filters: Int
+        let kernel: [Float]
+        let epilogue: ConvolutionEpilogue
+        /// Nodes computed by this step (the convolution, folded layers, `output`).
+        let covers: [Int]
+    }
+
+    public let graph: Graph
+    let targets: [Int]
+    let needed: Set<Int>
+    /// By the node id at which the step runs: its output's, the last node it covers.
+    let fused: [Int: FusedStep]
+    /// Nodes computed inside a fused step other than its output.
+    let absorbed: Set<Int>
+    /// Whether the graph makes Keras masks or has multi-output layers, which only `Graph.forward` tracks:
+    /// then `run` is `Graph.forward`.
+    let needsGraphForward: Bool
+    private var primitives: [Int: FusedConvolution] = [:]
+    private var primitiveBatch = -1
+
+    /// Plans `graph` for the values of `targets` (default: its outputs). Nodes among the targets are
+    /// never folded away.
+    public init(graph: Graph, targets: [Int]? = nil) {
+        self.graph = graph
+        let wanted = targets ?? graph.outputNodes
+        self.targets = wanted
+        let needed = graph.ancestors(of: wanted)
+        self.needed = needed
+        // Masks start at the kinds that make them from their inputs (the graph's inputs carry none).
+        needsGraphForward = graph.nodes.contains { n in
+            needed.contains(n.id) && (n.layer is Embedding || n.layer is Masking || n.layer is any MultiOutputLayer || n.layer is LayerOutput)
+        }
+        var consumers = [[Int]](repeating: [], count: graph.nodes.count)
+        for n in graph.nodes where needed.contains(n.id) { for i in n.inputs { consumers[i].append(n.id) } }
+        let keep = Set(wanted)
+        var fused: [Int: FusedStep] = [:], absorbed = Set<Int>(), covered = Set<Int>()
+        for n in graph.nodes where needed.contains(n.id) && !needsGraphForward {
+            guard let conv = n.layer as? any FusibleConvolution, n.inputs.count == 1, let g = conv.fusedGeometry,
+                  conv.fusedActivation == .linear || conv.fusedActivation == .relu,
+                  !graph.inputNodes.contains(n.id) else { continue }
+            var kernel = conv.fusedKernel.data, bias = conv.fusedBias
+            var relu = conv.fusedActivation == .relu, residual: Int?
+            var covers = [n.id], last = n.id
+            // Follow the single consumer while it folds: affine maps before a sum, at most one sum, ReLU last.
+            while !relu, !keep.contains(last), consumers[last].count == 1 {
+                let next = graph.nodes[consumers[last][0]]
+                guard let layer = next.layer as? any EpilogueFusible,
+                      let step = layer.epilogueStep(inputShape: graph.nodes[last].outputShape) else { break }
+                var accepted = false
+                switch step {
+                case .channelAffine(let scale, let shift) where residual == nil && scale.count == conv.fusedFilters && next.inputs == [last]:
+                    let f = conv.fusedFilters
+                    for i in kernel.indices { kernel[i] *= scale[i % f] }                // (kh, kw, Cin/G, Cout): Cout is the last axis
+                    bias = (0..<f).map { (bias?[$0] ?? 0) * scale[$0] + shift[$0] }
+                    accepted = true
+                case .residualSum where residual == nil && next.inputs.count == 2 && next.inputs.contains(last):
+                    let other = next.inputs[0] == last ? next.inputs[1] : next.inputs[0]
+                    // The step runs at the Add, after both of its inputs; the other one must have the same shape.
+                    if !covered.contains(next.id), graph.nodes[other].outputShape == graph.nodes[last].outputShape {
+                        residual = other
+                        accepted = true
+                    }
+                case .relu where next.inputs == [last]:
+                    relu = true
+                    accepted = true
+                default:
+                    break
+                }
+                guard accepted else { break }
+                covers.append(next.id)
+                last = next.id
+            }
+            let step = FusedStep(convolution: n.id, output: last, residual: residual, geometry: g, groups: conv.fusedGroups,
+                                 filters: conv.fusedFilters, kernel: kernel,
+                                 epilogue: ConvolutionEpilogue(bias: bias, sum: residual != nil, relu: relu), covers: covers)
+            fused[last] = step
+            absorbed.formUnion(covers.dropLast())
+            covered.formUnion(covers)
+        }
+        self.fused = fused
+        self.absorbed = absorbed
+    }
+
+    /// How many convolutions run fused, and how many layers folded into them.
+    public var fusedConvolutions: Int { fused.count }
+    public var foldedLayers: Int { fused.values.reduce(0) { $0 + $1.covers.count - 1 } }
+
+    /// Runs the plan: one tensor per graph input, batch first; returns the targets' values by node id.
+    public func run(_ inputs: [Tensor]) throws -> [Int: Tensor] {
+        if needsGraphForward {
+            var context = ForwardContext()
+            return try graph.forward(inputs, targets: targets, context: &context).values
+        }
+        try graph.checkRunnable(for: targets)
+        try graph.checkInputs(inputs)
+        try graph.checkActivationSizes(of: needed, batch: inputs.first?.shape.first ?? 1)
+        let batch = inputs.first?.batch ?? 1
+        if batch != primitiveBatch { primitives = [:]; primitiveBatch = batch }
+        OneDNN.setThreads(Threading.count)
+        var remaining = [Int](repeating: 0, count: graph.nodes.count)
+        for n in graph.nodes where needed.contains(n.id) { for i in n.inputs { remaining[i] += 1 } }
+        let keep = Set(targets)
+        var live: [Int: Tensor] = [:], values: [Int: Tensor] = [:]
+        var context = ForwardContext()
+        func release(_ ids: [Int]) {
+            for i in ids {
+                remaining[i] -= 1
+                if remaining[i] == 0 && !keep.contains(i) { live[i] = nil }
+            }
+        }
+        for n in graph.nodes where needed.contains(n.id) && !absorbed.contains(n.id) {
+            if let k = graph.inputNodes.firstIndex(of: n.id) {
+                live[n.id] = inputs[k]
+            } else if let step = fused[n.id] {                                  // n is the step's output
+                let outShape = [batch] + graph.nodes[step.output].outputShape
+                var residual: Tensor?
+                if let r = step.residual {
+                    residual = live[r]
+                    remaining[r] -= 1                              // this step is its consumer (the Add)
+                    if remaining[r] == 0 && !keep.contains(r) { live[r] = nil }   // its buffer becomes the output
+                }
+                let primitive = try self.primitive(for: step, batch: batch)
+                let input = graph.nodes[step.convolution].inputs[0]
+                let x = live[input]!
+                var y = residual.map { Tensor(shape: outShape, data: $0.data) } ?? Tensor(shape: outShape, data: Self.uninitialized(outShape.reduce(1, *)))
+                residual = nil
+                try x.data.withUnsafeBufferPointer { xp in
+                    try y.data.withUnsafeMutableBufferPointer { yp in try primitive.run(xp.baseAddress!, yp.baseAddress!) }
+                }
+                release([input])
+                if remaining[step.output] > 0 || keep.contains(step.output) { live[step.output] = y }
+                if keep.contains(step.output) { values[step.output] = y }
+                continue
+            } else {
+                let y = try n.layer.forward(n.inputs.map { live[$0]! }, context: &context, tape: nil)
+                release(n.inputs)
+                if remaining[n.id] > 0 || keep.contains(n.id) { live[n.id] = y }
+            }
+            if keep.contains(n.id) { values[n.id] = live[n.id] }
+        }
+        return values
+    }
+
+    /// Inference on one input: the first target's value.
+    public func predict(_ x: Tensor) throws -> Tensor {
+        try run([x])[targets[0]]!
+    }
+
+    private func primitive(for step: FusedStep, batch: Int) throws -> FusedConvolution {
+        if let p = primitives[step.convolution] { return p }
+        let p = try FusedConvolution(geometry: step.geometry, batch: batch, kernel: step.kernel, filters: step.filters,
+                                     groups: step.groups, epilogue: step.epilogue)
+        primitives[step.convolution] = p
+        return p
+    }
+
+    private static func uninitialized(_ count: Int) -> [Float] {
+        [Float](unsafeUninitializedCapacity: count) { _, n in n = count }
+    }
+}
