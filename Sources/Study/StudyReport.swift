@@ -22,7 +22,8 @@ enum StudyReport {
                 ["augmentation", t.augmentation.map { "rotation \($0.rotationRange), width shift \($0.widthShiftRange), height shift \($0.heightShiftRange), flip \($0.horizontalFlip)" } ?? "none"],
                 ["frozen layers", t.freeze.isEmpty ? "none" : t.freeze.joined(separator: ", ")],
                 ["activation maximization", "\(s.maximizeMethod), \(s.maximizeSteps) steps of size \(s.maximizeStepSize); before and after start from the same noise"],
-                ["matching", "grey, \(s.matchSize)x\(s.matchSize); SIFT: nearest neighbour, RANSAC similarity 15 px; Harris: 11x11 Gaussian SSD, RANSAC affine 2 px; \(s.ransacTrials) trials"],
+                ["matching", "grey, \(s.matchSize)x\(s.matchSize); SIFT: descriptors, RANSAC similarity 15 px; Harris: 11x11 Gaussian SSD, RANSAC affine 2 px; \(s.ransacTrials) trials"],
+                ["matching rule", "\(s.matching.rawValue): \(s.matching.summary)"],
                 ["bag of words", "\(s.words) words, tf-idf as the authors' code (nn-visu)"],
             ])
         }
