@@ -66,6 +66,11 @@ enum StudyReport {
             sec.figure(png: try png("deconv_before"), caption: "\(r.images[s.deconvImage]) with the pretrained weights: the strongest feature map of each convolution and pooling layer projected back to pixels.")
             sec.figure(png: try png("deconv_after"), caption: "The same image after round 1's retraining.")
         }
+        if r.figures["evolution"] != nil {
+            try page.section("Feature evolution during retraining") { sec in
+                sec.figure(png: try png("evolution"), caption: "\(r.images[s.deconvImage]) during round 1's retraining (Zeiler & Fergus Fig. 4): the DeconvNet projection of each layer's strongest feature map, epochs across (e0 = the pretrained weights), layers down; each tile normalised on its own.")
+            }
+        }
         try page.section("Weight change") { sec in
             sec.figure(png: try png("weight_change"), caption: "How far each layer moved during retraining: ||W_after - W_before|| / ||W_before||, mean over rounds; error bars one standard deviation.", maxWidth: 720)
             sec.table(["layer", "mean relative change", "std"], r.weightChange.map { [$0.layer, String(format: "%.4g", $0.meanRelativeChange), String(format: "%.2g", $0.stdRelativeChange)] })

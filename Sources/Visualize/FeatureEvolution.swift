@@ -41,6 +41,24 @@ public final class FeatureEvolution {
         self.image = image
     }
 
+    /// The study's choice: up to `count` convolution layers evenly spread over depth (first and last included).
+    public static func defaultLayers(_ graph: Graph, count: Int = 5) throws -> [String] {
+        let projectable = Set(try FeatureProjector(graph: graph).defaultLayers)
+        let convs = graph.nodes.filter { guard projectable.contains($0.name), case .convolution = $0.layer.role else { return false }; return true }.map(\.name)
+        return spread(convs, count: count)
+    }
+
+    /// Up to `count` items of `items` evenly spread, first and last included, in order.
+    public static func spread<T>(_ items: [T], count: Int) -> [T] {
+        guard items.count > count, count > 1 else { return Array(items.prefix(max(count, 0))) }
+        var picked: [Int] = []
+        for i in 0..<count {
+            let k = Int((Double(i) * Double(items.count - 1) / Double(count - 1)).rounded())
+            if picked.last != k { picked.append(k) }
+        }
+        return picked.map { items[$0] }
+    }
+
     /// Projects every layer when `epoch` is one of `epochs`; returns the new frames (empty otherwise).
     @discardableResult
     public func record(epoch: Int) throws -> [Projection] {
