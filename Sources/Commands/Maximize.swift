@@ -34,6 +34,9 @@ public enum Maximize {
     public static func run(model: LoadedModel, targets: [MaximizationTarget], settings: MaximizationSettings, start: Start,
                            options: ImageOptions, out: String, quiet: Bool = false) throws -> MaximizeReport {
         guard !targets.isEmpty else { throw CommandError("give --class or --layer with --channel") }
+        if settings.method == .fourier, case .noise = start {} else if settings.method == .fourier {
+            throw CommandError("--init does not apply to --method fourier (it optimises a random Fourier spectrum from --seed)")
+        }
         let mode = options.mode(for: model)
         var settings = settings
         if settings.method == .regularized && settings.clip == nil { settings.clip = ActivationMaximizer.validRange(mode) }
@@ -43,9 +46,6 @@ public enum Maximize {
         let folder = try OutputFolder(singleFile ? ((out as NSString).deletingLastPathComponent.isEmpty ? "." : (out as NSString).deletingLastPathComponent) : out)
         var runs: [MaximizeReport.Run] = []
         var tiles: [Montage.Tile] = []
-        if settings.method == .fourier, case .noise = start {} else if settings.method == .fourier {
-            throw CommandError("--init does not apply to --method fourier (it optimises a random Fourier spectrum from --seed)")
-        }
         for (k, (target, m)) in zip(targets, maximizers).enumerated() {
             let label = describe(target, classes: model.classCount)
             let bar = ProgressBar(total: settings.steps, label: "maximize \(label.prefix(24))", quiet: quiet)

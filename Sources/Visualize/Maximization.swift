@@ -55,9 +55,7 @@ public struct MaximizationSettings: Sendable {
         var s = MaximizationSettings()
         s.method = .fourier
         s.stepSize = 0.05
-        s.jitter = 8
-        s.rotationDegrees = 10
-        s.frequencyDecay = 1
+        s.jitter = 8                        // rotation ±10° and frequency decay 1 are the fields' defaults
         return s
     }
 
