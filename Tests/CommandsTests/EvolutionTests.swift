@@ -94,4 +94,31 @@ final class EvolutionTests: XCTestCase {
             XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("m.history.json").path))
         }
     }
+
+    /// An interrupted run resumed with --resume gives the frames of an uninterrupted one (the earlier epochs read back).
+    func testResumedRunKeepsTheEarlierFrames() throws {
+        let data = try ExperimentTestSupport.tempDir("evo-resume")
+        try ExperimentTestSupport.writeImages(count: 8, to: data)
+        let image = data.appendingPathComponent("img_02.png").path
+        let request = EvolutionRequest(layers: ["conv1", "conv4"], image: image, epochs: [0, 1, 2])
+        func run(_ dir: URL, resume: Bool, stopAfter batches: Int?) throws -> TrainReport {
+            let (m, path) = try ExperimentTestSupport.digitsModel()
+            var calls = 0
+            return try Train.run(model: m, modelPath: path, data: .folder(data.path), label: 3, settings: settings(epochs: 2),
+                                 options: ImageOptions(), out: dir.appendingPathComponent("m.h5").path, format: .same, resume: resume,
+                                 quiet: true, evolution: request,
+                                 shouldStop: { calls += 1; return batches.map { calls >= $0 } ?? false })
+        }
+        let whole = try run(try ExperimentTestSupport.tempDir("evo-whole"), resume: false, stopAfter: nil).evolution!
+        let dir = try ExperimentTestSupport.tempDir("evo-split")
+        XCTAssertThrowsError(try run(dir, resume: false, stopAfter: 3))          // 2 batches an epoch: stops in epoch 2
+        let resumed = try run(dir, resume: true, stopAfter: nil).evolution!
+        XCTAssertEqual(resumed.frames.map(\.epoch), [0, 0, 1, 1, 2, 2])
+        for (a, b) in zip(whole.frames, resumed.frames) {
+            XCTAssertEqual(a.channel, b.channel)
+            XCTAssertEqual(try NPY.read(a.npy), try NPY.read(b.npy), "epoch \(a.epoch) \(a.layer)")
+        }
+        XCTAssertEqual(try PNGCodec.decode(Data(contentsOf: URL(fileURLWithPath: whole.montage!))).width,
+                       try PNGCodec.decode(Data(contentsOf: URL(fileURLWithPath: resumed.montage!))).width)
+    }
 }
