@@ -9,6 +9,7 @@ extension ExperimentSettings {
         guard rounds > 0 else { throw CommandError("--rounds must be positive") }
         guard maximizeSteps > 0 else { throw CommandError("--maximize-steps must be positive") }
         guard maximizeStepSize > 0, maximizeStepSize.isFinite else { throw CommandError("--maximize-step-size must be positive") }
+        guard maximizeMethod != .fourier else { throw CommandError("--maximize-method fourier: the study maximizes from the same start before and after retraining; use paper or regularized") }
         guard matchSize >= 16 else { throw CommandError("--match-size must be at least 16") }
         guard ransacTrials > 0 else { throw CommandError("--ransac-trials must be positive") }
         guard words > 0 else { throw CommandError("--words must be positive") }

@@ -29,7 +29,8 @@ public enum Match {
     }
 
     public static func run(queries: [String], images: [String], methods: [MatchMethod], model: ModelKind?, trials: Int,
-                           threshold: Double?, size: Int, ratio: Double?, seed: UInt64, plot: String?) throws -> MatchReport {
+                           threshold: Double?, size: Int, ratio: Double?, seed: UInt64, plot: String?,
+                           rule: MatchingRule = .trusted) throws -> MatchReport {
         guard !images.isEmpty else { throw CommandError("no images to match against") }
         let others = try loadImages(images)
         let qs = try loadImages(queries)
@@ -41,7 +42,7 @@ public enum Match {
             var results: [MatchResult] = []
             var plots: [String] = []
             for m in methods {
-                var o = MatchOptions(method: m)
+                var o = MatchOptions(method: m, rule: rule)
                 o.model = model
                 o.trials = trials
                 o.residualThreshold = threshold
@@ -88,7 +89,7 @@ public enum Match {
         var lines: [String] = []
         for q in r.queries {
             for res in q.results {
-                lines.append("\(q.query) [\(res.method.rawValue), RANSAC \(res.model.rawValue)]: \(res.queryKeypoints) keypoints")
+                lines.append("\(q.query) [\(res.method.rawValue), \(res.matching.rawValue) matching, RANSAC \(res.model.rawValue)]: \(res.queryKeypoints) keypoints")
                 for e in res.ranking.prefix(11) {
                     let im = res.images[e.index]
                     lines.append(String(format: "  %-28@ keypoints %4d  matches %4d  inliers %4d  contribution %.3f",

@@ -34,6 +34,9 @@ public enum Maximize {
     public static func run(model: LoadedModel, targets: [MaximizationTarget], settings: MaximizationSettings, start: Start,
                            options: ImageOptions, out: String, quiet: Bool = false) throws -> MaximizeReport {
         guard !targets.isEmpty else { throw CommandError("give --class or --layer with --channel") }
+        if settings.method == .fourier, case .noise = start {} else if settings.method == .fourier {
+            throw CommandError("--init does not apply to --method fourier (it optimises a random Fourier spectrum from --seed)")
+        }
         let mode = options.mode(for: model)
         var settings = settings
         if settings.method == .regularized && settings.clip == nil { settings.clip = ActivationMaximizer.validRange(mode) }
@@ -44,11 +47,17 @@ public enum Maximize {
         var runs: [MaximizeReport.Run] = []
         var tiles: [Montage.Tile] = []
         for (k, (target, m)) in zip(targets, maximizers).enumerated() {
-            let x0 = try startTensor(start, maximizer: m, model: model, options: options, mode: mode, method: settings.method, seed: settings.seed &+ UInt64(k))
             let label = describe(target, classes: model.classCount)
             let bar = ProgressBar(total: settings.steps, label: "maximize \(label.prefix(24))", quiet: quiet)
-            let (x, history) = try m.run(from: x0, settings: settings) { s in
-                bar.update(s.step + 1, status: String(format: "objective %.4g", s.objective))
+            let report: (MaximizationStep) -> Void = { s in bar.update(s.step + 1, status: String(format: "objective %.4g", s.objective)) }
+            let x: Tensor, history: [MaximizationStep]
+            if settings.method == .fourier {
+                var s = settings
+                s.seed = settings.seed &+ UInt64(k)
+                (x, history) = try m.runFourier(settings: s, mode: mode, progress: report)
+            } else {
+                let x0 = try startTensor(start, maximizer: m, model: model, options: options, mode: mode, method: settings.method, seed: settings.seed &+ UInt64(k))
+                (x, history) = try m.run(from: x0, settings: settings, progress: report)
             }
             let picture = ActivationMaximizer.displayImage(x, method: settings.method, mode: mode)
             let base = OutputFolder.safe(targetName(target))
@@ -63,6 +72,7 @@ public enum Maximize {
         }
         let initName: String
         switch start {
+        case .noise where settings.method == .fourier: initName = "a random Fourier spectrum, N(0, 0.01²) per coefficient"
         case .noise: initName = settings.method == .paper ? "uniform noise in [0, 1) + 100 (the authors' start)" : "grey noise in pixel space, preprocessed"
         case .zeros: initName = "zeros"
         case .file(let p): initName = p

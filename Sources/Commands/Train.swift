@@ -20,6 +20,8 @@ public struct TrainReport: Codable {
     public var plot: String
     public var checkpoint: String?
     public var resumedFrom: String?
+    /// With `--evolution`: the projections per chosen epoch and their montage (TrainEvolution.swift).
+    public var evolution: EvolutionReport?
 }
 
 public enum Train {
@@ -64,6 +66,7 @@ public enum Train {
     /// then writes the trained model as `format` to `out` and removes the checkpoint.
     public static func run(model: LoadedModel, modelPath: String, data: TrainData, label: Int?, settings: TrainSettings,
                            options: ImageOptions, out: String, format: KerasFormatChoice, resume: Bool, quiet: Bool = false,
+                           evolution request: EvolutionRequest? = nil,
                            shouldStop: @escaping () -> Bool = { StopRequest.requested }) throws -> TrainReport {
         try settings.validate()
         let chosen = try model.exportFormat(format, out: out)   // refuse a bad --format/--out before training, not after
@@ -71,6 +74,8 @@ public enum Train {
         let (train, validation) = try all.split(validationFraction: settings.validationSplit)
         guard train.count > 0 else { throw CommandError("no training images left after the validation split") }
         let trainer = try trainer(for: model, settings: settings, options: options)
+        let evolution = try request.map { try EvolutionRun($0, model: model, options: options, epochs: settings.epochs,
+                                                           folder: sidePath(out, ".evolution")) }
         let ckpt = checkpointPath(out)
         var resumedFrom: String?
         if resume {
@@ -83,9 +88,11 @@ public enum Train {
             resumedFrom = ckpt
             if !quiet { printError("resuming from \(ckpt) at epoch \(trainer.position.epoch + 1), batch \(trainer.position.batch + 1)") }
         }
+        if resume { try evolution?.restore(upTo: trainer.position.epoch) } else { try evolution?.record(epoch: 0) }
         trainer.shouldStop = shouldStop
         trainer.showProgress(batchesPerEpoch: (train.count + settings.batch - 1) / settings.batch, quiet: quiet)
         trainer.onEpoch = { log in
+            evolution?.recordQuietly(epoch: log.epoch + 1)
             guard !quiet else { return }
             var line = String(format: "epoch %d: loss %.4f accuracy %.4f", log.epoch + 1, log.loss, log.accuracy)
             if let vl = log.valLoss, let va = log.valAccuracy { line += String(format: " val_loss %.4f val_accuracy %.4f", vl, va) }
@@ -101,6 +108,7 @@ public enum Train {
             throw CommandError("\(StopRequest.stoppedHow) in epoch \(e + 1) after batch \(b); checkpoint written to \(ckpt); rerun with --resume to continue",
                                exitCode: 130, kind: .interrupted)
         }
+        let evolutionReport = try evolution?.finish()
         try model.write(chosen, to: out)
         try? FileManager.default.removeItem(atPath: ckpt)
         let status: String
@@ -111,7 +119,8 @@ public enum Train {
         }
         return TrainReport(model: modelPath, out: out, format: format.rawValue, images: all.count, trainImages: train.count,
                            validationImages: validation.count, outcome: status, epochs: trainer.history.epochs,
-                           history: historyPath, plot: plotPath, checkpoint: nil, resumedFrom: resumedFrom)
+                           history: historyPath, plot: plotPath, checkpoint: nil, resumedFrom: resumedFrom,
+                           evolution: evolutionReport)
     }
 
     public static func render(_ r: TrainReport) -> String {
@@ -122,6 +131,7 @@ public enum Train {
             lines.append(s)
         }
         lines += ["model:   \(r.out) (\(r.format))", "history: \(r.history)", "plot:    \(r.plot)"]
+        if let e = r.evolution, let m = e.montage { lines.append("evolution: \(m) (\(e.layers.joined(separator: ", ")) at epochs \(e.epochs.map(String.init).joined(separator: ", ")))") }
         return lines.joined(separator: "\n")
     }
 }

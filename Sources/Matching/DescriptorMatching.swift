@@ -1,7 +1,8 @@
 // Descriptor matching: nearest neighbour in Euclidean distance (paper Sect. 3.3,
 // "matching between descriptors is performed using Euclidean distance"), with
 // Lowe's optional ratio test (Lowe, IJCV 2004, Sect. 7.1: keep a match when
-// d1 < ratio * d2, d1/d2 = distances to the nearest / second-nearest neighbour).
+// d1 < ratio * d2, d1/d2 = distances to the nearest / second-nearest neighbour)
+// and an optional mutual check (NearestNeighbours.swift).
 
 /// A correspondence between feature `query` of the first set and feature `train` of the second.
 public struct FeatureMatch: Codable, Equatable, Sendable {
@@ -20,32 +21,27 @@ public struct FeatureMatch: Codable, Equatable, Sendable {
 
 /// Brute-force nearest-neighbour matching of flat descriptor arrays.
 public enum DescriptorMatcher {
-    /// Matches every query descriptor to its nearest train descriptor (Euclidean);
-    /// with `ratio`, keeps only matches passing Lowe's ratio test. Ties go to the lower index.
+    /// Matches every query descriptor to its nearest train descriptor (Euclidean); with `ratio`, keeps
+    /// only matches passing Lowe's ratio test; with `mutual`, only mutual nearest neighbours. Ties go to the lower index.
     public static func match(query: [Float], train: [Float], dimension: Int = SIFTFeatures.dimension,
-                             ratio: Double? = nil) -> [FeatureMatch] {
+                             ratio: Double? = nil, mutual: Bool = false) -> [FeatureMatch] {
         let nq = query.count / dimension, nt = train.count / dimension
         guard nq > 0, nt > 0 else { return [] }
-        var result: [FeatureMatch] = []
-        result.reserveCapacity(nq)
+        var squared = [Double](repeating: 0, count: nq * nt)
         query.withUnsafeBufferPointer { q in
             train.withUnsafeBufferPointer { t in
                 for i in 0..<nq {
-                    var best = Double.infinity, second = Double.infinity, bestIndex = 0
                     let qi = q.baseAddress! + i * dimension
                     for j in 0..<nt {
                         let tj = t.baseAddress! + j * dimension
                         var s: Float = 0
                         for d in 0..<dimension { let e = qi[d] - tj[d]; s += e * e }
-                        let sd = Double(s)
-                        if sd < best { second = best; best = sd; bestIndex = j } else if sd < second { second = sd }
+                        squared[i * nt + j] = Double(s)
                     }
-                    let d1 = best.squareRoot(), d2 = second.squareRoot()
-                    if let ratio, nt > 1, !(d1 < ratio * d2) { continue }
-                    result.append(FeatureMatch(query: i, train: bestIndex, distance: d1))
                 }
             }
         }
-        return result
+        return NearestNeighbours.select(squared: squared, queries: nq, trains: nt, ratio: ratio, mutual: mutual)
+            .map { FeatureMatch(query: $0.query, train: $0.train, distance: $0.squared.squareRoot()) }
     }
 }

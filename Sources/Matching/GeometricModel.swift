@@ -51,3 +51,37 @@ extension GeometricModel {
         return r.isNaN ? .infinity : r
     }
 }
+
+// Degeneracy (refused by RANSAC unless the paper's rule is asked for): a sample with
+// fewer distinct source or target points than the minimal sample (many-to-one matches
+// pile up on one point), or a model whose local area scale — the Jacobian determinant
+// at the sample's centroid, by central differences of 1 px (exact for affine and
+// similarity models) — collapses (|det| < minAreaScale) or explodes (|det| > 1/minAreaScale).
+extension GeometricModel {
+    /// Jacobian determinant of `apply` at `p` (central differences, step 1 px); NaN when not finite.
+    public func areaScale(at p: Point2) -> Double {
+        let xp = apply(Point2(x: p.x + 1, y: p.y)), xm = apply(Point2(x: p.x - 1, y: p.y))
+        let yp = apply(Point2(x: p.x, y: p.y + 1)), ym = apply(Point2(x: p.x, y: p.y - 1))
+        let det = ((xp.x - xm.x) * (yp.y - ym.y) - (xp.y - xm.y) * (yp.x - ym.x)) / 4
+        return det.isFinite ? det : .nan
+    }
+
+    /// Whether the model collapses or explodes areas around the sample's source centroid.
+    public func isDegenerate(on sample: [Correspondence], minAreaScale: Double) -> Bool {
+        guard !sample.isEmpty else { return true }
+        let n = Double(sample.count)
+        let c = Point2(x: sample.reduce(0) { $0 + $1.source.x } / n, y: sample.reduce(0) { $0 + $1.source.y } / n)
+        let det = abs(areaScale(at: c))
+        return !(det >= minAreaScale && det <= 1 / minAreaScale)
+    }
+
+    /// Whether the sample has fewer distinct source or target points (1e-6 px apart) than the minimal sample.
+    public static func lacksDistinctPoints(_ sample: [Correspondence]) -> Bool {
+        func distinct(_ points: [Point2]) -> Int {
+            var kept: [Point2] = []
+            for p in points where !kept.contains(where: { abs($0.x - p.x) <= 1e-6 && abs($0.y - p.y) <= 1e-6 }) { kept.append(p) }
+            return kept.count
+        }
+        return distinct(sample.map(\.source)) < minimalSampleSize || distinct(sample.map(\.target)) < minimalSampleSize
+    }
+}

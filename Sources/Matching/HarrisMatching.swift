@@ -10,10 +10,12 @@ import Foundation
 /// Window-SSD corner matching.
 public enum HarrisMatcher {
     /// Pairs every query corner with the other image's corner of minimum weighted SSD
-    /// (ties go to the lower index); `distance` holds that SSD.
+    /// (ties go to the lower index); `distance` holds that SSD. With `ratio`, Lowe's test on √SSD;
+    /// with `mutual`, only mutual nearest neighbours.
     public static func match(query: GreyImage, queryCorners: [HarrisCorner],
                              other: GreyImage, otherCorners: [HarrisCorner],
-                             windowRadius: Int = 5, sigma: Double = 3) -> [FeatureMatch] {
+                             windowRadius: Int = 5, sigma: Double = 3,
+                             ratio: Double? = nil, mutual: Bool = false) -> [FeatureMatch] {
         guard !queryCorners.isEmpty, !otherCorners.isEmpty else { return [] }
         let side = 2 * windowRadius + 1
         var weights = [Double](repeating: 0, count: side * side)
@@ -39,24 +41,22 @@ public enum HarrisMatcher {
             return out
         }
         let qw = windows(query, queryCorners), ow = windows(other, otherCorners)
-        let area = side * side
-        var result: [FeatureMatch] = []
-        result.reserveCapacity(queryCorners.count)
+        let area = side * side, nq = queryCorners.count, nt = otherCorners.count
+        var ssd = [Double](repeating: 0, count: nq * nt)
         qw.withUnsafeBufferPointer { q in
             ow.withUnsafeBufferPointer { o in
                 weights.withUnsafeBufferPointer { g in
-                    for i in 0..<queryCorners.count {
-                        var best = Double.infinity, bestIndex = 0
-                        for j in 0..<otherCorners.count {
+                    for i in 0..<nq {
+                        for j in 0..<nt {
                             var s = 0.0
                             for t in 0..<area { let e = q[i * area + t] - o[j * area + t]; s += g[t] * e * e }
-                            if s < best { best = s; bestIndex = j }
+                            ssd[i * nt + j] = s
                         }
-                        result.append(FeatureMatch(query: i, train: bestIndex, distance: best))
                     }
                 }
             }
         }
-        return result
+        return NearestNeighbours.select(squared: ssd, queries: nq, trains: nt, ratio: ratio, mutual: mutual)
+            .map { FeatureMatch(query: $0.query, train: $0.train, distance: $0.squared) }
     }
 }

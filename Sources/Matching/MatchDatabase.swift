@@ -22,7 +22,7 @@ public struct MatchDatabase {
         var results = zip(features, names).map { matchFeatures(q, $0, name: $1, options: options) }
         let ranking = Contribution.rank(names: results.map(\.name), inlierCounts: results.map(\.inliers))
         for entry in ranking { results[entry.index].contribution = entry.contribution }
-        return MatchResult(method: options.method, model: options.resolvedModel, queryKeypoints: q.points.count,
+        return MatchResult(method: options.method, matching: options.rule, model: options.resolvedModel, queryKeypoints: q.points.count,
                            images: results, ranking: ranking)
     }
 }

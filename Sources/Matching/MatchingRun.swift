@@ -6,6 +6,8 @@
 //    RANSAC with an affine model, 3 samples, 2 px, 100 trials.
 //  - Contribution (Fig. 6) and bag-of-visual-words cosine scores (Table 3).
 // Images are converted to grey (0.299, 0.587, 0.114) and resized to 224x224 first.
+// `rule` (MatchingRule.swift): by default mutual nearest neighbours with Lowe's ratio
+// 0.8 for both pipelines and degenerate RANSAC models refused; `.paper` is the above.
 import Foundation
 import Imaging
 
@@ -25,8 +27,10 @@ public enum ModelKind: String, Codable, Sendable, CaseIterable {
     case homography
 }
 
-/// Settings of `matchQuery`; defaults are the paper's.
+/// Settings of `matchQuery`; defaults are the paper's except `rule` (`.paper` restores them).
 public struct MatchOptions: Codable, Equatable, Sendable {
+    /// Which matches are kept and which RANSAC models accepted.
+    public var rule: MatchingRule = .trusted
     /// Detector pipeline.
     public var method: MatchMethod = .harris
     /// RANSAC model; nil = the paper's (similarity for SIFT, affine for Harris).
@@ -35,7 +39,7 @@ public struct MatchOptions: Codable, Equatable, Sendable {
     public var size: Int? = 224
     /// SIFT parameters.
     public var sift = SIFTParameters()
-    /// Lowe ratio for SIFT matching; nil = plain nearest neighbour (the paper).
+    /// Lowe ratio; nil = the rule's (0.8 trusted, none for the paper).
     public var ratio: Double? = nil
     /// RANSAC trials.
     public var trials: Int = 100
@@ -52,13 +56,15 @@ public struct MatchOptions: Codable, Equatable, Sendable {
     /// Sigma of the SSD window weights.
     public var windowSigma: Double = 3
 
-    /// The paper's settings for `method`.
-    public init(method: MatchMethod = .harris) { self.method = method }
+    /// The settings for `method` under `rule`.
+    public init(method: MatchMethod = .harris, rule: MatchingRule = .trusted) { self.method = method; self.rule = rule }
 
     /// The model actually fitted.
     public var resolvedModel: ModelKind { model ?? (method == .sift ? .similarity : .affine) }
     /// The residual threshold actually used.
     public var resolvedThreshold: Double { residualThreshold ?? (method == .sift ? 15 : 2) }
+    /// The Lowe ratio actually used (nil: none).
+    public var resolvedRatio: Double? { ratio ?? rule.defaultRatio }
 }
 
 /// One putative match in pixel coordinates of the resized images.
@@ -92,6 +98,8 @@ public struct ImageMatch: Codable, Equatable, Sendable {
 /// Result of `matchQuery`.
 public struct MatchResult: Codable, Equatable, Sendable {
     public var method: MatchMethod
+    /// The matching rule used.
+    public var matching: MatchingRule
     public var model: ModelKind
     /// Keypoints in the query.
     public var queryKeypoints: Int
@@ -134,16 +142,19 @@ func extractFeatures(_ image: Image, options: MatchOptions) -> ExtractedFeatures
 func matchFeatures(_ q: ExtractedFeatures, _ o: ExtractedFeatures, name: String, options: MatchOptions) -> ImageMatch {
     let raw: [FeatureMatch]
     switch options.method {
-    case .sift: raw = DescriptorMatcher.match(query: q.descriptors, train: o.descriptors, ratio: options.ratio)
+    case .sift: raw = DescriptorMatcher.match(query: q.descriptors, train: o.descriptors, ratio: options.resolvedRatio,
+                                              mutual: options.rule.mutual)
     case .harris: raw = HarrisMatcher.match(query: q.grey, queryCorners: q.corners, other: o.grey, otherCorners: o.corners,
-                                            windowRadius: options.windowRadius, sigma: options.windowSigma)
+                                            windowRadius: options.windowRadius, sigma: options.windowSigma,
+                                            ratio: options.resolvedRatio, mutual: options.rule.mutual)
     }
     let cs = raw.map { m -> Correspondence in
         let a = q.points[m.query], b = o.points[m.train]
         return Correspondence(source: a.point, target: b.point, sourceScale: a.scale, targetScale: b.scale,
                               sourceOrientation: a.orientation, targetOrientation: b.orientation)
     }
-    let ransac = RANSACOptions(trials: options.trials, residualThreshold: options.resolvedThreshold, seed: options.seed)
+    let ransac = RANSACOptions(trials: options.trials, residualThreshold: options.resolvedThreshold, seed: options.seed,
+                               refuseDegenerate: options.rule.refusesDegenerateModels)
     let mask: [Bool], parameters: [Double]?
     switch options.resolvedModel {
     case .similarity:
@@ -167,7 +178,7 @@ public func matchQuery(query: Image, against images: [(name: String, image: Imag
     var results = images.map { matchFeatures(q, extractFeatures($0.image, options: options), name: $0.name, options: options) }
     let ranking = Contribution.rank(names: results.map(\.name), inlierCounts: results.map(\.inliers))
     for entry in ranking { results[entry.index].contribution = entry.contribution }
-    return MatchResult(method: options.method, model: options.resolvedModel, queryKeypoints: q.points.count,
+    return MatchResult(method: options.method, matching: options.rule, model: options.resolvedModel, queryKeypoints: q.points.count,
                        images: results, ranking: ranking)
 }
 

@@ -4,6 +4,9 @@
 // most inliers (ties: smaller summed inlier residual), then refit the model on
 // those inliers (least squares) and return the best trial's inlier mask.
 // Randomness comes only from `SplitMix64`, so equal seeds give equal results.
+// With `refuseDegenerate` (the default; off for the paper's settings) a sample with
+// fewer distinct points than the minimal sample, or a model collapsing areas
+// (GeometricModel.isDegenerate), counts as no model; a degenerate refit is dropped.
 
 import Tensor
 
@@ -17,10 +20,21 @@ public struct RANSACOptions: Codable, Equatable, Sendable {
     public var seed: UInt64
     /// Re-estimate the model from all inliers of the best sample.
     public var refit: Bool
+    /// Refuse degenerate samples and models (see GeometricModel.isDegenerate).
+    public var refuseDegenerate: Bool
+    /// Smallest accepted |Jacobian determinant| (and 1 / largest) when refusing degenerate models.
+    public var minAreaScale: Double
 
-    /// Creates options (defaults: 100 trials, seed 0, refit on).
-    public init(trials: Int = 100, residualThreshold: Double, seed: UInt64 = 0, refit: Bool = true) {
+    /// Creates options (defaults: 100 trials, seed 0, refit on, degenerate models refused, area scale within 1/100…100).
+    public init(trials: Int = 100, residualThreshold: Double, seed: UInt64 = 0, refit: Bool = true,
+                refuseDegenerate: Bool = true, minAreaScale: Double = 0.01) {
         self.trials = trials; self.residualThreshold = residualThreshold; self.seed = seed; self.refit = refit
+        self.refuseDegenerate = refuseDegenerate; self.minAreaScale = minAreaScale
+    }
+
+    /// Whether `model`, estimated from `sample`, is refused.
+    func refuses<Model: GeometricModel>(_ model: Model, from sample: [Correspondence]) -> Bool {
+        refuseDegenerate && model.isDegenerate(on: sample, minAreaScale: minAreaScale)
     }
 }
 
@@ -49,7 +63,9 @@ public enum RANSAC {
         for _ in 0..<options.trials {
             // Partial Fisher–Yates: the first k entries become a uniform sample without replacement.
             for i in 0..<k { indices.swapAt(i, i + rng.nextInt(below: n - i)) }
-            guard let model = Model.estimate(from: indices[0..<k].map { correspondences[$0] }) else { continue }
+            let sample = indices[0..<k].map { correspondences[$0] }
+            if options.refuseDegenerate, Model.lacksDistinctPoints(sample) { continue }
+            guard let model = Model.estimate(from: sample), !options.refuses(model, from: sample) else { continue }
             var mask = [Bool](repeating: false, count: n)
             var count = 0, score = 0.0
             for (i, c) in correspondences.enumerated() {
@@ -62,7 +78,7 @@ public enum RANSAC {
         }
         if options.refit, bestCount >= max(k, 2) {
             let inlierSet = correspondences.indices.filter { bestMask[$0] }.map { correspondences[$0] }
-            if let refined = Model.estimate(from: inlierSet) { bestModel = refined }
+            if let refined = Model.estimate(from: inlierSet), !options.refuses(refined, from: inlierSet) { bestModel = refined }
         }
         return RANSACResult(model: bestModel, inliers: bestMask)
     }

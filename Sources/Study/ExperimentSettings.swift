@@ -1,3 +1,4 @@
+import Matching
 import Tensor
 import Training
 import Visualize
@@ -21,6 +22,8 @@ public struct ExperimentSettings: Codable, Equatable, Sendable {
     /// Matching and bag of words (the paper's: 224×224, 100 RANSAC trials, 10 words).
     public var matchSize = 224
     public var ransacTrials = 100
+    /// Mutual nearest neighbours, ratio test and non-degenerate RANSAC (default), or the authors' matching.
+    public var matching = MatchingRule.trusted
     public var words = 10
     /// Index (in sorted file order) of the training image shown in the DeconvNet montages.
     public var deconvImage = 0

@@ -8,9 +8,10 @@ struct RoundMatcher {
     let harris: MatchDatabase
     let bow: BoWIndex
 
-    /// The paper's matching: grey, `matchSize`², RANSAC with `ransacTrials` trials; `words` visual words weighted as nn-visu.
+    /// The paper's matching (with `settings.matching`'s rule): grey, `matchSize`², RANSAC with `ransacTrials` trials; `words` visual words weighted as nn-visu.
     init(images: [(String, Image)], settings: ExperimentSettings) {
-        var siftOptions = MatchOptions(method: .sift), harrisOptions = MatchOptions(method: .harris)
+        var siftOptions = MatchOptions(method: .sift, rule: settings.matching)
+        var harrisOptions = MatchOptions(method: .harris, rule: settings.matching)
         siftOptions.size = settings.matchSize; harrisOptions.size = settings.matchSize
         siftOptions.trials = settings.ransacTrials; harrisOptions.trials = settings.ransacTrials
         siftOptions.seed = settings.seed; harrisOptions.seed = settings.seed

@@ -69,6 +69,12 @@ enum StudyFigures {
             try save(try ImageFile.load(src), "deconv_\(phase).png", key: "deconv_\(phase)")
         }
 
+        // Feature evolution during round 1's retraining (Z&F Fig. 4; absent from runs made before it existed).
+        let evolution = StudyFiles.path(out, "rounds/round_001/evolution.png")
+        if FileManager.default.fileExists(atPath: evolution) {
+            try save(try ImageFile.load(evolution), "evolution.png", key: "evolution")
+        }
+
         // Weight change per layer: mean ± std over rounds of the relative change.
         let layers = rounds.first?.weightChange.map(\.layer) ?? []
         let layerStats = layers.indices.map { i in Statistics.meanAndStd(rounds.map { $0.weightChange[i].relativeChange }) }

@@ -22,7 +22,8 @@ enum StudyReport {
                 ["augmentation", t.augmentation.map { "rotation \($0.rotationRange), width shift \($0.widthShiftRange), height shift \($0.heightShiftRange), flip \($0.horizontalFlip)" } ?? "none"],
                 ["frozen layers", t.freeze.isEmpty ? "none" : t.freeze.joined(separator: ", ")],
                 ["activation maximization", "\(s.maximizeMethod), \(s.maximizeSteps) steps of size \(s.maximizeStepSize); before and after start from the same noise"],
-                ["matching", "grey, \(s.matchSize)x\(s.matchSize); SIFT: nearest neighbour, RANSAC similarity 15 px; Harris: 11x11 Gaussian SSD, RANSAC affine 2 px; \(s.ransacTrials) trials"],
+                ["matching", "grey, \(s.matchSize)x\(s.matchSize); SIFT: descriptors, RANSAC similarity 15 px; Harris: 11x11 Gaussian SSD, RANSAC affine 2 px; \(s.ransacTrials) trials"],
+                ["matching rule", "\(s.matching.rawValue): \(s.matching.summary)"],
                 ["bag of words", "\(s.words) words, tf-idf as the authors' code (nn-visu)"],
             ])
         }
@@ -64,6 +65,11 @@ enum StudyReport {
         try page.section("DeconvNet projections of one training image") { sec in
             sec.figure(png: try png("deconv_before"), caption: "\(r.images[s.deconvImage]) with the pretrained weights: the strongest feature map of each convolution and pooling layer projected back to pixels.")
             sec.figure(png: try png("deconv_after"), caption: "The same image after round 1's retraining.")
+        }
+        if r.figures["evolution"] != nil {
+            try page.section("Feature evolution during retraining") { sec in
+                sec.figure(png: try png("evolution"), caption: "\(r.images[s.deconvImage]) during round 1's retraining (Zeiler & Fergus Fig. 4): the DeconvNet projection of each layer's strongest feature map, epochs across (e0 = the pretrained weights), layers down; each tile normalised on its own.")
+            }
         }
         try page.section("Weight change") { sec in
             sec.figure(png: try png("weight_change"), caption: "How far each layer moved during retraining: ||W_after - W_before|| / ||W_before||, mean over rounds; error bars one standard deviation.", maxWidth: 720)

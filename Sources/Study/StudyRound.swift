@@ -61,8 +61,24 @@ struct StudyRound {
         guard train.count > 0 else { throw StudyError.refused("no training images left after the validation split") }
         trainer.shouldStop = { inputs.stopRequested() != nil }
         trainer.onBatch = { p in inputs.onBatch(r + 1, p) }
+        // Round 1: the feature evolution of the DeconvNet image during retraining (Z&F Fig. 4).
+        let evolution = try deconvInput.map { d in
+            try FeatureEvolution(graph: inputs.graph, image: d.tensor, layers: try FeatureEvolution.defaultLayers(inputs.graph),
+                                 epochs: [0] + FeatureEvolution.spread(Array(1...max(trainSettings.epochs, 1)), count: 6))
+        }
+        var evolutionFailure: Error?
+        if let evolution {
+            log("feature evolution before retraining")
+            _ = try timed("evolution") { try evolution.record(epoch: 0) }
+            trainer.onEpoch = { e in
+                guard evolutionFailure == nil else { return }
+                do { _ = try timed("evolution") { try evolution.record(epoch: e.epoch + 1) } } catch { evolutionFailure = error }
+            }
+        }
         let outcome = try timed("training") { try trainer.fit(train, validation: validation.count > 0 ? validation : nil) }
         if case .interrupted = outcome { try checkStop("training") }
+        if let evolutionFailure { throw evolutionFailure }
+        if let evolution { try ImageFile.save(evolution.montage(), to: file("evolution.png")) }
         let after = trainer.currentWeights()
         let h = trainer.history
         let hasVal = h.epochs.contains { $0.valLoss != nil }

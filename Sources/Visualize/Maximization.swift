@@ -12,7 +12,8 @@ public enum MaximizationTarget: Equatable, Sendable {
 
 /// Settings of one maximization run.
 public struct MaximizationSettings: Sendable {
-    public enum Method: String, Codable, CaseIterable, Sendable { case paper, regularized }
+    /// The paper's Algorithm 1, the regularised pixel ascent, or the Fourier parameterisation (FourierMaximization.swift).
+    public enum Method: String, Codable, CaseIterable, Sendable { case paper, regularized, fourier }
     public var method: Method = .paper
     public var steps = 20
     public var stepSize: Float = 1.0
@@ -29,6 +30,10 @@ public struct MaximizationSettings: Sendable {
     public var octaveScale: Float = 1.4
     /// Clip pixels to this range (model input space) after each step.
     public var clip: ClosedRange<Float>?
+    /// Largest random rotation in degrees (fourier).
+    public var rotationDegrees = 10
+    /// Spectrum scale 1 / max(frequency, 1/size)^frequencyDecay (fourier).
+    public var frequencyDecay: Float = 1
 
     public init() {}
 
@@ -41,6 +46,16 @@ public struct MaximizationSettings: Sendable {
         s.blurSigma = 0.5
         s.decay = 0.0005
         s.octaves = 3
+        return s
+    }
+
+    /// `convscope maximize --method fourier` by default (Lucid's): Adam with learning rate 0.05 on the
+    /// spectrum, jitter 8 px, rotation ±10°, scale 0.9…1.1, frequency decay 1 (the caller sets steps).
+    public static var fourier: MaximizationSettings {
+        var s = MaximizationSettings()
+        s.method = .fourier
+        s.stepSize = 0.05
+        s.jitter = 8                        // rotation ±10° and frequency decay 1 are the fields' defaults
         return s
     }
 
@@ -136,6 +151,9 @@ public struct ActivationMaximizer {
         if method == .regularized && inputShape.count != 3 {
             throw GraphError.badInput("the regularized method jitters, blurs and rescales images; the model input has shape \(inputShape): use --method paper")
         }
+        if method == .fourier && (inputShape.count != 3 || inputShape[2] != 3) {
+            throw GraphError.badInput("the fourier method parameterises an RGB image; the model input has shape \(inputShape): use --method paper")
+        }
     }
 
     /// Runs the ascent from `start`; `progress` is called after every step.
@@ -145,6 +163,9 @@ public struct ActivationMaximizer {
             throw GraphError.badInput("start tensor has shape \(start.shape); the model takes (1, \(inputShape.map(String.init).joined(separator: ", ")))")
         }
         try check(settings.method)
+        if settings.method == .fourier {
+            throw GraphError.badInput("the fourier method optimises its own spectrum, not a start image: call runFourier")
+        }
         let regularized = settings.method == .regularized
         let spatial = inputShape.count == 3
         var rng = SeededRandom(seed: settings.seed &+ 0x5EED)

@@ -17,6 +17,7 @@ extension ProjectionSeed: ExpressibleByArgument {}
 extension SaliencyMapper.Method: ExpressibleByArgument {}
 extension MaximizationSettings.Method: ExpressibleByArgument {}
 extension ModelKind: ExpressibleByArgument {}
+extension MatchingRule: ExpressibleByArgument {}
 extension KerasFormatChoice: ExpressibleByArgument {}
 extension ExportDtype: ExpressibleByArgument {}
 extension TFJSQuantization: ExpressibleByArgument {}

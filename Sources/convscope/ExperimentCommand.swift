@@ -1,6 +1,7 @@
 import ArgumentParser
 import Commands
 import Foundation
+import Matching
 import Study
 import Training
 import Visualize
@@ -37,6 +38,7 @@ struct ExperimentCommand: ParsableCommand, ReadsInputFiles {
     @Option(help: "Gradient-ascent step size.") var maximizeStepSize = 1.0
     @Option(help: "Square size images are matched at.") var matchSize = 224
     @Option(help: "RANSAC trials.") var ransacTrials = 100
+    @Option(help: "Matching rule: mutual nearest neighbours with Lowe's ratio 0.8 and non-degenerate RANSAC (trusted), or the authors' (paper).") var matching: MatchingRule = .trusted
     @Option(help: "Bag-of-words vocabulary size.") var words = 10
     @Option(help: "Training image (index in file order) shown in the DeconvNet montages.") var deconvImage = 0
     @Flag(help: "No progress output.") var quiet = false
@@ -58,6 +60,7 @@ struct ExperimentCommand: ParsableCommand, ReadsInputFiles {
         s.maximizeStepSize = maximizeStepSize
         s.matchSize = matchSize
         s.ransacTrials = ransacTrials
+        s.matching = matching
         s.words = words
         s.deconvImage = deconvImage
         try s.validate()

@@ -8,9 +8,13 @@ struct MatchCommand: ParsableCommand, ReadsInputFiles {
         commandName: "match",
         abstract: "Match query images against images with SIFT and/or Harris corners and RANSAC (the paper's Figures 6 and 7).",
         discussion: """
-        Images are resized to 224x224 and converted to grey (0.299, 0.587, 0.114). SIFT (VLFeat): nearest-neighbour
-        descriptor matches, RANSAC similarity from one match, 100 trials, 15 px. Harris: peaks with relative threshold
+        Images are resized to 224x224 and converted to grey (0.299, 0.587, 0.114). SIFT (VLFeat): descriptor
+        matches, RANSAC similarity from one match, 100 trials, 15 px. Harris: peaks with relative threshold
         0.001, pairs by the smallest Gaussian-weighted (sigma 3) SSD of 11x11 windows, RANSAC affine, 2 px.
+        Matches are mutual nearest neighbours passing Lowe's ratio test (0.8 unless --ratio), and RANSAC refuses
+        degenerate samples and models (fewer distinct points than the minimal sample, area scale outside 1/100..100).
+        --paper keeps the authors' settings: every query feature's nearest neighbour (many-to-one matches kept),
+        no ratio test unless --ratio, any RANSAC model.
         Several queries (--query repeated, or QUERY plus --query) add the Figure 6 statistics.
         """)
 
@@ -23,7 +27,8 @@ struct MatchCommand: ParsableCommand, ReadsInputFiles {
     @Option(help: "RANSAC trials.") var trials = 100
     @Option(help: "Inlier distance in pixels (default 15 for SIFT, 2 for Harris).") var threshold: Double?
     @Option(help: "Resize both images to this square size.") var size = 224
-    @Option(help: "Lowe's ratio test (e.g. 0.8); off by default as in the paper.") var ratio: Double?
+    @Option(help: "Lowe's ratio test (default 0.8; off with --paper).") var ratio: Double?
+    @Flag(help: "The authors' matching: nearest neighbours (many-to-one kept), no ratio test, degenerate RANSAC models accepted.") var paper = false
     @Option(help: "Random seed for RANSAC.") var seed: UInt64 = 0
     @Option(help: "Write match plots (Figure 7) and contribution charts here (PNG file or folder).") var plot: String?
     @Flag(help: "Print JSON (Schemas/match.schema.json).") var json = false
@@ -31,6 +36,7 @@ struct MatchCommand: ParsableCommand, ReadsInputFiles {
 
     func validate() throws {
         if images.isEmpty && dir == nil { throw ValidationError("give IMAGE... or --dir DIR") }
+        if let ratio, !(ratio > 0 && ratio <= 1) { throw ValidationError("--ratio \(ratio): must be in (0, 1]") }
     }
 
     func run() throws {
@@ -38,7 +44,8 @@ struct MatchCommand: ParsableCommand, ReadsInputFiles {
             var others = images
             if let dir { others += try imageFiles(dir) }
             let r = try Match.run(queries: [query] + moreQueries, images: others, methods: method.methods, model: ransac,
-                                  trials: trials, threshold: threshold, size: size, ratio: ratio, seed: seed, plot: plot)
+                                  trials: trials, threshold: threshold, size: size, ratio: ratio, seed: seed, plot: plot,
+                                  rule: paper ? .paper : .trusted)
             print(json ? try JSONOutput.string(r) : Match.render(r))
         }
     }

@@ -28,10 +28,35 @@ struct TrainCommand: ParsableCommand, ReadsInputFiles {
     @Flag(help: "Continue from OUT.checkpoint (written when a run is interrupted).") var resume = false
     @Flag(help: "No progress output.") var quiet = false
     @Flag(help: "Print JSON.") var json = false
+    @Option(help: "Feature evolution (Zeiler & Fergus Fig. 4): layers whose strongest channel for --evolution-image is projected by the DeconvNet at the end of each chosen epoch, into STEM.evolution/ with a montage (epochs across, layers down).")
+    var evolution: String?
+    @Option(help: "Image of --evolution.") var evolutionImage: String?
+    @Option(help: "Epochs of --evolution, comma-separated (0 = before training; default every epoch).") var evolutionEpochs: String?
     @OptionGroup var training: TrainingOptions<KerasTrainingDefaults>
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var imageOptions: ImageOptionGroup
     @OptionGroup var memory: MemoryOptions
+
+    func validate() throws {
+        if (evolution == nil) != (evolutionImage == nil) { throw ValidationError("--evolution and --evolution-image go together") }
+        if evolutionEpochs != nil && evolution == nil { throw ValidationError("--evolution-epochs needs --evolution") }
+        _ = try epochs()
+        if let evolution, evolution.split(separator: ",", omittingEmptySubsequences: false).contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            throw ValidationError("--evolution '\(evolution)': an empty layer name")
+        }
+    }
+
+    /// --evolution-epochs as integers.
+    func epochs() throws -> [Int]? {
+        try evolutionEpochs.map { text in
+            try text.split(separator: ",", omittingEmptySubsequences: false).map { part in
+                guard let e = Int(part.trimmingCharacters(in: .whitespaces)) else {
+                    throw ValidationError("--evolution-epochs '\(text)': '\(part)' is not an epoch number")
+                }
+                return e
+            }
+        }
+    }
 
     func run() throws {
         try ConvScope.guarded {
@@ -40,7 +65,9 @@ struct TrainCommand: ParsableCommand, ReadsInputFiles {
             let m = try modelOptions.load(model)
             StopRequest.install()
             let report = try Train.run(model: m, modelPath: model, data: TrainData(data), label: label, settings: s,
-                                       options: try imageOptions.options(), out: out, format: format, resume: resume, quiet: quiet)
+                                       options: try imageOptions.options(), out: out, format: format, resume: resume, quiet: quiet,
+                                       evolution: try evolution.map { EvolutionRequest(layers: $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
+                                                                                        image: evolutionImage!, epochs: try epochs()) })
             print(json ? try JSONOutput.string(report) : Train.render(report))
         }
     }

@@ -104,7 +104,10 @@ struct MaximizeCommand: ParsableCommand, ReadsInputFiles {
         activation of a channel; gradient divided by its root mean square + 1e-5; x += step * gradient; 20 steps from
         uniform noise in [0, 1) + 100. The authors' code indexed feature maps on the wrong axis (a row, not the
         channel); ConvScope maximizes the channel. --method regularized adds jitter, L2 decay, periodic Gaussian blur,
-        clipping to the valid pixel range, and octaves.
+        clipping to the valid pixel range, and octaves. --method fourier (Olah et al. 2017) optimises, with Adam
+        (--step-size, default 0.05), a Fourier spectrum scaled by 1/max(frequency, 1/size)^--frequency-decay in a
+        decorrelated colour space through a sigmoid, and each step sees the image randomly jittered (--jitter,
+        default 8 px), scaled (0.9 to 1.1) and rotated (--rotation, default 10 degrees); use a few hundred steps.
         """)
 
     @Argument(help: "Keras model or weights file.") var model: String
@@ -112,11 +115,13 @@ struct MaximizeCommand: ParsableCommand, ReadsInputFiles {
     @Option(help: "Layer whose channels to maximize.") var layer: String?
     @Option(parsing: .upToNextOption, help: "Channels of --layer.") var channel: [Int] = []
     @Option(help: "Steps.") var steps = 20
-    @Option(help: "Step size (default 1.0 for paper, 2% of the valid input range for regularized).") var stepSize: Float?
+    @Option(help: "Step size (default 1.0 for paper, 2% of the valid input range for regularized, Adam learning rate 0.05 for fourier).") var stepSize: Float?
     @Option(name: .customLong("init"), help: "noise, zeros, an image file, or a .npy tensor in model input space.") var initial: Maximize.Start = .noise
     @Option(help: "Random seed.") var seed: UInt64 = 0
-    @Option(help: "The paper's Algorithm 1, or regularized.") var method: MaximizationSettings.Method = .paper
-    @Option(help: "Jitter in pixels (regularized).") var jitter: Int?
+    @Option(help: "The paper's Algorithm 1, regularized, or fourier.") var method: MaximizationSettings.Method = .paper
+    @Option(help: "Jitter in pixels (regularized, fourier).") var jitter: Int?
+    @Option(help: "Largest random rotation in degrees (fourier).") var rotation: Int?
+    @Option(help: "Frequency decay of the spectrum scale (fourier).") var frequencyDecay: Float?
     @Option(help: "Gaussian blur sigma (regularized).") var blur: Float?
     @Option(help: "Blur every N steps.") var blurEvery = 4
     @Option(help: "L2 decay per step (regularized).") var decay: Float?
@@ -134,6 +139,9 @@ struct MaximizeCommand: ParsableCommand, ReadsInputFiles {
         if classes.isEmpty == (layer == nil) { throw ValidationError("give --class C... or --layer NAME --channel K...") }
         if layer != nil && channel.isEmpty { throw ValidationError("--layer needs --channel") }
         guard steps > 0 else { throw ValidationError("--steps must be positive") }
+        if let jitter, jitter < 0 { throw ValidationError("--jitter \(jitter): must be 0 or more") }
+        if let rotation, !(0...180).contains(rotation) { throw ValidationError("--rotation \(rotation): must be 0 to 180 degrees") }
+        if let frequencyDecay, !(frequencyDecay >= 0 && frequencyDecay.isFinite) { throw ValidationError("--frequency-decay \(frequencyDecay): must be 0 or more") }
     }
 
     func run() throws {
@@ -152,9 +160,16 @@ struct MaximizeCommand: ParsableCommand, ReadsInputFiles {
                 s.octaves = octaves ?? preset.octaves
                 s.octaveScale = octaveScale
             }
+            if s.method == .fourier {
+                let preset = MaximizationSettings.fourier
+                s.jitter = jitter ?? preset.jitter
+                s.rotationDegrees = rotation ?? preset.rotationDegrees
+                s.frequencyDecay = frequencyDecay ?? preset.frequencyDecay
+            }
             let options = try imageOptions.options()
             let range = ActivationMaximizer.validRange(options.mode(for: m))
-            s.stepSize = stepSize ?? (s.method == .paper ? 1.0 : 0.02 * (range.upperBound - range.lowerBound))
+            s.stepSize = stepSize ?? (s.method == .paper ? 1.0 : s.method == .fourier ? MaximizationSettings.fourier.stepSize
+                                      : 0.02 * (range.upperBound - range.lowerBound))
             if clip { s.clip = range }
             let targets: [MaximizationTarget] = layer.map { l in channel.map { .channel(layer: l, channel: $0) } }
                 ?? classes.map { .classScore($0, probability: objective == .probability) }

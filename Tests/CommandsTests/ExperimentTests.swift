@@ -64,7 +64,7 @@ final class ExperimentTests: XCTestCase {
         }
         // Every figure exists as its own PNG and decodes; so do the round reconstructions.
         let expected = ["figure6_sift_before", "figure6_sift_after", "figure6_harris_before", "figure6_harris_after", "figure7_before",
-                        "figure7_after", "reconstructions", "deconv_before", "deconv_after", "weight_change", "training_curves"]
+                        "figure7_after", "reconstructions", "deconv_before", "deconv_after", "weight_change", "training_curves", "evolution"]
         XCTAssertEqual(Set(r.figures.keys), Set(expected))
         for (name, file) in r.figures {
             let img = try PNGCodec.decode(Data(contentsOf: out.appendingPathComponent(file)), name: name)
@@ -82,6 +82,8 @@ final class ExperimentTests: XCTestCase {
         let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
         XCTAssertEqual(html.components(separatedBy: "<img src=\"data:image/png;base64,").count - 1, expected.count)
         XCTAssertFalse(html.contains("<script"))
+        XCTAssertTrue(html.contains("matching rule") && html.contains("trusted: mutual nearest neighbours"), "the report says which matching was used")
+        XCTAssertEqual(r.settings.matching.rawValue, "trusted")
         XCTAssertFalse(html.contains("http://") || html.contains("https://"))
     }
 

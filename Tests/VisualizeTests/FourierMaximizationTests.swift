@@ -1,0 +1,116 @@
+// `maximize --method fourier` (issue 18): the parameterisation's transform and gradient in float64
+// (finite differences), the robustness warp's adjoint, and the ascent on a small model.
+import Foundation
+import Graph
+import Imaging
+import Tensor
+import TestSupport
+@testable import Visualize
+import XCTest
+
+final class FourierMaximizationTests: XCTestCase {
+    /// One coefficient at (ky, kx) gives scale·m·(a cos θ − b sin θ)/(H·W): numpy's irfft2 written out.
+    func testSpatialIsNumpyIrfft2OfTheScaledSpectrum() {
+        for (h, w) in [(6, 8), (5, 7)] {
+            var f = FourierImage(height: h, width: w, seed: 1)
+            let wf = w / 2 + 1
+            for (ky, kx, part) in [(0, 0, 0), (2, 1, 0), (1, 3, 1), (h - 1, wf - 1, 0)] {
+                f.spectrum = [Double](repeating: 0, count: f.spectrum.count)
+                f.spectrum[((part * 3 + 1) * h + ky) * wf + kx] = 1                  // channel 1
+                let t = f.spatial()
+                let m: Double = kx == 0 || (w % 2 == 0 && kx == w / 2) ? 1 : 2
+                for y in 0..<h {
+                    for x in 0..<w {
+                        let th = 2 * Double.pi * (Double(ky * y) / Double(h) + Double(kx * x) / Double(w))
+                        let expected = f.scale[ky * wf + kx] * m * (part == 0 ? cos(th) : -sin(th)) / Double(h * w)
+                        XCTAssertEqual(t[(h + y) * w + x], expected, accuracy: 1e-12)
+                        XCTAssertEqual(t[y * w + x], 0, accuracy: 1e-15)
+                    }
+                }
+            }
+        }
+        // The scale: √(HW)/4 / max(|f|, 1/max(H, W)); the DC term takes the floor.
+        let f = FourierImage(height: 8, width: 6, seed: 0)
+        XCTAssertEqual(f.scale[0], (48.0).squareRoot() / 4 * 8, accuracy: 1e-12)
+        XCTAssertEqual(f.scale[1 * 4 + 2], (48.0).squareRoot() / 4 / (1.0 / 64 + 4.0 / 36).squareRoot(), accuracy: 1e-12)
+        // Lucid's normalised colour matrix: its largest column norm is 1, and it is the SVD square root scaled.
+        let cn = FourierImage.colorMatrix, raw = FourierImage.colorCorrelationSVDSqrt
+        let norms = (0..<3).map { j in (0..<3).reduce(0.0) { $0 + cn[$1][j] * cn[$1][j] }.squareRoot() }
+        XCTAssertEqual(norms.max()!, 1, accuracy: 1e-12)
+        XCTAssertEqual(cn[0][0] / raw[0][0], cn[2][1] / raw[2][1], accuracy: 1e-12)
+    }
+
+    /// L = Σ r ⊙ warp(rgb(spectrum)): the analytic gradient (rgbAdjoint ∘ warp.adjoint) against central differences.
+    func testParameterisationGradientByFiniteDifferences() {
+        for (h, w) in [(6, 8), (7, 5)] {
+            var f = FourierImage(height: h, width: w, seed: 3, sd: 0.3)
+            let warp = RobustnessWarp(scale: 1.04, degrees: 7, dy: 1, dx: -1)
+            var rng = SeededRandom(seed: 9)
+            let r = (0..<(h * w * 3)).map { _ in Double(rng.normal()) }
+            func loss(_ g: FourierImage) -> Double {
+                zip(warp.apply(g.rgb(), height: h, width: w, channels: 3), r).reduce(0) { $0 + $1.0 * $1.1 }
+            }
+            let rgb = f.rgb()
+            let analytic = f.rgbAdjoint(warp.adjoint(r, height: h, width: w, channels: 3), rgb: rgb)
+            var worst = 0.0
+            let base = f.spectrum
+            for i in base.indices {
+                let e = 1e-6
+                f.spectrum = base; f.spectrum[i] += e
+                let lp = loss(f)
+                f.spectrum = base; f.spectrum[i] -= e
+                let lm = loss(f)
+                let fd = (lp - lm) / (2 * e)
+                worst = max(worst, abs(fd - analytic[i]) / max(1e-3, abs(fd)))
+            }
+            f.spectrum = base
+            XCTAssertLessThan(worst, 1e-5, "\(h)x\(w): worst relative error \(worst)")
+            XCTAssertGreaterThan(analytic.map(abs).max()!, 1e-3, "the check must see non-zero gradients")
+        }
+    }
+
+    /// The warp: identity when scale 1, angle 0, no jitter; an integer jitter shifts and pads with 0.5; adjoint = transpose.
+    func testRobustnessWarpAndItsAdjoint() {
+        let (h, w) = (5, 6)
+        var rng = SeededRandom(seed: 4)
+        let img = (0..<(h * w * 2)).map { _ in Double(rng.uniform()) }
+        XCTAssertEqual(RobustnessWarp(scale: 1, degrees: 0, dy: 0, dx: 0).apply(img, height: h, width: w, channels: 2), img)
+        let shifted = RobustnessWarp(scale: 1, degrees: 0, dy: 1, dx: 0).apply(img, height: h, width: w, channels: 2)
+        XCTAssertEqual(shifted[0], img[w * 2], accuracy: 1e-12)
+        XCTAssertEqual(shifted[(h - 1) * w * 2], 0.5, accuracy: 1e-12)
+        let warp = RobustnessWarp(scale: 0.92, degrees: -9, dy: -2, dx: 1)
+        let g = (0..<img.count).map { _ in Double(rng.normal()) }
+        let zeroPad = warp.apply(img, height: h, width: w, channels: 2).enumerated().map { $1 - warp.apply([Double](repeating: 0, count: img.count), height: h, width: w, channels: 2)[$0] }
+        let lhs = zip(zeroPad, g).reduce(0) { $0 + $1.0 * $1.1 }
+        let rhs = zip(img, warp.adjoint(g, height: h, width: w, channels: 2)).reduce(0) { $0 + $1.0 * $1.1 }
+        XCTAssertEqual(lhs, rhs, accuracy: 1e-12)
+    }
+
+    /// On conv_small (32x32 RGB) the objective rises, the run is seeded, and the result is a valid image.
+    func testFourierAscentRaisesTheObjectiveDeterministically() throws {
+        let graph = try Fixture.graph("models/conv_small.keras3.h5")
+        let m = try ActivationMaximizer(graph: graph, target: .channel(layer: "conv4", channel: 5))
+        var s = MaximizationSettings.fourier
+        s.steps = 40
+        s.jitter = 2
+        s.seed = 7
+        let a = try m.runFourier(settings: s, mode: .caffe)
+        let v = a.steps.map(\.objective)
+        let first = v.prefix(5).reduce(0, +) / 5, last = v.suffix(5).reduce(0, +) / 5
+        XCTAssertGreaterThan(last, first + 0.1 * abs(first) + 1e-3, "objective \(v)")
+        XCTAssertEqual(a.image.shape, [1, 32, 32, 3])
+        let picture = Preprocessing.caffe.image(from: a.image)
+        XCTAssertTrue(picture.pixels.allSatisfy { $0 > -0.01 && $0 < 255.01 }, "sigmoid keeps pixels in (0, 255)")
+        s.steps = 3
+        XCTAssertEqual(try m.runFourier(settings: s, mode: .caffe).image, try m.runFourier(settings: s, mode: .caffe).image)
+        s.seed = 8
+        XCTAssertNotEqual(try m.runFourier(settings: s, mode: .caffe).image, try m.runFourier(settings: MaximizationSettings.fourier, mode: .caffe).image)
+        // The pixel affine of each mode reproduces the mode.
+        for mode in [Preprocessing.caffe, .tf, .torch, .scale, .none] {
+            let p = try XCTUnwrap(PixelAffine(mode))
+            let px: [Double] = [10, 200, 90, 0, 255, 30]
+            let expected = mode.tensor(from: [Image(width: 2, height: 1, channels: 3, pixels: px.map(Float.init))])
+            XCTAssertLessThan(Fixture.maxAbsDiff(p.apply(px, height: 1, width: 2), expected), 1e-4, "\(mode)")
+        }
+    }
+}
