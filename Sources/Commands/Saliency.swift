@@ -82,9 +82,8 @@ public enum Saliency {
             picture = Self.upsampledCAM(map, to: shown)
             display = "Grad-CAM at \(l): ReLU(sum_k mean(d score/d A_k) A_k), upsampled bilinearly, jet colour map"
         case .integratedGradients, .smoothgrad, .vargrad, .gradcamPlusPlus, .scorecam:
-            let bar = ProgressBar(total: 1, label: method.rawValue, quiet: quiet)
-            let r = try mapper.attribution(input.tensor, method: method, classIndex: c, layer: layer, settings: settings,
-                                           progress: method == .gradcamPlusPlus ? nil : { bar.update($0, status: "of \($1)") })
+            let bar = BatchProgress(method.rawValue, quiet: quiet)
+            let r = try mapper.attribution(input.tensor, method: method, classIndex: c, layer: layer, settings: settings, progress: bar.update)
             heat = r.map
             usedLayer = r.layer
             if method.isLayerMap {

@@ -25,6 +25,28 @@ public enum Faithfulness {
     /// Pixels changed at step k of n over `pixels`: round(k·pixels/n), halves up.
     public static func changed(step k: Int, of n: Int, pixels: Int) -> Int { (2 * k * pixels + n) / (2 * n) }
 
+    /// The (H, W) values a map ranks pixels by, row-major: leading axes of length 1 dropped, a 3-D map summed
+    /// over its last axis (channels), a 2-D map of another size (a class activation map at its layer's
+    /// resolution) resized bilinearly as tf.image.resize does.
+    public static func rankingPlane(_ map: Tensor, height: Int, width: Int) throws -> [Float] {
+        var shape = map.shape
+        while shape.count > 2 && shape.first == 1 { shape.removeFirst() }
+        var plane = map.reshaped(shape)
+        if shape.count == 3 {
+            let c = shape[2]
+            plane = Tensor(shape: [shape[0], shape[1]], data: (0..<(shape[0] * shape[1])).map { p in
+                (0..<c).reduce(Float(0)) { $0 + map.data[p * c + $1] }
+            })
+        }
+        guard plane.rank == 2, plane.count > 0 else {
+            throw GraphError.badInput("a map of shape \(map.shape) is neither (H, W) nor (H, W, C)")
+        }
+        if plane.shape != [height, width] {
+            plane = Resample.bilinear(plane.reshaped([1] + plane.shape + [1]), height: height, width: width)
+        }
+        return plane.data
+    }
+
     /// Trapezoid area over x = k/N, N = curve.count − 1.
     public static func area(_ curve: [Double]) -> Double {
         guard curve.count > 1 else { return 0 }
