@@ -29,6 +29,8 @@ public struct FaithfulnessReport: Codable {
     public var maps: [Entry]
     /// The curves drawn together.
     public var plot: String
+    /// The image, then each map over it captioned with its area.
+    public var montage: String
     /// This report, written beside the plot.
     public var json: String
     public var definition: String
@@ -84,12 +86,26 @@ public enum FaithfulnessScores {
         var report = FaithfulnessReport(
             input: path, classIndex: c, className: ClassNames.name(c, classes: scores.count), metric: metric.rawValue, steps: steps,
             probability: SaliencyMapper.softmax(scores)[c], maps: entries, plot: try folder.png(chart.render(), stem + ".png"),
+            montage: try folder.png(montage(input.displayImage(0).toRGB(), maps: named.map { ($0.method, $0.plane) }, entries: entries,
+                                            height: height, width: width), stem + "_maps.png"),
             json: folder.path(stem + ".json"),
             definition: "pixels ranked by the map (a 3-D map summed over channels, a 2-D map of another size resized bilinearly) in descending order, "
                 + "ties in row-major order; step k of N " + (metric == .deletion ? "sets the first round(k*H*W/N) ranked pixels to 0"
                 : "puts the first round(k*H*W/N) ranked pixels back into an all-zero image") + "; area: trapezoid rule over x = k/N")
         report.json = try folder.json(report, stem + ".json")
         return report
+    }
+
+    /// The image and each map's ranking plane drawn over it (jet), captioned with the method and its area.
+    static func montage(_ image: Image, maps: [(method: String, plane: [Float])], entries: [FaithfulnessReport.Entry],
+                        height: Int, width: Int) -> Image {
+        let shown = displayZoom(image, minSide: 128)
+        var tiles = [Montage.Tile(shown, caption: "image")]
+        for (m, e) in zip(maps, entries) {
+            let heat = Tensor(shape: [height, width], data: m.plane)
+            tiles.append(.init(heatmapOverlay(shown, heat: heat, alpha: 0.6, colormap: .jet), caption: String(format: "%@ %.3f", m.method, e.area)))
+        }
+        return Montage.grid(tiles, columns: min(tiles.count, 5), padding: 6)
     }
 
     /// The report as a table: one row per map, best first.

@@ -15,16 +15,12 @@ extension SaliencyMapper {
                              progress: ((Int) -> Void)? = nil,
                              make: (Int, UnsafeMutableBufferPointer<Float>) -> Void,
                              consume: (Int, ForwardPass) throws -> Void) throws {
-        let n = itemShape.dropFirst().reduce(1, *)
         var first = 0
         while first < count {
-            let b = min(batchSize, count - first)
-            var batch = Tensor(zeros: [b] + itemShape.dropFirst())
-            batch.data.withUnsafeMutableBufferPointer { buf in
-                for j in 0..<b { make(first + j, UnsafeMutableBufferPointer(rebasing: buf[(j * n)..<((j + 1) * n)])) }
-            }
+            let batch = Self.batch(first, min(batchSize, count - first), itemShape, make)
             var ctx = ForwardContext()
             let pass = try logits.forward([batch], targets: [logits.outputNodes[0]] + also, context: &ctx)
+            let b = batch.shape[0]
             try consume(first, pass)
             first += b
             progress?(first)
@@ -43,10 +39,7 @@ extension SaliencyMapper {
         var first = 0
         while first < count {
             let b = min(batchSize, count - first)
-            var batch = Tensor(zeros: [b] + itemShape.dropFirst())
-            batch.data.withUnsafeMutableBufferPointer { buf in
-                for j in 0..<b { make(first + j, UnsafeMutableBufferPointer(rebasing: buf[(j * n)..<((j + 1) * n)])) }
-            }
+            let batch = Self.batch(first, b, itemShape, make)
             var ctx = ForwardContext()
             let pass = try logits.forward([batch], targets: [out], record: true, context: &ctx)
             let y = pass.value(out)!                                             // (b, classes)
@@ -58,6 +51,16 @@ extension SaliencyMapper {
             first += b
             progress?(first)
         }
+    }
+
+    /// Variants first ..< first + b of an input of shape (1, …) as one (b, …) batch, each written by `make`.
+    static func batch(_ first: Int, _ b: Int, _ itemShape: [Int], _ make: (Int, UnsafeMutableBufferPointer<Float>) -> Void) -> Tensor {
+        let n = itemShape.dropFirst().reduce(1, *)
+        var batch = Tensor(zeros: [b] + itemShape.dropFirst())
+        batch.data.withUnsafeMutableBufferPointer { buf in
+            for j in 0..<b { make(first + j, UnsafeMutableBufferPointer(rebasing: buf[(j * n)..<((j + 1) * n)])) }
+        }
+        return batch
     }
 
     /// Softmax of one row of scores, in double.

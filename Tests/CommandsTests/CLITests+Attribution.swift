@@ -77,7 +77,7 @@ extension CLITests {
                                                      "--out", dir.appendingPathComponent("side").path])
         XCTAssertEqual(side["maps"]!.arrayValue!.map { $0["method"]!.stringValue! }, ["gradient", "gradcam++", "scorecam", "integrated-gradients"])
         XCTAssertEqual(side["maps"]!.arrayValue![1]["layer"]?.stringValue, "pool4")
-        XCTAssertTrue(FileManager.default.fileExists(atPath: side["plot"]!.stringValue!))
+        for key in ["plot", "montage"] { XCTAssertTrue(FileManager.default.fileExists(atPath: side[key]!.stringValue!), key) }
         let table = try convscope(["faithfulness", demoModel, attribution("demo.in.npy"), "--methods", "gradient,gradcam", "--steps", "4",
                                    "--out", dir.appendingPathComponent("table").path])
         XCTAssertEqual(table.status, 0, table.stderr)
