@@ -17,8 +17,14 @@ public struct SaliencyReport: Codable {
     public var classIndex: Int
     public var className: String?
     public var score: Double
-    /// The layer Grad-CAM used.
+    /// The layer a class activation map (Grad-CAM, Grad-CAM++, Score-CAM) used.
     public var layer: String?
+    /// Integrated Gradients' steps and baseline; SmoothGrad's and VarGrad's samples and noise; the seed of either.
+    public var steps: Int?
+    public var baseline: String?
+    public var samples: Int?
+    public var noise: Double?
+    public var seed: UInt64?
     /// The (first) input's picture and values.
     public var png: String
     public var npy: String
@@ -32,12 +38,16 @@ public enum Saliency {
     /// model a `.npy` tensor of any shape (`path`), or one per input (`named`): gradient and guided only, since
     /// Grad-CAM needs a spatial feature map.
     public static func run(model: LoadedModel, input path: String?, named: [NamedInput] = [], options: ImageOptions, classIndex: Int?,
-                           method: SaliencyMapper.Method, layer: String?, overlay: Bool, out: String) throws -> SaliencyReport {
+                           method: SaliencyMapper.Method, layer: String?, settings: AttributionSettings = .init(), overlay: Bool,
+                           quiet: Bool = false, out: String) throws -> SaliencyReport {
         let mapper = try SaliencyMapper(graph: model.imageGraph)
         let isImage = model.imageGraph.inputNodes.count == 1 && model.inputShape.count == 3
         let shapes = model.imageGraph.inputNodes.map { "\(model.imageGraph.nodes[$0].outputShape)" }.joined(separator: ", ")
         if !isImage && method == .gradcam {
             throw CommandError("Grad-CAM needs an image model with a spatial (height, width, channels) feature map; model input has shape \(shapes); use --method gradient or guided")
+        }
+        if !isImage && ![.gradient, .guided].contains(method) {
+            throw CommandError("--method \(method.rawValue) needs an image model (one (height, width, channels) input); model input has shape \(shapes); use --method gradient or guided")
         }
         if !isImage && overlay { throw CommandError("--overlay needs an image input; model input has shape \(shapes)") }
         let input = try options.loadInputs(path.map { [$0] } ?? [], named: named, for: model)
@@ -69,18 +79,59 @@ public enum Saliency {
             let (map, l) = try mapper.gradCAM(input.tensor, classIndex: c, layer: layer)
             usedLayer = l
             heat = map
-            let grey = normalizeForDisplay(map.reshaped([1, map.shape[0], map.shape[1], 1]))
-            picture = Colormap.jet.apply(to: grey.resizedFloat(width: shown.width, height: shown.height, interpolation: .bilinear))
+            picture = Self.upsampledCAM(map, to: shown)
             display = "Grad-CAM at \(l): ReLU(sum_k mean(d score/d A_k) A_k), upsampled bilinearly, jet colour map"
+        case .integratedGradients, .smoothgrad, .vargrad, .gradcamPlusPlus, .scorecam:
+            let bar = BatchProgress(method.rawValue, quiet: quiet)
+            let r = try mapper.attribution(input.tensor, method: method, classIndex: c, layer: layer, settings: settings, progress: bar.update)
+            heat = r.map
+            usedLayer = r.layer
+            if method.isLayerMap {
+                picture = Self.upsampledCAM(heat, to: shown)
+            } else {
+                picture = Colormap.grey.apply(to: normalizeForDisplay(channelMaxAbs(heat).reshaped([1, heat.shape[0], heat.shape[1], 1])))
+            }
+            display = Self.description(method, layer: r.layer, settings: settings)
         }
         if overlay {
-            let h2d = heat.shape.last == 3 ? channelMaxAbs(heat) : heat
-            let hw = h2d.rank == 4 ? h2d.reshaped([h2d.shape[1], h2d.shape[2]]) : h2d
-            picture = heatmapOverlay(shown, heat: hw, alpha: 0.5, colormap: .jet)
+            picture = heatmapOverlay(shown, heat: Self.plane(heat), alpha: 0.5, colormap: .jet)
         } else if picture.width < shown.width {
             picture = picture.resized(width: shown.width, height: shown.height, interpolation: .nearest)
         }
-        return try write(picture, heat: heat, input: path ?? input.names[0], method: method, classIndex: c, scores: scores, layer: usedLayer, display: display, out: out)
+        var report = try write(picture, heat: heat, input: path ?? input.names[0], method: method, classIndex: c, scores: scores, layer: usedLayer, display: display, out: out)
+        if method == .integratedGradients { (report.steps, report.baseline) = (settings.steps, settings.baseline.rawValue) }
+        if method == .smoothgrad || method == .vargrad { (report.samples, report.noise) = (settings.samples, Double(settings.noise)) }
+        if method == .smoothgrad || method == .vargrad || (method == .integratedGradients && settings.baseline == .uniform) { report.seed = settings.seed }
+        return report
+    }
+
+    /// A map drawn over the image: (h, w) as is; (H, W, C) and (1, H, W, C) as the largest |value| over channels.
+    static func plane(_ heat: Tensor) -> Tensor {
+        if heat.rank == 2 { return heat }
+        let m = heat.shape.last == 1 ? heat : channelMaxAbs(heat)
+        return m.reshaped([m.shape[m.rank - 3], m.shape[m.rank - 2]])
+    }
+
+    /// A class activation map at its layer's resolution, upsampled bilinearly to the shown image, jet colours.
+    static func upsampledCAM(_ map: Tensor, to shown: Image) -> Image {
+        let grey = normalizeForDisplay(map.reshaped([1, map.shape[0], map.shape[1], 1]))
+        return Colormap.jet.apply(to: grey.resizedFloat(width: shown.width, height: shown.height, interpolation: .bilinear))
+    }
+
+    /// What the picture of a method of issue 18 shows.
+    static func description(_ method: SaliencyMapper.Method, layer: String?, settings s: AttributionSettings) -> String {
+        switch method {
+        case .integratedGradients:
+            return "Integrated Gradients, \(s.steps) steps from a \(s.baseline.rawValue) baseline: (x - x0) * mean_k d score/dx at x0 + k/N (x - x0); drawn as max |attribution| over channels"
+        case .smoothgrad, .vargrad:
+            return "\(method == .smoothgrad ? "SmoothGrad: mean" : "VarGrad: variance") of d score/dx over \(s.samples) copies with Gaussian noise, sigma = \(s.noise) * (max x - min x); drawn as max |value| over channels"
+        case .gradcamPlusPlus:
+            return "Grad-CAM++ at \(layer ?? ""): ReLU(sum_k w_k A_k), w_k = sum alpha relu(g), alpha = g^2 / (2 g^2 + sum A g^3), upsampled bilinearly, jet colour map"
+        case .scorecam:
+            return "Score-CAM at \(layer ?? ""): ReLU(sum_k (p(x * M_k) - p(0)) A_k), M_k = A_k upsampled and min-max normalised, upsampled bilinearly, jet colour map"
+        default:
+            return method.rawValue
+        }
     }
 
     /// The class asked for, else the top-scoring one; refused when out of range.
@@ -126,17 +177,5 @@ public enum Saliency {
         let npy = try folder.npy(heat, (name as NSString).deletingPathExtension + ".npy")
         return SaliencyReport(input: path, method: method.rawValue, classIndex: c, className: ClassNames.name(c, classes: scores.count),
                               score: Double(scores[c]), layer: usedLayer, png: folder.path(name), npy: npy, display: display)
-    }
-
-    /// (1, H, W, C) → (1, H, W, 1): max |value| over channels.
-    static func channelMaxAbs(_ g: Tensor) -> Tensor {
-        let c = g.shape.last ?? 1
-        var out = Tensor(zeros: Array(g.shape.dropLast()) + [1])
-        for p in 0..<out.count {
-            var m: Float = 0
-            for k in 0..<c { m = max(m, abs(g.data[p * c + k])) }
-            out.data[p] = m
-        }
-        return out
     }
 }

@@ -15,6 +15,8 @@ extension Interpolation: ExpressibleByArgument {}
 extension BackwardRule: ExpressibleByArgument {}
 extension ProjectionSeed: ExpressibleByArgument {}
 extension SaliencyMapper.Method: ExpressibleByArgument {}
+extension IntegratedGradientsBaseline: ExpressibleByArgument {}
+extension FaithfulnessMetric: ExpressibleByArgument {}
 extension MaximizationSettings.Method: ExpressibleByArgument {}
 extension ModelKind: ExpressibleByArgument {}
 extension MatchingRule: ExpressibleByArgument {}

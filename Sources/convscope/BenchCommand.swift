@@ -9,7 +9,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks with ratios against TensorFlow measured in the same run (needs the pinned Python: scripts/setup.sh --python).",
-        subcommands: [ForwardBench.self, KernelsBench.self, DeconvBench.self, SaliencyBench.self, MaximizeBench.self, InspectBench.self, ShardedInspectBench.self, MatchingBench.self, BLASBench.self, PredictProcessBench.self, SavedModelBench.self, TrainBench.self, BenchExperimentCommand.self,
+        subcommands: [ForwardBench.self, KernelsBench.self, DeconvBench.self, SaliencyBench.self, AttributionBench.self, MaximizeBench.self, InspectBench.self, ShardedInspectBench.self, MatchingBench.self, BLASBench.self, PredictProcessBench.self, SavedModelBench.self, TrainBench.self, BenchExperimentCommand.self,
                       SequenceBench.self],
         defaultSubcommand: ForwardBench.self)
 }
@@ -52,6 +52,29 @@ struct SaliencyBench: ParsableCommand {
         try ConvScope.guarded { try SaliencyBenchmark.compare(threads: options.threads, repeats: options.repeats, skipReference: options.noTF) }
     }
 }
+
+struct AttributionBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "attribution",
+        abstract: "Occlusion of VGG16 (224², patch 32, stride 8), Integrated Gradients (32 steps) and Score-CAM at ResNet50's last block, against TensorFlow.")
+    @Option(parsing: .upToNextOption, help: "Methods.") var method: [AttributionBenchmark.Method] = AttributionBenchmark.Method.allCases
+    @Option(help: "Occlusion patch.") var patch = 32
+    @Option(help: "Occlusion stride.") var stride = 8
+    @Option(help: "Integrated Gradients steps.") var steps = 32
+    @Option(help: "Score-CAM: the first N of conv5_block3_out's 2048 channels (a shorter run).") var channels = 2048
+    @Option(help: "Timed runs (median reported).") var repeats = 1
+    @Option(parsing: .upToNextOption, help: "Thread counts.") var threads: [Int] = [2]
+    @Flag(help: "Skip the TensorFlow side.") var noTF = false
+
+    func run() throws {
+        try ConvScope.guarded {
+            try AttributionBenchmark.compare(methods: method, threads: threads, repeats: repeats, skipReference: noTF,
+                                             patch: patch, stride: stride, steps: steps, channels: channels)
+        }
+    }
+}
+
+extension AttributionBenchmark.Method: ExpressibleByArgument {}
 
 struct MaximizeBench: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "maximize", abstract: "One Algorithm-1 step (forward + backward to the input) and a 20-step run.")

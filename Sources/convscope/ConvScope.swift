@@ -14,6 +14,7 @@ struct ConvScope: ParsableCommand {
         """,
         subcommands: [InspectCommand.self, ValidateCommand.self, PredictCommand.self, ActivationsCommand.self,
                       DeconvCommand.self, SaliencyCommand.self, MaximizeCommand.self, DemoCommand.self,
+                      OcclusionCommand.self, FaithfulnessCommand.self,
                       TrainCommand.self, ExperimentCommand.self, ExportCommand.self, DiffCommand.self,
                       MatchCommand.self, BoWCommand.self, BenchCommand.self, PlotCommand.self]
     )

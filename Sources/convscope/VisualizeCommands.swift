@@ -66,13 +66,23 @@ struct DeconvCommand: ParsableCommand, ReadsInputFiles {
 struct SaliencyCommand: ParsableCommand, ReadsInputFiles {
     static let configuration = CommandConfiguration(
         commandName: "saliency",
-        abstract: "Class saliency: gradient of the pre-softmax score, guided backprop, or Grad-CAM.")
+        abstract: "Class saliency: gradient of the pre-softmax score, guided backprop, Grad-CAM, and the attribution methods of issue 18.",
+        discussion: """
+        integrated-gradients: (x - x0) * (1/N) sum_k d score/dx at x0 + (k/N)(x - x0), k = 1..N; the .npy holds the
+        (H, W, C) attribution. smoothgrad / vargrad: mean / variance of d score/dx over --samples copies with Gaussian
+        noise, sigma = --noise * (max x - min x), (H, W, C). gradcam++ and scorecam: (h, w) at the layer's
+        resolution like Grad-CAM, upsampled in the PNG. Every score is the pre-softmax logit (Score-CAM's weights
+        are softmax probabilities, as its definition says).
+        """)
 
     @OptionGroup var inputs: OneInputArguments
     @Option(name: .customLong("class"), help: "Class index (default: the top class).") var classIndex: Int?
     @Flag(help: "Use the top-scoring class (the default).") var topClass = false
     @Option(help: "Gradient of the pre-softmax score, guided backprop, or Grad-CAM.") var method: SaliencyMapper.Method = .gradient
-    @Option(help: "Layer for Grad-CAM (default: the last spatial layer).") var layer: String?
+    @Option(help: "Layer for Grad-CAM, Grad-CAM++ and Score-CAM (default: the last spatial layer).") var layer: String?
+    @Option(help: "Integrated Gradients: steps (default 32).") var steps: Int?
+    @Option(help: "Integrated Gradients: baseline (default zeros; uniform: uniform in [min x, max x], seeded).") var baseline: IntegratedGradientsBaseline?
+    @OptionGroup var noise: NoiseOptions
     @Flag(help: "Draw the heat map over the image.") var overlay = false
     @Option(help: "Output PNG file or folder.") var out = "saliency"
     @OptionGroup var modelOptions: ModelOptions
@@ -82,13 +92,15 @@ struct SaliencyCommand: ParsableCommand, ReadsInputFiles {
 
     func validate() throws {
         if topClass && classIndex != nil { throw ValidationError("give --class or --top-class, not both") }
+        _ = try noise.settings(methods: [method], steps: steps, baseline: baseline)
     }
 
     func run() throws {
         try ConvScope.guarded {
             let m = try modelOptions.load(inputs.model)
             let r = try Saliency.run(model: m, input: inputs.image, named: inputs.namedInputs, options: try imageOptions.options(), classIndex: classIndex,
-                                     method: method, layer: layer, overlay: overlay, out: out)
+                                     method: method, layer: layer, settings: try noise.settings(methods: [method], steps: steps, baseline: baseline),
+                                     overlay: overlay, quiet: json, out: out)
             let files = r.inputs.map { $0.map { "\n  \($0.name): \($0.png)" }.joined() } ?? r.png
             print(json ? try JSONOutput.string(r) : "\(r.method) saliency for class \(r.classIndex)\(r.className.map { " (\($0))" } ?? "") score \(r.score)\(r.layer.map { " at \($0)" } ?? ""): \(files)")
         }
