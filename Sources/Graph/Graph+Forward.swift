@@ -11,6 +11,9 @@ public struct ForwardPass {
     public var masks: [Int: Tensor] = [:]
 
     public func value(_ id: Int) -> Tensor? { values[id] ?? tapes[id]?.output }
+
+    /// A pass that computed `values` (an inference plan's run: no tapes, no masks).
+    public init(values: [Int: Tensor] = [:]) { self.values = values }
 }
 
 extension Graph {

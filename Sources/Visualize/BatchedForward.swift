@@ -16,10 +16,11 @@ extension SaliencyMapper {
                              make: (Int, UnsafeMutableBufferPointer<Float>) -> Void,
                              consume: (Int, ForwardPass) throws -> Void) throws {
         var first = 0
+        // Inference only: the fused kernels (folded BatchNormalization, fused epilogues), planned once.
+        let plan = InferencePlan(graph: logits, targets: [logits.outputNodes[0]] + also)
         while first < count {
             let batch = Self.batch(first, min(batchSize, count - first), itemShape, make)
-            var ctx = ForwardContext()
-            let pass = try logits.forward([batch], targets: [logits.outputNodes[0]] + also, context: &ctx)
+            let pass = ForwardPass(values: try plan.run([batch]))
             let b = batch.shape[0]
             try consume(first, pass)
             first += b
