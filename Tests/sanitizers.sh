@@ -13,8 +13,9 @@
 #         libpng and Foundation keep process-lifetime caches that it would report; HDF5 handle leaks are
 #         checked by RegressionTests.testNoHDF5IdentifiersLeakAcrossEveryFixtureAndBadFile instead.
 #   TSan  no suppressions. OpenBLAS is built with its own pthreads pool, which TSan cannot see into, so
-#         OPENBLAS_NUM_THREADS=1 keeps it single-threaded; ConvScope's own parallelFor and the HDF5
-#         wrapper's lock are still exercised.
+#         OPENBLAS_NUM_THREADS=1 keeps it single-threaded; oneDNN runs on OpenMP (libgomp), whose barriers
+#         TSan cannot see either, so OMP_NUM_THREADS=1 (which OneDNN.setThreads honours as a cap);
+#         ConvScope's own parallelFor and the HDF5 wrapper's lock are still exercised.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,7 +34,7 @@ for s in "${which_runs[@]}"; do
   case "$s" in
     address) scratch=.build-asan; export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=0:halt_on_error=1} ;;
     thread)  scratch=.build-tsan; export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
-             export OPENBLAS_NUM_THREADS=1 ;;
+             export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 ;;
     *) echo "sanitizers.sh: unknown sanitizer '$s' (address or thread)" >&2; exit 2 ;;
   esac
   log=$scratch.log

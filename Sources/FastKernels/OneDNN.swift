@@ -21,8 +21,13 @@ public enum OneDNN {
         return handles!
     }
 
-    /// Worker threads of every oneDNN primitive (the Debian build runs on OpenMP).
-    public static func setThreads(_ n: Int) { omp_set_num_threads(Int32(max(1, n))) }
+    /// Worker threads of every oneDNN primitive (the Debian build runs on OpenMP). `OMP_NUM_THREADS`, when
+    /// set, caps them (as `OPENBLAS_NUM_THREADS` caps OpenBLAS): ThreadSanitizer cannot see OpenMP's barriers,
+    /// so Tests/sanitizers.sh runs oneDNN on one thread.
+    public static func setThreads(_ n: Int) {
+        let cap = ProcessInfo.processInfo.environment["OMP_NUM_THREADS"].flatMap { Int($0) }.map { max(1, $0) } ?? Int.max
+        omp_set_num_threads(Int32(min(max(1, n), cap)))
+    }
 
     /// The instruction set oneDNN's kernels use on this CPU ("avx512_core", "avx2", …).
     public static var isa: String {
