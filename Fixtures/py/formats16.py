@@ -12,6 +12,11 @@ Written by the pinned Keras 3.15.1 into formats16/:
 - `f16.keras`: Sequential "f16" (Input 4x4x2 -> Conv2D c 3 3x3 float16 -> Flatten -> Dense d 4 relu float16),
   a half-precision model without bfloat16 (which Keras' legacy .h5 cannot hold); `f16.out0.npy` is Keras'
   output on `f16.in0.npy` (cast to float32).
+- `grid.keras`: Functional "grid" (Input (3,) -> Grid, a layer registered as `formats16>Grid` holding its Dense
+  sublayers in a list of lists): Keras 3.15 saves them under `rows/container/…` and `rows/container_1/…` groups.
+  No built-in layer writes such groups (nested Sequential/Functional, shared layers, Bidirectional,
+  MultiHeadAttention, StackedRNNCells all save without them), and Keras before 3.15 did not save these
+  sublayers at all (PR #22362 added the recursion). expected.json: the stored dataset paths and count_params.
 """
 import json
 import os
@@ -91,4 +96,23 @@ def generate(out):
     m.save(os.path.join(d, "f16.keras"))
     C.normalize_keras_zip(os.path.join(d, "f16.keras"))
     expected["f16"] = {"dtypes": [str(w.dtype) for w in m.weights]}
+    # Sublayers in a list of lists: Keras 3.15's nested container groups.
+    @keras.saving.register_keras_serializable(package="formats16")
+    class Grid(keras.layers.Layer):
+        def __init__(self, **kw):
+            super().__init__(**kw)
+            self.rows = [[L.Dense(2, name="a"), L.Dense(2, name="b")], [L.Dense(2, name="c")]]
+
+        def call(self, x):
+            return sum(layer(x) for row in self.rows for layer in row)
+
+    C.seed_all()
+    keras.backend.clear_session()
+    i = keras.Input((3,), name="x")
+    m = keras.Model(i, Grid(name="grid")(i), name="grid")
+    path = os.path.join(d, "grid.keras")
+    m.save(path)
+    C.normalize_keras_zip(path)
+    expected["grid"] = {"stored": [w["path"] for w in C.keras3_weights_file(io.BytesIO(zipfile.ZipFile(path).read("model.weights.h5")))],
+                        "count_params": m.count_params()}
     C.dump_json(os.path.join(d, "expected.json"), expected)

@@ -14,7 +14,7 @@ final class InspectIsolationTests: XCTestCase {
     static let files = ["formats/nested.keras3.h5", "formats/multi.tfkeras.h5", "formats/nested.keras3.keras", "formats/rnn.keras3.weights.h5",
                         "formats/big_names.keras224.h5", "keras2026/shard.weights.json", "keras2026/shard_dir", "keras2026/half.keras",
                         "keras2026/noversion.weights.h5", "keras2026/keras1-names.weights.h5", "quantized/mlp.int4_g4.keras",
-                        "quantized/einsum.float8.keras", "formats16/gptq.keras", "tfcontainers/birnn.savedmodel", "tfcontainers/birnn.ckpt", "tfjs/cnn"]
+                        "quantized/einsum.float8.keras", "formats16/gptq.keras", "formats16/grid.keras", "tfcontainers/birnn.savedmodel", "tfcontainers/birnn.ckpt", "tfjs/cnn"]
 
     func testIsolatedReadReportsWhatAnInProcessReadReports() throws {
         let encoder = JSONEncoder()
@@ -66,5 +66,16 @@ final class InspectIsolationTests: XCTestCase {
                               && text.contains("\(inMemory.count - 1) of the \(inMemory.count) variables"), text)
             }
         }
+    }
+
+    /// Keras 3.15's nested container groups (sublayers in a list of lists, Fixtures/formats16/grid.keras): every
+    /// variable listed at the path Keras stored it, and the layer's parameters counted as Keras counts them.
+    func testNestedContainerGroupsAreListedAsKerasStoresThem() throws {
+        let expected = try XCTUnwrap(try JSONParser().parse(String(contentsOfFile: Fixture.path("formats16/expected.json"), encoding: .utf8))["grid"])
+        let r = try Inspect.run(path: Fixture.path("formats16/grid.keras"), arch: nil, weights: true, tree: false, expandNested: false)
+        XCTAssertEqual(r.storedWeights.map(\.path), try XCTUnwrap(expected["stored"]?.arrayValue).map { $0.stringValue! })
+        XCTAssertTrue(r.storedWeights.contains { $0.path.contains("/container_1/") })
+        XCTAssertEqual(r.totalParams, expected["count_params"]?.intValue)
+        XCTAssertEqual(r.weights?.count, r.storedWeights.count)
     }
 }
