@@ -13,6 +13,7 @@ ConvScope side must do the same work.
     python Benchmarks/tf_reference.py predict-process --image cat.jpg --threads 2 --repeats 3
     python Benchmarks/tf_reference.py make-h5 --model vgg16 --out /tmp/vgg16.h5
     python Benchmarks/tf_reference.py inspect-h5 --file /tmp/vgg16.h5 [--weights] --repeats 5
+    python Benchmarks/tf_reference.py inspect-h5-process --file /tmp/vgg16.h5 --repeats 5
     python Benchmarks/tf_reference.py make-shards --out /tmp/shards --max-shard-bytes 9437184
     python Benchmarks/tf_reference.py inspect-shards --file /tmp/shards/vgg16.weights.json [--weights] --repeats 5
     python Benchmarks/tf_reference.py make-savedmodel --model vgg16 --out /tmp/vgg16.savedmodel
@@ -636,7 +637,10 @@ def cmd_inspect_h5(a):
     def run():
         res["st"], res["stats"] = walk()
 
-    times = time_calls(run, a.repeats, warmups=1)
+    once = getattr(a, "once", False)  # inspect-h5-process: one walk in a fresh process, nothing else
+    times = time_calls(run, 1 if once else a.repeats, warmups=0 if once else 1)
+    if once:
+        return {"walk_s": times[0], **res["st"], "peak_rss_mb": peak_rss_mb(), "env": {}}
     out = {"bench": "inspect-h5", "file": a.file, "bytes": os.path.getsize(a.file),
            "mode": "weights (read + min/max/mean/std/zero fraction/NaN)" if a.weights else "metadata",
            **res["st"], "median_s": median(times), "times_s": times}
@@ -651,6 +655,19 @@ def cmd_inspect_h5(a):
     out["peak_rss_mb"] = peak_rss_mb()
     out["env"] = env_info()
     return out
+
+
+def cmd_inspect_h5_process(a):
+    """`python tf_reference.py inspect-h5-process --once` as fresh processes: interpreter start, import h5py, one walk
+    of the file (or of every shard a *.weights.json names), exit; what `convscope inspect FILE` is timed against."""
+    if a.once:
+        a.weights = False
+        if a.file.endswith(".json"):
+            m = json.load(open(a.file))
+            folder = os.path.dirname(os.path.abspath(a.file))
+            a.files = [os.path.join(folder, s) for s in sorted({s for v in m["weight_map"].values() for s in (v if isinstance(v, list) else [v])})]
+        return cmd_inspect_h5(a)
+    return dict(processes(a, "inspect-h5-process", ["--file", a.file]), file=a.file)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -708,6 +725,11 @@ def parser():
     s.add_argument("--threads", type=int, default=1, help="recorded only (h5py/numpy statistics are single-threaded)")
     s.add_argument("--file", required=True)
     s.add_argument("--weights", action="store_true", help="also read every dataset and compute statistics")
+    s = sub.add_parser("inspect-h5-process", help="h5py walk of a Keras .h5 or sharded manifest, as fresh processes")
+    s.add_argument("--repeats", type=int, default=5)
+    s.add_argument("--threads", type=int, default=1, help="recorded only")
+    s.add_argument("--file", required=True)
+    s.add_argument("--once", action="store_true", help=argparse.SUPPRESS)
     s = sub.add_parser("make-shards", help="VGG16's conv base saved by Keras as sharded weights (input for inspect-shards)")
     s.add_argument("--threads", type=int, default=1)
     s.add_argument("--out", required=True)
@@ -722,7 +744,7 @@ def parser():
 
 COMMANDS = {"forward": cmd_forward, "deconv": cmd_deconv, "saliency": cmd_saliency, "maxstep": cmd_maxstep,
             "train": cmd_train, "predict-process": cmd_predict_process, "make-h5": cmd_make_h5,
-            "inspect-h5": cmd_inspect_h5, "make-shards": cmd_make_shards, "inspect-shards": cmd_inspect_shards,
+            "inspect-h5": cmd_inspect_h5, "inspect-h5-process": cmd_inspect_h5_process, "make-shards": cmd_make_shards, "inspect-shards": cmd_inspect_shards,
             "sequence": cmd_sequence, "make-savedmodel": cmd_make_savedmodel,
             "savedmodel-process": cmd_savedmodel_process, "list-variables-process": cmd_list_variables_process}
 

@@ -8,7 +8,8 @@ public enum InspectBenchmark {
         try measure(path: file, reference: "inspect-h5", what: "", repeats: repeats, skipReference: skipReference)
     }
 
-    /// Times `inspect` of `path` (metadata, then --weights) against `tf_reference.py REFERENCE` on the same file(s).
+    /// Times `inspect` of `path` (metadata, then --weights) against `tf_reference.py REFERENCE` on the same file(s), then
+    /// `convscope inspect` as a whole process against a Python process that imports h5py and walks the same file(s).
     static func measure(path: String, reference: String, what: String, repeats: Int, skipReference: Bool) throws {
         let meta = try medianSeconds(repeats: repeats) { _ = try Inspect.run(path: path, arch: nil, weights: false, tree: false, expandNested: false) }
         let full = try medianSeconds(repeats: repeats) { _ = try Inspect.run(path: path, arch: nil, weights: true, tree: false, expandNested: false) }
@@ -16,6 +17,10 @@ public enum InspectBenchmark {
         let h5Full = try TFReference.seconds(skip: skipReference, [reference, "--file", path, "--weights", "--repeats", "\(repeats)"])
         report("inspect \(what)metadata (h5py walk)", convscope: meta, tf: h5Meta)
         report("inspect \(what)--weights (h5py + numpy stats)", convscope: full, tf: h5Full)
+        // The whole command as a user runs it: process start, the isolated structure read, the report, exit.
+        let process = try ChildProcess.medianSeconds(of: ["inspect", path], repeats: repeats)
+        let h5Process = try TFReference.seconds("process_median_s", skip: skipReference, ["inspect-h5-process", "--file", path, "--repeats", "\(repeats)"])
+        report("inspect \(what)metadata, whole process (convscope inspect vs a python h5py script)", convscope: process, tf: h5Process)
         print(String(format: "peak memory of this process: %.0f MB", peakRSSMegabytes()))
     }
 }

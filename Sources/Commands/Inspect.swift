@@ -66,10 +66,55 @@ public enum Inspect {
     /// `costOfNested`: the cost rows of nested models' layers even when the table does not list them (the page shows them).
     public static func run(path: String, arch: String?, weights: Bool, tree: Bool, expandNested: Bool, batch: Int = 1, costOfNested: Bool = false) throws -> InspectReport {
         guard batch > 0 else { throw CommandError("--batch must be positive, got \(batch)") }
+        let costRows = CostRows(batch: batch, expandNested: expandNested || costOfNested)
+        var (report, stored) = try metadata(path: path, arch: arch, tree: tree, expandNested: expandNested, cost: costRows)
+        if weights { report.weights = try WeightStatistics.compute(path: path, weights: stored) }
+        if tree && report.tfjs == nil { report.tree = try objectTree(path) }
+        if weights && report.quantized != nil {
+            report.dequantizedWeights = try QuantizedLayerFacts.dequantizedStatistics(try ModelLoader.load(path, arch: arch, warn: false).model)
+        }
+        return report
+    }
+
+    /// The report without `--weights` statistics and `--tree`, and the stored weights those read. A file inspected
+    /// alone is read once, in a forked child (the crash containment `KerasFile.preflight` gives every read), which
+    /// hands back what it read; when the child meets an ordinary error it is read again in-process to report it.
+    static func metadata(path: String, arch: String?, tree: Bool, expandNested: Bool, cost: CostRows = CostRows()) throws -> (InspectReport, StoredWeights) {
+        if arch == nil, let data = try KerasFile.isolatedOutput(file: path, { () -> Data? in
+            guard let m = try? metadataInProcess(path: path, arch: nil, tree: tree, expandNested: expandNested, cost: cost, isolated: true) else { return nil }
+            return try? IsolatedMetadata.encoder.encode(IsolatedMetadata(report: m.0, stored: m.1))
+        }), let m = try? IsolatedMetadata.decoder.decode(IsolatedMetadata.self, from: data) {
+            return (m.report, m.stored)
+        }
+        return try metadataInProcess(path: path, arch: arch, tree: tree, expandNested: expandNested, cost: cost)
+    }
+
+    /// For which batch the cost is counted, and whether nested models' rows are included.
+    struct CostRows { var batch = 1; var expandNested = false }
+
+    /// What the isolated child sends back (JSON; non-finite numbers as strings so every report survives the trip).
+    struct IsolatedMetadata: Codable {
+        var report: InspectReport
+        var stored: StoredWeights
+        static var encoder: JSONEncoder {
+            let e = JSONEncoder()
+            e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            return e
+        }
+        static var decoder: JSONDecoder {
+            let d = JSONDecoder()
+            d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            return d
+        }
+    }
+
+    /// `metadata` read in this process (paired files: `ModelLoader.load` runs the preflight); `isolated`: this is
+    /// already the forked child, which needs no preflight of its own.
+    static func metadataInProcess(path: String, arch: String?, tree: Bool, expandNested: Bool, cost: CostRows = CostRows(), isolated: Bool = false) throws -> (InspectReport, StoredWeights) {
         let paired = try arch.map { try ModelLoader.load(path, arch: $0) }
         let file: KerasModelFile
         if let pairedFile = paired?.file { file = pairedFile } else {
-            try KerasFile.preflight(path)
+            if !isolated { try KerasFile.preflight(path) }
             file = try KerasFile.open(path, loadValues: false)
         }
         var summary: ModelSummary?
@@ -98,17 +143,13 @@ public enum Inspect {
             file: facts, arch: arch, model: summary, storedWeights: stored.weights, storedParams: stored.parameterCount,
             totalParams: summary?.totalParams ?? stored.parameterCount,
             trainableParams: summary?.trainableParams, nonTrainableParams: summary?.nonTrainableParams,
-            weights: weights ? try WeightStatistics.compute(path: path, weights: stored) : nil,
-            tree: tree && file.tfjs == nil ? try objectTree(path) : nil,
+            weights: nil, tree: nil,
             shards: file.shards, dtypePolicies: policies.isEmpty ? nil : policies, tfjs: file.tfjs,
             notes: (notes + (summary?.notes ?? [])).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } },
             tensorflow: file.tensorflow)
-        report.cost = inspected.map { InspectCost.of($0, stored: stored, quantized: quantized, policies: policies, batch: batch, expandNested: expandNested || costOfNested) }
-        if !quantized.isEmpty {
-            report.quantized = quantized
-            if weights { report.dequantizedWeights = try QuantizedLayerFacts.dequantizedStatistics(try ModelLoader.load(path, arch: arch, warn: false).model) }
-        }
-        return report
+        report.cost = inspected.map { InspectCost.of($0, stored: stored, quantized: quantized, policies: policies, batch: cost.batch, expandNested: cost.expandNested) }
+        if !quantized.isEmpty { report.quantized = quantized }
+        return (report, stored)
     }
 
     /// The HDF5 objects with their attributes (long values shortened).

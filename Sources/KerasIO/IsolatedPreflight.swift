@@ -17,37 +17,79 @@ extension KerasFile {
 
     /// Runs `body` in a forked child; throws if the child is killed by a signal or outlives `timeout`.
     static func isolated(file path: String, timeout: TimeInterval, _ body: () -> Bool) throws {
+        _ = try isolatedOutput(file: path, timeout: timeout) { body() ? Data() : nil }
+    }
+
+    /// Runs `body` in a forked child and returns the bytes it produced, so a caller that needs only what the
+    /// child read (e.g. `inspect`'s metadata) reads the file once, isolated: nil when `body` returned nil
+    /// (an ordinary error the caller reproduces in-process to report it); throws if the child is killed by a
+    /// signal or outlives `timeout`, naming `path`.
+    public static func isolatedOutput(file path: String, timeout: TimeInterval = 30, _ body: () -> Data?) throws -> Data? {
         #if os(Linux)
         fflush(stdout)
         fflush(stderr)
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { return nil }   // no pipe: the caller reads in-process after a plain preflight
         let pid = fork()
         if pid == 0 {
             // Child: silent; dies plainly on a fault (no Swift backtrace on the user's terminal);
             // never returns.
+            close(fds[0])
             for sig in [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP] { signal(sig, SIG_DFL) }
             let devnull = Glibc.open("/dev/null", O_WRONLY)
             if devnull >= 0 { dup2(devnull, STDERR_FILENO); dup2(devnull, STDOUT_FILENO) }
-            _exit(body() ? 0 : 3)
+            guard let out = body() else { _exit(3) }
+            let complete = out.withUnsafeBytes { raw -> Bool in
+                var done = 0
+                while done < raw.count {
+                    let n = write(fds[1], raw.baseAddress! + done, raw.count - done)
+                    if n < 0 && errno == EINTR { continue }
+                    if n <= 0 { return false }
+                    done += n
+                }
+                return true
+            }
+            _exit(complete ? 0 : 3)
         }
-        guard pid > 0 else { return }   // fork failed: read in-process as before
+        close(fds[1])
+        defer { close(fds[0]) }
+        guard pid > 0 else { return nil }   // fork failed: the caller reads in-process as before
         let deadline = Date().addingTimeInterval(timeout)
+        func timedOut() -> KerasIOError {
+            kill(pid, SIGKILL)
+            var s: Int32 = 0
+            _ = waitpid(pid, &s, 0)
+            return KerasIOError(file: path, "reading its structure did not finish in \(Int(timeout)) s; the file is damaged or hostile, refusing it", kind: .readerTimedOut)
+        }
+        // Drain the pipe until the child closes it (at exit), so a large result never blocks the child.
+        var received = Data()
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let left = deadline.timeIntervalSinceNow
+            if left <= 0 { throw timedOut() }
+            var p = pollfd(fd: fds[0], events: Int16(POLLIN), revents: 0)
+            let ready = poll(&p, 1, Int32(min(left * 1000, 60_000).rounded(.up)))
+            if ready < 0 { if errno == EINTR { continue }; break }
+            if ready == 0 { continue }
+            let n = buffer.withUnsafeMutableBytes { read(fds[0], $0.baseAddress!, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            received.append(contentsOf: buffer[0..<n])
+        }
         var status: Int32 = 0
         while true {
             let r = waitpid(pid, &status, WNOHANG)
             if r == pid { break }
-            if r < 0 { return }
-            if Date() > deadline {
-                kill(pid, SIGKILL)
-                _ = waitpid(pid, &status, 0)
-                throw KerasIOError(file: path, "reading its structure did not finish in \(Int(timeout)) s; the file is damaged or hostile, refusing it", kind: .readerTimedOut)
-            }
-            usleep(2_000)
+            if r < 0 { return nil }
+            if Date() > deadline { throw timedOut() }
+            usleep(1_000)
         }
         // WIFSIGNALED / WTERMSIG, spelled out (the C macros do not import).
         let signal = status & 0x7F
         if signal != 0 && signal != 0x7F {
             throw KerasIOError(file: path, "the HDF5 library crashed reading this file (signal \(signal)); it is damaged or hostile, refusing it", kind: .readerCrashed)
         }
+        return (status >> 8) & 0xFF == 0 ? received : nil
         #else
         // ConvScope supports Linux only; elsewhere there is no crash containment, so refuse rather
         // than read an untrusted file in-process without it.

@@ -110,8 +110,18 @@ public struct KerasWriter {
         if sourceGeneration == .keras1 {
             throw KerasIOError(file: path, "Keras 1 models cannot be written: their configs and Theano kernels load in no current Keras", kind: .unsupported)
         }
-        if format != .keras && format != .keras3Weights && format != .keras3ShardedWeights, let q = QuantizedStorageCheck.firstQuantized(model.layers) {
-            throw KerasIOError(file: path, "layer '\(q)' is quantized, which only the Keras 3 layouts (.keras, .weights.h5) store; choose one of them, or export with --dequantize", kind: .unsupported)
+        if format != .keras && format != .keras3Weights && format != .keras3ShardedWeights {
+            // Keras 3's legacy .h5 holds int8 and int4 layers (its load_model reads them back); float8's .h5 it cannot
+            // reload, and tf-keras has no quantized layers at all.
+            let readable: Set<QuantizationPolicy.Mode> = format == .keras3H5 ? [.int8, .int4] : []
+            if let (q, mode) = QuantizedStorageCheck.firstQuantized(model.layers, except: readable) {
+                let why = format == .keras3H5 ? "Keras 3.15.1 cannot load back the \(mode.rawValue) .h5 it writes"
+                                              : "tf-keras has no quantized layers (keras3-h5 holds int8 and int4 ones)"
+                throw KerasIOError(file: path, "layer '\(q)' is \(mode.rawValue)-quantized, which \(format.rawValue) cannot hold: \(why); choose .keras or .weights.h5, or export with --dequantize", kind: .unsupported)
+            }
+            if let bf = storedDtypes.sorted(by: { $0.key < $1.key }).first(where: { $0.value.contains("bfloat16") })?.key {
+                throw KerasIOError(file: path, "layer '\(bf)' stores bfloat16, which a legacy .h5 cannot hold: Keras writes it there as untagged 2-byte data its own load_model refuses (\"No cast function available\"); export with --dtype float32, or choose .keras or .weights.h5", kind: .unsupported)
+            }
         }
         if format == .tfkerasH5 || format == .tfjs, let layer = model.graph.layers.first(where: \.needsKeras3) {
             throw KerasIOError(file: path, "layer '\(layer.name)' (\(layer.className)) has a setting only Keras 3 has (use_gate): "
@@ -216,6 +226,9 @@ public struct KerasWriter {
     struct NamedWeight {
         let name: String
         let value: Tensor
+        /// As stored: float32, float16 kept from the source, or a quantized layer's int8/uint8.
+        var dtype = "float32"
+        var variable: WeightVariable? = nil
     }
 
     func writeLegacyFull(_ root: H5Group, style: LegacyStyle, label: String) throws -> KerasWriteSummary {
@@ -260,7 +273,11 @@ public struct KerasWriter {
             }
             try g.setStringArrayAttribute("weight_names", ws.map(\.name), fixedLength: fixed, split: true)
             for w in ws {
-                try g.createDataset(name: w.name, shape: w.value.shape, floats: w.value.data)
+                switch w.dtype {
+                case "float16": try g.createDataset(name: w.name, shape: w.value.shape, floats: w.value.data, storedAs: .float16)
+                case "int8", "uint8": try QuantizedStorageCheck.write(w.variable!, dtype: w.dtype, name: w.name, into: g)
+                default: try g.createDataset(name: w.name, shape: w.value.shape, floats: w.value.data)
+                }
                 count += 1
                 params += w.value.count
             }
@@ -283,10 +300,15 @@ public struct KerasWriter {
             var base = leaf.name
             if !e.isModel && style == .keras3 && KerasConfigJSON.isSequential(model.className) { base = model.name + "/" + base }
             if let cell = LayerRegistry.recurrentCellName(leaf.className) { base += "/" + cell }
-            for v in layer.weights {
-                let w = NamedWeight(name: base + "/" + LayerRegistry.kerasVariableName(v.name, className: leaf.className, naming: style == .keras3 ? .keras3 : .legacy) + suffix,
+            let kept = storedDtypes[leaf.path] ?? []
+            let quantized = (layer as? any QuantizedLayer).flatMap { $0.quantization == nil ? nil : $0.storedDTypes }
+            for (i, v) in layer.weights.enumerated() {
+                var w = NamedWeight(name: base + "/" + LayerRegistry.kerasVariableName(v.name, className: leaf.className, naming: style == .keras3 ? .keras3 : .legacy) + suffix,
                                     value: v.value)
-                if v.trainable && live { trainable.append(w) } else { frozen.append(w) }
+                if i < kept.count && kept[i] == "float16" { w.dtype = "float16" }
+                if let q = quantized, i < q.count { w.dtype = q[i]; w.variable = v }
+                // A quantized layer's bias is its one trainable variable in Keras (the stored integers and scales are not).
+                if (v.trainable || (quantized != nil && v.name == "bias")) && live { trainable.append(w) } else { frozen.append(w) }
             }
         }
         return trainable + frozen

@@ -32,11 +32,11 @@ enum QuantizedStorageCheck {
         }
     }
 
-    /// The path of the first quantized layer among `entries`, if any.
-    static func firstQuantized(_ entries: [ModelEntry]) -> String? {
+    /// The first layer quantized in a mode outside `readable`, and its mode.
+    static func firstQuantized(_ entries: [ModelEntry], except readable: Set<QuantizationPolicy.Mode>) -> (String, QuantizationPolicy.Mode)? {
         for e in entries {
-            if let c = e.children, let p = firstQuantized(c) { return p }
-            if let q = e.layer as? any QuantizedLayer, q.quantization != nil { return e.path }
+            if let c = e.children, let p = firstQuantized(c, except: readable) { return p }
+            if let q = (e.layer as? any QuantizedLayer)?.quantization, !readable.contains(q.mode) { return (e.path, q.mode) }
         }
         return nil
     }

@@ -21,9 +21,10 @@ struct ConvScope: ParsableCommand {
 
     /// Parses and runs; every failure exits 2 (bad input or usage) or 1 (a check failed), never 64.
     static func main() {
-        BLASCore.applyRecordedChoice()
         do {
             var command = try parseAsRoot()
+            // Parsing first: a command that multiplies no matrices starts without the kernel re-exec.
+            if !(command is RunsWithoutBLAS) { BLASCore.applyRecordedChoice() }
             (command as? ReadsInputFiles)?.memory.apply()
             try command.run()
         } catch let code as ExitCode {

@@ -60,7 +60,9 @@ public struct QuantizedMatrix: Sendable {
                 ("kernel_scale", [], "float32"), ("kernel_amax_history", h, "float32"),
                 ("outputs_grad_scale", [], "float32"), ("outputs_grad_amax_history", h, "float32")]
         case .gptq, .awq:
-            throw LayerError(layer, "\(policy.mode.rawValue)-quantized layers are not read: Keras 3.15.1 writes them only after calibrating transformer blocks on a dataset, and the file it writes stores 4 of the 5 variables its own load_model expects, so there is no file Keras itself reads to check ConvScope against")
+            // What Keras 3.15.1 writes (Fixtures/formats16): every variable but kernel_zero, and its load_model refuses the file.
+            let expected = (useBias ? 1 : 0) + (policy.mode == .awq ? 5 : 4)
+            throw LayerError(layer, "\(policy.mode.rawValue)-quantized layers are not read: the file Keras 3.15.1 writes stores \(expected - 1) of the \(expected) variables its own load_model expects (kernel_zero, the zero points of the 4-bit values, is left out), so Keras refuses it and the weights cannot be recovered from it")
         }
     }
 
