@@ -93,7 +93,8 @@ let package = Package(
         .testTarget(name: "VisualizeTests", dependencies: ["Visualize", "Graph", "Tensor", "Imaging", "KerasIO", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Graph", "Tensor", "Imaging", "TestSupport"]),
         .testTarget(name: "MatchingTests", dependencies: ["Matching", "Imaging", "Tensor", "TestSupport"]),
-        .testTarget(name: "ONNXExportTests", dependencies: ["ONNXExport", "Commands", "Graph", "Tensor", "Imaging", "KerasIO", "TestSupport"]),
+        .testTarget(name: "ONNXExportTests", dependencies: ["ONNXExport", "ONNXMessages", "Commands", "Graph", "Tensor", "Imaging", "KerasIO", "TestSupport",
+                                                       .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .testTarget(
             name: "CommandsTests",
             dependencies: ["Commands", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Training", "Study", "FileSupport", "Failure", "TestSupport"]

@@ -32,50 +32,62 @@ public enum SHA256 {
     }
 
     struct State {
-        var h: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
-        var pending: [UInt8] = []
+        var h: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
+            (0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19)
+        var pending = Data()
         var length: UInt64 = 0
+        /// The message schedule, allocated once.
+        let w = UnsafeMutablePointer<UInt32>.allocate(capacity: 64)
 
         mutating func update(_ data: Data) {
             length += UInt64(data.count)
-            pending.append(contentsOf: data)
-            let whole = pending.count / 64 * 64
-            pending.withUnsafeBufferPointer { p in
-                for start in stride(from: 0, to: whole, by: 64) { compress(p, start) }
+            var bytes = data
+            if !pending.isEmpty { bytes = pending + data; pending = Data() }
+            let whole = bytes.count / 64 * 64
+            bytes.withUnsafeBytes { raw in
+                let p = raw.bindMemory(to: UInt8.self).baseAddress!
+                var start = 0
+                while start < whole { compress(p + start); start += 64 }
             }
-            pending.removeFirst(whole)
+            pending = bytes.subdata(in: bytes.startIndex + whole..<bytes.endIndex)
         }
 
         mutating func finish() -> String {
-            var tail = pending + [0x80]
+            var tail = [UInt8](pending) + [0x80]
             while tail.count % 64 != 56 { tail.append(0) }
             let bits = length &* 8
             for i in (0..<8).reversed() { tail.append(UInt8(truncatingIfNeeded: bits >> (UInt64(i) * 8))) }
             tail.withUnsafeBufferPointer { p in
-                for start in stride(from: 0, to: tail.count, by: 64) { compress(p, start) }
+                var start = 0
+                while start < tail.count { compress(p.baseAddress! + start); start += 64 }
             }
-            return h.map { String(format: "%08x", $0) }.joined()
+            w.deallocate()
+            return [h.0, h.1, h.2, h.3, h.4, h.5, h.6, h.7].map { String(format: "%08x", $0) }.joined()
         }
 
-        mutating func compress(_ p: UnsafeBufferPointer<UInt8>, _ start: Int) {
-            var w = [UInt32](repeating: 0, count: 64)
-            for i in 0..<16 {
-                let b = start + 4 * i
-                w[i] = UInt32(p[b]) << 24 | UInt32(p[b + 1]) << 16 | UInt32(p[b + 2]) << 8 | UInt32(p[b + 3])
+        @inline(__always) func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { x >> n | x << (32 - n) }
+
+        /// One 64-byte block at `p`.
+        mutating func compress(_ p: UnsafePointer<UInt8>) {
+            var i = 0
+            while i < 16 {
+                w[i] = UInt32(p[4 * i]) << 24 | UInt32(p[4 * i + 1]) << 16 | UInt32(p[4 * i + 2]) << 8 | UInt32(p[4 * i + 3])
+                i += 1
             }
-            func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { x >> n | x << (32 - n) }
-            for i in 16..<64 {
-                let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
-                let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
-                w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+            while i < 64 {
+                let a = w[i - 15], b = w[i - 2]
+                w[i] = w[i - 16] &+ (rotr(a, 7) ^ rotr(a, 18) ^ (a >> 3)) &+ w[i - 7] &+ (rotr(b, 17) ^ rotr(b, 19) ^ (b >> 10))
+                i += 1
             }
-            var (a, b, c, d, e, f, g, hh) = (h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7])
-            for i in 0..<64 {
-                let t1 = hh &+ (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) &+ ((e & f) ^ (~e & g)) &+ SHA256.k[i] &+ w[i]
-                let t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) &+ ((a & b) ^ (a & c) ^ (b & c))
-                (hh, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
+            var (a, b, c, d, e, f, g, hh) = h
+            SHA256.k.withUnsafeBufferPointer { k in
+                for i in 0..<64 {
+                    let t1 = hh &+ (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) &+ ((e & f) ^ (~e & g)) &+ k[i] &+ w[i]
+                    let t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) &+ ((a & b) ^ (a & c) ^ (b & c))
+                    hh = g; g = f; f = e; e = d &+ t1; d = c; c = b; b = a; a = t1 &+ t2
+                }
             }
-            for (i, v) in [a, b, c, d, e, f, g, hh].enumerated() { h[i] = h[i] &+ v }
+            h = (h.0 &+ a, h.1 &+ b, h.2 &+ c, h.3 &+ d, h.4 &+ e, h.5 &+ f, h.6 &+ g, h.7 &+ hh)
         }
     }
 }

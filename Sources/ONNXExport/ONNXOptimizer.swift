@@ -18,6 +18,7 @@ enum ONNXOptimizer {
         var rounds = 0
         while changed && rounds < 10_000 {
             changed = sinkTransposes(&nodes, b: b, keep: keep) || mergeTransposes(&nodes, keep: keep)
+                || sinkThroughPad(&nodes, b: b) || absorbIntoReduction(&nodes, b: b)
             rounds += 1
         }
         let (liveNodes, liveValues) = live(nodes, keep: keep)
@@ -84,6 +85,66 @@ enum ONNXOptimizer {
                 m.attribute = [ONNXAttribute.ints("perm", composed).proto]
                 nodes[i] = m
             }
+            return true
+        }
+        return false
+    }
+
+    /// The int64 values of an initializer.
+    static func int64s(_ name: String, _ b: ONNXGraphBuilder) -> [Int]? {
+        guard let t = b.initializers.first(where: { $0.name == name }), t.dataType == Int32(ONNXTensorProto.DataType.int64.rawValue) else { return nil }
+        return t.rawData.withUnsafeBytes { raw in raw.bindMemory(to: Int64.self).map { Int(Int64(littleEndian: $0)) } }
+    }
+
+    /// The transpose feeding input 0 of node `i`, when it feeds nothing else.
+    static func soleTranspose(_ nodes: [ONNXNodeProto], _ i: Int) -> ONNXNodeProto? {
+        let prod = producers(nodes)
+        guard let j = prod[nodes[i].input[0]], nodes[j].opType == "Transpose", consumerCounts(nodes)[nodes[i].input[0]] == 1 else { return nil }
+        return nodes[j]
+    }
+
+    /// Pad(T_p(x), pads) → T_p(Pad(x, pads permuted)): zero padding moves with its axes.
+    static func sinkThroughPad(_ nodes: inout [ONNXNodeProto], b: ONNXGraphBuilder) -> Bool {
+        for (i, n) in nodes.enumerated() where n.opType == "Pad" && n.input.count == 2 {
+            guard let t = soleTranspose(nodes, i), let pads = int64s(n.input[1], b) else { continue }
+            let p = perm(t), r = p.count
+            var moved = [Int](repeating: 0, count: 2 * r)
+            for k in 0..<r { moved[p[k]] = pads[k]; moved[r + p[k]] = pads[r + k] }
+            var pad = n
+            let inner = b.fresh(n.output[0] + "/unpermuted")
+            pad.input = [t.input[0], b.int64s(moved, name: n.name + "/pads")]
+            pad.output = [inner]
+            var after = t
+            after.name = b.fresh(n.name + "/Transpose")
+            after.input = [inner]
+            after.output = n.output
+            nodes[i] = pad
+            nodes.insert(after, at: i + 1)
+            return true
+        }
+        return false
+    }
+
+    /// ReduceMean/ReduceMax(T_p(x), axes, keepdims 0) → the reduction of x over p(axes), when the axes kept
+    /// stay in the same order (global pooling after channels-first ops).
+    static func absorbIntoReduction(_ nodes: inout [ONNXNodeProto], b: ONNXGraphBuilder) -> Bool {
+        for (i, n) in nodes.enumerated() where n.opType == "ReduceMean" || n.opType == "ReduceMax" {
+            guard n.attribute.first(where: { $0.name == "keepdims" })?.i == 0, let t = soleTranspose(nodes, i) else { continue }
+            let p = perm(t)
+            let attributeAxes = n.attribute.first { $0.name == "axes" }?.ints.map { Int($0) }
+            guard let axes = attributeAxes ?? (n.input.count > 1 ? int64s(n.input[1], b) : nil) else { continue }
+            let normalized = axes.map { $0 < 0 ? $0 + p.count : $0 }
+            let kept = p.indices.filter { !normalized.contains($0) }.map { p[$0] }
+            guard kept == kept.sorted() else { continue }
+            let moved = normalized.map { p[$0] }.sorted()
+            var r = n
+            r.input[0] = t.input[0]
+            if attributeAxes != nil {
+                r.attribute = r.attribute.map { $0.name == "axes" ? ONNXAttribute.ints("axes", moved).proto : $0 }
+            } else {
+                r.input[1] = b.int64s(moved, name: n.name + "/axes")
+            }
+            nodes[i] = r
             return true
         }
         return false
