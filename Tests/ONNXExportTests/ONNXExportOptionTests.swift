@@ -117,3 +117,42 @@ final class ONNXExportOptionTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), [])
     }
 }
+
+/// A model over 2 GB: one Dense of 16384 × 33000 float32 weights (2.16 GB) built in memory, exported with
+/// external data, loaded and run by onnxruntime, then deleted. Several GB of memory and disk and more than
+/// the suite's time budget: runs when CONVSCOPE_ONNX_LARGE=1 (scripts/test.sh sets it for its plain run).
+final class ONNXExportLargeTests: XCTestCase {
+    func testModelOver2GBUsesExternalDataThatOnnxruntimeLoads() throws {
+        guard ProcessInfo.processInfo.environment["CONVSCOPE_ONNX_LARGE"] == "1" else {
+            throw XCTSkip("the > 2 GB ONNX export runs with CONVSCOPE_ONNX_LARGE=1 (scripts/test.sh sets it for its plain run)")
+        }
+        let (inDim, units) = (16384, 33000)
+        let g = Graph(name: "large")
+        let input = try g.add(InputLayer(name: "x", config: try JSONParser().parse("{\"batch_shape\": [null, \(inDim)]}")), inputs: [])
+        let dense = try Dense(name: "huge", config: try JSONParser().parse("{\"units\": \(units)}"))
+        let out = try g.add(dense, inputs: [input])
+        g.inputNodes = [input]
+        g.outputNodes = [out]
+        // Kernel row r holds r / inDim in every column: y_j = Σ_r x_r · r / inDim, the same for every unit.
+        dense.weights[0].value.data.withUnsafeMutableBufferPointer { p in
+            for r in 0..<inDim { let v = Float(r) / Float(inDim); for j in 0..<units { p[r * units + j] = v } }
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("convscope-onnx-large-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("large.onnx").path
+        let w = try ONNXFile.write(try ONNXExporter.model(of: g), to: path)
+        XCTAssertEqual(w.externalData, path + ".data")
+        XCTAssertGreaterThan(w.bytes, 2_000_000_000)
+        var x = Tensor(zeros: [1, inDim])
+        for i in 0..<inDim { x.data[i] = Float(i % 7) / 7 }
+        var context = ForwardContext()
+        let y = try g.forward([x], context: &context).values[out]!
+        let xin = dir.appendingPathComponent("x.npy").path, yout = dir.appendingPathComponent("y.npy").path
+        try NPY.write(x, to: xin)
+        try NPY.write(y, to: yout)
+        for r in try ONNXExportTests.onnxCheck([["onnx": path, "inputs": [xin], "expected": [yout], "layout": "keras", "tolerance": 1e-4]], dir: dir) {
+            XCTAssertEqual(r["ok"] as? Bool, true, "\(r)")
+        }
+    }
+}
