@@ -23,11 +23,16 @@ public enum ONNXExporter {
             inputs.append(valueInfo(name, shape: first ? permuted(node.outputShape) : node.outputShape, batch: options.batch))
             value[id] = first ? b.toChannelsLast(name, rank: rank, name: node.name) : name
         }
+        let masked = maskedNodes(graph)
         try ActivationDialect.$current.withValue(options.dialect) {
             for node in graph.nodes where value[node.id] == nil && needed.contains(node.id) {
                 guard node.layer.isRunnable else {
                     let reason = (node.layer as? OpaqueLayer)?.refusal ?? "cannot run"
                     throw ONNXExportError(.notRunnable, "layer '\(node.name)' (\(node.layer.className)) \(reason): it cannot be exported to ONNX")
+                }
+                // ONNX values carry no Keras mask: a layer whose numbers depend on one is refused.
+                if node.inputs.contains(where: masked.contains) && (node.layer is any MaskAware || node.layer is any RecurrentKind) {
+                    throw ONNXExportError.unsupported(node.name, "\(node.layer.className) reading a Keras mask (mask_zero / Masking)", opset: options.opset)
                 }
                 guard let lowering = node.layer as? ONNXLowering else {
                     throw ONNXExportError.unsupported(node.name, "\(node.layer.className)", opset: options.opset)
@@ -69,6 +74,20 @@ public enum ONNXExporter {
             return e
         }
         return m
+    }
+
+    /// Nodes whose output may carry a Keras mask: made by Masking or an Embedding with `mask_zero`, passed on
+    /// by kinds that keep masks (`supportsMasking`, mask-aware and recurrent kinds).
+    static func maskedNodes(_ graph: Graph) -> Set<Int> {
+        var masked = Set<Int>()
+        for n in graph.nodes {
+            let l = n.layer
+            let makes = l is Masking || (l is Embedding && (l.config["mask_zero"]?.boolValue ?? false))
+            let passes = n.inputs.contains(where: masked.contains)
+                && (type(of: l).supportsMasking || l is any MaskAware || l is any RecurrentKind)
+            if makes || passes { masked.insert(n.id) }
+        }
+        return masked
     }
 
     /// (d1, …, dk, C) → (C, d1, …, dk).
