@@ -52,19 +52,25 @@ enum ONNXOptimizer {
             guard sources.allSatisfy({ $0?.opType == "Transpose" && perm($0!) == p }) else { continue }
             // Only when the transposes feed nothing else, so no work is duplicated.
             guard n.input.allSatisfy({ uses[$0] == 1 }) || Set(n.input).count == 1 && uses[n.input[0]] == n.input.count else { continue }
-            var e = n
-            e.input = sources.map { $0!.input[0] }
-            let inner = b.fresh(n.output[0] + "/unpermuted")
-            e.output = [inner]
-            var t = t0
-            t.name = b.fresh(n.name + "/Transpose")
-            t.input = [inner]
-            t.output = n.output
-            nodes[i] = e
-            nodes.insert(t, at: i + 1)
+            moveBelow(&nodes, i, inputs: sources.map { $0!.input[0] }, transpose: t0, b: b)
             return true
         }
         return false
+    }
+
+    /// Node `i` rewritten to read `inputs` (its transposed inputs' sources) and write a new value, followed by
+    /// a copy of `transpose` writing node `i`'s old outputs.
+    static func moveBelow(_ nodes: inout [ONNXNodeProto], _ i: Int, inputs: [String], transpose: ONNXNodeProto, b: ONNXGraphBuilder) {
+        var moved = nodes[i]
+        let inner = b.fresh(moved.output[0] + "/unpermuted")
+        moved.input = inputs
+        moved.output = [inner]
+        var after = transpose
+        after.name = b.fresh(moved.name + "/Transpose")
+        after.input = [inner]
+        after.output = nodes[i].output
+        nodes[i] = moved
+        nodes.insert(after, at: i + 1)
     }
 
     /// T_q(T_p(x)) → T_{p∘q}(x), or x itself when they cancel.
@@ -110,16 +116,7 @@ enum ONNXOptimizer {
             let p = perm(t), r = p.count
             var moved = [Int](repeating: 0, count: 2 * r)
             for k in 0..<r { moved[p[k]] = pads[k]; moved[r + p[k]] = pads[r + k] }
-            var pad = n
-            let inner = b.fresh(n.output[0] + "/unpermuted")
-            pad.input = [t.input[0], b.int64s(moved, name: n.name + "/pads")]
-            pad.output = [inner]
-            var after = t
-            after.name = b.fresh(n.name + "/Transpose")
-            after.input = [inner]
-            after.output = n.output
-            nodes[i] = pad
-            nodes.insert(after, at: i + 1)
+            moveBelow(&nodes, i, inputs: [t.input[0], b.int64s(moved, name: n.name + "/pads")], transpose: t, b: b)
             return true
         }
         return false

@@ -22,15 +22,9 @@ enum ONNXWindow {
         return begin + end
     }
 
-    /// Keras' (k1, …, kr, in, out) kernel as ONNX's (out, in, k1, …, kr).
+    /// Keras' (k1, …, kr, in, out) kernel as ONNX's (out, in, k1, …, kr); a transposed convolution's
+    /// (k…, out, in) kernel is ONNX ConvTranspose's (in, out, k…) by the same permutation.
     static func kernelOIK(_ kernel: Tensor) -> Tensor {
-        let r = kernel.shape.count - 2
-        return permuteAxes(kernel, [r + 1, r] + Array(0..<r))
-    }
-
-    /// Keras' (k1, …, kr, in, out) transposed-convolution kernel (Keras stores (k…, out, in)) as ONNX
-    /// ConvTranspose's (in, out, k1, …, kr).
-    static func transposedKernel(_ kernel: Tensor) -> Tensor {
         let r = kernel.shape.count - 2
         return permuteAxes(kernel, [r + 1, r] + Array(0..<r))
     }
