@@ -133,6 +133,12 @@ extension ONNXGraphBuilder {
         op("Pad", [x, int64s(pads, name: "\(name)/pads")], name: name)
     }
 
+    /// x reversed along `axis`.
+    public func reverse(_ x: String, axis: Int, name: String) -> String {
+        op("Slice", [x, int64s([-1], name: "\(name)/starts"), int64s([Int.min], name: "\(name)/ends"),
+                     int64s([axis], name: "\(name)/axes"), int64s([-1], name: "\(name)/steps")], name: name)
+    }
+
     /// x[starts:ends] along `axes` (ends may be Int.max).
     public func slice(_ x: String, starts: [Int], ends: [Int], axes: [Int], name: String) -> String {
         op("Slice", [x, int64s(starts, name: "\(name)/starts"), int64s(ends, name: "\(name)/ends"), int64s(axes, name: "\(name)/axes")], name: name)

@@ -27,13 +27,14 @@ extension SimpleRNNCell: ONNXRecurrentCell {
 
 /// SimpleRNN, LSTM, GRU (both `reset_after` forms) as ONNX RNN / LSTM / GRU, forward direction, zero
 /// initial state: Keras' (N, T, F) moved to ONNX's (T, N, F), the gate blocks reordered, the bias split
-/// into input and recurrent halves. `go_backwards`, `return_state`, `stateful` and initial-state inputs
-/// are refused, as are activations the ONNX ops cannot take.
+/// into input and recurrent halves; `go_backwards` runs over the input reversed in time (Keras returns
+/// that order). `return_state`, `stateful` and initial-state inputs are refused, as are activations the
+/// ONNX ops cannot take.
 extension Recurrent: ONNXLowering {
     public func lowerONNX(_ c: ONNXLoweringContext) throws -> String {
         guard let onnx = Cell.self as? ONNXRecurrentCell.Type else { throw c.unsupported(className) }
         let cf = cfg
-        for key in ["go_backwards", "return_state", "stateful"] where try cf.bool(key, default: false) {
+        for key in ["return_state", "stateful"] where try cf.bool(key, default: false) {
             throw c.unsupported("\(className) with \(key)")
         }
         guard c.inputs.count == 1 else { throw c.unsupported("\(className) with initial-state inputs") }
@@ -63,7 +64,8 @@ extension Recurrent: ONNXLowering {
         }
         func reorder(_ bias: ArraySlice<Float>) -> [Float] { blocks.flatMap { b in bias[(bias.startIndex + b * units)..<(bias.startIndex + (b + 1) * units)] } }
         let b = c.builder
-        var ins = [b.transpose(c.x, [1, 0, 2], name: c.name),                                    // (T, N, F)
+        let x = try cf.bool("go_backwards", default: false) ? b.reverse(c.x, axis: 1, name: c.name) : c.x
+        var ins = [b.transpose(x, [1, 0, 2], name: c.name),                                      // (T, N, F)
                    b.constant(gateMajor(weights[0].value, rows: features), name: "\(c.name)/W"),
                    b.constant(gateMajor(weights[1].value, rows: units), name: "\(c.name)/R")]
         if let bias = variable("bias") {
