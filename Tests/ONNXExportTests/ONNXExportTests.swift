@@ -99,7 +99,11 @@ final class ONNXExportTests: XCTestCase {
     }
 
     /// VGG16 and ResNet50 from Fixtures/cache (when the large fixtures were generated, as scripts/test.sh does).
+    /// Minutes in a debug build: runs in scripts/test.sh's plain pass only (CONVSCOPE_ONNX_LARGE=1), not under the sanitizers.
     func testVGG16AndResNet50MatchKeras() throws {
+        guard ProcessInfo.processInfo.environment["CONVSCOPE_ONNX_LARGE"] == "1" else {
+            throw XCTSkip("VGG16 / ResNet50 to ONNX run with CONVSCOPE_ONNX_LARGE=1 (scripts/test.sh sets it for its plain run)")
+        }
         let dir = try tempDir()
         var checks: [[String: Any]] = []
         for name in ["vgg16", "resnet50"] {
