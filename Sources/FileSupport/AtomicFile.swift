@@ -52,6 +52,37 @@ public enum AtomicFile {
         }
     }
 
+    /// Writes several files that belong together (an ONNX model and its external data): every one is
+    /// produced at a temporary path and fsynced before any is renamed; then they are renamed in the order
+    /// given (put the file that refers to the others last, so a reader never sees it before them). On any
+    /// error before the renames, no destination is touched and every temporary file is removed.
+    public static func writeAll(_ files: [(url: URL, produce: (String) throws -> Void)]) throws {
+        var temporaries: [Temporary] = []
+        var renamed = 0
+        defer {
+            for (i, t) in temporaries.enumerated() {
+                t.closeQuietly()
+                if i >= renamed { unlink(t.path) }
+            }
+        }
+        for f in files {
+            let t = try Temporary(beside: f.url)
+            temporaries.append(t)
+            try t.closeDescriptor()
+            try f.produce(t.path)
+            try t.sync()
+        }
+        for (t, f) in zip(temporaries, files) {
+            guard rename(t.path, f.url.path) == 0 else { throw t.failure("rename failed") }
+            renamed += 1
+        }
+        let folderFD = open(files[files.count - 1].url.deletingLastPathComponent().path, O_RDONLY)
+        if folderFD >= 0 {
+            fsync(folderFD)
+            posixClose(folderFD)
+        }
+    }
+
     /// The one sequence both writers share: create the temporary file, let `fill` write it, fsync it,
     /// rename it over `url`, fsync the folder. The temporary file is removed on any error.
     private static func replace(_ url: URL, fill: (Temporary) throws -> Void) throws {

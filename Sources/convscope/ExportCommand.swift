@@ -1,7 +1,9 @@
 import ArgumentParser
+import Benchmarking
 import Commands
 import KerasIO
 import MemoryLimit
+import ONNXExport
 
 struct ExportCommand: ParsableCommand, ReadsInputFiles {
     static let configuration = CommandConfiguration(
@@ -18,13 +20,19 @@ struct ExportCommand: ParsableCommand, ReadsInputFiles {
         TensorFlow SavedModel needs a TensorFlow graph and is not offered. Exit 2 on bad input. \
         Inputs also include tf.keras SavedModel directories and TensorFlow checkpoints (PREFIX, PREFIX.index, \
         or a folder with a `checkpoint` file); writing a SavedModel or a checkpoint needs a TensorFlow graph \
-        and is out of scope.
+        and is out of scope. \
+        --format onnx writes an ONNX model (default opset 17, IR version 8, which onnxruntime 1.31 runs; --opset 13–21) \
+        with Keras' input and output names and layout (--layout nchw: channels-first inputs and outputs), a dynamic \
+        or fixed --batch, and metadata (source file, its sha256, Keras version, ConvScope version); over 2 GB of \
+        weights go to MODEL.data beside it (ONNX external data), the pair written atomically. A layer with no ONNX \
+        form in the opset (or a Lambda) is named and nothing is written. --check runs the pinned Python's \
+        onnxruntime on a seeded input beside ConvScope's forward and prints the largest relative difference.
         """)
 
     @Argument(help: "Keras model or weights file.") var model: String
     @Option(help: "Pair a weights-only file with an architecture: a built-in name (conv, vonc, vgg16, resnet50) or a file holding one (model JSON, config.json, .keras, full .h5).") var arch: String?
     @Option(help: "Weights file (any form) loaded onto the architecture the model argument names.") var weights: String?
-    @Option(help: "Output format (same: the input's own generation and layout).") var format: KerasFormatChoice = .same
+    @Option(help: "Output format (same: the input's own generation and layout; onnx: an ONNX model).") var format: ExportFormatOption = .keras(.same)
     @Option(help: "Output file (a folder for --format tfjs).") var out: String
     @Flag(help: "Write a quantized model's float form (int8/int4 dequantized, float8 with its stored float kernels).")
     var dequantize = false
@@ -35,11 +43,29 @@ struct ExportCommand: ParsableCommand, ReadsInputFiles {
     @Option(help: "Stored dtype: stored (float16/bfloat16 kept as the source stored them) or float32.") var dtype: ExportDtype = .stored
     @Option(help: "--format tfjs: store every float32 weight quantized (as tensorflowjs_converter --quantize_*).") var quantize: TFJSQuantization?
     @Option(help: "--format tfjs: largest weight file, e.g. 4M (default 4 MiB, the converter's).") var shardSize: String?
-    @Flag(help: "Print JSON (Schemas/export.schema.json).") var json = false
+    @Option(help: "--format onnx: the ONNX opset (13–21; default 17, which the pinned onnxruntime 1.31 runs).") var opset: Int = ONNXExportOptions.defaultOpset
+    @Option(help: "--format onnx: the batch axis, dynamic or a fixed size N.") var batch: ONNXBatch = .dynamic
+    @Option(help: "--format onnx: keras (channels-last inputs and outputs, as Keras) or nchw (channels first).") var layout: ONNXTensorLayout = .keras
+    @Flag(help: "--format onnx: run onnxruntime (pinned Python) beside ConvScope on a seeded input and print the largest relative difference.")
+    var check = false
+    @Flag(help: "Print JSON (Schemas/export.schema.json; Schemas/export-onnx.schema.json for --format onnx).") var json = false
     @OptionGroup var memory: MemoryOptions
 
     func run() throws {
         try ConvScope.guarded {
+            if case .onnx = format {
+                guard quantize == nil, shardSize == nil, maxShardSize == nil, dtype == .stored else {
+                    throw CommandError("--quantize, --shard-size, --max-shard-size and --dtype do not apply to --format onnx")
+                }
+                let settings = ONNXExportSettings(opset: opset, batch: batch, layout: layout, dequantize: dequantize)
+                let r = try ONNXExportCheck.run(path: model, arch: arch, weights: weights, out: out, settings: settings, check: check)
+                print(json ? try JSONOutput.string(r) : ExportONNX.render(r))
+                return
+            }
+            guard case .keras(let format) = format else { return }
+            guard !check, opset == ONNXExportOptions.defaultOpset, batch == .dynamic, layout == .keras else {
+                throw CommandError("--opset, --batch, --layout and --check apply to --format onnx only")
+            }
             var tfjs = TFJSExportOptions(quantize: quantize)
             if let s = shardSize { tfjs.shardSize = try MemorySize.parse(s) }
             let r = try Export.run(path: model, arch: arch, weights: weights, format: format, out: out, maxShardBytes: maxShardSize,
@@ -48,3 +74,27 @@ struct ExportCommand: ParsableCommand, ReadsInputFiles {
         }
     }
 }
+
+/// `--format`: a Keras layout (KerasFormatChoice) or onnx.
+enum ExportFormatOption: ExpressibleByArgument {
+    case keras(KerasFormatChoice)
+    case onnx
+
+    init?(argument: String) {
+        if argument == "onnx" { self = .onnx } else if let k = KerasFormatChoice(rawValue: argument) { self = .keras(k) } else { return nil }
+    }
+    static var allValueStrings: [String] { KerasFormatChoice.allCases.map(\.rawValue) + ["onnx"] }
+    var defaultValueDescription: String {
+        switch self {
+        case .keras(let k): return k.rawValue
+        case .onnx: return "onnx"
+        }
+    }
+}
+
+extension ONNXBatch: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+    public var defaultValueDescription: String { description }
+}
+
+extension ONNXTensorLayout: ExpressibleByArgument {}

@@ -33,8 +33,8 @@ public final class Bidirectional: MultiOutputLayer {
     }
     enum Merge: String { case concat, sum, mul, ave }
     public var identity: LayerIdentity
-    let forwardLayer: any RecurrentKind
-    let backwardLayer: any RecurrentKind
+    public let forwardLayer: any RecurrentKind
+    public let backwardLayer: any RecurrentKind
     /// nil: `merge_mode=None`, the two directions are outputs 0 and 1.
     let merge: Merge?
     /// Stored names' prefixes: `forward_<layer>/<cell>`, `backward_<layer>/<cell>`.

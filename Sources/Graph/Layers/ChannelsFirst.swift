@@ -30,7 +30,7 @@ public final class ChannelsFirst<Inner: ChannelsFirstCapable>: ChannelsFirstLaye
     }
 
     public var identity: LayerIdentity
-    let inner: Inner
+    public let inner: Inner
     public var weights: [WeightVariable] {
         get { inner.weights }
         set { inner.weights = newValue }

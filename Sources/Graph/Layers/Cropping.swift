@@ -8,7 +8,7 @@ public final class Cropping<Rank: SpatialRank>: Layer {
     public var identity: LayerIdentity
     public var weights: [WeightVariable] = []
     /// top, bottom, left, right
-    let crop: [Int]
+    public let crop: [Int]
 
     public init(name: String, config: JSON) throws {
         identity = LayerIdentity(Self.self, name: name, config: config)

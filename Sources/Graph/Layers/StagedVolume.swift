@@ -21,7 +21,7 @@ public final class StagedVolume<Stages: VolumeStages>: Layer {
     public static var role: LayerRole { Stages.role }
     public var identity: LayerIdentity
     public var weights: [WeightVariable] = []
-    let plane: any Layer, depth: any Layer
+    public let plane: any Layer, depth: any Layer
     /// (D, H, W, C) and the plane stage's (outH, outW, C), once built.
     private var input: [Int] = [], planeOutput: [Int] = []
 

@@ -10,8 +10,8 @@ public final class UpSampling<Rank: SpatialRank>: Layer {
     public static var kerasConfigKeys: Set<String> { Rank.rank == 1 ? ["size"] : ["data_format", "interpolation", "size"] }
     public var identity: LayerIdentity
     public var weights: [WeightVariable] = []
-    let size: [Int]
-    let bilinear: Bool
+    public let size: [Int]
+    public let bilinear: Bool
 
     public init(name: String, config: JSON) throws {
         identity = LayerIdentity(Self.self, name: name, config: config)

@@ -8,7 +8,7 @@ public final class ZeroPadding<Rank: SpatialRank>: Layer {
     public var identity: LayerIdentity
     public var weights: [WeightVariable] = []
     /// top, bottom, left, right
-    let pad: [Int]
+    public let pad: [Int]
 
     public init(name: String, config: JSON) throws {
         identity = LayerIdentity(Self.self, name: name, config: config)
