@@ -21,6 +21,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5-serial"),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas"),
+        .systemLibrary(name: "CLibCrypto", path: "Sources/CLibCrypto", pkgConfig: "libcrypto"),
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng"),
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG"),
@@ -32,7 +33,7 @@ let package = Package(
         .target(name: "Failure"),
         .target(name: "MemoryLimit", dependencies: ["Failure"]),
         // Durable file writes (temp + fsync + rename) and whole-file read checks; no image codecs.
-        .target(name: "FileSupport", dependencies: ["MemoryLimit", "Failure"]),
+        .target(name: "FileSupport", dependencies: ["CLibCrypto", "MemoryLimit", "Failure"]),
         .target(name: "HDF5", dependencies: ["CHDF5", "MemoryLimit", "Failure"]),
         .target(name: "Tensor", dependencies: ["COpenBLAS", "FileSupport"]),
         // CRC-32C: the SSE4.2 instruction where present, a table otherwise.

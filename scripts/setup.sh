@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(pkg-config libhdf5-dev libopenblas-dev libpng-dev libjpeg62-turbo-dev libvlfeat-dev libdnnl-dev)
+APT_PACKAGES=(pkg-config libhdf5-dev libopenblas-dev libpng-dev libjpeg62-turbo-dev libvlfeat-dev libdnnl-dev libssl-dev)
 APT_PACKAGES+=(libgraphviz-dev graphviz)  # GraphLayout: Graphviz in-process (gvc, cgraph) and its layout/render plugins (libgvc6)
 [ "${1:-}" = "--test" ] && APT_PACKAGES+=(chromium python3-venv)
 missing=()

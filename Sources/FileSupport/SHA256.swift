@@ -1,23 +1,15 @@
+import CLibCrypto
 import Foundation
 
-/// SHA-256 (FIPS 180-4) of a file, read in 1 MiB blocks: the source file's digest an export records.
+/// SHA-256 (FIPS 180-4) of bytes or of a file read in 1 MiB blocks: the source file's digest an export
+/// records. Computed by OpenSSL's libcrypto, which uses the CPU's SHA extensions where present (a
+/// 550 MB VGG16 file takes about a second, where a portable Swift loop took minutes in a debug build).
 public enum SHA256 {
-    private static let k: [UInt32] = [
-        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-        0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-        0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-        0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-        0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-        0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-        0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-    ]
-
     /// The hex digest of `bytes`.
     public static func hex(_ bytes: Data) -> String {
-        var state = State()
-        state.update(bytes)
-        return state.finish()
+        let d = Digest()
+        d.update(bytes)
+        return d.finish()
     }
 
     /// The hex digest of the file at `path` (a folder: nil).
@@ -26,68 +18,32 @@ public enum SHA256 {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue else { return nil }
         let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
         defer { try? handle.close() }
-        var state = State()
-        while let block = try handle.read(upToCount: 1 << 20), !block.isEmpty { state.update(block) }
-        return state.finish()
+        let d = Digest()
+        while let block = try handle.read(upToCount: 1 << 20), !block.isEmpty { d.update(block) }
+        return d.finish()
     }
 
-    struct State {
-        var h: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
-            (0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19)
-        var pending = Data()
-        var length: UInt64 = 0
-        /// The message schedule, allocated once.
-        let w = UnsafeMutablePointer<UInt32>.allocate(capacity: 64)
+    /// One running digest (an EVP context), freed with the object.
+    final class Digest {
+        private let context: OpaquePointer
 
-        mutating func update(_ data: Data) {
-            length += UInt64(data.count)
-            var bytes = data
-            if !pending.isEmpty { bytes = pending + data; pending = Data() }
-            let whole = bytes.count / 64 * 64
-            bytes.withUnsafeBytes { raw in
-                let p = raw.bindMemory(to: UInt8.self).baseAddress!
-                var start = 0
-                while start < whole { compress(p + start); start += 64 }
+        init() {
+            guard let c = EVP_MD_CTX_new(), EVP_DigestInit_ex(c, EVP_sha256(), nil) == 1 else {
+                fatalError("libcrypto cannot start a SHA-256 digest")            // only on allocation failure
             }
-            pending = bytes.subdata(in: bytes.startIndex + whole..<bytes.endIndex)
+            context = c
+        }
+        deinit { EVP_MD_CTX_free(context) }
+
+        func update(_ data: Data) {
+            data.withUnsafeBytes { p in _ = EVP_DigestUpdate(context, p.baseAddress, p.count) }
         }
 
-        mutating func finish() -> String {
-            var tail = [UInt8](pending) + [0x80]
-            while tail.count % 64 != 56 { tail.append(0) }
-            let bits = length &* 8
-            for i in (0..<8).reversed() { tail.append(UInt8(truncatingIfNeeded: bits >> (UInt64(i) * 8))) }
-            tail.withUnsafeBufferPointer { p in
-                var start = 0
-                while start < tail.count { compress(p.baseAddress! + start); start += 64 }
-            }
-            w.deallocate()
-            return [h.0, h.1, h.2, h.3, h.4, h.5, h.6, h.7].map { String(format: "%08x", $0) }.joined()
-        }
-
-        @inline(__always) func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { x >> n | x << (32 - n) }
-
-        /// One 64-byte block at `p`.
-        mutating func compress(_ p: UnsafePointer<UInt8>) {
-            var i = 0
-            while i < 16 {
-                w[i] = UInt32(p[4 * i]) << 24 | UInt32(p[4 * i + 1]) << 16 | UInt32(p[4 * i + 2]) << 8 | UInt32(p[4 * i + 3])
-                i += 1
-            }
-            while i < 64 {
-                let a = w[i - 15], b = w[i - 2]
-                w[i] = w[i - 16] &+ (rotr(a, 7) ^ rotr(a, 18) ^ (a >> 3)) &+ w[i - 7] &+ (rotr(b, 17) ^ rotr(b, 19) ^ (b >> 10))
-                i += 1
-            }
-            var (a, b, c, d, e, f, g, hh) = h
-            SHA256.k.withUnsafeBufferPointer { k in
-                for i in 0..<64 {
-                    let t1 = hh &+ (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) &+ ((e & f) ^ (~e & g)) &+ k[i] &+ w[i]
-                    let t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) &+ ((a & b) ^ (a & c) ^ (b & c))
-                    hh = g; g = f; f = e; e = d &+ t1; d = c; c = b; b = a; a = t1 &+ t2
-                }
-            }
-            h = (h.0 &+ a, h.1 &+ b, h.2 &+ c, h.3 &+ d, h.4 &+ e, h.5 &+ f, h.6 &+ g, h.7 &+ hh)
+        func finish() -> String {
+            var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+            var n: UInt32 = 0
+            _ = EVP_DigestFinal_ex(context, &out, &n)
+            return out.prefix(Int(n)).map { String(format: "%02x", $0) }.joined()
         }
     }
 }
