@@ -41,12 +41,54 @@ public enum BLASCore {
     }
 
     /// Call first thing in `main`: re-executes with the recorded kernel when it differs from the loaded one.
+    /// With nothing recorded for this CPU, the first command does not wait for `convscope bench blas`: when
+    /// OpenBLAS' own detection fell back to an older kernel than the CPU's flags allow (OpenBLAS 0.3.21
+    /// takes some AVX-512 Xeons for `Prescott`), it re-executes with the kernel those flags name
+    /// (`guessedCore`), checks that kernel's products in the new process and records it — or, should they be
+    /// wrong, records "auto" and goes back to OpenBLAS' detection.
     public static func applyRecordedChoice() {
         let env = ProcessInfo.processInfo.environment
-        guard env["OPENBLAS_CORETYPE"] == nil, env["CONVSCOPE_BLAS_REEXEC"] == nil,
-              let core = recorded(), core != "auto", core.lowercased() != Threading.blasCore.lowercased() else { return }
-        setenv("OPENBLAS_CORETYPE", core, 1)
-        setenv("CONVSCOPE_BLAS_REEXEC", "1", 1)
+        if env["CONVSCOPE_BLAS_REEXEC"] == "guess", let core = env["OPENBLAS_CORETYPE"] {
+            if productsAreCorrect() { try? record(core) } else {
+                try? record("auto")
+                unsetenv("OPENBLAS_CORETYPE")
+                reexec(marker: "1")
+            }
+            return
+        }
+        guard env["OPENBLAS_CORETYPE"] == nil, env["CONVSCOPE_BLAS_REEXEC"] == nil else { return }
+        if let core = recorded() {
+            guard core != "auto", core.lowercased() != Threading.blasCore.lowercased() else { return }
+            setenv("OPENBLAS_CORETYPE", core, 1)
+            reexec(marker: "1")
+        } else if let guess = guessedCore(flags: cpuFlags(), detected: Threading.blasCore) {
+            setenv("OPENBLAS_CORETYPE", guess, 1)
+            reexec(marker: "guess")
+        }
+    }
+
+    /// The kernel a CPU's flags call for when OpenBLAS detected an older one; nil when its detection is as
+    /// new as the flags allow (or the CPU has neither AVX2 nor AVX-512).
+    public static func guessedCore(flags: Set<String>, detected: String) -> String? {
+        let avx512 = ["skylakex", "cooperlake", "sapphirerapids"], avx2 = ["haswell", "zen"] + avx512
+        let d = detected.lowercased()
+        if flags.isSuperset(of: ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"]) {
+            return avx512.contains(d) ? nil : (flags.contains("avx512_bf16") ? "Cooperlake" : "SkylakeX")
+        }
+        if flags.isSuperset(of: ["avx2", "fma"]) { return avx2.contains(d) ? nil : "Haswell" }
+        return nil
+    }
+
+    /// The CPU's feature flags (/proc/cpuinfo).
+    static func cpuFlags() -> Set<String> {
+        guard let s = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = s.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return [] }
+        return Set(line.split(separator: ":").last?.split(separator: " ").map(String.init) ?? [])
+    }
+
+    /// Runs this command again in a process that loads OpenBLAS with `OPENBLAS_CORETYPE` as now set.
+    private static func reexec(marker: String) {
+        setenv("CONVSCOPE_BLAS_REEXEC", marker, 1)
         var args = CommandLine.arguments.map { strdup($0) }
         args.append(nil)
         execv("/proc/self/exe", &args)
