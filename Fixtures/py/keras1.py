@@ -107,7 +107,61 @@ def models(keras):
         ("Flatten", {}, None),
         ("Dense", {"output_dim": 2, "activation": "linear", "bias": True}, "dense"),
     ]))
-    out += recurrent_models(keras) + merge_models(keras)
+    out += recurrent_models(keras) + merge_models(keras) + deconvolution_models(keras)
+    return out
+
+
+def deconvolution_models(keras):
+    """Keras 1's Deconvolution2D (issue 15, layers15b): Keras 3's Conv2DTranspose of the same math, the config's
+    `output_shape` the size Keras 3 computes, the kernel stored as Keras 1 stored it — a convolution's (rows, cols,
+    in, out) ("th": (out, in, rows, cols)), which Keras 1's TensorFlow backend transposed to conv2d_transpose's
+    (rows, cols, out, in)."""
+    L, cf = keras.layers, "channels_first"
+    out = []
+
+    def seq(name, shape, layers):
+        x = keras.Input(shape)
+        y = x
+        for l in layers:
+            y = l(y)
+        return keras.Model(x, y, name=name)
+
+    def deconv_weights(th):
+        def weights(layer):
+            k, *rest = [np.asarray(v) for v in layer.get_weights()]          # (rows, cols, out, in)
+            return [("W", k1_kernel(np.transpose(k, (0, 1, 3, 2)), th, False))] + ([("b", rest[0])] if rest else [])
+        return weights
+
+    def deconv(m, i, th):
+        layer = [l for l in m.layers if l.__class__.__name__ == "Conv2DTranspose"][i]
+        c = layer.get_config()
+        shape = [None] + list(layer.output.shape[1:])
+        return ("Deconvolution2D", {"nb_filter": c["filters"], "nb_row": c["kernel_size"][0], "nb_col": c["kernel_size"][1],
+                                    "output_shape": shape, "subsample": list(c["strides"]), "border_mode": c["padding"],
+                                    "dim_ordering": "th" if th else "tf", "activation": c["activation"] if isinstance(
+                                        c["activation"], str) else "linear", "bias": c["use_bias"], "init": "glorot_uniform",
+                                    "W_regularizer": None, "b_regularizer": None, "activity_regularizer": None,
+                                    "W_constraint": None, "b_constraint": None}, deconv_weights(th))
+
+    # dim_ordering tf: valid with an output one row larger than Keras 2's default, then same with an even kernel
+    m = seq("k1_deconv_tf", (5, 6, 3), [
+        L.Conv2DTranspose(4, 3, strides=2, output_padding=(1, 0), activation="relu"),
+        L.Conv2DTranspose(2, (4, 3), strides=(2, 1), padding="same"), L.Flatten(), L.Dense(3)])
+    specs = [deconv(m, 0, False), deconv(m, 1, False), ("Flatten", {}, None),
+             ("Dense", {"output_dim": 3, "activation": "linear", "bias": True}, "dense")]
+    specs[0][1]["batch_input_shape"] = [None, 5, 6, 3]
+    specs[0][1]["input_dtype"] = "float32"
+    out.append(("k1_deconv_tf", "tensorflow", m, specs))
+    # dim_ordering th on the TensorFlow backend: (out, in, rows, cols) kernels; 3 channels in, 3 filters out
+    m = seq("k1_deconv_th", (3, 4, 5), [
+        L.Conv2DTranspose(3, (2, 3), strides=(2, 2), padding="same", output_padding=(1, 0), use_bias=False,
+                          data_format=cf),
+        L.Conv2DTranspose(3, 3, data_format=cf, activation="tanh"), L.Flatten(), L.Dense(2)])
+    specs = [deconv(m, 0, True), deconv(m, 1, True), ("Flatten", {}, None),
+             ("Dense", {"output_dim": 2, "activation": "linear", "bias": True}, "dense")]
+    specs[0][1]["batch_input_shape"] = [None, 3, 4, 5]
+    specs[0][1]["input_dtype"] = "float32"
+    out.append(("k1_deconv_th", "tensorflow", m, specs))
     return out
 
 

@@ -199,7 +199,7 @@ final class KerasIOTests: XCTestCase {
         }
         XCTAssertTrue(classes.isSuperset(of: ["Convolution1D", "AtrousConvolution1D", "Convolution2D", "AtrousConvolution2D",
                                               "Convolution3D", "MaxPooling1D", "AveragePooling2D", "MaxPooling3D",
-                                              "SimpleRNN", "LSTM", "GRU", "Merge"]), "\(classes)")
+                                              "SimpleRNN", "LSTM", "GRU", "Merge", "Deconvolution2D"]), "\(classes)")
         // Keras 1 settings with no Keras 2 equivalent are refused naming the layer and the setting.
         XCTAssertThrowsError(try LayerRegistry.config(fromKeras1: JSONObject([("nb_filter", 2), ("nb_row", 3), ("nb_col", 3), ("border_mode", "full")]),
                                                       className: "Convolution2D", layer: "c")) { XCTAssertTrue("\($0)".contains("'c'") && "\($0)".contains("full"), "\($0)") }
@@ -212,6 +212,20 @@ final class KerasIOTests: XCTestCase {
             XCTAssertThrowsError(try LayerRegistry.keras1Layer(className: "Merge", config: config, layer: "m")) {
                 XCTAssertTrue("\($0)".contains("'m'") && "\($0)".contains(says), "\($0)")
             }
+        }
+        // Deconvolution2D: its output_shape becomes output_padding (null for Keras 2's own size); one no padding gives is refused
+        let deconv = JSONObject([("nb_filter", 2), ("nb_row", 4), ("nb_col", 3), ("subsample", [2, 2]), ("border_mode", "same"), ("dim_ordering", "tf")])
+        func deconvWith(_ shape: JSON) throws -> JSONObject {
+            var c = deconv
+            c["output_shape"] = shape
+            let modern = try LayerRegistry.keras1Layer(className: "Deconvolution2D", config: c, layer: "d")
+            XCTAssertEqual(modern.className, "Conv2DTranspose")
+            return modern.config
+        }
+        XCTAssertEqual(try deconvWith([nil, 8, 10, 2])["output_padding"], .null)
+        XCTAssertEqual(try deconvWith([nil, 7, 9, 2])["output_padding"], [1, 0])
+        for (shape, says) in [(JSON.null, "output_shape null"), ([nil, 8, 9, 2], "not below subsample"), ([nil, 0, 9, 2], "positive")] {
+            XCTAssertThrowsError(try deconvWith(shape)) { XCTAssertTrue("\($0)".contains("'d'") && "\($0)".contains(says), "\($0)") }
         }
         XCTAssertThrowsError(try LayerRegistry.config(fromKeras1: JSONObject([("output_dim", 3), ("consume_less", "tpu")]), className: "LSTM", layer: "r")) {
             XCTAssertTrue("\($0)".contains("'r'") && "\($0)".contains("consume_less"), "\($0)")
