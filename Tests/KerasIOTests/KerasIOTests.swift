@@ -176,12 +176,14 @@ final class KerasIOTests: XCTestCase {
     }
 
     /// Keras 1.2 files of Fixtures/keras1 (Convolution1D/2D/3D, AtrousConvolution1D/2D, Keras 1 pooling, SimpleRNN/
-    /// LSTM/GRU per-gate and consume_less=gpu weights, the functional Merge in every mode; Theano
+    /// LSTM/GRU per-gate and consume_less=gpu weights, the functional Merge in every mode, a Sequential merging branch
+    /// models, Deconvolution2D; Theano
     /// and TensorFlow backends, dim_ordering th and tf): every layer runs, with Keras' outputs on the same input.
     func testKeras1ConvolutionsAndPoolingMatchKeras() throws {
         let dir = Self.formats.deletingLastPathComponent().appendingPathComponent("keras1")
         let cases = try XCTUnwrap(try JSONParser().parse(String(contentsOf: dir.appendingPathComponent("cases.json"), encoding: .utf8)).arrayValue)
         var classes = Set<String>()
+        XCTAssertTrue(cases.contains { $0["file"]?.stringValue == "k1_branch_merge.h5" })
         for c in cases {
             let name = c["file"]!.stringValue!
             let f = try KerasFile.open(dir.appendingPathComponent(name).path)
@@ -192,9 +194,11 @@ final class KerasIOTests: XCTestCase {
             XCTAssertTrue(summary.layers.allSatisfy(\.runnable), name)
             classes.formUnion(summary.layers.map(\.className))
             XCTAssertFalse(f.notes.contains { $0.hasPrefix("warning") }, "\(name): \(f.notes)")
-            let x = try NPY.read(dir.appendingPathComponent(c["input"]!.stringValue!).path)
+            // several inputs (a Sequential merging branch models) under `inputs`
+            let xs = try (c["inputs"]?.arrayValue ?? [c["input"]!]).map { try NPY.read(dir.appendingPathComponent($0.stringValue!).path) }
+            XCTAssertEqual(model.graph.inputNodes.count, xs.count, name)
             var ctx = ForwardContext()
-            let y = try model.graph.forward([x], context: &ctx).values[model.graph.outputNodes[0]]!
+            let y = try model.graph.forward(xs, context: &ctx).values[model.graph.outputNodes[0]]!
             XCTAssertLessThanOrEqual(Fixture.relativeError(y, try NPY.read(dir.appendingPathComponent(c["output"]!.stringValue!).path)), 1e-4, name)
         }
         XCTAssertTrue(classes.isSuperset(of: ["Convolution1D", "AtrousConvolution1D", "Convolution2D", "AtrousConvolution2D",
@@ -207,7 +211,7 @@ final class KerasIOTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("'bn'") && "\($0)".contains("mode 2"), "\($0)")
         }
         for (config, says) in [(JSONObject([("mode", "lambda"), ("mode_type", "lambda")]), "Python function"),
-                               (JSONObject([("mode", "sum"), ("layers", [])]), "Sequential branch"),
+                               (JSONObject([("mode", "sum"), ("layers", [])]), "Sequential branch"),   // anywhere but first in a Sequential
                                (JSONObject([("mode", "hypot")]), "\"hypot\"")] {
             XCTAssertThrowsError(try LayerRegistry.keras1Layer(className: "Merge", config: config, layer: "m")) {
                 XCTAssertTrue("\($0)".contains("'m'") && "\($0)".contains(says), "\($0)")
