@@ -36,18 +36,21 @@ def conv_weights(layer, th, theano, one_d=False):
     return [("W", kk)] + ([("b", rest[0])] if rest else [])
 
 
+def chain(keras, name, shape, layers):
+    """A Keras 3 model applying `layers` one after another to an input of `shape`."""
+    x = keras.Input(shape)
+    y = x
+    for l in layers:
+        y = l(y)
+    return keras.Model(x, y, name=name)
+
+
 def models(keras):
     """[(name, backend, Keras 3 model, [(Keras 1 class, Keras 1 config, weights(layer) → [(suffix, array)])])]"""
     L, cf = keras.layers, "channels_first"
     out = []
 
-    def seq(name, shape, layers):
-        x = keras.Input(shape)
-        y = x
-        for l in layers:
-            y = l(y)
-        return keras.Model(x, y, name=name)
-
+    seq = lambda name, shape, layers: chain(keras, name, shape, layers)
     # TensorFlow backend, steps × channels (Keras 1's Convolution1D has no dim_ordering).
     m = seq("k1_conv1d", (10, 3), [L.Conv1D(4, 3, padding="same", activation="relu"), L.MaxPooling1D(2),
                                     L.Conv1D(2, 2, dilation_rate=2), L.Flatten(), L.Dense(3)])
@@ -119,13 +122,7 @@ def deconvolution_models(keras):
     L, cf = keras.layers, "channels_first"
     out = []
 
-    def seq(name, shape, layers):
-        x = keras.Input(shape)
-        y = x
-        for l in layers:
-            y = l(y)
-        return keras.Model(x, y, name=name)
-
+    seq = lambda name, shape, layers: chain(keras, name, shape, layers)
     def deconv_weights(th):
         def weights(layer):
             k, *rest = [np.asarray(v) for v in layer.get_weights()]          # (rows, cols, out, in)
