@@ -3,7 +3,7 @@
 /// names ((batch, rows, cols, filters) for `dim_ordering` "tf", (batch, filters, rows, cols) for "th"); that
 /// size becomes Keras 2's `output_padding`, with the layer's input size the one TensorFlow requires of it
 /// (valid: ⌈(out − k + 1)/s⌉, same: ⌈out/s⌉) — a model whose input is not that size fails to build, naming
-/// the layer. A null rows or cols is Keras 1's own length for the input ((in − 1)·s + k, same: + k mod 2).
+/// the layer. A null rows or cols is Keras 1's own length for the input (valid: (in − 1)·s + k; same: (in − 1)·s + k mod 2).
 /// Its kernel is stored as a Keras 1 convolution's ((rows, cols, in, out), "th" (out, in, rows, cols)):
 /// `KernelLayout` turns it into the (rows, cols, filters, in) the layer computes with.
 public enum Keras1Deconvolution {
