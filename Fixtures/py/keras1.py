@@ -36,18 +36,21 @@ def conv_weights(layer, th, theano, one_d=False):
     return [("W", kk)] + ([("b", rest[0])] if rest else [])
 
 
+def chain(keras, name, shape, layers):
+    """A Keras 3 model applying `layers` one after another to an input of `shape`."""
+    x = keras.Input(shape)
+    y = x
+    for l in layers:
+        y = l(y)
+    return keras.Model(x, y, name=name)
+
+
 def models(keras):
     """[(name, backend, Keras 3 model, [(Keras 1 class, Keras 1 config, weights(layer) → [(suffix, array)])])]"""
     L, cf = keras.layers, "channels_first"
     out = []
 
-    def seq(name, shape, layers):
-        x = keras.Input(shape)
-        y = x
-        for l in layers:
-            y = l(y)
-        return keras.Model(x, y, name=name)
-
+    seq = lambda name, shape, layers: chain(keras, name, shape, layers)
     # TensorFlow backend, steps × channels (Keras 1's Convolution1D has no dim_ordering).
     m = seq("k1_conv1d", (10, 3), [L.Conv1D(4, 3, padding="same", activation="relu"), L.MaxPooling1D(2),
                                     L.Conv1D(2, 2, dilation_rate=2), L.Flatten(), L.Dense(3)])
@@ -107,7 +110,55 @@ def models(keras):
         ("Flatten", {}, None),
         ("Dense", {"output_dim": 2, "activation": "linear", "bias": True}, "dense"),
     ]))
-    out += recurrent_models(keras) + merge_models(keras)
+    out += recurrent_models(keras) + merge_models(keras) + deconvolution_models(keras)
+    return out
+
+
+def deconvolution_models(keras):
+    """Keras 1's Deconvolution2D (issue 15, layers15b): Keras 3's Conv2DTranspose of the same math, the config's
+    `output_shape` the size Keras 3 computes, the kernel stored as Keras 1 stored it — a convolution's (rows, cols,
+    in, out) ("th": (out, in, rows, cols)), which Keras 1's TensorFlow backend transposed to conv2d_transpose's
+    (rows, cols, out, in)."""
+    L, cf = keras.layers, "channels_first"
+    out = []
+
+    seq = lambda name, shape, layers: chain(keras, name, shape, layers)
+    def deconv_weights(th):
+        def weights(layer):
+            k, *rest = [np.asarray(v) for v in layer.get_weights()]          # (rows, cols, out, in)
+            return [("W", k1_kernel(np.transpose(k, (0, 1, 3, 2)), th, False))] + ([("b", rest[0])] if rest else [])
+        return weights
+
+    def deconv(m, i, th):
+        layer = [l for l in m.layers if l.__class__.__name__ == "Conv2DTranspose"][i]
+        c = layer.get_config()
+        shape = [None] + list(layer.output.shape[1:])
+        return ("Deconvolution2D", {"nb_filter": c["filters"], "nb_row": c["kernel_size"][0], "nb_col": c["kernel_size"][1],
+                                    "output_shape": shape, "subsample": list(c["strides"]), "border_mode": c["padding"],
+                                    "dim_ordering": "th" if th else "tf", "activation": c["activation"] if isinstance(
+                                        c["activation"], str) else "linear", "bias": c["use_bias"], "init": "glorot_uniform",
+                                    "W_regularizer": None, "b_regularizer": None, "activity_regularizer": None,
+                                    "W_constraint": None, "b_constraint": None}, deconv_weights(th))
+
+    # dim_ordering tf: valid with an output one row larger than Keras 2's default, then same with an even kernel
+    m = seq("k1_deconv_tf", (5, 6, 3), [
+        L.Conv2DTranspose(4, 3, strides=2, output_padding=(1, 0), activation="relu"),
+        L.Conv2DTranspose(2, (4, 3), strides=(2, 1), padding="same"), L.Flatten(), L.Dense(3)])
+    specs = [deconv(m, 0, False), deconv(m, 1, False), ("Flatten", {}, None),
+             ("Dense", {"output_dim": 3, "activation": "linear", "bias": True}, "dense")]
+    specs[0][1]["batch_input_shape"] = [None, 5, 6, 3]
+    specs[0][1]["input_dtype"] = "float32"
+    out.append(("k1_deconv_tf", "tensorflow", m, specs))
+    # dim_ordering th on the TensorFlow backend: (out, in, rows, cols) kernels; 3 channels in, 3 filters out
+    m = seq("k1_deconv_th", (3, 4, 5), [
+        L.Conv2DTranspose(3, (2, 3), strides=(2, 2), padding="same", output_padding=(1, 0), use_bias=False,
+                          data_format=cf),
+        L.Conv2DTranspose(3, 3, data_format=cf, activation="tanh"), L.Flatten(), L.Dense(2)])
+    specs = [deconv(m, 0, True), deconv(m, 1, True), ("Flatten", {}, None),
+             ("Dense", {"output_dim": 2, "activation": "linear", "bias": True}, "dense")]
+    specs[0][1]["batch_input_shape"] = [None, 3, 4, 5]
+    specs[0][1]["input_dtype"] = "float32"
+    out.append(("k1_deconv_th", "tensorflow", m, specs))
     return out
 
 
@@ -256,6 +307,59 @@ def write(path, backend, model, specs):
                 lg.create_dataset(wn, data=np.asarray(v, np.float32))
 
 
+def branch_merge(keras, d):
+    """Keras 1's Sequential whose first layer merges whole Sequential branches (`Merge([left, right], mode="concat")`,
+    issue 15, layers15b): two inputs, the branches' layers stored at the top in Keras 1's `flattened_layers` order
+    (left's, right's, the merge, the rest). Returns the case (two input files)."""
+    L = keras.layers
+    a, b = keras.Input((4,)), keras.Input((3,))
+    left = L.Dense(5, activation="relu", name="d2")(L.Dense(6, activation="tanh", name="d1")(a))
+    right = L.Dense(2, name="d3")(b)
+    y = L.Dense(3, name="d4")(L.Concatenate(axis=-1)([left, right]))
+    m = keras.Model([a, b], y, name="k1_branch_merge")
+    C.seed_all()
+    C.init_weights(m, "k1_branch_merge")
+    dense = [m.get_layer(f"d{i}") for i in range(1, 5)]                  # a's two, b's, the last
+    names = ["dense_1", "dense_2", "dense_3", "dense_4"]
+
+    def cfg(i, extra):
+        l = dense[i]
+        c = {"name": names[i], "trainable": True, "output_dim": l.units, "activation": l.get_config()["activation"],
+             "bias": True, "init": "glorot_uniform", "W_regularizer": None, "b_regularizer": None,
+             "activity_regularizer": None, "W_constraint": None, "b_constraint": None, "input_dim": None}
+        c.update(extra)
+        return {"class_name": "Dense", "config": c}
+    first = lambda i, n: {"batch_input_shape": [None, n], "input_dtype": "float32", "input_dim": n}
+    merge = {"class_name": "Merge", "config": {
+        "name": "merge_1", "mode": "concat", "mode_type": "raw", "concat_axis": -1, "dot_axes": -1,
+        "output_shape": None, "output_shape_type": "raw", "output_mask": None, "output_mask_type": "raw", "arguments": {},
+        "layers": [{"class_name": "Sequential", "config": [cfg(0, first(0, 4)), cfg(1, {})]},
+                   {"class_name": "Sequential", "config": [cfg(2, first(2, 3))]}]}}
+    top = {"class_name": "Sequential", "config": [merge, cfg(3, {})]}
+    order = [("dense_1", dense[0]), ("dense_2", dense[1]), ("dense_3", dense[2]), ("merge_1", None), ("dense_4", dense[3])]
+    path = os.path.join(d, "k1_branch_merge.h5")
+    with h5py.File(path, "w") as f:
+        f.attrs["keras_version"] = fixed("1.2.2")
+        f.attrs["backend"] = fixed("tensorflow")
+        f.attrs["model_config"] = fixed(json.dumps(top))
+        g = f.create_group("model_weights")
+        g.attrs["layer_names"] = np.asarray([n.encode() for n, _ in order])
+        for n, l in order:
+            lg = g.create_group(n)
+            ws = [] if l is None else [(f"{n}_W", l.get_weights()[0]), (f"{n}_b", l.get_weights()[1])]
+            lg.attrs["weight_names"] = np.asarray([w.encode() for w, _ in ws]) if ws else np.array([], dtype=np.float64)
+            for wn, v in ws:
+                lg.create_dataset(wn, data=np.asarray(v, np.float32))
+    r = C.rng_for("keras1-input", "k1_branch_merge")
+    xs = [C.f32(r.normal(0, 1, (2, 4))), C.f32(r.normal(0, 1, (2, 3)))]
+    for i, x in enumerate(xs):
+        C.save_npy(os.path.join(d, f"k1_branch_merge.in{i}.npy"), x)
+    C.save_npy(os.path.join(d, "k1_branch_merge.out.npy"), np.asarray(m(xs, training=False)))
+    return {"file": "k1_branch_merge.h5", "backend": "tensorflow", "input": "k1_branch_merge.in0.npy",
+            "inputs": ["k1_branch_merge.in0.npy", "k1_branch_merge.in1.npy"], "output": "k1_branch_merge.out.npy",
+            "classes": ["Dense", "Dense", "Dense", "Merge", "Dense"]}
+
+
 def generate(out):
     import keras
     d = os.path.join(out, "keras1")
@@ -271,5 +375,6 @@ def generate(out):
         C.save_npy(os.path.join(d, f"{name}.out.npy"), y)
         cases.append({"file": f"{name}.h5", "backend": backend, "input": f"{name}.in.npy", "output": f"{name}.out.npy",
                       "classes": [s[0] for s in specs]})
+    cases.append(branch_merge(keras, d))
     C.dump_json(os.path.join(d, "cases.json"), cases)
     print(f"  keras1: {len(cases)} Keras 1.2 files")

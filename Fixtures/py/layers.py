@@ -244,6 +244,12 @@ def cases(L):
         L.Conv3D(3, 2, padding="same", data_format=cf), L.MaxPooling3D(2, data_format=cf),
         L.Reshape((3, 4 * 3 * 2)), L.Conv1D(4, 3, padding="same", activation="relu", data_format=cf),
         L.MaxPooling1D(2, data_format=cf), L.GlobalAveragePooling1D(data_format=cf), L.Dense(2)], [(2, 8, 6, 5)])
+    # Issue 15, last leftovers (layers15b): SpatialDropout1D / SpatialDropout3D (identity at inference; a channels-first
+    # SpatialDropout3D ahead of a channels-first Flatten)
+    add("spatialdropout1d", lambda: L.SpatialDropout1D(0.4), [(7, 3)])
+    add("spatialdropout3d", lambda: L.SpatialDropout3D(0.4), [(3, 4, 5, 2)])
+    add("spatialdropout3d_cf_model", lambda: [L.SpatialDropout3D(0.3, data_format=cf), L.Flatten(data_format=cf),
+                                              L.Dense(3)], [(2, 3, 4, 5)])
     return c
 
 
@@ -300,7 +306,9 @@ TFKERAS_CASES = ["conv2d_same_s2", "conv2d_act_relu", "depthwise_dm2_valid", "co
                  "gmp1d", "upsample1d", "crop1d", "repeatvector", "gmp3d", "upsample3d", "crop3d",
                  # issue 15, channels_first slice (tf-keras' CPU kernels refuse channels-first convolutions and
                  # poolings, so only the model that has none)
-                 "channels_first_flatten_only_model"]
+                 "channels_first_flatten_only_model",
+                 # issue 15, last leftovers (layers15b)
+                 "spatialdropout1d", "spatialdropout3d", "spatialdropout3d_cf_model"]
 # Layer classes tf-keras has and Keras 3 does not (issue 15, normalization and preprocessing slice).
 TFKERAS_ONLY = {"thresholded_relu"}
 TFKERAS_CASES = TFKERAS_CASES + MASK_CASES

@@ -74,6 +74,7 @@ extension LayerRegistry {
     /// Keras 1 classes that became other Keras 2 classes (a `Merge` by its `mode`): their facts' files say how.
     static let keras1Classes: [String: (JSONObject, String) throws -> (className: String, config: JSONObject)] = [
         "Merge": Keras1Merge.modern,
+        "Deconvolution2D": Keras1Deconvolution.modern,
     ]
 
     /// A Keras 1 layer entry of `className` as the Keras 2 class and config `make` reads.

@@ -34,6 +34,8 @@ public enum LayerRegistry {
         Permute.self,
         Dropout.self,
         SpatialDropout2D.self,
+        SpatialDropout1D.self,
+        SpatialDropout3D.self,
         GaussianNoise.self,
         GaussianDropout.self,
         ActivityRegularization.self,

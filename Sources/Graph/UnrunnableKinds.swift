@@ -4,7 +4,7 @@
 enum UnrunnableKinds {
     /// Classes whose output shape is their input shape.
     static let shapePreserving: Set<String> = [
-        "BatchNormalization", "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
+        "BatchNormalization", "Dropout", "SpatialDropout2D",
         "GaussianNoise", "GaussianDropout", "AlphaDropout", "Activation", "ReLU", "LeakyReLU", "PReLU",
         "ELU", "ThresholdedReLU", "Softmax", "LayerNormalization", "ActivityRegularization", "Masking",
         "UnitNormalization", "Rescaling", "Normalization", "Identity", "GroupNormalization",

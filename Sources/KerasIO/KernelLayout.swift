@@ -3,25 +3,35 @@ import Tensor
 
 /// How a file's convolution kernels are read into ConvScope's (window…, in, out) cross-correlation layout:
 /// Keras 1 `dim_ordering: "th"` kernels are stored (out, in, window…), Keras 1 `Convolution1D` ones
-/// (length, 1, in, out), and the Theano backend's (Keras 1 and 2) are spatially flipped (a true convolution).
+/// (length, 1, in, out), Keras 1 `Deconvolution2D` ones as a convolution's (not the (window…, out, in) of a
+/// transposed convolution), and the Theano backend's (Keras 1 and 2) are spatially flipped (a true convolution).
 struct KernelLayout {
     /// The file is Keras 1: its kernels may be stored (out, in, window…) or with Convolution1D's extra axis.
     var keras1 = false
     /// The file was written by the Theano backend: kernels are flipped along every window axis.
     var flipped = false
 
+    /// Whether `layer` is a transposed convolution (its kernel's filters second to last).
+    static func transposed(_ layer: any Layer) -> Bool {
+        if case .convolution(let f) = layer.role { return f.axis == .secondToLast }
+        return false
+    }
+
     /// Whether a variable named `variable` of a `layer` needs reading through this layout.
     func applies(to layer: any Layer, variable: String) -> Bool {
-        guard keras1 || flipped, case .convolution(let f) = layer.role, f.axis == .last else { return false }
+        // Keras 1's one transposed kind (Deconvolution2D) stored its kernel as a convolution's
+        guard keras1 || flipped, case .convolution(let f) = layer.role, f.axis == .last || keras1 && f.axis == .secondToLast else { return false }
         return variable == (f.kernel ?? "kernel")
     }
 
     /// The stored `values` of shape `stored` as the `want`-shaped kernel of a layer that is `channelsFirst`
     /// (Keras 1 `dim_ordering: "th"`, which decides the stored layout: shapes alone cannot when in = out = the
     /// window's sizes); nil when the stored shape does not fit that layout.
-    func kernel(_ values: [Float], stored: [Int], want: [Int], channelsFirst: Bool) -> Tensor? {
-        let window = want.count - 2
+    /// A `transposed` layer's kernel (window…, filters, in) is read as Keras 1 stored it: (window…, in, filters).
+    func kernel(_ values: [Float], stored: [Int], want wanted: [Int], channelsFirst: Bool, transposed: Bool = false) -> Tensor? {
+        let window = wanted.count - 2
         guard window >= 1 else { return nil }
+        let want = transposed ? Array(wanted.prefix(window)) + [wanted[window + 1], wanted[window]] : wanted
         var t: Tensor
         if keras1 && channelsFirst {
             guard stored == [want[window + 1], want[window]] + want.prefix(window) else { return nil }
@@ -33,6 +43,7 @@ struct KernelLayout {
         } else {
             return nil
         }
+        if transposed { t = permuteAxes(t, Array(0..<window) + [window + 1, window]) }     // (w…, in, F) → (w…, F, in)
         if flipped { t = Self.flip(t, axes: window) }
         return t
     }

@@ -93,7 +93,10 @@ final class ConfigGraphBuilder {
         var entries: [ModelEntry] = []
         var current: [Int]
         var rest = list[...]
-        if let first = rest.first, KerasConfigJSON.isInputLayer(KerasConfigJSON.className(first)) {
+        if isKeras1, inputs == nil, let first = rest.first, let merged = try keras1BranchMerge(first, prefix: prefix) {
+            (current, entries) = merged
+            rest = rest.dropFirst()
+        } else if let first = rest.first, KerasConfigJSON.isInputLayer(KerasConfigJSON.className(first)) {
             rest = rest.dropFirst()
             if let inputs { current = inputs } else {
                 current = [try addInputLayer(entry: first, prefix: prefix)]
@@ -128,6 +131,30 @@ final class ConfigGraphBuilder {
             current = outs
         }
         return (current, entries)
+    }
+
+    /// Keras 1's Sequential starting with a `Merge` of whole branch models (`layers` in its config): each branch
+    /// built with its own inputs, its layers listed at the top as Keras 1's `flattened_layers` (and its weights
+    /// file) did, then the merge of the branches' outputs. Nil when `entry` is no such Merge.
+    func keras1BranchMerge(_ entry: JSON, prefix: String) throws -> (outputs: [Int], entries: [ModelEntry])? {
+        guard KerasConfigJSON.className(entry) == "Merge", var config = entry["config"]?.objectValue,
+              let branches = config["layers"]?.arrayValue else { return nil }
+        let name = KerasConfigJSON.layerName(entry) ?? "merge"
+        var outputs: [Int] = [], entries: [ModelEntry] = []
+        for (i, branch) in branches.enumerated() {
+            guard let cls = KerasConfigJSON.className(branch), KerasConfigJSON.modelClasses.contains(cls), let c = branch["config"] else {
+                throw fail(prefix + name, "Merge branch \(i) is not a Sequential or Model config")
+            }
+            let built = try buildModel(className: cls, config: c, prefix: prefix, inputs: nil)
+            guard built.outputs.count == 1 else { throw fail(prefix + name, "Merge branch \(i) has \(built.outputs.count) outputs, not one") }
+            outputs += built.outputs
+            entries += built.entries
+        }
+        config["layers"] = nil
+        var merge = entry.objectValue ?? JSONObject()
+        merge["config"] = .object(config)
+        let (outs, e) = try apply(entry: .object(merge), prefix: prefix, inputs: outputs, node: 0, declared: nil)
+        return (outs, entries + [e])
     }
 
     // MARK: Functional

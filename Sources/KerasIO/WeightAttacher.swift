@@ -63,7 +63,8 @@ struct WeightAttacher {
         try QuantizedStorageCheck.check(stored, layer: layer, path: path, file: file)
         for i in oriented {
             let w = stored[i]
-            guard let k = kernels.kernel(try read(w), stored: w.shape, want: vars[i].value.shape, channelsFirst: layer is ChannelsFirstLayer) else {
+            guard let k = kernels.kernel(try read(w), stored: w.shape, want: vars[i].value.shape, channelsFirst: layer is ChannelsFirstLayer,
+                                         transposed: KernelLayout.transposed(layer)) else {
                 throw KerasIOError(file: file, object: "layer '\(path)'",
                                    "weight '\(w.name)' has shape \(fmt(w.shape)) in the file, which is not the \(layer is ChannelsFirstLayer ? "(out, in, window…)" : "(window…, in, out)") layout of \(fmt(vars[i].value.shape)) (\(vars[i].name))")
             }

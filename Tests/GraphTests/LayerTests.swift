@@ -265,6 +265,9 @@ final class LayerTests: XCTestCase {
             ("Dropout", #"{"rate": 0.4}"#, img, .training),
             ("Dropout", #"{"rate": 0.4, "noise_shape": [null, 1, 1, 3]}"#, img, .training),
             ("SpatialDropout2D", #"{"rate": 0.4}"#, img, .training),
+            ("SpatialDropout1D", #"{"rate": 0.4}"#, [[6, 3]], .training),
+            ("SpatialDropout3D", #"{"rate": 0.4}"#, [[3, 4, 2, 3]], .training),
+            ("SpatialDropout3D", #"{"rate": 0.4, "data_format": "channels_first"}"#, [[3, 3, 4, 2]], .training),
             ("GaussianNoise", #"{"stddev": 0.3}"#, img, .training),
             ("GaussianDropout", #"{"rate": 0.3}"#, img, .training),
             ("ActivityRegularization", #"{"l1": 0.01}"#, img, .training),
@@ -431,6 +434,27 @@ final class LayerTests: XCTestCase {
     }
 
     // MARK: training-mode randomness
+
+    /// SpatialDropout1D / SpatialDropout3D (and channels_first 3-D) drop whole channels: in training each (sample, channel)
+    /// holds one value, 0 or 1/(1 − rate); about `rate` of the 8 × 16 = 128 channel draws (sd ≈ 0.044) are dropped.
+    func testSpatialDropoutsDropWholeChannels() throws {
+        for (kind, json, shape, axis) in [("SpatialDropout1D", #"{"rate": 0.5}"#, [8, 6, 16], 2),
+                                          ("SpatialDropout3D", #"{"rate": 0.5}"#, [8, 2, 3, 2, 16], 4),
+                                          ("SpatialDropout3D", #"{"rate": 0.5, "data_format": "channels_first"}"#, [8, 16, 2, 3, 2], 1)] {
+            let layer = try make(kind, json)
+            XCTAssertEqual(try layer.build(inputShapes: [Array(shape.dropFirst())]), Array(shape.dropFirst()), json)
+            let x = Tensor(repeating: 1, shape: shape)
+            var ctx = ForwardContext(mode: .training, seed: 5)
+            let y = try layer.forward([x], context: &ctx, tape: nil)
+            let inner = shape[(axis + 1)...].reduce(1, *), perSample = y.count / shape[0]
+            var values: [Int: Set<Float>] = [:]
+            for i in 0..<y.count { values[i / perSample * 16 + i / inner % 16, default: []].insert(y.data[i]) }
+            XCTAssertEqual(values.count, 128, "\(kind) \(json)")
+            XCTAssertTrue(values.values.allSatisfy { $0.count == 1 && ($0.first == 0 || $0.first == 2) }, "\(kind) \(json): whole channels")
+            let dropped = Double(values.values.filter { $0.first == 0 }.count) / 128
+            XCTAssertEqual(dropped, 0.5, accuracy: 0.2, "\(kind) \(json)")
+        }
+    }
 
     func testDropoutMasksInTraining() throws {
         // 16 × 32 = 512 channel draws for SpatialDropout2D: the dropped fraction's sd is ≈ 0.019.

@@ -176,12 +176,14 @@ final class KerasIOTests: XCTestCase {
     }
 
     /// Keras 1.2 files of Fixtures/keras1 (Convolution1D/2D/3D, AtrousConvolution1D/2D, Keras 1 pooling, SimpleRNN/
-    /// LSTM/GRU per-gate and consume_less=gpu weights, the functional Merge in every mode; Theano
+    /// LSTM/GRU per-gate and consume_less=gpu weights, the functional Merge in every mode, a Sequential merging branch
+    /// models, Deconvolution2D; Theano
     /// and TensorFlow backends, dim_ordering th and tf): every layer runs, with Keras' outputs on the same input.
     func testKeras1ConvolutionsAndPoolingMatchKeras() throws {
         let dir = Self.formats.deletingLastPathComponent().appendingPathComponent("keras1")
         let cases = try XCTUnwrap(try JSONParser().parse(String(contentsOf: dir.appendingPathComponent("cases.json"), encoding: .utf8)).arrayValue)
         var classes = Set<String>()
+        XCTAssertTrue(cases.contains { $0["file"]?.stringValue == "k1_branch_merge.h5" })
         for c in cases {
             let name = c["file"]!.stringValue!
             let f = try KerasFile.open(dir.appendingPathComponent(name).path)
@@ -192,14 +194,16 @@ final class KerasIOTests: XCTestCase {
             XCTAssertTrue(summary.layers.allSatisfy(\.runnable), name)
             classes.formUnion(summary.layers.map(\.className))
             XCTAssertFalse(f.notes.contains { $0.hasPrefix("warning") }, "\(name): \(f.notes)")
-            let x = try NPY.read(dir.appendingPathComponent(c["input"]!.stringValue!).path)
+            // several inputs (a Sequential merging branch models) under `inputs`
+            let xs = try (c["inputs"]?.arrayValue ?? [c["input"]!]).map { try NPY.read(dir.appendingPathComponent($0.stringValue!).path) }
+            XCTAssertEqual(model.graph.inputNodes.count, xs.count, name)
             var ctx = ForwardContext()
-            let y = try model.graph.forward([x], context: &ctx).values[model.graph.outputNodes[0]]!
+            let y = try model.graph.forward(xs, context: &ctx).values[model.graph.outputNodes[0]]!
             XCTAssertLessThanOrEqual(Fixture.relativeError(y, try NPY.read(dir.appendingPathComponent(c["output"]!.stringValue!).path)), 1e-4, name)
         }
         XCTAssertTrue(classes.isSuperset(of: ["Convolution1D", "AtrousConvolution1D", "Convolution2D", "AtrousConvolution2D",
                                               "Convolution3D", "MaxPooling1D", "AveragePooling2D", "MaxPooling3D",
-                                              "SimpleRNN", "LSTM", "GRU", "Merge"]), "\(classes)")
+                                              "SimpleRNN", "LSTM", "GRU", "Merge", "Deconvolution2D"]), "\(classes)")
         // Keras 1 settings with no Keras 2 equivalent are refused naming the layer and the setting.
         XCTAssertThrowsError(try LayerRegistry.config(fromKeras1: JSONObject([("nb_filter", 2), ("nb_row", 3), ("nb_col", 3), ("border_mode", "full")]),
                                                       className: "Convolution2D", layer: "c")) { XCTAssertTrue("\($0)".contains("'c'") && "\($0)".contains("full"), "\($0)") }
@@ -207,11 +211,25 @@ final class KerasIOTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("'bn'") && "\($0)".contains("mode 2"), "\($0)")
         }
         for (config, says) in [(JSONObject([("mode", "lambda"), ("mode_type", "lambda")]), "Python function"),
-                               (JSONObject([("mode", "sum"), ("layers", [])]), "Sequential branch"),
+                               (JSONObject([("mode", "sum"), ("layers", [])]), "Sequential branch"),   // anywhere but first in a Sequential
                                (JSONObject([("mode", "hypot")]), "\"hypot\"")] {
             XCTAssertThrowsError(try LayerRegistry.keras1Layer(className: "Merge", config: config, layer: "m")) {
                 XCTAssertTrue("\($0)".contains("'m'") && "\($0)".contains(says), "\($0)")
             }
+        }
+        // Deconvolution2D: its output_shape becomes output_padding (null for Keras 2's own size); one no padding gives is refused
+        let deconv = JSONObject([("nb_filter", 2), ("nb_row", 4), ("nb_col", 3), ("subsample", [2, 2]), ("border_mode", "same"), ("dim_ordering", "tf")])
+        func deconvWith(_ shape: JSON) throws -> JSONObject {
+            var c = deconv
+            c["output_shape"] = shape
+            let modern = try LayerRegistry.keras1Layer(className: "Deconvolution2D", config: c, layer: "d")
+            XCTAssertEqual(modern.className, "Conv2DTranspose")
+            return modern.config
+        }
+        XCTAssertEqual(try deconvWith([nil, 8, 10, 2])["output_padding"], .null)
+        XCTAssertEqual(try deconvWith([nil, 7, 9, 2])["output_padding"], [1, 0])
+        for (shape, says) in [(JSON.null, "output_shape null"), ([nil, 8, 9, 2], "not below subsample"), ([nil, 0, 9, 2], "positive")] {
+            XCTAssertThrowsError(try deconvWith(shape)) { XCTAssertTrue("\($0)".contains("'d'") && "\($0)".contains(says), "\($0)") }
         }
         XCTAssertThrowsError(try LayerRegistry.config(fromKeras1: JSONObject([("output_dim", 3), ("consume_less", "tpu")]), className: "LSTM", layer: "r")) {
             XCTAssertTrue("\($0)".contains("'r'") && "\($0)".contains("consume_less"), "\($0)")

@@ -2,8 +2,9 @@
 /// mode — sum `Add`, mul `Multiply`, ave `Average`, max `Maximum`, concat `Concatenate(axis: concat_axis)`,
 /// dot `Dot(axes: dot_axes)`, cos `Dot(axes: dot_axes, normalize: true)` (Keras 1 divided the dot product by
 /// max(‖a‖·‖b‖, 1e-7), Keras 3 scales each input by min(1/‖x‖, 1e7): the same unless a norm is below 1e-7).
-/// A `mode` given as a Python function (`mode_type: "lambda"`) and the Sequential form (`layers`: a merge
-/// of whole branch models) are refused naming the layer.
+/// A `mode` given as a Python function (`mode_type: "lambda"`) is refused naming the layer; so is the
+/// Sequential form (`layers`: a merge of whole branch models) anywhere but first in a Keras 1 Sequential, where
+/// KerasIO's config builder builds the branches and gives this merge their outputs.
 public enum Keras1Merge {
     static let modes: [String: String] = [
         "sum": "Add", "mul": "Multiply", "ave": "Average", "max": "Maximum", "concat": "Concatenate", "dot": "Dot", "cos": "Dot",
@@ -12,8 +13,8 @@ public enum Keras1Merge {
     /// The Keras 2 class and config a Keras 1 `Merge` config describes.
     public static func modern(_ config: JSONObject, layer: String) throws -> (className: String, config: JSONObject) {
         if config["layers"] != nil {
-            throw LayerError(layer, "is a Keras 1 Merge of Sequential branch models, which ConvScope does not read; "
-                             + "the functional form (merge([a, b], mode=…)) runs")
+            throw LayerError(layer, "is a Keras 1 Merge of Sequential branch models that is not a Sequential's first layer, "
+                             + "which ConvScope does not read")
         }
         guard config["mode_type"]?.stringValue ?? "raw" == "raw", let mode = config["mode"]?.stringValue,
               let cls = modes[mode] else {
