@@ -86,7 +86,7 @@ let package = Package(
                                                      "ONNXExport"]),
         .executableTarget(
             name: "convscope",
-            dependencies: ["Commands", "Benchmarking", "Failure", "MemoryLimit", "Study", "Tensor", "Graph", "KerasIO", "Imaging", "Visualize", "Training", "Matching", "GraphLayout",
+            dependencies: ["Commands", "Benchmarking", "Failure", "MemoryLimit", "Study", "Tensor", "FastKernels", "Graph", "KerasIO", "Imaging", "Visualize", "Training", "Matching", "GraphLayout",
                            "ONNXExport", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 

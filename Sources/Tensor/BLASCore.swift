@@ -46,7 +46,10 @@ public enum BLASCore {
     /// takes some AVX-512 Xeons for `Prescott`), it re-executes with the kernel those flags name
     /// (`guessedCore`), checks that kernel's products in the new process and records it — or, should they be
     /// wrong, records "auto" and goes back to OpenBLAS' detection.
-    public static func applyRecordedChoice() {
+    ///
+    /// `alsoSet`: further variables libraries read only when they load (OpenMP's `OMP_WAIT_POLICY`), set
+    /// where the environment does not already have them, in the same single re-execution.
+    public static func applyRecordedChoice(alsoSet extra: [String: String] = [:]) {
         let env = ProcessInfo.processInfo.environment
         if env["CONVSCOPE_BLAS_REEXEC"] == "guess", let core = env["OPENBLAS_CORETYPE"] {
             if productsAreCorrect() { try? record(core) } else {
@@ -56,15 +59,24 @@ public enum BLASCore {
             }
             return
         }
-        guard env["OPENBLAS_CORETYPE"] == nil, env["CONVSCOPE_BLAS_REEXEC"] == nil else { return }
-        if let core = recorded() {
-            guard core != "auto", core.lowercased() != Threading.blasCore.lowercased() else { return }
-            setenv("OPENBLAS_CORETYPE", core, 1)
-            reexec(marker: "1")
-        } else if let guess = guessedCore(flags: cpuFlags(), detected: Threading.blasCore) {
-            setenv("OPENBLAS_CORETYPE", guess, 1)
-            reexec(marker: "guess")
+        guard env["CONVSCOPE_BLAS_REEXEC"] == nil else { return }
+        var marker: String?
+        for (name, value) in extra where env[name] == nil {
+            setenv(name, value, 1)
+            marker = "1"
         }
+        if env["OPENBLAS_CORETYPE"] == nil {
+            if let core = recorded() {
+                if core != "auto", core.lowercased() != Threading.blasCore.lowercased() {
+                    setenv("OPENBLAS_CORETYPE", core, 1)
+                    marker = "1"
+                }
+            } else if let guess = guessedCore(flags: cpuFlags(), detected: Threading.blasCore) {
+                setenv("OPENBLAS_CORETYPE", guess, 1)
+                marker = "guess"
+            }
+        }
+        if let marker { reexec(marker: marker) }
     }
 
     /// The kernel a CPU's flags call for when OpenBLAS detected an older one; nil when its detection is as

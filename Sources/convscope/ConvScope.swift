@@ -1,6 +1,7 @@
 import ArgumentParser
 import Commands
 import Failure
+import FastKernels
 import Tensor
 import Foundation
 
@@ -24,7 +25,7 @@ struct ConvScope: ParsableCommand {
         do {
             var command = try parseAsRoot()
             // Parsing first: a command that multiplies no matrices starts without the kernel re-exec.
-            if !(command is RunsWithoutBLAS) { BLASCore.applyRecordedChoice() }
+            if !(command is RunsWithoutBLAS) { BLASCore.applyRecordedChoice(alsoSet: OneDNN.loadTimeEnvironment) }
             (command as? ReadsInputFiles)?.memory.apply()
             try command.run()
         } catch let code as ExitCode {
