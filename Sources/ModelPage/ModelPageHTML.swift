@@ -116,7 +116,7 @@ public enum ModelPageHTML {
     function show(n){
       var h="<h2>"+esc(n.name)+"</h2><table>"+row("class",n.className)+row("output shape",n.outputShape||"unknown")+row("parameters",fmt(n.params));
       (n.facts||[]).forEach(function(f){h+=row(f.label,f.value);});
-      Object.keys(n.heat||{}).forEach(function(k){if(k!=="params")h+=row(k,n.heat[k]);});
+      Object.keys(n.heat||{}).forEach(function(k){if(k!=="params"&&k!=="macs")h+=row(k,n.heat[k]);});
       h+="</table>";
       if(n.children){h+="<p>nested model, "+n.children.length+" layers. <button type=\"button\" id=\"toggle-nested\">"+(current().getAttribute("data-view")==="expanded"?"collapse":"expand")+"</button></p>";}
       if(n.weights&&n.weights.length){
