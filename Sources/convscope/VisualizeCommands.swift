@@ -78,7 +78,7 @@ struct SaliencyCommand: ParsableCommand, ReadsInputFiles {
     @OptionGroup var inputs: OneInputArguments
     @Option(name: .customLong("class"), help: "Class index (default: the top class).") var classIndex: Int?
     @Flag(help: "Use the top-scoring class (the default).") var topClass = false
-    @Option(help: "Gradient of the pre-softmax score, guided backprop, or Grad-CAM.") var method: SaliencyMapper.Method = .gradient
+    @Option(help: "Attribution method: gradient of the pre-softmax score, guided backprop, Grad-CAM, Grad-CAM++, Score-CAM, Integrated Gradients, SmoothGrad or VarGrad.") var method: SaliencyMapper.Method = .gradient
     @Option(help: "Layer for Grad-CAM, Grad-CAM++ and Score-CAM (default: the last spatial layer).") var layer: String?
     @Option(help: "Integrated Gradients: steps (default 32).") var steps: Int?
     @Option(help: "Integrated Gradients: baseline (default zeros; uniform: uniform in [min x, max x], seeded).") var baseline: IntegratedGradientsBaseline?
