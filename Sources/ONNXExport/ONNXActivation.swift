@@ -38,7 +38,12 @@ extension Activation {
         case .squareplus:                             // (x + √(x² + 4)) / 2
             let r = b.op("Sqrt", [b.op("Add", [b.op("Mul", [x, x], name: n), k(4)], name: n)], name: n)
             return b.op("Mul", [b.op("Add", [x, r], name: n), k(0.5)], name: n)
-        case .sparsePlus, .sparsemax:
+        case .sparsePlus:                             // 0 for x ≤ −1, x for x ≥ 1, (x + 1)²/4 between
+            let one = k(1), shifted = b.op("Add", [x, one], name: n)
+            let middle = b.op("Mul", [b.op("Mul", [shifted, shifted], name: n), k(0.25)], name: n)
+            let upper = b.op("Where", [b.op("Less", [x, one], name: n), middle, x], name: n)
+            return b.op("Where", [b.op("Greater", [x, k(-1)], name: n), upper, k(0)], name: n)
+        case .sparsemax:
             throw c.unsupported("activation '\(rawValue)'")
         }
     }

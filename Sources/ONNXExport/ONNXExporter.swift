@@ -24,6 +24,7 @@ public enum ONNXExporter {
             value[id] = first ? b.toChannelsLast(name, rank: rank, name: node.name) : name
         }
         let masked = maskedNodes(graph)
+        var extra = [Int: [String]]()                                      // every output of a multi-output node
         try ActivationDialect.$current.withValue(options.dialect) {
             for node in graph.nodes where value[node.id] == nil && needed.contains(node.id) {
                 guard node.layer.isRunnable else {
@@ -34,12 +35,25 @@ public enum ONNXExporter {
                 if node.inputs.contains(where: masked.contains) && (node.layer is any MaskAware || node.layer is any RecurrentKind) {
                     throw ONNXExportError.unsupported(node.name, "\(node.layer.className) reading a Keras mask (mask_zero / Masking)", opset: options.opset)
                 }
+                if let output = node.layer as? LayerOutput, let all = extra[node.inputs[0]], output.index < all.count {
+                    value[node.id] = all[output.index]                      // output k of a multi-output layer
+                    continue
+                }
                 guard let lowering = node.layer as? ONNXLowering else {
                     throw ONNXExportError.unsupported(node.name, "\(node.layer.className)", opset: options.opset)
                 }
                 let c = ONNXLoweringContext(builder: b, name: node.name, inputs: node.inputs.map { value[$0]! },
                                             inputShapes: node.inputs.map { graph.nodes[$0].outputShape }, outputShape: node.outputShape)
-                value[node.id] = try lowering.lowerONNX(c)
+                if let multi = node.layer as? any MultiOutputLayer, !multi.extraOutputShapes.isEmpty {
+                    guard let all = lowering as? ONNXMultiOutputLowering else {
+                        throw ONNXExportError.unsupported(node.name, "\(node.layer.className) with several outputs", opset: options.opset)
+                    }
+                    let outs = try all.lowerONNXAll(c)
+                    extra[node.id] = outs
+                    value[node.id] = outs[0]
+                } else {
+                    value[node.id] = try lowering.lowerONNX(c)
+                }
             }
         }
         for id in graph.outputNodes {

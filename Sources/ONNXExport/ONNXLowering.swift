@@ -44,6 +44,16 @@ public protocol ONNXLowering {
     func lowerONNX(_ c: ONNXLoweringContext) throws -> String
 }
 
+/// A layer with several outputs (`MultiOutputLayer`: `return_state`, `return_attention_scores`): every
+/// output in Keras' order; output k ≥ 1 is what the graph's `LayerOutput` node `<layer>#k` reads.
+public protocol ONNXMultiOutputLowering: ONNXLowering {
+    func lowerONNXAll(_ c: ONNXLoweringContext) throws -> [String]
+}
+
+extension ONNXMultiOutputLowering {
+    public func lowerONNX(_ c: ONNXLoweringContext) throws -> String { try lowerONNXAll(c)[0] }
+}
+
 extension Layer {
     /// The variable `name` ("gamma", "moving_mean") as built, nil when the layer has none.
     func variable(_ name: String) -> Tensor? { weights.first { $0.name == name }?.value }

@@ -57,6 +57,14 @@ final class ONNXExportOptionTests: XCTestCase {
             XCTAssertEqual(back.graph.input[0].name, keras.nodes[keras.inputNodes[0]].name, "Keras' input name")
             expect(conv, "models/conv_small", out, layout: "keras")
         }
+        // An opset-dependent lowering, both paths: LayerNormalization as ONNX's op from opset 17, decomposed below.
+        for opset in [13, 17] {
+            let out = dir.appendingPathComponent("layernorm.opset\(opset).onnx").path
+            _ = try ExportONNX.run(path: Fixture.path("layers/layernorm.h5"), arch: nil, out: out, settings: ONNXExportSettings(opset: opset))
+            XCTAssertEqual(try model(out).graph.node.contains { $0.opType == "LayerNormalization" }, opset >= 17)
+            checks.append(["onnx": out, "inputs": [Fixture.path("layers/layernorm.in0.npy")], "expected": [Fixture.path("layers/layernorm.out.npy")],
+                           "layout": "keras", "tolerance": 1e-4])
+        }
         // Metadata: source file, its sha256, Keras version, ConvScope version.
         let props = Dictionary(uniqueKeysWithValues: try model(nchw).metadataProps.map { ($0.key, $0.value) })
         XCTAssertEqual(props["source_file"], "resnet_small.keras3.h5")
@@ -108,9 +116,9 @@ final class ONNXExportOptionTests: XCTestCase {
         let lambda = refusal(Fixture.path("formats/lambda.keras3.h5"))
         XCTAssertEqual(lambda?.kind, .notRunnable)
         XCTAssertTrue(lambda?.description.hasPrefix("layer 'double' (Lambda)") ?? false, "\(String(describing: lambda))")
-        let unit = refusal(Fixture.path("layers/unitnorm.h5"), ONNXExportSettings(opset: 13))
-        XCTAssertEqual(unit?.kind, .unsupportedLayer)
-        XCTAssertEqual(unit?.description, "layer 'unit_normalization': UnitNormalization has no ONNX lowering at opset 13")
+        let sparsemax = refusal(Fixture.path("layers/activation_sparsemax.h5"), ONNXExportSettings(opset: 13))
+        XCTAssertEqual(sparsemax?.kind, .unsupportedLayer)
+        XCTAssertEqual(sparsemax?.description, "layer 'activation': activation 'sparsemax' has no ONNX lowering at opset 13")
         XCTAssertEqual(refusal(Fixture.path("models/conv_small.keras3.h5"), ONNXExportSettings(opset: 12))?.kind, .badOption)
         XCTAssertEqual(lambda?.exitCode, 2)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out))

@@ -59,7 +59,7 @@ final class ONNXExportTests: XCTestCase {
         return result
     }
 
-    static let folders = ["models", "layers", "formats", "keras1", "chfirst", "keras2026", "sequences", "attention", "quantized",
+    static let folders = ["models", "layers", "layers15", "formats", "keras1", "chfirst", "keras2026", "sequences", "attention", "quantized",
                           "tfcontainers", "tfjs"]
 
     /// Runs `Benchmarks/onnx_check.py` over `cases` (dictionaries as it reads them) in one process.

@@ -27,7 +27,7 @@ public final class CenterCrop: Layer {
     }
 
     /// A crop is a nearest resize of a same-sized window: source = window start + o.
-    private func resize(_ h: Int, _ w: Int) -> ImageResize {
+    public func resize(_ h: Int, _ w: Int) -> ImageResize {
         if h >= height && w >= width {
             return ImageResize(top: (h - height) / 2, height: height, left: (w - width) / 2, width: width,
                                outHeight: height, outWidth: width, bilinear: false)

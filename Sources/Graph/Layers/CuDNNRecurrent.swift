@@ -93,6 +93,12 @@ public final class CuDNNRecurrent<Variant: CuDNNVariant>: RecurrentKind {
         return [kernel, recurrent, Variant.cudnnBiasGradient(grads[2], units: u)]
     }
 
+    /// The plain LSTM / GRU holding the current weights converted to Keras' layout (what forward runs).
+    public var converted: Recurrent<Variant.Cell> {
+        convert()
+        return plain
+    }
+
     public func outputMask(_ inputs: [Tensor], masks: [Tensor?]) throws -> Tensor? { try plain.outputMask(inputs, masks: masks) }
 
     public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {

@@ -5,10 +5,10 @@ import Tensor
 /// window of (N, H, W, C) images to (N, outH, outW, C): bilinear takes source = (o + ½)·in/out − ½ with
 /// neighbours clamped to the window and weights from the fraction; nearest takes ⌊(o + ½)·in/out⌋.
 /// Used by UpSampling (1-D and 2-D), Resizing and CenterCrop. Forward and backward side by side.
-struct ImageResize {
+public struct ImageResize {
     /// Per output coordinate: lower and upper source index (in the whole input) and the upper one's weight.
-    struct AxisTable {
-        var lo: [Int], hi: [Int], w: [Float]
+    public struct AxisTable {
+        public var lo: [Int], hi: [Int], w: [Float]
 
         /// `count` input positions from `start` onto `out` positions.
         init(start: Int, count: Int, out: Int, bilinear: Bool) {
@@ -29,9 +29,9 @@ struct ImageResize {
         }
     }
 
-    let ty: AxisTable, tx: AxisTable
-    let outHeight: Int, outWidth: Int
-    let bilinear: Bool
+    public let ty: AxisTable, tx: AxisTable
+    public let outHeight: Int, outWidth: Int
+    public let bilinear: Bool
 
     /// The window rows `top ..< top + height`, columns `left ..< left + width` onto outHeight × outWidth.
     init(top: Int, height: Int, left: Int, width: Int, outHeight: Int, outWidth: Int, bilinear: Bool) {

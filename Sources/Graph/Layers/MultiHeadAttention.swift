@@ -308,6 +308,10 @@ public final class MultiHeadAttention: CallBindingLayer {
     }
 
     public var extraOutputShapes: [[Int]] { returnsScores ? [scoresShape] : [] }
+    /// Whether the call asked for `use_causal_mask`.
+    public var isCausal: Bool { causal }
+    /// The input index of each call argument (query, value, key, attention_mask) present.
+    public var inputSlots: [String: Int] { Dictionary(uniqueKeysWithValues: slot.map { ($0.key.rawValue, $0.value) }) }
 
     /// [output, attention weights (N, heads, query positions…, key positions…) when asked for].
     public func forwardAll(_ inputs: [Tensor], masks: [Tensor?], context: inout ForwardContext, tape: Tape?) throws -> [Tensor] {

@@ -40,7 +40,7 @@ public final class Resizing: Layer {
         return [height, width, inputShapes[0][2]]
     }
 
-    private func resize(_ h: Int, _ w: Int) -> ImageResize {
+    public func resize(_ h: Int, _ w: Int) -> ImageResize {
         let box = cropToAspectRatio
             ? ImageResize.aspectCrop(height: h, width: w, targetHeight: height, targetWidth: width) : (0, h, 0, w)
         return ImageResize(top: box.0, height: box.1, left: box.2, width: box.3, outHeight: height, outWidth: width,

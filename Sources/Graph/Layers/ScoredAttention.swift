@@ -97,6 +97,8 @@ public final class ScoredAttention<Score: AttentionScore>: CallBindingLayer {
     }
 
     public var extraOutputShapes: [[Int]] { returnsScores ? [scoresShape] : [] }
+    /// Whether the scores of later steps are masked (`causal` in the config or `use_causal_mask` at the call).
+    public var isCausal: Bool { causal }
 
     /// [output (N, Tq, Dv), attention weights (N, Tq, Tv)].
     public func forwardAll(_ inputs: [Tensor], masks: [Tensor?], context: inout ForwardContext, tape: Tape?) throws -> [Tensor] {

@@ -20,7 +20,7 @@ public final class TimeDistributed: MaskAware {
             .map { Keras3VariableGroup(path: [("layer", name)] + $0.path, count: $0.count) }
     }
     public var identity: LayerIdentity
-    let inner: any Layer
+    public let inner: any Layer
     public var weights: [WeightVariable] {
         get { inner.weights }
         set { inner.weights = newValue }

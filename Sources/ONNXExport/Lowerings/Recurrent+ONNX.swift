@@ -25,19 +25,21 @@ extension SimpleRNNCell: ONNXRecurrentCell {
     static func onnxActivations(recurrent: Activation, activation: Activation) -> [Activation] { [activation] }
 }
 
-/// SimpleRNN, LSTM, GRU (both `reset_after` forms) as ONNX RNN / LSTM / GRU, forward direction, zero
-/// initial state: Keras' (N, T, F) moved to ONNX's (T, N, F), the gate blocks reordered, the bias split
-/// into input and recurrent halves; `go_backwards` runs over the input reversed in time (Keras returns
-/// that order). `return_state`, `stateful` and initial-state inputs are refused, as are activations the
-/// ONNX ops cannot take.
-extension Recurrent: ONNXLowering {
-    public func lowerONNX(_ c: ONNXLoweringContext) throws -> String {
+/// SimpleRNN, LSTM, GRU (both `reset_after` forms) as ONNX RNN / LSTM / GRU, forward direction:
+/// Keras' (N, T, F) moved to ONNX's (T, N, F), the gate blocks reordered, the bias split into input and
+/// recurrent halves; `go_backwards` runs over the input reversed in time (Keras returns that order).
+/// Initial-state inputs (h, and c for an LSTM) become `initial_h` / `initial_c`; with `return_state` the
+/// final states Y_h (and Y_c) are outputs 1…, as Keras orders them. `stateful` is refused, as are
+/// activations the ONNX ops cannot take.
+extension Recurrent: ONNXMultiOutputLowering {
+    public func lowerONNXAll(_ c: ONNXLoweringContext) throws -> [String] {
         guard let onnx = Cell.self as? ONNXRecurrentCell.Type else { throw c.unsupported(className) }
         let cf = cfg
-        for key in ["return_state", "stateful"] where try cf.bool(key, default: false) {
-            throw c.unsupported("\(className) with \(key)")
+        if try cf.bool("stateful", default: false) { throw c.unsupported("\(className) with stateful") }
+        let isLSTM = Cell.self == LSTMCell.self
+        guard c.inputs.count == 1 || c.inputs.count == (isLSTM ? 3 : 2) else {
+            throw c.unsupported("\(className) with \(c.inputs.count - 1) initial-state inputs")
         }
-        guard c.inputs.count == 1 else { throw c.unsupported("\(className) with initial-state inputs") }
         let activation = try Activation(config: config["activation"] ?? .string("tanh"), layer: name)
         let recurrent = try Activation(config: config["recurrent_activation"] ?? .string("sigmoid"), layer: name)
         let activations = onnx.onnxActivations(recurrent: recurrent, activation: activation)
@@ -73,14 +75,22 @@ extension Recurrent: ONNXLowering {
             let rec = bias.count == 2 * gates * units ? reorder(bias.data[(gates * units)...]) : [Float](repeating: 0, count: gates * units)
             ins.append(b.constant(Tensor(shape: [1, 2 * gates * units], data: input + rec), name: "\(c.name)/B"))
         }
+        if c.inputs.count > 1 {                                                   // initial h (and c): (N, U) → (1, N, U)
+            if variable("bias") == nil { ins.append("") }
+            ins.append("")                                                        // sequence_lens
+            ins += c.inputs.dropFirst().map { b.reshape($0, [1, -1, units], name: c.name) }
+        }
         var attributes: [ONNXAttribute] = [.int("hidden_size", units), .strings("activations", names),
                                            .floats("activation_alpha", alphas), .floats("activation_beta", betas)]
         if Cell.self == GRUCell.self { attributes.append(.int("linear_before_reset", try cf.bool("reset_after", default: true) ? 1 : 0)) }
-        let outs = b.add(onnx.onnxOp, ins, name: c.name, attributes: attributes, outputs: 2)  // Y (T, 1, N, U), Y_h (1, N, U)
+        let returnState = try cf.bool("return_state", default: false)
+        // Y (T, 1, N, U), Y_h (1, N, U), and for an LSTM Y_c (1, N, U)
+        let outs = b.add(onnx.onnxOp, ins, name: c.name, attributes: attributes, outputs: returnState && isLSTM ? 3 : 2)
+        let states = returnState ? outs.dropFirst().map { b.reshape($0, [-1, units], name: c.name) } : []
         if try cf.bool("return_sequences", default: false) {
             let y = b.transpose(outs[0], [2, 0, 1, 3], name: c.name)                          // (N, T, 1, U)
-            return b.reshape(y, [-1, steps, units], name: c.name)
+            return [b.reshape(y, [-1, steps, units], name: c.name)] + states
         }
-        return b.reshape(outs[1], [-1, units], name: c.name)
+        return [states.first ?? b.reshape(outs[1], [-1, units], name: c.name)] + states
     }
 }
