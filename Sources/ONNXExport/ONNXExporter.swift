@@ -25,25 +25,33 @@ public enum ONNXExporter {
         }
         let masked = maskedNodes(graph)
         var extra = [Int: [String]]()                                      // every output of a multi-output node
+        let masks = ONNXMasks(graph: graph, builder: b)
         try ActivationDialect.$current.withValue(options.dialect) {
             for node in graph.nodes where value[node.id] == nil && needed.contains(node.id) {
                 guard node.layer.isRunnable else {
                     let reason = (node.layer as? OpaqueLayer)?.refusal ?? "cannot run"
                     throw ONNXExportError(.notRunnable, "layer '\(node.name)' (\(node.layer.className)) \(reason): it cannot be exported to ONNX")
                 }
-                // ONNX values carry no Keras mask: a layer whose numbers depend on one is refused.
-                if node.inputs.contains(where: masked.contains) && (node.layer is any MaskAware || node.layer is any RecurrentKind) {
-                    throw ONNXExportError.unsupported(node.name, "\(node.layer.className) reading a Keras mask (mask_zero / Masking)", opset: options.opset)
-                }
                 if let output = node.layer as? LayerOutput, let all = extra[node.inputs[0]], output.index < all.count {
                     value[node.id] = all[output.index]                      // output k of a multi-output layer
                     continue
                 }
+                // Keras masks reach the lowerings that read them as ONNX values; another kind whose numbers
+                // depend on one is refused.
+                var inputMasks: [String?] = []
+                if node.inputs.contains(where: masked.contains) {
+                    if node.layer is ONNXMaskAwareLowering {
+                        inputMasks = try node.inputs.map { masked.contains($0) ? try masks.mask(of: $0, values: value) : nil }
+                    } else if node.layer is any MaskAware || node.layer is any RecurrentKind {
+                        throw ONNXExportError.unsupported(node.name, "\(node.layer.className) reading a Keras mask (mask_zero / Masking)", opset: options.opset)
+                    }
+                }
                 guard let lowering = node.layer as? ONNXLowering else {
                     throw ONNXExportError.unsupported(node.name, "\(node.layer.className)", opset: options.opset)
                 }
-                let c = ONNXLoweringContext(builder: b, name: node.name, inputs: node.inputs.map { value[$0]! },
+                var c = ONNXLoweringContext(builder: b, name: node.name, inputs: node.inputs.map { value[$0]! },
                                             inputShapes: node.inputs.map { graph.nodes[$0].outputShape }, outputShape: node.outputShape)
+                c.masks = inputMasks
                 if let multi = node.layer as? any MultiOutputLayer, !multi.extraOutputShapes.isEmpty {
                     guard let all = lowering as? ONNXMultiOutputLowering else {
                         throw ONNXExportError.unsupported(node.name, "\(node.layer.className) with several outputs", opset: options.opset)

@@ -12,6 +12,10 @@ public struct ONNXLoweringContext {
     public let inputShapes: [[Int]]
     /// Per-sample shape of the output.
     public let outputShape: [Int]
+    /// The Keras mask of each input as an ONNX float value of 1 (kept) and 0 (masked), shaped as the input
+    /// without its last axis; nil where an input has none (empty: none has). Given only to
+    /// `ONNXMaskAwareLowering`s.
+    public var masks: [String?] = []
 
     public init(builder: ONNXGraphBuilder, name: String, inputs: [String], inputShapes: [[Int]], outputShape: [Int]) {
         self.builder = builder
@@ -31,8 +35,13 @@ public struct ONNXLoweringContext {
 
     /// The same node seen through other inputs (a wrapper lowering its inner layer).
     public func with(inputs: [String], inputShapes: [[Int]], outputShape: [Int]) -> ONNXLoweringContext {
-        ONNXLoweringContext(builder: builder, name: name, inputs: inputs, inputShapes: inputShapes, outputShape: outputShape)
+        var c = ONNXLoweringContext(builder: builder, name: name, inputs: inputs, inputShapes: inputShapes, outputShape: outputShape)
+        c.masks = masks
+        return c
     }
+
+    /// The mask of input `i`, nil when it has none.
+    public func mask(_ i: Int) -> String? { masks.indices.contains(i) ? masks[i] : nil }
 }
 
 /// How one layer kind is written as ONNX nodes. One conformance per layer kind, in its own file under
@@ -53,6 +62,11 @@ public protocol ONNXMultiOutputLowering: ONNXLowering {
 extension ONNXMultiOutputLowering {
     public func lowerONNX(_ c: ONNXLoweringContext) throws -> String { try lowerONNXAll(c)[0] }
 }
+
+/// A lowering that gives Keras' numbers when Keras masks reach its inputs (`c.masks`): it reads them
+/// (recurrent layers, masked averages, attention) or its values do not depend on them (merges). The
+/// exporter refuses other mask-reading kinds whose inputs carry a mask.
+public protocol ONNXMaskAwareLowering: ONNXLowering {}
 
 extension Layer {
     /// The variable `name` ("gamma", "moving_mean") as built, nil when the layer has none.

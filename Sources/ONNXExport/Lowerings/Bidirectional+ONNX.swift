@@ -3,8 +3,9 @@ import Graph
 /// Bidirectional: each direction through its own recurrent lowering (the backward one over the input
 /// reversed in time) with its half of the initial-state inputs, the backward sequence turned back into
 /// time order, then the merge (concat on the last axis, sum, mul, ave). `merge_mode=None` gives both
-/// sequences as outputs 0 and 1; with `return_state` the forward then the backward states follow.
-extension Bidirectional: ONNXMultiOutputLowering {
+/// sequences as outputs 0 and 1; with `return_state` the forward then the backward states follow. A
+/// Keras mask on the sequence goes to both directions.
+extension Bidirectional: ONNXMultiOutputLowering, ONNXMaskAwareLowering {
     public func lowerONNXAll(_ c: ONNXLoweringContext) throws -> [String] {
         guard let f = forwardLayer as? ONNXLowering, let bw = backwardLayer as? ONNXLowering else { throw c.unsupported(className) }
         let mode = config["merge_mode"].map { $0.isNull ? nil : $0.stringValue } ?? "concat"

@@ -1,7 +1,8 @@
 import Graph
 
 /// Concatenate(axis): ONNX Concat.
-extension Concatenate: ONNXLowering {
+/// Its values do not depend on Keras masks.
+extension Concatenate: ONNXMaskAwareLowering {
     public func lowerONNX(_ c: ONNXLoweringContext) throws -> String {
         let a = try cfg.int("axis", default: -1)
         return c.builder.op("Concat", c.inputs, name: c.name, .int("axis", a < 0 ? a + c.rank : a))

@@ -13,7 +13,8 @@ extension Largest: ONNXMergeOperator { static var onnxMerge: (op: String, variad
 extension Smallest: ONNXMergeOperator { static var onnxMerge: (op: String, variadic: Bool) { ("Min", true) } }
 
 /// Add, Subtract, Multiply, Average, Maximum, Minimum: the ONNX op over the inputs, left to right as Keras folds them.
-extension ElementwiseMerge: ONNXLowering {
+/// Their values do not depend on Keras masks; their output's mask is the inputs' or-ed (`ONNXMasks`).
+extension ElementwiseMerge: ONNXMaskAwareLowering, ONNXMergeMask {
     public func lowerONNX(_ c: ONNXLoweringContext) throws -> String {
         guard let (op, variadic) = (Operation.self as? ONNXMergeOperator.Type)?.onnxMerge else { throw c.unsupported("merge \(Operation.self)") }
         if variadic { return c.builder.op(op, c.inputs, name: c.name) }

@@ -7,9 +7,11 @@ import Tensor
 /// Q·Kᵀ, −10⁹ added where the attention_mask input is 0, a later key step under `use_causal_mask` or one
 /// outside `sliding_window` (once, as the layer subtracts it); softmax over the keys, times V; the heads
 /// moved back, gated by sigmoid of the gate projection with `use_gate`, and the output projection.
-/// With `return_attention_scores` the (N, H, Tq…, Tv…) weights are output 1. Keras masks reaching the
-/// layer are refused by `ONNXExporter`.
-extension MultiHeadAttention: ONNXMultiOutputLowering {
+/// With `return_attention_scores` the (N, H, Tq…, Tv…) weights are output 1. Keras masks on (steps,
+/// features) inputs drop query rows and key steps, as the layer's `allowed`.
+extension MultiHeadAttention: ONNXMultiOutputLowering, ONNXMaskAwareLowering, MultiHeadAttentionLike {
+    var queryInput: Int { inputSlots["query"]! }
+
     public func lowerONNXAll(_ c: ONNXLoweringContext) throws -> [String] {
         let b = c.builder, n = c.name, cf = cfg
         let slots = inputSlots
@@ -50,23 +52,20 @@ extension MultiHeadAttention: ONNXMultiOutputLowering {
         let v = split(project(c.inputs[vi], valueIndex, valueDim, "value"), vs, valueDim)
         var scores = b.op("MatMul", [q, b.transpose(k, [0, 1, 2, 4, 3], name: n)], name: n)   // (N, B, H, Tq, Tv)
         let tq = axes.map { qs[$0] }.reduce(1, *), tv = axes.map { vs[$0] }.reduce(1, *)
-        var allowed: String?                                                     // bool, broadcast to (N, 1, 1, Tq, Tv)
+        var allowed: [String] = []                                                // booleans broadcast to (N, 1, 1, Tq, Tv)
         if let mi = slots["attention_mask"] {
             let full = b.op("Expand", [c.inputs[mi], b.int64s([1] + axes.map { qs[$0] } + axes.map { vs[$0] }, name: "\(n)/mask_shape")], name: n)
-            let mask = b.reshape(full, [-1, 1, 1, tq, tv], name: n)
-            allowed = b.op("Not", [b.op("Equal", [mask, b.scalar(0, name: "\(n)/zero")], name: n)], name: n)
+            allowed.append(b.allowed(full, shape: [-1, 1, 1, tq, tv], name: n))
         }
+        // Keras masks (rank-3 inputs): query steps, and key steps kept by both the value's and the key's.
+        if let m = c.mask(qi) { allowed.append(b.allowed(m, shape: [0, 1, 1, tq, 1], name: n)) }
+        for i in Set([vi, ki]) { if let m = c.mask(i) { allowed.append(b.allowed(m, shape: [0, 1, 1, 1, tv], name: n)) } }
         let window = config["sliding_window"].flatMap { $0.isNull ? nil : $0.intValue }
         if isCausal || window != nil {
-            let table = (0..<tq).flatMap { i in (0..<tv).map { j -> Float in
-                (!isCausal || j <= i) && (window.map { abs(i - j) < $0 } ?? true) ? 1 : 0 } }
-            let fixed = b.op("Cast", [b.constant(Tensor(shape: [tq, tv], data: table), name: "\(n)/causal")], name: n, .int("to", 9))
-            allowed = allowed.map { b.op("And", [$0, fixed], name: n) } ?? fixed
+            let pattern = (0..<tq).flatMap { i in (0..<tv).map { j in (!isCausal || j <= i) && (window.map { abs(i - j) < $0 } ?? true) } }
+            allowed.append(b.allowed(pattern, rows: tq, cols: tv, name: n))
         }
-        if let allowed {
-            let bias = b.op("Where", [allowed, b.scalar(0, name: "\(n)/kept"), b.scalar(-1e9, name: "\(n)/masked")], name: n)
-            scores = b.op("Add", [scores, bias], name: n)
-        }
+        scores = b.masked(scores, allowed: allowed, name: n)
         let w = b.op("Softmax", [scores], name: n, .int("axis", -1))
         let context = b.op("MatMul", [w, v], name: n)                             // (N, B, H, Tq, dv)
         // Back to (N, q…, H·dv): unflatten B and Tq, invert the head permutation.

@@ -2,11 +2,13 @@ import Graph
 import Tensor
 
 /// Attention (dot or concat scores, `use_scale`) and AdditiveAttention over [query, value(, key)]:
-/// scores (N, Tq, Tv), the causal mask as −10⁹ added where a key step follows the query step (as the
-/// layer subtracts it), softmax over the keys, then the weights times the value; the weights are output 1
-/// with `return_attention_scores`. Dropout is the identity at inference. Keras masks reaching the layer
-/// are refused by `ONNXExporter`.
-extension ScoredAttention: ONNXMultiOutputLowering {
+/// scores (N, Tq, Tv), −10⁹ added where a key step follows the query step (causal) or the value's Keras
+/// mask drops it (as the layer subtracts it), softmax over the keys, then the weights times the value, zero
+/// for queries the query's Keras mask drops; the weights are output 1 with `return_attention_scores`.
+/// Dropout is the identity at inference.
+extension ScoredAttention: ONNXMultiOutputLowering, ONNXMaskAwareLowering, MultiHeadAttentionLike {
+    var queryInput: Int { 0 }
+
     public func lowerONNXAll(_ c: ONNXLoweringContext) throws -> [String] {
         let b = c.builder, n = c.name
         let q = c.inputs[0], v = c.inputs[1], k = c.inputs.count == 3 ? c.inputs[2] : c.inputs[1]
@@ -27,12 +29,12 @@ extension ScoredAttention: ONNXMultiOutputLowering {
             scores = b.op("MatMul", [q, b.transpose(k, [0, 2, 1], name: n)], name: n)         // (N, Tq, Tv)
             if useScale { scores = b.op("Mul", [scores, b.constant(weights[0].value, name: "\(n)/scale")], name: n) }
         }
-        if isCausal {
-            let bias = (0..<tq).flatMap { i in (0..<tv).map { j -> Float in j > i ? -1e9 : 0 } }
-            scores = b.op("Add", [scores, b.constant(Tensor(shape: [tq, tv], data: bias), name: "\(n)/causal")], name: n)
-        }
-        let w = b.op("Softmax", [scores], name: n, .int("axis", -1))
-        let out = b.op("MatMul", [w, v], name: n)                                                // (N, Tq, Dv)
+        var allowed: [String] = []
+        if let m = c.mask(1) { allowed.append(b.allowed(m, shape: [0, 1, tv], name: n)) }               // value steps
+        if isCausal { allowed.append(b.allowed((0..<tq).flatMap { i in (0..<tv).map { $0 <= i } }, rows: tq, cols: tv, name: n)) }
+        let w = b.op("Softmax", [b.masked(scores, allowed: allowed, name: n)], name: n, .int("axis", -1))
+        var out = b.op("MatMul", [w, v], name: n)                                                // (N, Tq, Dv)
+        if let m = c.mask(0) { out = b.op("Mul", [out, b.reshape(m, [0, tq, 1], name: n)], name: n) }   // masked queries give zeros
         return extraOutputShapes.isEmpty ? [out] : [out, w]
     }
 }
