@@ -43,8 +43,19 @@ extension Activation {
             let middle = b.op("Mul", [b.op("Mul", [shifted, shifted], name: n), k(0.25)], name: n)
             let upper = b.op("Where", [b.op("Less", [x, one], name: n), middle, x], name: n)
             return b.op("Where", [b.op("Greater", [x, k(-1)], name: n), upper, k(0)], name: n)
-        case .sparsemax:
-            throw c.unsupported("activation '\(rawValue)'")
+        case .sparsemax:                              // as Keras 3: τ = (Σ over the support of the running sums − 1)/k
+            let i64 = { (v: Int) in b.int64s([v], name: "\(n)/sparsemax_const", dims: []) }
+            let depth = b.op("Gather", [b.op("Shape", [x], name: n), i64(-1)], name: n, .int("axis", 0))        // D
+            let sorted = b.add("TopK", [x, b.reshape(depth, [1], name: n)], name: n,
+                               attributes: [.int("axis", -1), .int("largest", 1), .int("sorted", 1)], outputs: 2)[0]
+            let running = b.op("CumSum", [sorted, i64(-1)], name: n)
+            let r = b.op("Cast", [b.op("Range", [i64(1), b.op("Add", [depth, i64(1)], name: n), i64(1)], name: n)], name: n, .int("to", 1))
+            let support = b.op("Cast", [b.op("Greater", [b.op("Add", [k(1), b.op("Mul", [r, sorted], name: n)], name: n), running], name: n)],
+                               name: n, .int("to", 1))
+            let count = b.op("Max", [b.reduce("ReduceSum", support, axes: [-1], keepdims: true, name: n), k(1)], name: n)
+            let total = b.reduce("ReduceSum", b.op("Mul", [running, support], name: n), axes: [-1], keepdims: true, name: n)
+            let tau = b.op("Div", [b.op("Sub", [total, k(1)], name: n), count], name: n)
+            return b.op("Relu", [b.op("Sub", [x, tau], name: n)], name: n)
         }
     }
 }

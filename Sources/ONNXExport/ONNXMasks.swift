@@ -5,7 +5,8 @@ import Graph
 /// the graph executor applies (`Mask.swift`): Embedding(mask_zero) marks index 0, Masking the positions whose
 /// features all equal its value; recurrent layers with `return_sequences`, TimeDistributed and the kinds
 /// that support masking pass their first input's mask on; merges OR their inputs' masks; attention passes
-/// the query's. Any other kind's mask is refused in one line naming the layer.
+/// the query's; Concatenate joins them as Keras does. Any other kind's mask is refused in one line naming
+/// the layer.
 final class ONNXMasks {
     let graph: Graph
     let builder: ONNXGraphBuilder
@@ -41,6 +42,23 @@ final class ONNXMasks {
             return r.returnsSequences ? try first() : nil
         case is TimeDistributed:
             return try first()
+        case let bi as Bidirectional:
+            return bi.forwardLayer.returnsSequences ? try first() : nil
+        case is Concatenate:
+            // Keras: each input's mask (all kept where it has none) over its features, concatenated, any-ed
+            // over the last axis. On the feature axis an input without a mask keeps every step: no mask.
+            let masks = try node.inputs.map { try mask(of: $0, values: values) }
+            let rank = node.outputShape.count + 1
+            let raw = try l.cfg.int("axis", default: -1), axis = raw < 0 ? raw + rank : raw
+            let given = masks.compactMap { $0 }
+            if axis == rank - 1 {
+                return given.count == masks.count ? given.dropFirst().reduce(given[0]) { b.op("Max", [$0, $1], name: n) } : nil
+            }
+            if given.isEmpty { return nil }
+            guard given.count == masks.count else {
+                throw ONNXExportError.unsupported(n, "the Keras mask made by Concatenate of masked and unmasked inputs", opset: b.opset)
+            }
+            return b.op("Concat", given, name: n, .int("axis", axis))
         case let o as LayerOutput:
             // Bidirectional's second sequence (merge_mode None) carries the layer's mask; states carry none.
             return o.source.extraOutputShapes[o.index - 1] == graph.nodes[node.inputs[0]].outputShape

@@ -116,9 +116,20 @@ final class ONNXExportOptionTests: XCTestCase {
         let lambda = refusal(Fixture.path("formats/lambda.keras3.h5"))
         XCTAssertEqual(lambda?.kind, .notRunnable)
         XCTAssertTrue(lambda?.description.hasPrefix("layer 'double' (Lambda)") ?? false, "\(String(describing: lambda))")
-        let sparsemax = refusal(Fixture.path("layers/activation_sparsemax.h5"), ONNXExportSettings(opset: 13))
-        XCTAssertEqual(sparsemax?.kind, .unsupportedLayer)
-        XCTAssertEqual(sparsemax?.description, "layer 'activation': activation 'sparsemax' has no ONNX lowering at opset 13")
+        // A Keras mask the lowerings cannot follow: a masked and an unmasked sequence joined in time, into an LSTM.
+        let g = Graph(name: "mixed_masks")
+        let json = { (s: String) in try JSONParser().parse(s) }
+        let a = try g.add(InputLayer(name: "a", config: json(#"{"batch_shape": [null, 4, 3]}"#)), inputs: [])
+        let bIn = try g.add(InputLayer(name: "b", config: json(#"{"batch_shape": [null, 4, 3]}"#)), inputs: [])
+        let masked = try g.add(Masking(name: "masking", config: json("{}")), inputs: [a])
+        let joined = try g.add(Concatenate(name: "concatenate", config: json(#"{"axis": 1}"#)), inputs: [masked, bIn])
+        g.inputNodes = [a, bIn]
+        g.outputNodes = [try g.add(LSTM(name: "lstm", config: json(#"{"units": 2}"#)), inputs: [joined])]
+        XCTAssertThrowsError(try ONNXExporter.model(of: g, options: ONNXExportOptions(opset: 13))) { error in
+            XCTAssertEqual((error as? ONNXExportError)?.kind, .unsupportedLayer)
+            XCTAssertEqual((error as? ONNXExportError)?.description,
+                           "layer 'concatenate': the Keras mask made by Concatenate of masked and unmasked inputs has no ONNX lowering at opset 13")
+        }
         XCTAssertEqual(refusal(Fixture.path("models/conv_small.keras3.h5"), ONNXExportSettings(opset: 12))?.kind, .badOption)
         XCTAssertEqual(lambda?.exitCode, 2)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out))

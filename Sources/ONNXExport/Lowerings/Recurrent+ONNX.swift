@@ -31,12 +31,12 @@ extension SimpleRNNCell: ONNXRecurrentCell {
 /// Initial-state inputs (h, and c for an LSTM) become `initial_h` / `initial_c`; with `return_state` the
 /// final states Y_h (and Y_c) are outputs 1…, as Keras orders them. Under a Keras mask the kept steps
 /// run (`sequence_lens`) and each step's output is the last kept step's, as Keras' backend carries it.
-/// `stateful` is refused, as are activations the ONNX ops cannot take.
+/// A `stateful` layer runs from a zero state every call, as ConvScope runs it. Activations the ONNX ops
+/// cannot take are refused.
 extension Recurrent: ONNXMultiOutputLowering, ONNXMaskAwareLowering {
     public func lowerONNXAll(_ c: ONNXLoweringContext) throws -> [String] {
         guard let onnx = Cell.self as? ONNXRecurrentCell.Type else { throw c.unsupported(className) }
         let cf = cfg
-        if try cf.bool("stateful", default: false) { throw c.unsupported("\(className) with stateful") }
         let isLSTM = Cell.self == LSTMCell.self
         guard c.inputs.count == 1 || c.inputs.count == (isLSTM ? 3 : 2) else {
             throw c.unsupported("\(className) with \(c.inputs.count - 1) initial-state inputs")
