@@ -60,7 +60,7 @@ final class ONNXExportTests: XCTestCase {
     }
 
     static let folders = ["models", "layers", "layers15", "formats", "keras1", "chfirst", "keras2026", "sequences", "attention", "quantized",
-                          "tfcontainers", "tfjs"]
+                          "tfcontainers", "tfjs", "onnxlow"]
 
     /// Runs `Benchmarks/onnx_check.py` over `cases` (dictionaries as it reads them) in one process.
     static func onnxCheck(_ cases: [[String: Any]], dir: URL) throws -> [[String: Any]] {
