@@ -18,9 +18,31 @@ extension ModelInspection {
 }
 
 /// What the isolated child sends back (JSON; non-finite numbers as strings so every report survives the trip).
+/// The report's `storedWeights` are `stored.weights`: sent once.
 struct IsolatedMetadata: Codable {
     var report: InspectReport
     var stored: StoredWeights
+
+    init(report: InspectReport, stored: StoredWeights) {
+        self.report = report
+        self.stored = stored
+    }
+
+    enum CodingKeys: String, CodingKey { case report, stored }
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        stored = try c.decode(StoredWeights.self, forKey: .stored)
+        report = try c.decode(InspectReport.self, forKey: .report)
+        report.storedWeights = stored.weights
+    }
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        var lean = report
+        lean.storedWeights = []
+        try c.encode(lean, forKey: .report)
+        try c.encode(stored, forKey: .stored)
+    }
+
     static var encoder: JSONEncoder {
         let e = JSONEncoder()
         e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
