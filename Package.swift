@@ -75,9 +75,11 @@ let package = Package(
         .target(name: "ModelPage", dependencies: ["GraphLayout", "Report"]),
         // The paper's retraining study (Sect. 3.3): rounds, results schema, figures, report.
         .target(name: "Study", dependencies: ["Failure", "FileSupport", "Tensor", "Graph", "Imaging", "Training", "Visualize", "Matching", "Measures", "Report"]),
+        // What `inspect` reports of a file: the metadata read (isolated), its cost, quantized layers, the object tree.
+        .target(name: "Inspection", dependencies: ["FileSupport", "HDF5", "Graph", "KerasIO", "Cost"]),
         .target(
             name: "Commands",
-            dependencies: ["Failure", "FileSupport", "HDF5", "Tensor", "Measures", "Graph", "Imaging", "KerasIO", "Zoo", "Visualize", "Training", "Matching", "Study", "Cost", "GraphLayout", "ModelPage", "ONNXExport"],
+            dependencies: ["Failure", "FileSupport", "Tensor", "Measures", "Graph", "Imaging", "KerasIO", "Zoo", "Visualize", "Training", "Matching", "Study", "Cost", "Inspection", "GraphLayout", "ModelPage", "ONNXExport"],
             resources: [.copy("Resources")]
         ),
         // Benchmarks against TensorFlow/Keras/OpenCV (the Python side is Benchmarks/*.py) and the one
@@ -109,7 +111,7 @@ let package = Package(
                                                        .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .testTarget(
             name: "CommandsTests",
-            dependencies: ["Commands", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Training", "Study", "FileSupport", "Failure", "Cost", "GraphLayout", "ModelPage", "TestSupport"]
+            dependencies: ["Commands", "HDF5", "Tensor", "Graph", "KerasIO", "Zoo", "Imaging", "Training", "Study", "FileSupport", "Failure", "Cost", "Inspection", "GraphLayout", "ModelPage", "TestSupport"]
         ),
     ],
     swiftLanguageModes: [.v5]

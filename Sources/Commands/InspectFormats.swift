@@ -1,16 +1,9 @@
 import Foundation
 import KerasIO
 
-/// `inspect`'s sections for the 2025–2026 Keras forms: the shards of a sharded weights manifest, and the
+/// `inspect`'s text sections for the 2025–2026 Keras forms: the shards of a sharded weights manifest, and the
 /// layers whose Keras dtype policy computes in something other than float32.
 extension Inspect {
-    static func dtypeNote(_ policies: [DtypePolicy]) -> String? {
-        let half = policies.filter { $0.computeDtype != "float32" }
-        guard !half.isEmpty else { return nil }
-        let list = half.map { "\($0.layer) (\($0.policy): \($0.computeDtype))" }.joined(separator: ", ")
-        return "ConvScope computes in float32 from the stored values; Keras' dtype policy would compute \(list)"
-    }
-
     static func renderShards(_ s: ShardedWeightsSummary) -> [String] {
         var lines = ["", "Shards of \(s.manifest) (metadata.total_size \(s.totalSize.map(String.init) ?? "absent") bytes):"]
         var rows: [[String]] = [["Shard", "File bytes", "Data bytes", "Variables", "Layers"]]

@@ -1,5 +1,6 @@
 import FileSupport
 import Foundation
+import Inspection
 import KerasIO
 import ModelPage
 

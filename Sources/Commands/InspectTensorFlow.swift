@@ -1,19 +1,9 @@
 import Foundation
 import KerasIO
 
-/// The part of `inspect` about TensorFlow containers: versions, signatures, assets, and every stored
+/// The text part of `inspect` about TensorFlow containers: versions, signatures, assets, and every stored
 /// variable as `tf.train.list_variables` lists it (key, dtype, shape, bytes), grouped by layer, optimizer apart.
 extension Inspect {
-    /// Bytes on disk: the index, the data files and, for a SavedModel, its protobufs.
-    static func tensorFlowBytes(_ tf: TFContainerFacts) -> Int {
-        var files = [tf.bundlePrefix + ".index"] + tf.dataFiles
-        if tf.container == "savedmodel" {
-            let dir = URL(fileURLWithPath: tf.bundlePrefix).deletingLastPathComponent().deletingLastPathComponent().path
-            files += ["saved_model.pb", "keras_metadata.pb", "fingerprint.pb"].map { dir + "/" + $0 }
-        }
-        return files.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
-    }
-
     static func renderTensorFlow(_ tf: TFContainerFacts) -> [String] {
         var lines: [String] = []
         lines.append("TensorFlow \(tf.container == "savedmodel" ? "SavedModel" : "checkpoint"): variables \(tf.bundlePrefix).index + \(tf.dataFiles.count) data file\(tf.dataFiles.count == 1 ? "" : "s")")

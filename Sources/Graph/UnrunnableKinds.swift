@@ -1,10 +1,12 @@
 /// Keras facts about classes ConvScope lists (with their weights) but does not run, so files holding
 /// them still load, convert and write back like Keras. A class that gets a layer type answers for
-/// itself (`LayerRegistry` asks the type first); its entries here are then never consulted.
+/// itself (`LayerRegistry` asks the type first), except for `shapePreserving`.
 enum UnrunnableKinds {
-    /// Classes whose output shape is their input shape.
+    /// Classes whose output shape is their input shape. Asked of every layer that is listed but not run:
+    /// a class ConvScope has no type for, and also a registered kind whose config was refused (the parser
+    /// lists it opaque with the reason), so registered kinds stay here and the shapes after them stay known.
     static let shapePreserving: Set<String> = [
-        "BatchNormalization", "Dropout", "SpatialDropout2D",
+        "BatchNormalization", "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
         "GaussianNoise", "GaussianDropout", "AlphaDropout", "Activation", "ReLU", "LeakyReLU", "PReLU",
         "ELU", "ThresholdedReLU", "Softmax", "LayerNormalization", "ActivityRegularization", "Masking",
         "UnitNormalization", "Rescaling", "Normalization", "Identity", "GroupNormalization",

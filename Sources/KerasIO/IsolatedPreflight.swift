@@ -1,4 +1,5 @@
 import Foundation
+import Graph
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -26,6 +27,9 @@ extension KerasFile {
     /// signal or outlives `timeout`, naming `path`.
     public static func isolatedOutput(file path: String, timeout: TimeInterval = 30, _ body: () -> Data?) throws -> Data? {
         #if os(Linux)
+        // The layer registry (every kind's class names, built on first use) is built here once, so each child
+        // inherits it instead of building it again and dying with it.
+        _ = LayerRegistry.isSupported("InputLayer")
         fflush(stdout)
         fflush(stderr)
         var fds: [Int32] = [0, 0]
@@ -76,13 +80,16 @@ extension KerasFile {
             if n <= 0 { break }
             received.append(contentsOf: buffer[0..<n])
         }
+        // The pipe closed: the child is exiting. Poll briefly first (a 1 ms sleep would be most of a small read).
         var status: Int32 = 0
+        var polls = 0
         while true {
             let r = waitpid(pid, &status, WNOHANG)
             if r == pid { break }
             if r < 0 { return nil }
             if Date() > deadline { throw timedOut() }
-            usleep(1_000)
+            polls += 1
+            usleep(polls < 200 ? 20 : 1_000)
         }
         // WIFSIGNALED / WTERMSIG, spelled out (the C macros do not import).
         let signal = status & 0x7F

@@ -2,6 +2,7 @@
 import Foundation
 import Graph
 import Imaging
+@testable import Inspection
 import Tensor
 import KerasIO
 import TestSupport
@@ -24,8 +25,8 @@ final class InspectIsolationTests: XCTestCase {
             let path = Fixture.path(name)
             guard FileManager.default.fileExists(atPath: path) else { XCTFail("missing fixture \(name)"); continue }
             for tree in [false, true] {
-                let (isolated, isolatedStored) = try Inspect.metadata(path: path, arch: nil, tree: tree, expandNested: true)
-                let (direct, directStored) = try Inspect.metadataInProcess(path: path, arch: nil, tree: tree, expandNested: true)
+                let (isolated, isolatedStored) = try ModelInspection.metadata(path: path, tree: tree, expandNested: true)
+                let (direct, directStored) = try ModelInspection.metadataInProcess(path: path, tree: tree, expandNested: true)
                 XCTAssertEqual(String(decoding: try encoder.encode(isolated), as: UTF8.self), String(decoding: try encoder.encode(direct), as: UTF8.self), name)
                 XCTAssertEqual(isolatedStored, directStored, name)
             }

@@ -385,6 +385,20 @@ final class KerasIOTests: XCTestCase {
         XCTAssertEqual(ModelSummary(m3).layers.map(\.name), ["d"])
     }
 
+    /// A registered kind whose config is refused is listed opaque; `UnrunnableKinds.shapePreserving` still
+    /// knows its output shape, so the layers after it keep theirs (why registered kinds stay in that list).
+    func testRefusedRegisteredKindKeepsTheShapesAfterIt() throws {
+        for cls in ["Dropout", "SpatialDropout1D"] {  // SpatialDropout1D was missing from the list
+            let text = #"{"class_name": "Sequential", "config": [{"class_name": "Dense", "config": {"name": "d1", "units": 3, "batch_input_shape": [null, 4, 5]}}, "#
+                + #"{"class_name": "\#(cls)", "config": {"name": "drop", "rate": 2}}, {"class_name": "Dense", "config": {"name": "d2", "units": 2}}]}"#
+            let m = try ModelConfigParser(file: "x").parse(text: text)
+            XCTAssertTrue(m.layers[1].layer is OpaqueLayer, cls)
+            XCTAssertTrue(m.notes.contains { $0.contains("'drop'") && $0.contains("cannot run") }, "\(cls): \(m.notes)")
+            XCTAssertEqual(m.graph.nodes.last?.outputShape, [4, 2], cls)
+            XCTAssertEqual(m.parameterCount, 18 + 8, cls)
+        }
+    }
+
     func testKeras3KeyNames() {
         XCTAssertEqual(KerasNaming.keys(forClassNames: ["Conv2D", "BatchNormalization", "Conv2D", "ReLU", "Dense", "Functional", "InputLayer", "GlobalAveragePooling2D", "DepthwiseConv2D"]),
                        ["conv2d", "batch_normalization", "conv2d_1", "re_lu", "dense", "functional", "input_layer", "global_average_pooling2d", "depthwise_conv2d"])
