@@ -13,7 +13,7 @@ os.environ.setdefault("PYTHONHASHSEED", "0")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 SECTIONS = ["formats", "layers", "models", "gradients", "maximize", "training", "demo", "inputs", "quantized", "keras2026", "tfjs", "attention",
-            "sequences", "chfirst", "keras1", "tfcontainers", "layers15", "cost", "matchrule", "attribution", "formats16"]
+            "sequences", "chfirst", "keras1", "tfcontainers", "layers15", "cost", "matchrule", "attribution", "formats16", "fourier"]
 
 
 def main():
