@@ -14,7 +14,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 SECTIONS = ["formats", "layers", "models", "gradients", "maximize", "training", "demo", "inputs", "quantized", "keras2026", "tfjs", "attention",
             "sequences", "chfirst", "keras1", "tfcontainers", "layers15", "cost", "matchrule", "attribution", "formats16",
-            "onnxlow"]
+            "onnxlow", "fourier"]
 
 
 def main():

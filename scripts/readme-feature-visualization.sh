@@ -1,18 +1,29 @@
 #!/usr/bin/env bash
-# Regenerates docs/images/vgg16-{regularized,fourier}-block4_conv3_ch5.png for the README:
-# VGG16 (ImageNet weights, Fixtures/cache/vgg16.keras3.h5 from `Fixtures/generate.py --large`) maximized
-# with the regularized pixel ascent and with the Fourier parameterisation, same targets and seed.
+# Regenerates the README's feature-visualization figures: VGG16 (ImageNet weights, Fixtures/cache/vgg16.keras3.h5
+# from `Fixtures/generate.py --large`) maximized with the regularized pixel ascent and with the Fourier
+# parameterisation (Olah et al. 2017, Lucid's settings), same targets and seed:
+#   docs/images/vgg16-{regularized,fourier}-block4_conv3_ch$CHANNEL.png   a block4_conv3 channel (fourier: pre-ReLU)
+#   docs/images/vgg16-{regularized,fourier}-class$CLASS.png               an ImageNet class's logit
 # Usage: scripts/readme-feature-visualization.sh [path/to/convscope] (default: a release build).
+# FOURIER_STEPS (default 128; Lucid uses 512), REGULARIZED_STEPS (default 96), CLASS (default 130, flamingo),
+# CHANNEL (default 5), SEED (default 1). On 2 cores a VGG16 step (224x224, forward + backward) takes about 1 CPU-second.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="${1:-$root/.build/release/convscope}"
 model="$root/Fixtures/cache/vgg16.keras3.h5"
 out="$root/docs/images"
-steps="${STEPS:-96}"
+fourier_steps="${FOURIER_STEPS:-128}"
+regularized_steps="${REGULARIZED_STEPS:-96}"
+class="${CLASS:-130}"
+channel="${CHANNEL:-5}"
+seed="${SEED:-1}"
 [ -x "$bin" ] || { echo "no convscope at $bin (swift build -c release --product convscope)" >&2; exit 2; }
 [ -f "$model" ] || { echo "no $model (python Fixtures/generate.py --large)" >&2; exit 2; }
-for method in regularized fourier; do
-  "$bin" maximize "$model" --layer block4_conv3 --channel 5 --method "$method" --steps "$steps" --seed 1 \
-    --out "$out/vgg16-$method-block4_conv3_ch5.png"
+for method in fourier regularized; do
+  steps=$fourier_steps; [ "$method" = fourier ] || steps=$regularized_steps
+  "$bin" maximize "$model" --layer block4_conv3 --channel "$channel" --method "$method" --steps "$steps" --seed "$seed" \
+    --out "$out/vgg16-$method-block4_conv3_ch$channel.png"
+  "$bin" maximize "$model" --class "$class" --method "$method" --steps "$steps" --seed "$seed" \
+    --out "$out/vgg16-$method-class$class.png"
 done
 rm -f "$out"/vgg16-*.npy

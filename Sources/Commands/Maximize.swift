@@ -40,14 +40,14 @@ public enum Maximize {
         let mode = options.mode(for: model)
         var settings = settings
         if settings.method == .regularized && settings.clip == nil { settings.clip = ActivationMaximizer.validRange(mode) }
-        let maximizers = try targets.map { try ActivationMaximizer(graph: model.imageGraph, target: $0) }
+        let maximizers = try targets.map { try ActivationMaximizer(graph: model.imageGraph, target: $0, preActivation: settings.preActivation) }
         try maximizers.forEach { try $0.check(settings.method) }
         let singleFile = targets.count == 1 && out.lowercased().hasSuffix(".png")
         let folder = try OutputFolder(singleFile ? ((out as NSString).deletingLastPathComponent.isEmpty ? "." : (out as NSString).deletingLastPathComponent) : out)
         var runs: [MaximizeReport.Run] = []
         var tiles: [Montage.Tile] = []
         for (k, (target, m)) in zip(targets, maximizers).enumerated() {
-            let label = describe(target, classes: model.classCount)
+            let label = describe(target, classes: model.classCount) + (settings.preActivation && target.isChannel ? " (pre-activation)" : "")
             let bar = ProgressBar(total: settings.steps, label: "maximize \(label.prefix(24))", quiet: quiet)
             let report: (MaximizationStep) -> Void = { s in bar.update(s.step + 1, status: String(format: "objective %.4g", s.objective)) }
             let x: Tensor, history: [MaximizationStep]

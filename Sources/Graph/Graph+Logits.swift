@@ -14,12 +14,23 @@ extension Graph {
             g.outputNodes = [out.inputs[0]]
             return g
         }
-        guard let activation = out.layer.config["activation"],
-              (try? Activation(config: activation, layer: out.name)) == .softmax,
-              case .object(var cfg) = out.layer.config else { return self }
+        guard fusedActivation(out.id) == .softmax else { return self }
+        return try linearActivation(out.id)
+    }
+
+    /// The activation fused into node `id`'s layer (its `activation` config), nil when it has none.
+    public func fusedActivation(_ id: Int) -> Activation? {
+        nodes[id].layer.config["activation"].flatMap { try? Activation(config: $0, layer: nodes[id].name) }
+    }
+
+    /// The graph with node `id`'s layer replaced by a copy with a linear activation and the same weights: its output
+    /// is then the layer's pre-activation (Olah et al. and Lucid maximise a channel before its ReLU). Node ids are kept.
+    public func linearActivation(_ id: Int) throws -> Graph {
+        let node = nodes[id]
+        guard case .object(var cfg) = node.layer.config, cfg["activation"] != nil else { return self }
         cfg["activation"] = "linear"
-        let linear = try LayerRegistry.make(className: out.layer.className, name: out.layer.name, config: .object(cfg))
-        linear.weights = out.layer.weights
-        return try replacing([out.id: linear])
+        let linear = try LayerRegistry.make(className: node.layer.className, name: node.layer.name, config: .object(cfg))
+        linear.weights = node.layer.weights
+        return try replacing([id: linear])
     }
 }

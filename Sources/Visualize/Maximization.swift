@@ -8,6 +8,8 @@ public enum MaximizationTarget: Equatable, Sendable {
     case classScore(Int, probability: Bool)
     /// The mean activation of one channel of a layer.
     case channel(layer: String, channel: Int)
+
+    public var isChannel: Bool { if case .channel = self { return true } else { return false } }
 }
 
 /// Settings of one maximization run.
@@ -34,6 +36,8 @@ public struct MaximizationSettings: Sendable {
     public var rotationDegrees = 10
     /// Spectrum scale 1 / max(frequency, 1/size)^frequencyDecay (fourier).
     public var frequencyDecay: Float = 1
+    /// A channel's value before its layer's fused activation (fourier's default) instead of the layer's output.
+    public var preActivation = false
 
     public init() {}
 
@@ -50,11 +54,13 @@ public struct MaximizationSettings: Sendable {
     }
 
     /// `convscope maximize --method fourier` by default (Lucid's): Adam with learning rate 0.05 on the
-    /// spectrum, jitter 8 px, rotation ±10°, scale 0.9…1.1, frequency decay 1 (the caller sets steps).
+    /// spectrum, jitter 8 px, rotation ±10°, scale 0.9…1.1, frequency decay 1, channels before their activation
+    /// (the caller sets steps).
     public static var fourier: MaximizationSettings {
         var s = MaximizationSettings()
         s.method = .fourier
         s.stepSize = 0.05
+        s.preActivation = true
         s.jitter = 8                        // rotation ±10° and frequency decay 1 are the fields' defaults
         return s
     }
@@ -88,7 +94,9 @@ public struct ActivationMaximizer {
     let targetNode: Int
     let target: MaximizationTarget
 
-    public init(graph: Graph, target: MaximizationTarget) throws {
+    /// With `preActivation`, a channel target is read before the activation fused into its layer (Olah et al.
+    /// maximise the pre-ReLU channel: after the ReLU, its gradient is zero wherever the channel is negative).
+    public init(graph: Graph, target: MaximizationTarget, preActivation: Bool = false) throws {
         try graph.checkRunnable()
         self.target = target
         switch target {
@@ -106,7 +114,7 @@ public struct ActivationMaximizer {
             guard k >= 0 && k < channels else {
                 throw GraphError.badInput("layer '\(node.name)' has \(channels) channels; channel \(k) is out of range")
             }
-            self.graph = graph
+            self.graph = preActivation ? try graph.linearActivation(node.id) : graph
             targetNode = node.id
         }
     }

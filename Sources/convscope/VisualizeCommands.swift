@@ -119,7 +119,9 @@ struct MaximizeCommand: ParsableCommand, ReadsInputFiles {
         clipping to the valid pixel range, and octaves. --method fourier (Olah et al. 2017) optimises, with Adam
         (--step-size, default 0.05), a Fourier spectrum scaled by 1/max(frequency, 1/size)^--frequency-decay in a
         decorrelated colour space through a sigmoid, and each step sees the image randomly jittered (--jitter,
-        default 8 px), scaled (0.9 to 1.1) and rotated (--rotation, default 10 degrees); use a few hundred steps.
+        default 8 px), scaled (0.9 to 1.1) and rotated (--rotation, default 10 degrees); a channel is read before its
+        layer's activation (the pre-ReLU value, as Lucid; --no-pre-activation reads the layer's output); use a few
+        hundred steps (Lucid: 512).
         """)
 
     @Argument(help: "Keras model or weights file.") var model: String
@@ -134,6 +136,8 @@ struct MaximizeCommand: ParsableCommand, ReadsInputFiles {
     @Option(help: "Jitter in pixels (regularized, fourier).") var jitter: Int?
     @Option(help: "Largest random rotation in degrees (fourier).") var rotation: Int?
     @Option(help: "Frequency decay of the spectrum scale (fourier).") var frequencyDecay: Float?
+    @Flag(inversion: .prefixedNo, help: "Maximize a channel before its layer's activation (default: on for fourier, off otherwise).")
+    var preActivation: Bool?
     @Option(help: "Gaussian blur sigma (regularized).") var blur: Float?
     @Option(help: "Blur every N steps.") var blurEvery = 4
     @Option(help: "L2 decay per step (regularized).") var decay: Float?
@@ -178,6 +182,7 @@ struct MaximizeCommand: ParsableCommand, ReadsInputFiles {
                 s.rotationDegrees = rotation ?? preset.rotationDegrees
                 s.frequencyDecay = frequencyDecay ?? preset.frequencyDecay
             }
+            s.preActivation = preActivation ?? (s.method == .fourier ? MaximizationSettings.fourier.preActivation : false)
             let options = try imageOptions.options()
             let range = ActivationMaximizer.validRange(options.mode(for: m))
             s.stepSize = stepSize ?? (s.method == .paper ? 1.0 : s.method == .fourier ? MaximizationSettings.fourier.stepSize

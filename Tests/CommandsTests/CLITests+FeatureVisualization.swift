@@ -36,5 +36,14 @@ extension CLITests {
         let objectives = try XCTUnwrap(m["runs"]?.arrayValue?.first?["objectives"]?.arrayValue).compactMap(\.doubleValue)
         XCTAssertEqual(objectives.count, 12)
         XCTAssertGreaterThan(objectives.suffix(3).reduce(0, +), objectives.prefix(3).reduce(0, +))
+        // A channel: fourier reads it before conv2's fused ReLU unless --no-pre-activation; the label says which.
+        for (flag, pre) in [([String](), true), (["--no-pre-activation"], false)] {
+            let c = try assertSchema("maximize", ["maximize", model, "--layer", "conv2", "--channel", "1", "--method", "fourier", "--steps", "2",
+                                                  "--out", dir.appendingPathComponent("c.png").path] + flag)
+            let run = try XCTUnwrap(c["runs"]?.arrayValue?.first)
+            XCTAssertEqual(run["label"]?.stringValue, "conv2 #1" + (pre ? " (pre-activation)" : ""))
+            let first = try XCTUnwrap(run["objectives"]?.arrayValue?.first?.doubleValue)
+            if !pre { XCTAssertGreaterThanOrEqual(first, 0, "after the ReLU") }
+        }
     }
 }

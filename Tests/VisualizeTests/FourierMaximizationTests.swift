@@ -113,4 +113,89 @@ final class FourierMaximizationTests: XCTestCase {
             XCTAssertLessThan(Fixture.maxAbsDiff(p.apply(px, height: 1, width: 2), expected), 1e-4, "\(mode)")
         }
     }
+
+    /// The whole parameterisation (scaled spectrum → irfft2 / 4 → decorrelated colour → sigmoid) against Lucid's
+    /// formula run by TensorFlow in float64 (Fixtures/py/fourier.py), for an even and an odd width.
+    func testParameterisationMatchesLucidInTensorFlow() throws {
+        let e = try Fixture.json("fourier/expected.json")
+        for (key, (h, w)) in [("6x8", (6, 8)), ("5x7", (5, 7))] {
+            let files = try XCTUnwrap(e["sizes"]?[key])
+            let param = try Fixture.npy("fourier/" + XCTUnwrap(files["param"]?.stringValue))
+            let rgb = try Fixture.npy("fourier/" + XCTUnwrap(files["rgb"]?.stringValue))
+            var f = FourierImage(height: h, width: w, seed: 0)
+            XCTAssertEqual(param.shape, [2, 3, h, w / 2 + 1])
+            f.spectrum = param.data.map(Double.init)
+            let ours = f.rgb()
+            XCTAssertEqual(ours.count, rgb.count)
+            let worst = zip(ours, rgb.data).map { abs($0 - Double($1)) }.max()!
+            XCTAssertLessThan(worst, 1e-6, key)
+            XCTAssertGreaterThan(rgb.data.map { abs($0 - 0.5) }.max()!, 0.1, "the reference must not be flat grey")
+        }
+    }
+
+    /// Colour decorrelation round trip: Cn·Cn⁻¹ = I, and undoing the sigmoid and Cn of rgb() gives spatial() back.
+    func testColorDecorrelationRoundTrip() {
+        let m = FourierImage.colorMatrix
+        let det = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+            + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
+        XCTAssertGreaterThan(abs(det), 1e-3)
+        let inv: [[Double]] = (0..<3).map { i in (0..<3).map { j in        // adjugate / det
+            let r = [0, 1, 2].filter { $0 != j }, c = [0, 1, 2].filter { $0 != i }
+            let minor = m[r[0]][c[0]] * m[r[1]][c[1]] - m[r[0]][c[1]] * m[r[1]][c[0]]
+            return ((i + j) % 2 == 0 ? 1 : -1) * minor / det
+        } }
+        for i in 0..<3 { for j in 0..<3 {
+            XCTAssertEqual((0..<3).reduce(0.0) { $0 + m[i][$1] * inv[$1][j] }, i == j ? 1 : 0, accuracy: 1e-12)
+        } }
+        let f = FourierImage(height: 4, width: 6, seed: 2, sd: 0.2)
+        let t = f.spatial(), rgb = f.rgb(), hw = 24
+        for p in 0..<hw {
+            let lin = (0..<3).map { i in log(rgb[p * 3 + i] / (1 - rgb[p * 3 + i])) }
+            for j in 0..<3 { XCTAssertEqual((0..<3).reduce(0.0) { $0 + inv[j][$1] * lin[$1] }, t[j * hw + p], accuracy: 1e-9) }
+        }
+    }
+
+    /// The warp's geometry: on a ramp image (channel 0 = y, channel 1 = x; bilinear sampling is exact on it) output
+    /// pixel p reads q = c + R(−θ)(p − c)/s + d, so content at distance r from the centre appears at distance s·r,
+    /// turned by θ (from +x towards +y, y down) and shifted by −s·R(θ)d.
+    func testRobustnessWarpGeometry() {
+        let (h, w) = (41, 41)
+        var ramp = [Double](repeating: 0, count: h * w * 2)
+        for y in 0..<h { for x in 0..<w { ramp[(y * w + x) * 2] = Double(y); ramp[(y * w + x) * 2 + 1] = Double(x) } }
+        let warp = RobustnessWarp(scale: 1.1, degrees: 90, dy: 2, dx: -3)
+        let out = warp.apply(ramp, height: h, width: w, channels: 2)
+        func read(_ y: Int, _ x: Int) -> (y: Double, x: Double) { (out[(y * w + x) * 2], out[(y * w + x) * 2 + 1]) }
+        // The centre reads the centre shifted by d.
+        XCTAssertEqual(read(20, 20).y, 22, accuracy: 1e-9); XCTAssertEqual(read(20, 20).x, 17, accuracy: 1e-9)
+        // 11 px right of the centre reads 10 px above it (turned by 90°, shrunk by 1/1.1), plus d.
+        XCTAssertEqual(read(20, 31).y, 20 - 10 + 2, accuracy: 1e-9); XCTAssertEqual(read(20, 31).x, 20 - 3, accuracy: 1e-9)
+        // 11 px below the centre reads 10 px right of it.
+        XCTAssertEqual(read(31, 20).y, 20 + 2, accuracy: 1e-9); XCTAssertEqual(read(31, 20).x, 20 + 10 - 3, accuracy: 1e-9)
+        // Lucid's draws: scales 0.9…1.1 in steps of 0.02, integer angles within ±10°, jitter within ±8.
+        var rng = SeededRandom(seed: 5)
+        let draws = (0..<400).map { _ in RobustnessWarp.random(jitter: 8, maxDegrees: 10, using: &rng) }
+        XCTAssertEqual(Set(draws.map { Int(($0.scale * 50).rounded()) }), Set(45...55))
+        XCTAssertEqual(Set(draws.map { Int($0.degrees) }), Set(-10...10))
+        XCTAssertEqual(Set(draws.map(\.dy)), Set(-8...8))
+    }
+
+    /// A channel before its fused ReLU: conv_small's conv4 channel 5 mean against Keras (its input convolved, no
+    /// ReLU); 94% of the pre-activations are negative there, where the post-ReLU objective has no gradient.
+    func testPreActivationChannelMatchesKeras() throws {
+        let e = try Fixture.json("fourier/expected.json")
+        let graph = try Fixture.graph("models/conv_small.keras3.h5")
+        let start = try Fixture.npy("maximize/start.npy")
+        XCTAssertEqual(graph.fusedActivation(try graph.resolve("conv4").id), .relu)
+        let pre = try ActivationMaximizer(graph: graph, target: .channel(layer: "conv4", channel: 5), preActivation: true)
+        let post = try ActivationMaximizer(graph: graph, target: .channel(layer: "conv4", channel: 5))
+        let want = try XCTUnwrap(e["conv4_ch5_pre_activation_mean"]?.doubleValue)
+        let (vPre, gPre) = try pre.objectiveAndGradient(start)
+        let (vPost, gPost) = try post.objectiveAndGradient(start)
+        XCTAssertEqual(vPre, want, accuracy: 1e-4 * abs(want))
+        XCTAssertEqual(vPost, try XCTUnwrap(e["conv4_ch5_output_mean"]?.doubleValue), accuracy: 1e-4 * abs(vPost) + 1e-5)
+        XCTAssertLessThan(vPre, 0)
+        XCTAssertNotEqual(gPre.data, gPost.data)
+        // The original graph is left as it was.
+        XCTAssertEqual(try post.objectiveAndGradient(start).0, vPost)
+    }
 }
