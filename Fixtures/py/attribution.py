@@ -204,3 +204,54 @@ def generate(out):
     C.dump_json(os.path.join(d, "cases.json"), {"occlusion": OCCLUSION, "ig_steps": IG_STEPS, "smoothgrad": SMOOTH,
                                                "curve_steps": CURVE_STEPS, "cases": cases})
     print(f"  attribution: {len(cases)} models")
+    generate_mufidelity(out)
+
+
+# ---- MuFidelity (attribution slice, issue 18): Bhatt et al. 2020 as Xplique defines it with a grid, on the
+# subsets ConvScope draws (one SplitMix64 stream, u per cell row-major, subset after subset, removed when
+# u < fraction); the masks upsampled with tf.image.resize nearest; score = Pearson(sums, drops).
+MUFIDELITY = {"grid": 9, "fraction": 0.2, "subsets": 48, "seed": 7, "baseline": 0.0}
+
+
+def _splitmix_units(seed, n):
+    mask = (1 << 64) - 1
+    state, out = seed & mask, []
+    for _ in range(n):
+        state = (state + 0x9E3779B97F4A7C15) & mask
+        z = state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+        z ^= z >> 31
+        out.append((z >> 11) * 2.0 ** -53)
+    return np.array(out)
+
+
+def mufidelity(lm, case, x, rank_map, c, grid, fraction, subsets, seed, baseline):
+    import tensorflow as tf
+    H, W = x.shape[1], x.shape[2]
+    removed = (_splitmix_units(seed, subsets * grid * grid) < fraction).reshape(subsets, grid, grid, 1)
+    kept = tf.image.resize((~removed).astype(np.float32), (H, W), method="nearest").numpy()     # (n, H, W, 1)
+    xs = (x[0][None] * kept + (1 - kept) * np.float32(baseline)).astype(np.float32)
+    p = _probabilities(lm, case, xs)[:, c]
+    p_x = _probabilities(lm, case, x)[0, c]
+    drops = p_x - p
+    sums = ((1 - kept[..., 0]).astype(np.float64) * np.asarray(rank_map, np.float64)[None]).sum(axis=(1, 2))
+    score = 0.0 if sums.std() == 0 or drops.std() == 0 else float(np.corrcoef(sums, drops)[0, 1])
+    return sums, drops, score
+
+
+def generate_mufidelity(out):
+    """attribution/mufidelity.json and its .npy files: the demo model's rank map (IG) scored by MuFidelity."""
+    import keras
+    d = os.path.join(out, "attribution")
+    keras.backend.clear_session()
+    m = keras.models.load_model(os.path.normpath(os.path.join(d, DEMO["model"])), compile=False)
+    lm = M.logit_model(keras, m)
+    x, rank = np.load(os.path.join(d, "demo.in.npy")), np.load(os.path.join(d, "demo.rank_map.npy"))
+    sums, drops, score = mufidelity(lm, DEMO, x, rank, DEMO["class"], **MUFIDELITY)
+    C.save_npy(os.path.join(d, "demo.mufidelity_sums.npy"), sums)
+    C.save_npy(os.path.join(d, "demo.mufidelity_drops.npy"), drops)
+    C.dump_json(os.path.join(d, "mufidelity.json"), {"settings": MUFIDELITY, "input": "demo.in.npy", "map": "demo.rank_map.npy",
+                                                     "class": DEMO["class"], "score": score,
+                                                     "sums": "demo.mufidelity_sums.npy", "drops": "demo.mufidelity_drops.npy"})
+    print(f"  attribution: MuFidelity {score:.4f}")

@@ -10,9 +10,12 @@ import Zoo
 public enum AttributionBenchmark {
     public enum Method: String, CaseIterable, Sendable { case occlusion, ig, scorecam }
 
+    /// `overhead`: also times the same number of batched forwards of the unchanged image (no patch, no mask, no
+    /// softmax), so what the method spends beyond the forward passes shows.
     public static func compare(methods: [Method], threads: [Int], repeats: Int, skipReference: Bool,
-                               patch: Int, stride: Int, steps: Int, channels: Int) throws {
+                               patch: Int, stride: Int, steps: Int, channels: Int, overhead: Bool = false) throws {
         print(MachineHeader.line)
+        print("batches of \(SaliencyMapper.batchSize) images on both sides (SaliencyMapper.batchSize; attribution_bench.py BATCH)")
         let x = ForwardBenchmark.randomInput([1, 224, 224, 3], seed: 3, scale: 256)
         for method in methods {
             let graph = try Zoo.graph(named: method == .occlusion ? "vgg16" : "resnet50")
@@ -20,20 +23,24 @@ public enum AttributionBenchmark {
             let mapper = try SaliencyMapper(graph: graph)
             for t in threads {
                 Threading.set(t)
-                let what: String, args: [String]
+                let what: String, args: [String], items: Int
                 let body: () throws -> Void
                 switch method {
                 case .occlusion:
                     what = "vgg16 occlusion patch \(patch) stride \(stride)"
                     args = ["--patch", "\(patch)", "--stride", "\(stride)"]
+                    let side = SaliencyMapper.occlusionPositions(size: 224, patch: patch, stride: stride).count
+                    items = side * side
                     body = { _ = try mapper.occlusion(x, patch: patch, stride: stride, fill: 0, classIndex: 0) }
                 case .ig:
                     what = "resnet50 integrated gradients \(steps) steps"
                     args = ["--steps", "\(steps)"]
+                    items = steps
                     body = { _ = try mapper.integratedGradients(x, baseline: Tensor(zeros: x.shape), classIndex: 0, steps: steps) }
                 case .scorecam:
                     what = "resnet50 score-cam conv5_block3_out \(channels) ch"
                     args = ["--channels", "\(channels)"]
+                    items = channels
                     body = { _ = try mapper.scoreCAM(x, classIndex: 0, layer: "conv5_block3_out", channels: channels) }
                 }
                 try mapper.forEachBatch(count: SaliencyMapper.batchSize, itemShape: x.shape, make: { _, slot in
@@ -44,6 +51,14 @@ public enum AttributionBenchmark {
                     let t0 = DispatchTime.now().uptimeNanoseconds
                     try body()
                     times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+                }
+                if overhead && method != .ig {
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    try mapper.forEachBatch(count: items, itemShape: x.shape, make: { _, slot in _ = slot.update(fromContentsOf: x.data) },
+                                            consume: { _, _ in })
+                    let forward = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9, whole = times.sorted()[times.count / 2]
+                    print(String(format: "%@ threads %d: %d batched forwards %.1f ms, the method %.1f ms, beyond the forwards %.1f%%",
+                                 what as NSString, t, items, forward * 1000, whole * 1000, (whole - forward) / whole * 100))
                 }
                 let tf = try TFReference.seconds(skip: skipReference, [method.rawValue, "--threads", "\(t)", "--repeats", "\(repeats)"] + args,
                                                  script: "attribution_bench.py")

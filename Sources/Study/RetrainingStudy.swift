@@ -24,18 +24,24 @@ public enum RetrainingStudy {
         let paths = data.sources
         let names = paths.map { ($0 as NSString).lastPathComponent }
         guard settings.deconvImage < paths.count else { throw StudyError.refused("--deconv-image \(settings.deconvImage): only \(paths.count) images") }
-        let manifest = ExperimentManifest(model: inputs.modelName, arch: inputs.arch, images: names, settings: settings)
         let manifestPath = StudyFiles.path(roundsDir, "manifest.json")
+        var settings = settings
         if resume, FileManager.default.fileExists(atPath: manifestPath) {
-            var old = try RoundCheckpoint.decoder().decode(ExperimentManifest.self, from: Data(contentsOf: URL(fileURLWithPath: manifestPath)))
+            var (old, legacy) = try ExperimentManifest.read(manifestPath)
             old.settings.rounds = settings.rounds
-            guard old == manifest else {
+            if legacy && settings.matching != .paper {
+                // Rounds from before the matching rule was recorded were matched with the paper's rule: continue with it.
+                log("--resume: \(out) was started before the matching rule was recorded; its rounds used the paper's matching, and so does the rest of the study")
+                settings.matching = .paper
+            }
+            guard old == ExperimentManifest(model: inputs.modelName, arch: inputs.arch, images: names, settings: settings) else {
                 throw StudyError.refused("--resume: \(out) holds rounds of a different study (model, images or settings differ); use another --out or drop --resume")
             }
         } else if !resume {
             try? FileManager.default.removeItem(atPath: roundsDir)
             _ = try StudyFiles.folder(roundsDir)
         }
+        let manifest = ExperimentManifest(model: inputs.modelName, arch: inputs.arch, images: names, settings: settings)
         try AtomicFile.write(data: try RoundCheckpoint.encoder().encode(manifest), to: URL(fileURLWithPath: manifestPath))
 
         // The pretrained weights every round starts from.

@@ -18,6 +18,22 @@ struct ExperimentManifest: Codable, Equatable {
     var settings: ExperimentSettings
 }
 
+extension ExperimentManifest {
+    /// Reads OUT/rounds/manifest.json. A manifest written before `settings.matching` existed has no rule: its
+    /// rounds were matched with the paper's, so it reads as `.paper` and `legacyMatching` is true.
+    static func read(_ path: String) throws -> (manifest: ExperimentManifest, legacyMatching: Bool) {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        guard var object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+              var settings = object["settings"] as? [String: Any], settings["matching"] == nil else {
+            return (try RoundCheckpoint.decoder().decode(ExperimentManifest.self, from: data), false)
+        }
+        settings["matching"] = MatchingRule.paper.rawValue
+        object["settings"] = settings
+        let upgraded = try JSONSerialization.data(withJSONObject: object)
+        return (try RoundCheckpoint.decoder().decode(ExperimentManifest.self, from: upgraded), true)
+    }
+}
+
 /// Round checkpoints and the manifest: Swift's own key names (read back exactly), non-finite numbers kept.
 enum RoundCheckpoint {
     static func encoder() -> JSONEncoder {

@@ -5,8 +5,13 @@ import Tensor
 /// 2-D map in descending order (ties in row-major order); step k = 0 … N sets the first round(k·H·W/N) ranked
 /// pixels (all channels) to 0 in input space (deletion), or starts from all zeros and puts them back
 /// (insertion); the curve is p_c per step and the score its trapezoid area over x = k/N. round() halves away
-/// from zero: ⌊(2·k·H·W + N) / 2N⌋.
-public enum FaithfulnessMetric: String, CaseIterable, Sendable { case deletion, insertion }
+/// from zero: ⌊(2·k·H·W + N) / 2N⌋. `mufidelity` is no curve: see MuFidelity.swift.
+public enum FaithfulnessMetric: String, CaseIterable, Sendable {
+    case deletion, insertion, mufidelity
+
+    /// Deletion and insertion are curves with an area; MuFidelity is a correlation.
+    public var isCurve: Bool { self != .mufidelity }
+}
 
 public struct FaithfulnessCurve: Sendable {
     public var metric: FaithfulnessMetric
@@ -63,6 +68,7 @@ extension SaliencyMapper {
         let (height, width, colours) = (image.shape[1], image.shape[2], image.shape[3])
         let pixels = height * width
         guard steps > 0 else { throw GraphError.badInput("--steps must be positive, got \(steps)") }
+        guard metric.isCurve else { throw GraphError.badInput("\(metric.rawValue) is not a curve metric") }
         guard map.count == pixels else { throw GraphError.badInput("the map has \(map.count) values, the image \(height)×\(width) pixels") }
         guard !map.contains(where: \.isNaN) else { throw GraphError.badInput("the map holds NaN") }
         let order = Faithfulness.ranking(map)
@@ -73,7 +79,7 @@ extension SaliencyMapper {
             case .deletion:
                 _ = slot.update(fromContentsOf: image.data)
                 for p in order[..<n] { for q in 0..<colours { slot[p * colours + q] = 0 } }
-            case .insertion:                                                       // the slot starts at zeros
+            case .insertion, .mufidelity:                                          // the slot starts at zeros
                 for p in order[..<n] { for q in 0..<colours { slot[p * colours + q] = image.data[p * colours + q] } }
             }
         }, consume: { first, pass in

@@ -77,7 +77,7 @@ struct OcclusionCommand: ParsableCommand, ReadsInputFiles {
 struct FaithfulnessCommand: ParsableCommand, ReadsInputFiles {
     static let configuration = CommandConfiguration(
         commandName: "faithfulness",
-        abstract: "How faithful attribution maps are: Petsiuk et al.'s deletion and insertion curves and their areas.",
+        abstract: "How faithful attribution maps are: Petsiuk et al.'s deletion and insertion curves and their areas, or MuFidelity.",
         discussion: """
         Pixels are ranked by the map (a 3-D map summed over channels; a 2-D map of another size, such as a class
         activation map, resized bilinearly) in descending order, ties in row-major order. Step k of N sets the first
@@ -85,6 +85,12 @@ struct FaithfulnessCommand: ParsableCommand, ReadsInputFiles {
         puts them back (insertion); the curve is the class's softmax probability per step and the score its
         trapezoid area over x = k/N (deletion: lower is better; insertion: higher). --methods computes each
         method's map (as saliency writes it) and scores them side by side: a plot of the curves, a table, and JSON.
+        --metric mufidelity (Bhatt et al. 2020, as Xplique defines it with a grid): the image is cut into a
+        --grid x --grid grid (cells as tf.image.resize nearest maps them to pixels); one SplitMix64 stream seeded
+        with --subset-seed draws u in [0, 1) per cell, row-major, subset after subset, and a cell is removed when
+        u < --fraction; removed pixels (all channels) are set to --baseline-value. The score is the Pearson
+        correlation, over --subsets subsets, of the map summed over the removed pixels and the drop of the
+        class's softmax probability (higher is better; 0 when either is constant).
         """)
 
     @Argument(help: "Keras model or weights file.") var model: String
@@ -92,8 +98,13 @@ struct FaithfulnessCommand: ParsableCommand, ReadsInputFiles {
     @Option(help: "A map to score (.npy: (H, W), (H, W, C) or a class activation map).") var map: String?
     @Option(parsing: .upToNextOption, help: "Methods whose maps to compute and score (comma- or space-separated).") var methods: [String] = []
     @Option(name: .customLong("class"), help: "Class index (default: the top class of the image).") var classIndex: Int?
-    @Option(help: "Deletion or insertion.") var metric: FaithfulnessMetric = .deletion
+    @Option(help: "deletion, insertion or mufidelity.") var metric: FaithfulnessMetric = .deletion
     @Option(help: "Steps of the curve.") var steps = 50
+    @Option(help: "MuFidelity: grid cells per side (default 9).") var grid: Int?
+    @Option(help: "MuFidelity: probability that a cell is removed (default 0.2).") var fraction: Double?
+    @Option(help: "MuFidelity: random subsets (default 200).") var subsets: Int?
+    @Option(help: "MuFidelity: seed of the subsets (default 0).") var subsetSeed: UInt64?
+    @Option(help: "MuFidelity: value of the removed pixels, in input space (default 0).") var baselineValue: Float?
     @Option(help: "Layer of the class activation maps (default: the last spatial layer).") var layer: String?
     @Option(help: "Integrated Gradients: steps (default 32).") var igSteps: Int?
     @Option(help: "Integrated Gradients: baseline (default zeros).") var baseline: IntegratedGradientsBaseline?
@@ -123,6 +134,26 @@ struct FaithfulnessCommand: ParsableCommand, ReadsInputFiles {
         if (map == nil) == list.isEmpty { throw ValidationError("give --map MAP.npy or --methods a,b,c") }
         guard steps > 0 else { throw ValidationError("--steps must be positive") }
         _ = try noise.settings(methods: list, steps: igSteps, baseline: baseline)
+        _ = try mufidelitySettings
+    }
+
+    /// MuFidelity's options, refused with another metric.
+    var mufidelitySettings: MuFidelitySettings {
+        get throws {
+            var s = MuFidelitySettings()
+            if metric != .mufidelity {
+                if grid != nil || fraction != nil || subsets != nil || subsetSeed != nil || baselineValue != nil {
+                    throw ValidationError("--grid, --fraction, --subsets, --subset-seed and --baseline-value apply to --metric mufidelity only")
+                }
+                return s
+            }
+            s.grid = grid ?? s.grid
+            s.fraction = fraction ?? s.fraction
+            s.subsets = subsets ?? s.subsets
+            s.seed = subsetSeed ?? s.seed
+            s.baseline = baselineValue ?? s.baseline
+            return s
+        }
     }
 
     func run() throws {
@@ -131,7 +162,8 @@ struct FaithfulnessCommand: ParsableCommand, ReadsInputFiles {
             let m = try modelOptions.load(model)
             let r = try FaithfulnessScores.run(model: m, input: image, options: try imageOptions.options(), classIndex: classIndex, metric: metric,
                                                steps: steps, map: map, methods: list, layer: layer,
-                                               settings: try noise.settings(methods: list, steps: igSteps, baseline: baseline), quiet: json, out: out)
+                                               settings: try noise.settings(methods: list, steps: igSteps, baseline: baseline),
+                                               mufidelity: mufidelitySettings, quiet: json, out: out)
             print(json ? try JSONOutput.string(r) : FaithfulnessScores.table(r))
         }
     }

@@ -65,11 +65,12 @@ struct AttributionBench: ParsableCommand {
     @Option(help: "Timed runs (median reported).") var repeats = 1
     @Option(parsing: .upToNextOption, help: "Thread counts.") var threads: [Int] = [2]
     @Flag(help: "Skip the TensorFlow side.") var noTF = false
+    @Flag(help: "Also time the same number of batched forwards alone (what the method spends beyond them).") var overhead = false
 
     func run() throws {
         try ConvScope.guarded {
             try AttributionBenchmark.compare(methods: method, threads: threads, repeats: repeats, skipReference: noTF,
-                                             patch: patch, stride: stride, steps: steps, channels: channels)
+                                             patch: patch, stride: stride, steps: steps, channels: channels, overhead: overhead)
         }
     }
 }

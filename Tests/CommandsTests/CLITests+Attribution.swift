@@ -84,6 +84,31 @@ extension CLITests {
         XCTAssertTrue(table.stdout.contains("deletion of class 3") && table.stdout.contains("gradcam "), table.stdout)
     }
 
+    func testMuFidelityMatchesTensorFlowOnTheSameSubsets() throws {
+        let dir = try temporaryFolder()
+        let want = try Fixture.json("attribution/mufidelity.json")
+        let s = want["settings"]!
+        let r = try assertSchema("faithfulness", ["faithfulness", demoModel, attribution("demo.in.npy"), "--map", attribution("demo.rank_map.npy"),
+                                                  "--class", "3", "--metric", "mufidelity", "--grid", "\(s["grid"]!.intValue!)",
+                                                  "--fraction", "\(s["fraction"]!.doubleValue!)", "--subsets", "\(s["subsets"]!.intValue!)",
+                                                  "--subset-seed", "\(s["seed"]!.intValue!)", "--out", dir.path])
+        XCTAssertEqual(r["mufidelity"]?["subsets"]?.intValue, s["subsets"]!.intValue!)
+        XCTAssertNil(r["steps"])
+        let entry = r["maps"]!.arrayValue![0]
+        func vector(_ key: String) -> Tensor {
+            let v = entry[key]!.arrayValue!.map { Float($0.doubleValue!) }
+            return Tensor(shape: [v.count], data: v)
+        }
+        assertClose(vector("sums"), try NPY.read(attribution(want["sums"]!.stringValue!)), "MuFidelity sums (the same subsets)")
+        assertClose(vector("drops"), try NPY.read(attribution(want["drops"]!.stringValue!)), "MuFidelity drops")
+        XCTAssertEqual(entry["score"]!.doubleValue!, want["score"]!.doubleValue!, accuracy: 1e-4)
+        XCTAssertNil(entry["curve"])
+        let table = try convscope(["faithfulness", demoModel, attribution("demo.in.npy"), "--methods", "gradient", "--metric", "mufidelity",
+                                   "--subsets", "8", "--out", dir.appendingPathComponent("table").path])
+        XCTAssertEqual(table.status, 0, table.stderr)
+        XCTAssertTrue(table.stdout.contains("8 subsets of a 9x9 grid") && table.stdout.contains("score"), table.stdout)
+    }
+
     func testAttributionRefusals() throws {
         let dir = try temporaryFolder()
         let x = attribution("demo.in.npy")
@@ -97,6 +122,9 @@ extension CLITests {
             (["faithfulness", demoModel, x, "--methods", "nope", "--out", out], "unknown method 'nope'"),
             (["faithfulness", demoModel, x, "--map", short, "--out", out], "short.npy"),
             (["faithfulness", demoModel, x, "--map", short, "--steps", "0", "--out", out], "--steps"),
+            (["faithfulness", demoModel, x, "--map", attribution("demo.rank_map.npy"), "--metric", "mufidelity", "--grid", "40", "--out", out], "--grid 40"),
+            (["faithfulness", demoModel, x, "--map", attribution("demo.rank_map.npy"), "--metric", "mufidelity", "--fraction", "1", "--out", out], "--fraction"),
+            (["faithfulness", demoModel, x, "--map", attribution("demo.rank_map.npy"), "--grid", "3", "--out", out], "--metric mufidelity only"),
             (["occlusion", demoModel, x, "--patch", "40", "--stride", "4", "--out", out], "does not fit"),
             (["occlusion", demoModel, x, "--patch", "8", "--stride", "4", "--layer", "conv3", "--out", out], "--layer and --channel"),
             (["occlusion", demoModel, x, "--patch", "8", "--stride", "4", "--layer", "conv3", "--channel", "99", "--out", out], "channel 99"),

@@ -124,6 +124,28 @@ final class ExperimentTests: XCTestCase {
         }
     }
 
+    func testResumingARunFromBeforeTheMatchingRuleSaysThePapersWasUsed() throws {
+        let (a, _) = try referenceRun()
+        let old = try ExperimentTestSupport.tempDir("experiment-old")
+        try? FileManager.default.removeItem(at: old)
+        try FileManager.default.copyItem(at: a, to: old)
+        // What an older convscope left: no settings.matching in the manifest, nor in results.json.
+        for file in ["rounds/manifest.json", "results.json"] {
+            let url = old.appendingPathComponent(file)
+            var object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+            var s = object["settings"] as! [String: Any]
+            XCTAssertNotNil(s.removeValue(forKey: "matching"), file)
+            object["settings"] = s
+            try JSONSerialization.data(withJSONObject: object).write(to: url)
+        }
+        let r = try run(old, resume: true)
+        XCTAssertEqual(r.settings.matching, .paper, "the old rounds were matched with the paper's rule")
+        let html = try String(contentsOf: old.appendingPathComponent("report.html"), encoding: .utf8)
+        XCTAssertTrue(html.contains("matching rule") && html.contains("paper: ") && html.contains("many-to-one kept"), "the resumed report says which matching was used")
+        let written = try JSONSerialization.jsonObject(with: results(old)) as! [String: Any]
+        XCTAssertEqual((written["settings"] as? [String: Any])?["matching"] as? String, "paper")
+    }
+
     /// The report in a real browser: Tests/report_check.sh (headless chromium) screenshots it, and checks
     /// there are no console errors and that every image loaded. scripts/test.sh installs chromium and sets
     /// CONVSCOPE_CHROMIUM=1.
