@@ -34,11 +34,15 @@ public enum ONNXExporter {
                 if node.inputs.contains(where: masked.contains) && (node.layer is any MaskAware || node.layer is any RecurrentKind) {
                     throw ONNXExportError.unsupported(node.name, "\(node.layer.className) reading a Keras mask (mask_zero / Masking)", opset: options.opset)
                 }
+                let c = ONNXLoweringContext(builder: b, name: node.name, inputs: node.inputs.map { value[$0]! },
+                                            inputShapes: node.inputs.map { graph.nodes[$0].outputShape }, outputShape: node.outputShape)
+                if let quantized = node.layer as? ONNXQuantizedLowering, let y = try quantized.lowerQuantizedONNX(c) {
+                    value[node.id] = y
+                    continue
+                }
                 guard let lowering = node.layer as? ONNXLowering else {
                     throw ONNXExportError.unsupported(node.name, "\(node.layer.className)", opset: options.opset)
                 }
-                let c = ONNXLoweringContext(builder: b, name: node.name, inputs: node.inputs.map { value[$0]! },
-                                            inputShapes: node.inputs.map { graph.nodes[$0].outputShape }, outputShape: node.outputShape)
                 value[node.id] = try lowering.lowerONNX(c)
             }
         }
