@@ -1,15 +1,18 @@
-"""VGG16 to ONNX two ways, in one run: ConvScope (`convscope export --format onnx`) and tf2onnx 1.17.0
-(`tf2onnx.convert.from_keras` on the model loaded by tf-keras from its .h5). For each: wall time and peak
-RSS of the converting process, and the parity of the ONNX file's onnxruntime output against Keras'
-(Fixtures/cache/vgg16.out.npy on vgg16.in.npy). Prints one line per converter and `ratio` lines
-(ConvScope / tf2onnx), then one JSON object.
+"""A Keras file (VGG16 by default) to ONNX two ways, in one run: ConvScope (`convscope export --format onnx`)
+and tf2onnx 1.17.0 (`tf2onnx.convert.from_keras` on the model tf-keras loads from an .h5). For each: wall
+time and peak RSS of the converting process, the file's size, and the parity of its onnxruntime output
+against Keras' (`--expected` on `--input`). Prints one JSON object; `convscope bench onnx-export` runs it
+and prints the lines and `ratio` lines (ConvScope / tf2onnx).
 
-    onnx_export_bench.py --convscope .build/release/convscope [--cache Fixtures/cache] [--limit-gb 16]
+    onnx_export_bench.py --convscope .build/release/convscope [--model Fixtures/cache/vgg16.keras3.h5]
+        [--input Fixtures/cache/vgg16.in.npy] [--expected Fixtures/cache/vgg16.out.npy] [--limit-gb 16]
+        [--skip-tf2onnx]
 
-tf2onnx runs in its own process group under a watchdog that polls the group's RSS every 0.5 s and kills
-it past --limit-gb (its optimizer deep-copies the graph with the weights; TF2ONNX_CATCH_ERRORS=FALSE
-stops the copies: docs reference-engines.md). The tf-keras .h5 is made (untimed) from the Keras 3 file's
-weights into a temporary folder; nothing is written into Fixtures/cache.
+Each converter runs in its own process group under a watchdog that polls the group's RSS every 0.5 s and
+kills it past --limit-gb (tf2onnx's optimizer deep-copies the graph with the weights; TF2ONNX_CATCH_ERRORS=FALSE
+stops the copies: docs reference-engines.md). The tf-keras .h5 is made (untimed) into a temporary folder:
+tf-keras loads the Keras file if it can, else (VGG16) the weights are set on tf_keras.applications.VGG16.
+Nothing is written into Fixtures/cache.
 """
 import argparse
 import json
@@ -28,7 +31,7 @@ os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
 os.environ["TF2ONNX_CATCH_ERRORS"] = "FALSE"
 import tf_keras, tensorflow as tf, tf2onnx
 model = tf_keras.models.load_model(sys.argv[1], compile=False)
-spec = (tf.TensorSpec((None, 224, 224, 3), tf.float32, name="input"),)
+spec = tuple(tf.TensorSpec((None,) + tuple(i.shape[1:]), tf.float32, name=f"input{k}") for k, i in enumerate(model.inputs))
 tf2onnx.convert.from_keras(model, input_signature=spec, opset=17, output_path=sys.argv[2])
 '''
 
@@ -36,9 +39,12 @@ MAKE_TFKERAS = r'''
 import os, sys
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
 import keras, tf_keras
-source = keras.models.load_model(sys.argv[1], compile=False)
-model = tf_keras.applications.VGG16(weights=None)
-model.set_weights(source.get_weights())
+try:
+    model = tf_keras.models.load_model(sys.argv[1], compile=False)
+except Exception:
+    source = keras.models.load_model(sys.argv[1], compile=False)
+    model = tf_keras.applications.VGG16(weights=None)
+    model.set_weights(source.get_weights())
 model.save(sys.argv[2])
 '''
 
@@ -100,37 +106,33 @@ def parity(path, x, want):
 def main():
     a = argparse.ArgumentParser()
     a.add_argument("--convscope", required=True)
-    a.add_argument("--cache", default="Fixtures/cache")
+    a.add_argument("--model", default="Fixtures/cache/vgg16.keras3.h5")
+    a.add_argument("--input", default="Fixtures/cache/vgg16.in.npy")
+    a.add_argument("--expected", default="Fixtures/cache/vgg16.out.npy")
     a.add_argument("--limit-gb", type=float, default=16)
+    a.add_argument("--skip-tf2onnx", action="store_true")
     args = a.parse_args()
     import numpy as np
-    source = os.path.join(args.cache, "vgg16.keras3.h5")
-    x = np.load(os.path.join(args.cache, "vgg16.in.npy")).astype(np.float32)
-    want = np.load(os.path.join(args.cache, "vgg16.out.npy")).astype(np.float32)
+    x = np.load(args.input).astype(np.float32)
+    want = np.load(args.expected).astype(np.float32)
     limit = int(args.limit_gb * 1024 * 1024)
     result = {}
     with tempfile.TemporaryDirectory() as tmp:
-        tfk = os.path.join(tmp, "vgg16.tfkeras.h5")
-        subprocess.run([sys.executable, "-c", MAKE_TFKERAS, source, tfk], check=True, stdout=subprocess.DEVNULL)
         ours, theirs = os.path.join(tmp, "convscope.onnx"), os.path.join(tmp, "tf2onnx.onnx")
-        # Interleaved: ConvScope, tf2onnx.
-        result["convscope"] = timed([args.convscope, "export", source, "--format", "onnx", "--out", ours], limit)
-        env = dict(os.environ, TF2ONNX_CATCH_ERRORS="FALSE")
-        result["tf2onnx"] = timed([sys.executable, "-c", TF2ONNX, tfk, theirs], limit, env=env)
-        for key, path in (("convscope", ours), ("tf2onnx", theirs)):
+        paths = {"convscope": ours}
+        # Interleaved: ConvScope, then tf2onnx.
+        result["convscope"] = timed([args.convscope, "export", args.model, "--format", "onnx", "--out", ours], limit)
+        if not args.skip_tf2onnx:
+            tfk = os.path.join(tmp, "model.tfkeras.h5")
+            subprocess.run([sys.executable, "-c", MAKE_TFKERAS, args.model, tfk], check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            env = dict(os.environ, TF2ONNX_CATCH_ERRORS="FALSE")
+            result["tf2onnx"] = timed([sys.executable, "-c", TF2ONNX, tfk, theirs], limit, env=env)
+            paths["tf2onnx"] = theirs
+        for key, path in paths.items():
             r = result[key]
             r["parity_vs_keras"] = parity(path, x, want) if r["status"] == 0 and os.path.exists(path) else None
             r["bytes"] = os.path.getsize(path) if os.path.exists(path) else None
-    for key in ("convscope", "tf2onnx"):
-        r = result[key]
-        p = "-" if r["parity_vs_keras"] is None else f"{r['parity_vs_keras']:.2e}"
-        note = " (killed by the memory watchdog)" if r["killed"] else (f" (exit {r['status']})" if r["status"] else "")
-        print(f"VGG16 to ONNX  {key:10s} {r['seconds']:8.1f} s   peak RSS {r['peak_rss_mb']:8.0f} MB   "
-              f"parity vs Keras {p}{note}", file=sys.stderr)
-    c, t = result["convscope"], result["tf2onnx"]
-    if t["status"] == 0:
-        print(f"VGG16 to ONNX time (ConvScope / tf2onnx)                 ratio {c['seconds'] / t['seconds']:.2f}", file=sys.stderr)
-        print(f"VGG16 to ONNX peak RSS (ConvScope / tf2onnx)             ratio {c['peak_rss_mb'] / t['peak_rss_mb']:.2f}", file=sys.stderr)
     print(json.dumps(result))
 
 
