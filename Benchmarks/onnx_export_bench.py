@@ -88,8 +88,12 @@ def timed(cmd, limit_kb, env=None):
         peak = max(peak, int(lines[-1]))
     except (ValueError, IndexError):
         pass
-    return {"seconds": seconds, "peak_rss_mb": peak / 1024, "status": p.returncode, "killed": killed,
-            "stderr_tail": lines[-3:] if p.returncode else []}
+    note = None
+    if killed:
+        note = f"killed by the memory watchdog past {limit_kb / 1024 / 1024:.0f} GB"
+    elif p.returncode:
+        note = f"exit {p.returncode}: " + " | ".join(lines[-3:])[:300]
+    return {"seconds": seconds, "peak_rss_mb": peak / 1024, "status": p.returncode, "killed": killed, "note": note}
 
 
 def parity(path, x, want):
@@ -124,10 +128,15 @@ def main():
         result["convscope"] = timed([args.convscope, "export", args.model, "--format", "onnx", "--out", ours], limit)
         if not args.skip_tf2onnx:
             tfk = os.path.join(tmp, "model.tfkeras.h5")
-            subprocess.run([sys.executable, "-c", MAKE_TFKERAS, args.model, tfk], check=True,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            env = dict(os.environ, TF2ONNX_CATCH_ERRORS="FALSE")
-            result["tf2onnx"] = timed([sys.executable, "-c", TF2ONNX, tfk, theirs], limit, env=env)
+            made = subprocess.run([sys.executable, "-c", MAKE_TFKERAS, args.model, tfk],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            if made.returncode == 0:
+                env = dict(os.environ, TF2ONNX_CATCH_ERRORS="FALSE")
+                result["tf2onnx"] = timed([sys.executable, "-c", TF2ONNX, tfk, theirs], limit, env=env)
+            else:
+                last = (made.stderr.decode(errors="replace").strip().splitlines() or ["?"])[-1]
+                result["tf2onnx"] = {"seconds": 0.0, "peak_rss_mb": 0.0, "status": made.returncode, "killed": False,
+                                     "note": f"tf-keras could not load the model, so tf2onnx was not run: {last[:200]}"}
             paths["tf2onnx"] = theirs
         for key, path in paths.items():
             r = result[key]

@@ -18,6 +18,8 @@ public enum ONNXExportBenchmark {
         /// max |onnxruntime − Keras| / max |Keras|, nil when no file was written.
         public let parityVsKeras: Double?
         public let bytes: Int?
+        /// Why it failed (killed, its last error lines, or tf-keras unable to load the model).
+        public let note: String?
     }
 
     /// What `bench onnx-export --json` prints (Schemas/bench-onnx-export.schema.json).
@@ -50,7 +52,8 @@ public enum ONNXExportBenchmark {
         func converter(_ j: JSON?) -> Converter? {
             guard let j, let s = j["seconds"]?.doubleValue else { return nil }
             return Converter(seconds: s, peakRssMb: j["peak_rss_mb"]?.doubleValue ?? 0, status: j["status"]?.intValue ?? -1,
-                             killed: j["killed"]?.boolValue ?? false, parityVsKeras: j["parity_vs_keras"]?.doubleValue, bytes: j["bytes"]?.intValue)
+                             killed: j["killed"]?.boolValue ?? false, parityVsKeras: j["parity_vs_keras"]?.doubleValue, bytes: j["bytes"]?.intValue,
+                             note: j["note"]?.stringValue)
         }
         guard let ours = converter(r["convscope"]) else { throw CommandError("onnx_export_bench.py reported no ConvScope run") }
         let theirs = converter(r["tf2onnx"])
@@ -79,7 +82,7 @@ public enum ONNXExportBenchmark {
     static func line(_ model: String, _ who: String, _ c: Converter) -> String {
         var s = String(format: "%@ to ONNX  %-10@ %8.1f s   peak RSS %7.0f MB", model, who, c.seconds, c.peakRssMb)
         s += "   parity vs Keras " + (c.parityVsKeras.map { String(format: "%.2e", $0) } ?? "-")
-        if c.killed { s += " (killed by the memory watchdog)" } else if c.status != 0 { s += " (exit \(c.status))" }
+        if let n = c.note { s += " (\(n))" }
         return s
     }
 }
