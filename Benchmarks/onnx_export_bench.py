@@ -1,11 +1,12 @@
 """A Keras file (VGG16 by default) to ONNX two ways, in one run: ConvScope (`convscope export --format onnx`)
 and tf2onnx 1.17.0 (`tf2onnx.convert.from_keras` on the model tf-keras loads from an .h5). For each: wall
 time and peak RSS of the converting process, the file's size, and the parity of its onnxruntime output
-against Keras' (`--expected` on `--input`). Prints one JSON object; `convscope bench onnx-export` runs it
+against Keras' (`--expected` on `--input`; with `--logits`, also the input of the final Softmax against
+Keras' pre-softmax scores, as a softmax of random weights saturates). Prints one JSON object; `convscope bench onnx-export` runs it
 and prints the lines and `ratio` lines (ConvScope / tf2onnx).
 
     onnx_export_bench.py --convscope .build/release/convscope [--model Fixtures/cache/vgg16.keras3.h5]
-        [--input Fixtures/cache/vgg16.in.npy] [--expected Fixtures/cache/vgg16.out.npy] [--limit-gb 16]
+        [--input Fixtures/cache/vgg16.in.npy] [--expected Fixtures/cache/vgg16.out.npy] [--logits NPY] [--limit-gb 16]
         [--skip-tf2onnx]
 
 Each converter runs in its own process group under a watchdog that polls the group's RSS every 0.5 s and
@@ -96,15 +97,30 @@ def timed(cmd, limit_kb, env=None):
     return {"seconds": seconds, "peak_rss_mb": peak / 1024, "status": p.returncode, "killed": killed, "note": note}
 
 
-def parity(path, x, want):
+def relative(got, want):
     import numpy as np
+    return float(np.max(np.abs(got.astype(np.float64) - want)) / np.max(np.abs(want)))
+
+
+def parity(path, x, want, logits=None):
+    """The file's output against Keras'; with `logits`, also the input of a final Softmax (made an extra
+    output of the graph) against Keras' pre-softmax scores: (output parity, logits parity or None)."""
+    import onnx
     import onnxruntime as ort
+    m = onnx.load(path)
+    producer = {o: n for n in m.graph.node for o in n.output}
+    n = producer.get(m.graph.output[0].name)
+    while n is not None and n.op_type == "Identity":
+        n = producer.get(n.input[0])
+    extra = n.input[0] if logits is not None and n is not None and n.op_type == "Softmax" else None
+    if extra is not None:
+        m.graph.output.append(onnx.helper.make_tensor_value_info(extra, onnx.TensorProto.FLOAT, None))
     so = ort.SessionOptions()
     so.intra_op_num_threads = 2
     so.inter_op_num_threads = 1
-    s = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
-    got = s.run(None, {s.get_inputs()[0].name: x})[0]
-    return float(np.max(np.abs(got.astype(np.float64) - want)) / np.max(np.abs(want)))
+    s = ort.InferenceSession(m.SerializeToString(), so, providers=["CPUExecutionProvider"])
+    got = s.run(None, {s.get_inputs()[0].name: x})
+    return relative(got[0], want), (relative(got[-1], logits) if extra is not None else None)
 
 
 def main():
@@ -113,12 +129,14 @@ def main():
     a.add_argument("--model", default="Fixtures/cache/vgg16.keras3.h5")
     a.add_argument("--input", default="Fixtures/cache/vgg16.in.npy")
     a.add_argument("--expected", default="Fixtures/cache/vgg16.out.npy")
+    a.add_argument("--logits", help="Keras' pre-softmax scores (.npy) on the input, compared with a final Softmax's input")
     a.add_argument("--limit-gb", type=float, default=16)
     a.add_argument("--skip-tf2onnx", action="store_true")
     args = a.parse_args()
     import numpy as np
     x = np.load(args.input).astype(np.float32)
     want = np.load(args.expected).astype(np.float32)
+    logits = np.load(args.logits).astype(np.float32) if args.logits else None
     limit = int(args.limit_gb * 1024 * 1024)
     result = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -140,7 +158,8 @@ def main():
             paths["tf2onnx"] = theirs
         for key, path in paths.items():
             r = result[key]
-            r["parity_vs_keras"] = parity(path, x, want) if r["status"] == 0 and os.path.exists(path) else None
+            ok = r["status"] == 0 and os.path.exists(path)
+            r["parity_vs_keras"], r["logits_parity_vs_keras"] = parity(path, x, want, logits) if ok else (None, None)
             r["bytes"] = os.path.getsize(path) if os.path.exists(path) else None
     print(json.dumps(result))
 

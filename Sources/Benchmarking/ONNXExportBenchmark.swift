@@ -17,6 +17,8 @@ public enum ONNXExportBenchmark {
         public let killed: Bool
         /// max |onnxruntime − Keras| / max |Keras|, nil when no file was written.
         public let parityVsKeras: Double?
+        /// The same on the input of the file's final Softmax against Keras' logits, when given and there is one.
+        public let logitsParityVsKeras: Double?
         public let bytes: Int?
         /// Why it failed (killed, its last error lines, or tf-keras unable to load the model).
         public let note: String?
@@ -38,21 +40,23 @@ public enum ONNXExportBenchmark {
     }
 
     @discardableResult
-    public static func compare(model: String, input: String, expected: String, limitGB: Double, skipReference: Bool,
-                               json: Bool = false) throws -> Report {
+    public static func compare(model: String, input: String, expected: String, logits: String?, limitGB: Double,
+                               skipReference: Bool, json: Bool = false) throws -> Report {
         let say: (String) -> Void = json ? { FileHandle.standardError.write(Data(($0 + "\n").utf8)) } : { print($0) }
         say(MachineHeader.line)
-        for f in [model, input, expected] where !FileManager.default.fileExists(atPath: f) {
+        for f in [model, input, expected] + (logits.map { [$0] } ?? []) where !FileManager.default.fileExists(atPath: f) {
             throw CommandError("\(f): no such file (the VGG16 fixtures are made by scripts/test.sh into Fixtures/cache; or pass --model, --input, --expected)")
         }
         var args = ["--convscope", ChildProcess.thisExecutable.path, "--model", model, "--input", input, "--expected", expected,
                     "--limit-gb", String(limitGB)]
+        if let logits { args += ["--logits", logits] }
         if skipReference { args.append("--skip-tf2onnx") }
         let r = try TFReference.run(args, script: "onnx_export_bench.py")
         func converter(_ j: JSON?) -> Converter? {
             guard let j, let s = j["seconds"]?.doubleValue else { return nil }
             return Converter(seconds: s, peakRssMb: j["peak_rss_mb"]?.doubleValue ?? 0, status: j["status"]?.intValue ?? -1,
-                             killed: j["killed"]?.boolValue ?? false, parityVsKeras: j["parity_vs_keras"]?.doubleValue, bytes: j["bytes"]?.intValue,
+                             killed: j["killed"]?.boolValue ?? false, parityVsKeras: j["parity_vs_keras"]?.doubleValue,
+                             logitsParityVsKeras: j["logits_parity_vs_keras"]?.doubleValue, bytes: j["bytes"]?.intValue,
                              note: j["note"]?.stringValue)
         }
         guard let ours = converter(r["convscope"]) else { throw CommandError("onnx_export_bench.py reported no ConvScope run") }
@@ -82,6 +86,7 @@ public enum ONNXExportBenchmark {
     static func line(_ model: String, _ who: String, _ c: Converter) -> String {
         var s = String(format: "%@ to ONNX  %-10@ %8.1f s   peak RSS %7.0f MB", model, who, c.seconds, c.peakRssMb)
         s += "   parity vs Keras " + (c.parityVsKeras.map { String(format: "%.2e", $0) } ?? "-")
+        if let l = c.logitsParityVsKeras { s += String(format: " (logits %.2e)", l) }
         if let n = c.note { s += " (\(n))" }
         return s
     }

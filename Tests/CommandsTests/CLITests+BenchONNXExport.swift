@@ -13,7 +13,8 @@ extension CLITests {
         }
         let r = try convscope(["bench", "onnx-export", "--model", fixtures.appendingPathComponent("models/conv_small.keras3.h5").path,
                                "--input", fixtures.appendingPathComponent("models/conv_small.in.npy").path,
-                               "--expected", fixtures.appendingPathComponent("models/conv_small.out.npy").path, "--no-tf", "--json"],
+                               "--expected", fixtures.appendingPathComponent("models/conv_small.out.npy").path,
+                               "--logits", fixtures.appendingPathComponent("models/conv_small.logits.npy").path, "--no-tf", "--json"],
                               in: Self.root)
         XCTAssertEqual(r.status, 0, r.stderr)
         let json = try JSONParser().parse(r.stdout)
@@ -21,6 +22,7 @@ extension CLITests {
         XCTAssertEqual(errors, [])
         XCTAssertEqual(json["convscope"]?["status"]?.intValue, 0)
         XCTAssertLessThan(try XCTUnwrap(json["convscope"]?["parity_vs_keras"]?.doubleValue), 1e-4)
+        XCTAssertLessThan(try XCTUnwrap(json["convscope"]?["logits_parity_vs_keras"]?.doubleValue), 1e-4)
         XCTAssertGreaterThan(json["convscope"]?["peak_rss_mb"]?.doubleValue ?? 0, 0)
         XCTAssertTrue(json["tf2onnx"]?.isNull ?? true)
         XCTAssertTrue(r.stderr.hasPrefix("CPU: "), r.stderr)
