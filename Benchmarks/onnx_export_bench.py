@@ -10,8 +10,14 @@ and prints the lines and `ratio` lines (ConvScope / tf2onnx).
         [--skip-tf2onnx]
 
 Each converter runs in its own process group under a watchdog that polls the group's RSS every 0.5 s and
-kills it past --limit-gb (tf2onnx's optimizer deep-copies the graph with the weights; TF2ONNX_CATCH_ERRORS=FALSE
-stops the copies: docs reference-engines.md). The tf-keras .h5 is made (untimed) into a temporary folder:
+kills it past --limit-gb. tf2onnx's memory on VGG16 (measured with faulthandler stack dumps, Dec 2026):
+its optimizer deep-copies the graph with the weights before every pass unless TF2ONNX_CATCH_ERRORS is set
+(1.17.0 compares the constant's name, not its value, with "TRUE", so any value turns the copies off), set
+here; even so the process passes 12 GB inside TensorFlow's convert_variables_to_constants_v2, which
+tf2onnx's from_function calls to freeze the model (the 528 MB of weights copied as Const node_defs
+through import, prune and lift_to_graph: 2 GB after loading, 6.8 GB at 190 s, still freezing), before
+its own conversion begins. from_saved_model freezes through the same from_trackable/from_function path,
+so the SavedModel route does not avoid it. The tf-keras .h5 is made (untimed) into a temporary folder:
 tf-keras loads the Keras file if it can, else (VGG16) the weights are set on tf_keras.applications.VGG16.
 Nothing is written into Fixtures/cache.
 """
