@@ -1,15 +1,25 @@
-"""VGG16 to ONNX two ways, in one run: ConvScope (`convscope export --format onnx`) and tf2onnx 1.17.0
-(`tf2onnx.convert.from_keras` on the model loaded by tf-keras from its .h5). For each: wall time and peak
-RSS of the converting process, and the parity of the ONNX file's onnxruntime output against Keras'
-(Fixtures/cache/vgg16.out.npy on vgg16.in.npy). Prints one line per converter and `ratio` lines
-(ConvScope / tf2onnx), then one JSON object.
+"""A Keras file (VGG16 by default) to ONNX two ways, in one run: ConvScope (`convscope export --format onnx`)
+and tf2onnx 1.17.0 (`tf2onnx.convert.from_keras` on the model tf-keras loads from an .h5). For each: wall
+time and peak RSS of the converting process, the file's size, and the parity of its onnxruntime output
+against Keras' (`--expected` on `--input`; with `--logits`, also the input of the final Softmax against
+Keras' pre-softmax scores, as a softmax of random weights saturates). Prints one JSON object; `convscope bench onnx-export` runs it
+and prints the lines and `ratio` lines (ConvScope / tf2onnx).
 
-    onnx_export_bench.py --convscope .build/release/convscope [--cache Fixtures/cache] [--limit-gb 16]
+    onnx_export_bench.py --convscope .build/release/convscope [--model Fixtures/cache/vgg16.keras3.h5]
+        [--input Fixtures/cache/vgg16.in.npy] [--expected Fixtures/cache/vgg16.out.npy] [--logits NPY] [--limit-gb 16]
+        [--skip-tf2onnx]
 
-tf2onnx runs in its own process group under a watchdog that polls the group's RSS every 0.5 s and kills
-it past --limit-gb (its optimizer deep-copies the graph with the weights; TF2ONNX_CATCH_ERRORS=FALSE
-stops the copies: docs reference-engines.md). The tf-keras .h5 is made (untimed) from the Keras 3 file's
-weights into a temporary folder; nothing is written into Fixtures/cache.
+Each converter runs in its own process group under a watchdog that polls the group's RSS every 0.5 s and
+kills it past --limit-gb. tf2onnx's memory on VGG16 (measured with faulthandler stack dumps, Dec 2026):
+its optimizer deep-copies the graph with the weights before every pass unless TF2ONNX_CATCH_ERRORS is set
+(1.17.0 compares the constant's name, not its value, with "TRUE", so any value turns the copies off), set
+here; even so the process passes 12 GB inside TensorFlow's convert_variables_to_constants_v2, which
+tf2onnx's from_function calls to freeze the model (the 528 MB of weights copied as Const node_defs
+through import, prune and lift_to_graph: 2 GB after loading, 6.8 GB at 190 s, still freezing), before
+its own conversion begins. from_saved_model freezes through the same from_trackable/from_function path,
+so the SavedModel route does not avoid it. The tf-keras .h5 is made (untimed) into a temporary folder:
+tf-keras loads the Keras file if it can, else (VGG16) the weights are set on tf_keras.applications.VGG16.
+Nothing is written into Fixtures/cache.
 """
 import argparse
 import json
@@ -28,7 +38,7 @@ os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
 os.environ["TF2ONNX_CATCH_ERRORS"] = "FALSE"
 import tf_keras, tensorflow as tf, tf2onnx
 model = tf_keras.models.load_model(sys.argv[1], compile=False)
-spec = (tf.TensorSpec((None, 224, 224, 3), tf.float32, name="input"),)
+spec = tuple(tf.TensorSpec((None,) + tuple(i.shape[1:]), tf.float32, name=f"input{k}") for k, i in enumerate(model.inputs))
 tf2onnx.convert.from_keras(model, input_signature=spec, opset=17, output_path=sys.argv[2])
 '''
 
@@ -36,9 +46,12 @@ MAKE_TFKERAS = r'''
 import os, sys
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
 import keras, tf_keras
-source = keras.models.load_model(sys.argv[1], compile=False)
-model = tf_keras.applications.VGG16(weights=None)
-model.set_weights(source.get_weights())
+try:
+    model = tf_keras.models.load_model(sys.argv[1], compile=False)
+except Exception:
+    source = keras.models.load_model(sys.argv[1], compile=False)
+    model = tf_keras.applications.VGG16(weights=None)
+    model.set_weights(source.get_weights())
 model.save(sys.argv[2])
 '''
 
@@ -82,55 +95,78 @@ def timed(cmd, limit_kb, env=None):
         peak = max(peak, int(lines[-1]))
     except (ValueError, IndexError):
         pass
-    return {"seconds": seconds, "peak_rss_mb": peak / 1024, "status": p.returncode, "killed": killed,
-            "stderr_tail": lines[-3:] if p.returncode else []}
+    note = None
+    if killed:
+        note = f"killed by the memory watchdog past {limit_kb / 1024 / 1024:.0f} GB"
+    elif p.returncode:
+        note = f"exit {p.returncode}: " + " | ".join(lines[-3:])[:300]
+    return {"seconds": seconds, "peak_rss_mb": peak / 1024, "status": p.returncode, "killed": killed, "note": note}
 
 
-def parity(path, x, want):
+def relative(got, want):
     import numpy as np
+    return float(np.max(np.abs(got.astype(np.float64) - want)) / np.max(np.abs(want)))
+
+
+def parity(path, x, want, logits=None):
+    """The file's output against Keras'; with `logits`, also the input of a final Softmax (made an extra
+    output of the graph) against Keras' pre-softmax scores: (output parity, logits parity or None)."""
+    import onnx
     import onnxruntime as ort
+    m = onnx.load(path)
+    producer = {o: n for n in m.graph.node for o in n.output}
+    n = producer.get(m.graph.output[0].name)
+    while n is not None and n.op_type == "Identity":
+        n = producer.get(n.input[0])
+    extra = n.input[0] if logits is not None and n is not None and n.op_type == "Softmax" else None
+    if extra is not None:
+        m.graph.output.append(onnx.helper.make_tensor_value_info(extra, onnx.TensorProto.FLOAT, None))
     so = ort.SessionOptions()
     so.intra_op_num_threads = 2
     so.inter_op_num_threads = 1
-    s = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
-    got = s.run(None, {s.get_inputs()[0].name: x})[0]
-    return float(np.max(np.abs(got.astype(np.float64) - want)) / np.max(np.abs(want)))
+    s = ort.InferenceSession(m.SerializeToString(), so, providers=["CPUExecutionProvider"])
+    got = s.run(None, {s.get_inputs()[0].name: x})
+    return relative(got[0], want), (relative(got[-1], logits) if extra is not None else None)
 
 
 def main():
     a = argparse.ArgumentParser()
     a.add_argument("--convscope", required=True)
-    a.add_argument("--cache", default="Fixtures/cache")
+    a.add_argument("--model", default="Fixtures/cache/vgg16.keras3.h5")
+    a.add_argument("--input", default="Fixtures/cache/vgg16.in.npy")
+    a.add_argument("--expected", default="Fixtures/cache/vgg16.out.npy")
+    a.add_argument("--logits", help="Keras' pre-softmax scores (.npy) on the input, compared with a final Softmax's input")
     a.add_argument("--limit-gb", type=float, default=16)
+    a.add_argument("--skip-tf2onnx", action="store_true")
     args = a.parse_args()
     import numpy as np
-    source = os.path.join(args.cache, "vgg16.keras3.h5")
-    x = np.load(os.path.join(args.cache, "vgg16.in.npy")).astype(np.float32)
-    want = np.load(os.path.join(args.cache, "vgg16.out.npy")).astype(np.float32)
+    x = np.load(args.input).astype(np.float32)
+    want = np.load(args.expected).astype(np.float32)
+    logits = np.load(args.logits).astype(np.float32) if args.logits else None
     limit = int(args.limit_gb * 1024 * 1024)
     result = {}
     with tempfile.TemporaryDirectory() as tmp:
-        tfk = os.path.join(tmp, "vgg16.tfkeras.h5")
-        subprocess.run([sys.executable, "-c", MAKE_TFKERAS, source, tfk], check=True, stdout=subprocess.DEVNULL)
         ours, theirs = os.path.join(tmp, "convscope.onnx"), os.path.join(tmp, "tf2onnx.onnx")
-        # Interleaved: ConvScope, tf2onnx.
-        result["convscope"] = timed([args.convscope, "export", source, "--format", "onnx", "--out", ours], limit)
-        env = dict(os.environ, TF2ONNX_CATCH_ERRORS="FALSE")
-        result["tf2onnx"] = timed([sys.executable, "-c", TF2ONNX, tfk, theirs], limit, env=env)
-        for key, path in (("convscope", ours), ("tf2onnx", theirs)):
+        paths = {"convscope": ours}
+        # Interleaved: ConvScope, then tf2onnx.
+        result["convscope"] = timed([args.convscope, "export", args.model, "--format", "onnx", "--out", ours], limit)
+        if not args.skip_tf2onnx:
+            tfk = os.path.join(tmp, "model.tfkeras.h5")
+            made = subprocess.run([sys.executable, "-c", MAKE_TFKERAS, args.model, tfk],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            if made.returncode == 0:
+                env = dict(os.environ, TF2ONNX_CATCH_ERRORS="FALSE")
+                result["tf2onnx"] = timed([sys.executable, "-c", TF2ONNX, tfk, theirs], limit, env=env)
+            else:
+                last = (made.stderr.decode(errors="replace").strip().splitlines() or ["?"])[-1]
+                result["tf2onnx"] = {"seconds": 0.0, "peak_rss_mb": 0.0, "status": made.returncode, "killed": False,
+                                     "note": f"tf-keras could not load the model, so tf2onnx was not run: {last[:200]}"}
+            paths["tf2onnx"] = theirs
+        for key, path in paths.items():
             r = result[key]
-            r["parity_vs_keras"] = parity(path, x, want) if r["status"] == 0 and os.path.exists(path) else None
+            ok = r["status"] == 0 and os.path.exists(path)
+            r["parity_vs_keras"], r["logits_parity_vs_keras"] = parity(path, x, want, logits) if ok else (None, None)
             r["bytes"] = os.path.getsize(path) if os.path.exists(path) else None
-    for key in ("convscope", "tf2onnx"):
-        r = result[key]
-        p = "-" if r["parity_vs_keras"] is None else f"{r['parity_vs_keras']:.2e}"
-        note = " (killed by the memory watchdog)" if r["killed"] else (f" (exit {r['status']})" if r["status"] else "")
-        print(f"VGG16 to ONNX  {key:10s} {r['seconds']:8.1f} s   peak RSS {r['peak_rss_mb']:8.0f} MB   "
-              f"parity vs Keras {p}{note}", file=sys.stderr)
-    c, t = result["convscope"], result["tf2onnx"]
-    if t["status"] == 0:
-        print(f"VGG16 to ONNX time (ConvScope / tf2onnx)                 ratio {c['seconds'] / t['seconds']:.2f}", file=sys.stderr)
-        print(f"VGG16 to ONNX peak RSS (ConvScope / tf2onnx)             ratio {c['peak_rss_mb'] / t['peak_rss_mb']:.2f}", file=sys.stderr)
     print(json.dumps(result))
 
 

@@ -46,12 +46,16 @@ public enum ONNXExporter {
                         throw ONNXExportError.unsupported(node.name, "\(node.layer.className) reading a Keras mask (mask_zero / Masking)", opset: options.opset)
                     }
                 }
-                guard let lowering = node.layer as? ONNXLowering else {
-                    throw ONNXExportError.unsupported(node.name, "\(node.layer.className)", opset: options.opset)
-                }
                 var c = ONNXLoweringContext(builder: b, name: node.name, inputs: node.inputs.map { value[$0]! },
                                             inputShapes: node.inputs.map { graph.nodes[$0].outputShape }, outputShape: node.outputShape)
                 c.masks = inputMasks
+                if let quantized = node.layer as? ONNXQuantizedLowering, let y = try quantized.lowerQuantizedONNX(c) {
+                    value[node.id] = y
+                    continue
+                }
+                guard let lowering = node.layer as? ONNXLowering else {
+                    throw ONNXExportError.unsupported(node.name, "\(node.layer.className)", opset: options.opset)
+                }
                 if let multi = node.layer as? any MultiOutputLayer, !multi.extraOutputShapes.isEmpty {
                     guard let all = lowering as? ONNXMultiOutputLowering else {
                         throw ONNXExportError.unsupported(node.name, "\(node.layer.className) with several outputs", opset: options.opset)

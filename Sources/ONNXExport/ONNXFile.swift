@@ -32,8 +32,8 @@ public enum ONNXFile {
         var model = model
         let url = URL(fileURLWithPath: path)
         let weightBytes = model.graph.initializer.reduce(0) { $0 + $1.rawData.count }
-        let parameters = model.graph.initializer.filter { $0.dataType == Int32(ONNXTensorProto.DataType.float.rawValue) }
-            .reduce(0) { $0 + $1.rawData.count / 4 }
+        let parameters = model.graph.initializer.filter { $0.dataType != Int32(ONNXTensorProto.DataType.int64.rawValue) }
+            .reduce(0) { $0 + Int($1.dims.reduce(1, *)) }        // float and quantized weights, not shapes and axes
         var summary = ONNXWriteSummary(path: path, externalData: nil, opset: Int(model.opsetImport.first?.version ?? 0),
                                        irVersion: Int(model.irVersion), nodes: model.graph.node.count,
                                        initializers: model.graph.initializer.count, parameters: parameters, bytes: 0)

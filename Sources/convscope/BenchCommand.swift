@@ -10,7 +10,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Benchmarks with ratios against TensorFlow measured in the same run (needs the pinned Python: scripts/setup.sh --python).",
         subcommands: [ForwardBench.self, KernelsBench.self, DeconvBench.self, SaliencyBench.self, AttributionBench.self, MaximizeBench.self, InspectBench.self, ShardedInspectBench.self, MatchingBench.self, BLASBench.self, PredictProcessBench.self, SavedModelBench.self, TrainBench.self, BenchExperimentCommand.self,
-                      SequenceBench.self],
+                      SequenceBench.self, ONNXExportBench.self],
         defaultSubcommand: ForwardBench.self)
 }
 
@@ -207,5 +207,28 @@ struct KernelsBench: ParsableCommand {
 
     func run() throws {
         try ConvScope.guarded { try KernelBenchmark.compare(archs: arch, batch: batch, threads: threads, repeats: repeats) }
+    }
+}
+
+struct ONNXExportBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "onnx-export",
+        abstract: "A Keras file (VGG16) converted to ONNX by ConvScope and by tf2onnx (from its .h5 through tf-keras) in the same run: time, peak memory and output parity against Keras of each.",
+        discussion: "Both converters run as fresh processes under a watchdog that kills one past --limit-gb; prints `ratio X` lines (ConvScope / tf2onnx).")
+    static let defaultModel = "Fixtures/cache/vgg16.keras3.h5"
+    @Option(help: "The Keras file.") var model = ONNXExportBench.defaultModel
+    @Option(help: "Keras' input (.npy) for the parity check.") var input = "Fixtures/cache/vgg16.in.npy"
+    @Option(help: "Keras' output (.npy) on that input.") var expected = "Fixtures/cache/vgg16.out.npy"
+    @Option(help: "Keras' pre-softmax scores (.npy) on that input, compared with the input of each file's final Softmax (default: Fixtures/cache/vgg16.logits.npy with the default model).") var logits: String?
+    @Option(help: "Memory limit of each converter, GB.") var limitGb: Double = 16
+    @Flag(help: "Skip tf2onnx.") var noTF = false
+    @Flag(help: "Print the report as JSON (Schemas/bench-onnx-export.schema.json) on stdout, the lines on stderr.") var json = false
+
+    func run() throws {
+        try ConvScope.guarded {
+            let defaultLogits = "Fixtures/cache/vgg16.logits.npy"
+            let l = logits ?? (model == Self.defaultModel && FileManager.default.fileExists(atPath: defaultLogits) ? defaultLogits : nil)
+            try ONNXExportBenchmark.compare(model: model, input: input, expected: expected, logits: l, limitGB: limitGb,
+                                            skipReference: noTF, json: json)
+        }
     }
 }

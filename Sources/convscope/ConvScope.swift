@@ -13,6 +13,7 @@ struct ConvScope: ParsableCommand {
         discussion: """
         Exit codes: 0 success; 1 a check failed (validate) or weights differ (diff); 2 bad input or usage.
         """,
+        version: ConvScopeVersion.current,
         subcommands: [InspectCommand.self, ValidateCommand.self, PredictCommand.self, ActivationsCommand.self,
                       DeconvCommand.self, SaliencyCommand.self, MaximizeCommand.self, DemoCommand.self,
                       OcclusionCommand.self, FaithfulnessCommand.self,

@@ -25,8 +25,11 @@ struct ExportCommand: ParsableCommand, ReadsInputFiles {
         with Keras' input and output names and layout (--layout nchw: channels-first inputs and outputs), a dynamic \
         or fixed --batch, and metadata (source file, its sha256, Keras version, ConvScope version); over 2 GB of \
         weights go to MODEL.data beside it (ONNX external data), the pair written atomically. A layer with no ONNX \
-        form in the opset (or a Lambda) is named and nothing is written. --check runs the pinned Python's \
-        onnxruntime on a seeded input beside ConvScope's forward and prints the largest relative difference.
+        form in the opset (or a Lambda) is named and nothing is written. Keras 3's quantized layers are written \
+        as their stored int8/int4/float8 numbers through DequantizeLinear with Keras' input quantization (float8 \
+        needs --opset 19; --dequantize writes the float form). --check runs the pinned Python's \
+        onnxruntime on a seeded input beside ConvScope's forward and prints the largest relative difference \
+        (and, for a model ending in a softmax, that of the logits: "...largest relative difference D; logits L").
         """)
 
     @Argument(help: "Keras model or weights file.") var model: String
@@ -46,7 +49,7 @@ struct ExportCommand: ParsableCommand, ReadsInputFiles {
     @Option(help: "--format onnx: the ONNX opset (13–21; default 17, which the pinned onnxruntime 1.31 runs).") var opset: Int = ONNXExportOptions.defaultOpset
     @Option(help: "--format onnx: the batch axis, dynamic or a fixed size N.") var batch: ONNXBatch = .dynamic
     @Option(help: "--format onnx: keras (channels-last inputs and outputs, as Keras) or nchw (channels first).") var layout: ONNXTensorLayout = .keras
-    @Flag(help: "--format onnx: run onnxruntime (pinned Python) beside ConvScope on a seeded input and print the largest relative difference.")
+    @Flag(help: "--format onnx: run onnxruntime (pinned Python) beside ConvScope on a seeded input and print the largest relative difference (outputs, and logits before a final softmax).")
     var check = false
     @Flag(help: "Print JSON (Schemas/export.schema.json; Schemas/export-onnx.schema.json for --format onnx).") var json = false
     @OptionGroup var memory: MemoryOptions

@@ -1,3 +1,4 @@
+import Commands
 import Foundation
 import Graph
 import TestSupport
@@ -18,7 +19,27 @@ extension CLITests {
         if ProcessInfo.processInfo.environment["CONVSCOPE_PYTHON"] != nil {
             let d = try XCTUnwrap(json["check"]?["max_relative_difference"]?.doubleValue, "\(json.serialized())")
             XCTAssertLessThan(d, 1e-4)
+            // conv_small ends in a softmax: the logits are compared too.
+            let l = try XCTUnwrap(json["check"]?["logits_max_relative_difference"]?.doubleValue, "\(json.serialized())")
+            XCTAssertLessThan(l, 1e-4)
         }
+    }
+
+    /// A float8-quantized layer below opset 19: one line naming the layer, the mode and the opset, exit 2,
+    /// nothing written; at opset 19 it is written. `--version` prints the version the metadata records.
+    func testONNXExportRefusesFloat8BelowOpset19AndPrintsVersion() throws {
+        let dir = try temporaryFolder()
+        let model = fixtures.appendingPathComponent("quantized/mlp.float8.keras").path
+        let out = dir.appendingPathComponent("f8.onnx").path
+        let r = try convscope(["export", model, "--format", "onnx", "--out", out])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("layer 'fc1': float8") && r.stderr.contains("opset 17"), r.stderr)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), [])
+        XCTAssertEqual(try convscope(["export", model, "--format", "onnx", "--out", out, "--opset", "19"]).status, 0)
+        let v = try convscope(["--version"])
+        XCTAssertEqual(v.status, 0)
+        XCTAssertEqual(v.stdout.trimmingCharacters(in: .whitespacesAndNewlines), ConvScopeVersion.current)
     }
 
     func testONNXExportRefusesALambdaAndOptionsOfOtherFormats() throws {

@@ -70,7 +70,7 @@ final class ONNXExportOptionTests: XCTestCase {
         XCTAssertEqual(props["source_file"], "resnet_small.keras3.h5")
         XCTAssertEqual(props["source_sha256"], try Self.sha256sum(resnet), "our SHA-256 against coreutils'")
         XCTAssertNotNil(props["keras_version"])
-        XCTAssertEqual(props["convscope_version"], ExportONNX.convscopeVersion)
+        XCTAssertEqual(props["convscope_version"], ConvScopeVersion.current)
         // External data: the same writer with the threshold lowered, so a small model takes the > 2 GB path.
         let proto = try ONNXExporter.model(of: try Fixture.graph("models/conv_small.keras3.h5"))
         let external = dir.appendingPathComponent("conv.external.onnx").path

@@ -98,7 +98,7 @@ final class ONNXExportTests: XCTestCase {
         }
     }
 
-    /// VGG16 and ResNet50 from Fixtures/cache (when the large fixtures were generated, as scripts/test.sh does).
+    /// VGG16 and ResNet50 from Fixtures/cache, their softmax outputs and their logits (when the large fixtures were generated, as scripts/test.sh does).
     /// Minutes in a debug build: runs in scripts/test.sh's plain pass only (CONVSCOPE_ONNX_LARGE=1), not under the sanitizers.
     func testVGG16AndResNet50MatchKeras() throws {
         guard ProcessInfo.processInfo.environment["CONVSCOPE_ONNX_LARGE"] == "1" else {
@@ -109,8 +109,16 @@ final class ONNXExportTests: XCTestCase {
         for name in ["vgg16", "resnet50"] {
             guard let file = Fixture.cached("\(name).keras3.h5") else { continue }
             let out = dir.appendingPathComponent("\(name).onnx").path
-            _ = try ExportONNX.run(path: file, arch: nil, out: out)
+            let model = try ExportONNX.run(path: file, arch: nil, out: out).model
             checks.append(["onnx": out, "inputs": [Fixture.path("cache/\(name).in.npy")], "expected": [Fixture.path("cache/\(name).out.npy")],
+                           "layout": "keras", "tolerance": 1e-4])
+            // The softmax's near-zero probabilities say little about a relative difference: the logits too
+            // (the model written without its final softmax, against Keras' pre-softmax scores).
+            guard FileManager.default.fileExists(atPath: Fixture.path("cache/\(name).logits.npy")) else { continue }
+            let logits = dir.appendingPathComponent("\(name).logits.onnx").path
+            _ = try ONNXFile.write(try ONNXExporter.model(of: try model.graph.logitGraph(), options: ExportONNX.options(ONNXExportSettings(), model: model)),
+                                   to: logits)
+            checks.append(["onnx": logits, "inputs": [Fixture.path("cache/\(name).in.npy")], "expected": [Fixture.path("cache/\(name).logits.npy")],
                            "layout": "keras", "tolerance": 1e-4])
         }
         if checks.isEmpty { throw XCTSkip("Fixtures/cache has no VGG16 / ResNet50 (scripts/test.sh generates them)") }
