@@ -163,10 +163,3 @@ public final class FusedConvolution: @unchecked Sendable {
         try OneDNN.check(dnnl_stream_wait(stream), "kernel reorder")
     }
 }
-
-/// oneDNN's dims array (12 entries) from the first few.
-private func dims(_ values: [Int]) -> [Int64] {
-    var d = [Int64](repeating: 0, count: 12)
-    for (i, v) in values.enumerated() { d[i] = Int64(v) }
-    return d
-}

@@ -77,3 +77,10 @@ public struct OneDNNError: ConvScopeFailure {
         return "oneDNN: \(what): \(reason)"
     }
 }
+
+/// oneDNN's dims array (12 entries) from the first few.
+func dims(_ values: [Int]) -> [Int64] {
+    var d = [Int64](repeating: 0, count: 12)
+    for (i, v) in values.enumerated() { d[i] = Int64(v) }
+    return d
+}

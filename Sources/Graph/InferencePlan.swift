@@ -1,4 +1,5 @@
 import FastKernels
+import Foundation
 import Tensor
 
 /// A graph compiled for inference, as the fast CPU engines run it: each convolution with the layers
@@ -38,7 +39,11 @@ public final class InferencePlan {
     /// then `run` is `Graph.forward`.
     let needsGraphForward: Bool
     private var primitives: [Int: FusedConvolution] = [:]
+    private var poolings: [Int: FastPooling] = [:]
     private var primitiveBatch = -1
+    /// When set, `run` adds each step's wall time (seconds) under the node id it runs at: a fused
+    /// convolution's output node, or the layer's own node (`bench forward --profile`).
+    public var stepSeconds: [Int: Double]?
 
     /// Plans `graph` for the values of `targets` (default: its outputs). Nodes among the targets are
     /// never folded away.
@@ -117,7 +122,7 @@ public final class InferencePlan {
         try graph.checkInputs(inputs)
         try graph.checkActivationSizes(of: needed, batch: inputs.first?.shape.first ?? 1)
         let batch = inputs.first?.batch ?? 1
-        if batch != primitiveBatch { primitives = [:]; primitiveBatch = batch }
+        if batch != primitiveBatch { primitives = [:]; poolings = [:]; primitiveBatch = batch }
         OneDNN.setThreads(Threading.count)
         var remaining = [Int](repeating: 0, count: graph.nodes.count)
         for n in graph.nodes where needed.contains(n.id) { for i in n.inputs { remaining[i] += 1 } }
@@ -131,6 +136,8 @@ public final class InferencePlan {
             }
         }
         for n in graph.nodes where needed.contains(n.id) && !absorbed.contains(n.id) {
+            let started = stepSeconds == nil ? 0 : Self.now()
+            defer { if stepSeconds != nil { stepSeconds![n.id, default: 0] += Self.now() - started } }
             if let k = graph.inputNodes.firstIndex(of: n.id) {
                 live[n.id] = inputs[k]
             } else if let step = fused[n.id] {                                  // n is the step's output
@@ -153,6 +160,14 @@ public final class InferencePlan {
                 if remaining[step.output] > 0 || keep.contains(step.output) { live[step.output] = y }
                 if keep.contains(step.output) { values[step.output] = y }
                 continue
+            } else if let pooling = try pooling(for: n, batch: batch) {
+                let x = live[n.inputs[0]]!, shape = [batch] + n.outputShape
+                var y = Tensor(shape: shape, data: Self.uninitialized(shape.reduce(1, *)))
+                try x.data.withUnsafeBufferPointer { xp in
+                    try y.data.withUnsafeMutableBufferPointer { yp in try pooling.run(xp.baseAddress!, yp.baseAddress!) }
+                }
+                release(n.inputs)
+                if remaining[n.id] > 0 || keep.contains(n.id) { live[n.id] = y }
             } else {
                 let y = try n.layer.forward(n.inputs.map { live[$0]! }, context: &context, tape: nil)
                 release(n.inputs)
@@ -174,6 +189,24 @@ public final class InferencePlan {
                                      groups: step.groups, epilogue: step.epilogue)
         primitives[step.convolution] = p
         return p
+    }
+
+    /// oneDNN's pooling for a windowed max or average pooling node (cached per node), nil for any other node.
+    private func pooling(for n: Node, batch: Int) throws -> FastPooling? {
+        if let p = poolings[n.id] { return p }
+        guard let (kind, geometry) = (n.layer as? any FastPoolable)?.fastPooling, n.inputs.count == 1 else { return nil }
+        let p = try FastPooling(kind: kind, geometry: geometry, batch: batch)
+        poolings[n.id] = p
+        return p
+    }
+
+    /// Which layers a step covers (the convolution first, the node it runs at last), for a profile.
+    public func covered(at node: Int) -> [Int] { fused[node]?.covers ?? [node] }
+
+    private static func now() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
     }
 
     private static func uninitialized(_ count: Int) -> [Float] {
