@@ -110,9 +110,11 @@ public enum ForwardBenchmark {
                 let fused = try run(graph: graph, batch: b, threads: t, repeats: repeats, gflopPerImage: gflopPerImage[a])
                 if profile {
                     let x = randomInput([b] + graph.nodes[graph.inputNodes[0]].outputShape, seed: 7, scale: 255)
-                    let steps = try ForwardProfile.measure(plan: InferencePlan(graph: graph), input: x, repeats: repeats)
-                    say("\(a) batch \(b) threads \(t), the inference plan step by step:")
-                    ForwardProfile.lines(steps).forEach(say)
+                    for fast in [false, true] {
+                        let steps = try ForwardProfile.measure(plan: InferencePlan(graph: graph, fastPooling: fast), input: x, repeats: repeats)
+                        say("\(a) batch \(b) threads \(t), the inference plan step by step, pooling \(fast ? "through oneDNN" : "by the layers' own forward"):")
+                        ForwardProfile.lines(steps).forEach(say)
+                    }
                 }
                 let unfused = try run(graph: graph, batch: b, threads: t, repeats: repeats, gflopPerImage: gflopPerImage[a], fused: false)
                 let tf = try TFReference.seconds(skip: skipReference, ["forward", "--model", a, "--batch", "\(b)", "--threads", "\(t)", "--repeats", "\(repeats)"] + weightArguments)

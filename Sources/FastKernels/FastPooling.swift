@@ -31,15 +31,10 @@ public final class FastPooling: @unchecked Sendable {
             &desc, dnnl_forward_inference, kind == .maximum ? dnnl_pooling_max : dnnl_pooling_avg_exclude_padding,
             &srcMD, &dstMD, dims([g.strideH, g.strideW]), dims([g.kH, g.kW]), dims([0, 0]),
             dims([g.padTop, g.padLeft]), dims([padBottom, padRight])), "pooling \(g)")
-        var pd: dnnl_primitive_desc_t?
-        try OneDNN.check(dnnl_primitive_desc_create(&pd, &desc, nil, engine, nil), "pooling \(g), batch \(batch)")
-        defer { dnnl_primitive_desc_destroy(pd) }
-        var impl: UnsafePointer<CChar>?
-        dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl)
-        implementation = impl.map { String(cString: $0) } ?? "unknown"
-        var p: dnnl_primitive_t?
-        try OneDNN.check(dnnl_primitive_create(&p, pd), "pooling primitive")
-        primitive = p!
+        let made = try OneDNN.primitive(&desc, attributes: nil, "pooling \(g), batch \(batch)")
+        dnnl_primitive_desc_destroy(made.descriptor)
+        primitive = made.primitive
+        implementation = made.implementation
         var s: dnnl_memory_t?, d: dnnl_memory_t?
         try OneDNN.check(dnnl_memory_create(&s, &srcMD, engine, nil), "pooling source memory")
         try OneDNN.check(dnnl_memory_create(&d, &dstMD, engine, nil), "pooling destination memory")

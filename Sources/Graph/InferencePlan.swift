@@ -5,7 +5,8 @@ import Tensor
 /// A graph compiled for inference, as the fast CPU engines run it: each convolution with the layers
 /// after it that fold into its epilogue (inference BatchNormalization into its kernel and bias, ReLU,
 /// the residual `Add`) runs as one fused oneDNN primitive on NHWC activations (Keras' layout, so
-/// nothing converts between layers); every other layer runs its own forward. Activations are released
+/// nothing converts between layers); max and average pooling run through oneDNN's pooling
+/// (`FastPooling`, NHWC too); every other layer runs its own forward. Activations are released
 /// after their last consumer, and a residual's buffer becomes the convolution's output when nothing
 /// else reads it.
 ///
@@ -45,10 +46,15 @@ public final class InferencePlan {
     /// convolution's output node, or the layer's own node (`bench forward --profile`).
     public var stepSeconds: [Int: Double]?
 
+    /// Whether max and average pooling run through oneDNN (`FastPooling`) rather than their layer's forward.
+    public let fastPooling: Bool
+
     /// Plans `graph` for the values of `targets` (default: its outputs). Nodes among the targets are
-    /// never folded away.
-    public init(graph: Graph, targets: [Int]? = nil) {
+    /// never folded away. `fastPooling: false` keeps pooling on the layers' own forward (the profile's
+    /// comparison).
+    public init(graph: Graph, targets: [Int]? = nil, fastPooling: Bool = true) {
         self.graph = graph
+        self.fastPooling = fastPooling
         let wanted = targets ?? graph.outputNodes
         self.targets = wanted
         let needed = graph.ancestors(of: wanted)
@@ -194,7 +200,7 @@ public final class InferencePlan {
     /// oneDNN's pooling for a windowed max or average pooling node (cached per node), nil for any other node.
     private func pooling(for n: Node, batch: Int) throws -> FastPooling? {
         if let p = poolings[n.id] { return p }
-        guard let (kind, geometry) = (n.layer as? any FastPoolable)?.fastPooling, n.inputs.count == 1 else { return nil }
+        guard fastPooling, let (kind, geometry) = (n.layer as? any FastPoolable)?.fastPooling, n.inputs.count == 1 else { return nil }
         let p = try FastPooling(kind: kind, geometry: geometry, batch: batch)
         poolings[n.id] = p
         return p
