@@ -1,6 +1,7 @@
 """onnxruntime's and OpenVINO's side of `convscope bench forward` (beside tf_reference.py's TensorFlow).
 
-One process builds the Keras model (the same seeded random weights as tf_reference.py, or --weights),
+One process builds the Keras model (the same seeded random weights as tf_reference.py, or --weights;
+--save-weights writes them for ConvScope and tf_reference.py to load, so every engine runs the same weights),
 writes it as an ONNX graph directly from its layers (NCHW inside, a Transpose at the NHWC input
 edge and before a Flatten so the Dense weights keep Keras' order), checks both engines' outputs
 against Keras on a batch-1 input, then times every batch x threads on both engines. Prints ONE JSON
@@ -78,6 +79,8 @@ def keras_to_onnx(model, batch):
             nodes.append(helper.make_node("BatchNormalization", [x[0], const(name + "_g", gamma), const(name + "_b", beta),
                                                                  const(name + "_m", mean), const(name + "_v", var)],
                                           [out], epsilon=cfg["epsilon"]))
+        elif kind == "Dropout":                                                   # identity at inference
+            out = x[0]
         elif kind == "Activation":
             out = activation(x[0], cfg["activation"], name)
         elif kind == "Add":
@@ -152,20 +155,29 @@ def cmd_forward(a):
     import onnxruntime
     import openvino
     model = ref.build_model(keras, a.model, weights=a.weights)
-    check = {}
+    if a.save_weights:                   # the weights every engine runs: ConvScope and tf_reference.py load them
+        os.makedirs(os.path.dirname(os.path.abspath(a.save_weights)), exist_ok=True)
+        model.save_weights(a.save_weights)
+    # Every engine on one batch-1 input against Keras (TensorFlow's output); --dump keeps the outputs for
+    # ConvScope's own comparison.
     x1 = ref.caffe_input(np, a.model, 1)
     want = model(x1, training=False).numpy()
     scale = float(np.abs(want).max()) or 1.0
+    e = Engines(keras_to_onnx(model, 1), a.threads[0])
+    outputs = {"tensorflow": want, "onnxruntime": np.asarray(e.onnxruntime(x1)), "openvino": np.asarray(e.openvino(x1)).copy()}
+    del e
+    check = {engine + "_max_rel_error": float(np.abs(outputs[engine] - want).max()) / scale for engine in ("onnxruntime", "openvino")}
+    if a.dump:
+        os.makedirs(a.dump, exist_ok=True)
+        np.save(os.path.join(a.dump, "input.npy"), x1)
+        for engine, y in outputs.items():
+            np.save(os.path.join(a.dump, engine + ".npy"), y.astype(np.float32))
     results = []
     for batch in a.batches:
         m = keras_to_onnx(model, batch)
         x = ref.caffe_input(np, a.model, batch)
         for threads in a.threads:
             e = Engines(m, threads)
-            if batch == 1 and not check:
-                for engine in ("onnxruntime", "openvino"):
-                    got = getattr(e, engine)(x1)
-                    check[engine + "_max_rel_error"] = float(np.abs(got - want).max()) / scale
             row = {"batch": batch, "threads": threads}
             for engine in ("onnxruntime", "openvino"):       # interleaved with the other engine, same input
                 f = getattr(e, engine)
@@ -186,6 +198,8 @@ def main():
     s.add_argument("--threads", type=int, nargs="+", default=[1])
     s.add_argument("--repeats", type=int, default=5)
     s.add_argument("--weights", default=None, help="optional Keras weights file (default: seeded random)")
+    s.add_argument("--save-weights", default=None, help="write the model's weights here (.weights.h5) before timing")
+    s.add_argument("--dump", default=None, help="folder for input.npy and each engine's batch-1 output (tensorflow.npy, onnxruntime.npy, openvino.npy)")
     a = p.parse_args()
     out = cmd_forward(a)
     print(json.dumps(out))

@@ -1,5 +1,8 @@
+import Commands
 import Foundation
 import Graph
+import Imaging
+import KerasIO
 import Tensor
 import Zoo
 
@@ -55,6 +58,12 @@ public enum ForwardBenchmark {
         public let rows: [Row]
         /// onnxruntime's and OpenVINO's outputs against Keras' (batch 1), per model.
         public let engineChecks: [String: [String: Double]]
+        /// Whose weights every engine ran: Keras' seeded ones, saved by the Python side and loaded by
+        /// ConvScope (`keras`), or ConvScope's own seeded random ones when no reference engine ran.
+        public let weights: String
+        /// ConvScope's output (the inference plan, batch 1) against each engine's on the same input and
+        /// weights: max |difference| / max |engine's output|, per model and engine.
+        public let parity: [String: [String: Double]]
         public let peakRSSMB: Double
     }
 
@@ -63,19 +72,31 @@ public enum ForwardBenchmark {
     /// report as JSON on stdout and the table on stderr.
     @discardableResult
     public static func compare(archs: [String], batches: [Int], threads: [Int], repeats: Int, skipReference: Bool,
-                               json: Bool = false) throws -> Report {
+                               json: Bool = false, profile: Bool = false) throws -> Report {
         let say: (String) -> Void = json ? { FileHandle.standardError.write(Data(($0 + "\n").utf8)) } : { print($0) }
         say(MachineHeader.line)
-        var rows: [Row] = [], checks: [String: [String: Double]] = [:]
+        var rows: [Row] = [], checks: [String: [String: Double]] = [:], parity: [String: [String: Double]] = [:]
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("convscope-bench-forward-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
         for a in archs {
             let graph = try Zoo.graph(named: a)
-            randomizeWeights(graph)
-            // onnxruntime and OpenVINO: one Python process per model for every batch and thread count.
+            // onnxruntime and OpenVINO: one Python process per model for every batch and thread count. It saves
+            // its Keras model's weights, which ConvScope and TensorFlow then load: every engine runs the same ones.
             var engines: [String: (ort: Double?, ov: Double?)] = [:]
-            if !skipReference {
+            var weightArguments: [String] = []
+            if skipReference {
+                randomizeWeights(graph)
+            } else {
+                let weightsFile = scratch.appendingPathComponent("\(a).weights.h5").path, dump = scratch.appendingPathComponent(a).path
                 let e = try TFReference.run(["forward", "--model", a, "--batches"] + batches.map(String.init)
-                                            + ["--threads"] + threads.map(String.init) + ["--repeats", "\(repeats)"],
+                                            + ["--threads"] + threads.map(String.init) + ["--repeats", "\(repeats)",
+                                            "--save-weights", weightsFile, "--dump", dump],
                                             script: "engines_reference.py")
+                try KerasFile.attach(weightsFile: weightsFile, to: graph)
+                weightArguments = ["--weights", weightsFile]
+                parity[a] = try outputParity(graph: graph, dump: dump)
+                say("\(a): ConvScope's output against each engine's (same weights, batch 1): "
+                    + parity[a]!.sorted { $0.key < $1.key }.map { String(format: "%@ %.1e", $0.key, $0.value) }.joined(separator: ", "))
                 for r in e["results"]?.arrayValue ?? [] {
                     engines["\(r["batch"]?.intValue ?? 0)x\(r["threads"]?.intValue ?? 0)"] = (r["onnxruntime_s"]?.doubleValue, r["openvino_s"]?.doubleValue)
                 }
@@ -87,8 +108,16 @@ public enum ForwardBenchmark {
             }
             for b in batches { for t in threads {
                 let fused = try run(graph: graph, batch: b, threads: t, repeats: repeats, gflopPerImage: gflopPerImage[a])
+                if profile {
+                    let x = randomInput([b] + graph.nodes[graph.inputNodes[0]].outputShape, seed: 7, scale: 255)
+                    for fast in [false, true] {
+                        let steps = try ForwardProfile.measure(plan: InferencePlan(graph: graph, fastPooling: fast), input: x, repeats: repeats)
+                        say("\(a) batch \(b) threads \(t), the inference plan step by step, pooling \(fast ? "through oneDNN" : "by the layers' own forward"):")
+                        ForwardProfile.lines(steps).forEach(say)
+                    }
+                }
                 let unfused = try run(graph: graph, batch: b, threads: t, repeats: repeats, gflopPerImage: gflopPerImage[a], fused: false)
-                let tf = try TFReference.seconds(skip: skipReference, ["forward", "--model", a, "--batch", "\(b)", "--threads", "\(t)", "--repeats", "\(repeats)"])
+                let tf = try TFReference.seconds(skip: skipReference, ["forward", "--model", a, "--batch", "\(b)", "--threads", "\(t)", "--repeats", "\(repeats)"] + weightArguments)
                 let e = engines["\(b)x\(t)"]
                 let refs = [("TensorFlow", tf), ("onnxruntime", e?.ort ?? nil), ("OpenVINO", e?.ov ?? nil)].compactMap { n, s in s.map { (n, $0) } }
                 let fastest = refs.min { $0.1 < $1.1 }
@@ -101,7 +130,8 @@ public enum ForwardBenchmark {
             } }
         }
         let report = Report(bench: "forward", date: ISO8601DateFormatter().string(from: Date()), machine: MachineHeader.info,
-                            rows: rows, engineChecks: checks, peakRSSMB: peakRSSMegabytes())
+                            rows: rows, engineChecks: checks, weights: skipReference ? "convscope-random" : "keras",
+                            parity: parity, peakRSSMB: peakRSSMegabytes())
         say(String(format: "peak memory of this process: %.0f MB", report.peakRSSMB))
         if json {
             let encoder = JSONEncoder()
@@ -110,6 +140,21 @@ public enum ForwardBenchmark {
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         }
         return report
+    }
+
+    /// The inference plan's output on the Python side's batch-1 input against each engine's output there
+    /// (`engines_reference.py --dump`): max |difference| / max |engine's|, by engine name.
+    static func outputParity(graph: Graph, dump: String) throws -> [String: Double] {
+        let y = try InferencePlan(graph: graph).predict(try NPY.read(dump + "/input.npy"))
+        var result: [String: Double] = [:]
+        for (file, engine) in [("tensorflow", "TensorFlow"), ("onnxruntime", "onnxruntime"), ("openvino", "OpenVINO")] {
+            let want = try NPY.read(dump + "/\(file).npy")
+            guard want.count == y.count else { throw CommandError("bench forward: \(engine)'s output has \(want.count) values, ConvScope's \(y.count)") }
+            let scale = Double(want.data.map(abs).max() ?? 0)
+            let diff = Double(zip(y.data, want.data).map { abs($0 - $1) }.max() ?? 0)
+            result[engine] = diff / (scale > 0 ? scale : 1)
+        }
+        return result
     }
 
     /// One table line: every engine in ms, then `ratio X` to the fastest reference.

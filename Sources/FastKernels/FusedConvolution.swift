@@ -80,15 +80,11 @@ public final class FusedConvolution: @unchecked Sendable {
         if epilogue.sum { try OneDNN.check(dnnl_post_ops_append_sum(ops, 1), "sum post-op") }
         if epilogue.relu { try OneDNN.check(dnnl_post_ops_append_eltwise(ops, 1, dnnl_eltwise_relu, 0, 0), "ReLU post-op") }
         try OneDNN.check(dnnl_primitive_attr_set_post_ops(attr, ops), "post-ops")
-        var pd: dnnl_primitive_desc_t?
-        try OneDNN.check(dnnl_primitive_desc_create(&pd, &desc, attr, engine, nil), "convolution \(g), batch \(batch)")
+        let made = try OneDNN.primitive(&desc, attributes: attr, "convolution \(g), batch \(batch)")
+        let pd = made.descriptor
         defer { dnnl_primitive_desc_destroy(pd) }
-        var impl: UnsafePointer<CChar>?
-        dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl)
-        implementation = impl.map { String(cString: $0) } ?? "unknown"
-        var p: dnnl_primitive_t?
-        try OneDNN.check(dnnl_primitive_create(&p, pd), "convolution primitive")
-        primitive = p!
+        primitive = made.primitive
+        implementation = made.implementation
 
         // The kernel, reordered once into the layout the primitive asked for (memory oneDNN owns).
         let allocate = UnsafeMutableRawPointer(bitPattern: -1)
@@ -162,11 +158,4 @@ public final class FusedConvolution: @unchecked Sendable {
         try OneDNN.check(dnnl_primitive_execute(r, stream, 2, &args), "kernel reorder")
         try OneDNN.check(dnnl_stream_wait(stream), "kernel reorder")
     }
-}
-
-/// oneDNN's dims array (12 entries) from the first few.
-private func dims(_ values: [Int]) -> [Int64] {
-    var d = [Int64](repeating: 0, count: 12)
-    for (i, v) in values.enumerated() { d[i] = Int64(v) }
-    return d
 }

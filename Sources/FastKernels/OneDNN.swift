@@ -57,6 +57,24 @@ public enum OneDNN {
         return "oneDNN \(v.major).\(v.minor).\(v.patch) (\(isa))"
     }
 
+    /// The primitive of an operation descriptor, with oneDNN's name for the implementation it chose
+    /// ("brg:avx512_core", "jit:avx2" …) and its primitive descriptor, which the caller destroys.
+    static func primitive<Descriptor>(_ desc: inout Descriptor, attributes: dnnl_primitive_attr_t?, _ what: String) throws
+        -> (primitive: dnnl_primitive_t, descriptor: dnnl_primitive_desc_t, implementation: String) {
+        let (engine, _) = try engineAndStream()
+        var pd: dnnl_primitive_desc_t?
+        try withUnsafePointer(to: &desc) { try check(dnnl_primitive_desc_create(&pd, UnsafeRawPointer($0), attributes, engine, nil), what) }
+        var impl: UnsafePointer<CChar>?
+        dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl)
+        var p: dnnl_primitive_t?
+        let status = dnnl_primitive_create(&p, pd)
+        guard status == dnnl_success, let p else {
+            dnnl_primitive_desc_destroy(pd)
+            throw OneDNNError(what: what + " (primitive)", status: status)
+        }
+        return (p, pd!, impl.map { String(cString: $0) } ?? "unknown")
+    }
+
     static func check(_ status: dnnl_status_t, _ what: String) throws {
         guard status == dnnl_success else { throw OneDNNError(what: what, status: status) }
     }
@@ -76,4 +94,11 @@ public struct OneDNNError: ConvScopeFailure {
         }
         return "oneDNN: \(what): \(reason)"
     }
+}
+
+/// oneDNN's dims array (12 entries) from the first few.
+func dims(_ values: [Int]) -> [Int64] {
+    var d = [Int64](repeating: 0, count: 12)
+    for (i, v) in values.enumerated() { d[i] = Int64(v) }
+    return d
 }

@@ -1,3 +1,4 @@
+import FastKernels
 import Tensor
 
 /// What an inference plan (`InferencePlan`) may fold into the epilogue of the convolution before a
@@ -29,4 +30,10 @@ protocol FusibleConvolution: Layer {
     var fusedActivation: Activation { get }
     var fusedKernel: Tensor { get }
     var fusedBias: [Float]? { get }
+}
+
+/// A windowed pooling an inference plan may run through oneDNN's pooling (`FastPooling`): its kind and
+/// geometry as built, nil when oneDNN does not compute it as Keras does.
+protocol FastPoolable: Layer {
+    var fastPooling: (kind: FastPooling.Kind, geometry: ConvGeometry)? { get }
 }

@@ -1,10 +1,12 @@
 import FastKernels
+import Foundation
 import Tensor
 
 /// A graph compiled for inference, as the fast CPU engines run it: each convolution with the layers
 /// after it that fold into its epilogue (inference BatchNormalization into its kernel and bias, ReLU,
 /// the residual `Add`) runs as one fused oneDNN primitive on NHWC activations (Keras' layout, so
-/// nothing converts between layers); every other layer runs its own forward. Activations are released
+/// nothing converts between layers); max and average pooling run through oneDNN's pooling
+/// (`FastPooling`, NHWC too); every other layer runs its own forward. Activations are released
 /// after their last consumer, and a residual's buffer becomes the convolution's output when nothing
 /// else reads it.
 ///
@@ -38,12 +40,21 @@ public final class InferencePlan {
     /// then `run` is `Graph.forward`.
     let needsGraphForward: Bool
     private var primitives: [Int: FusedConvolution] = [:]
+    private var poolings: [Int: FastPooling] = [:]
     private var primitiveBatch = -1
+    /// When set, `run` adds each step's wall time (seconds) under the node id it runs at: a fused
+    /// convolution's output node, or the layer's own node (`bench forward --profile`).
+    public var stepSeconds: [Int: Double]?
+
+    /// Whether max and average pooling run through oneDNN (`FastPooling`) rather than their layer's forward.
+    public let fastPooling: Bool
 
     /// Plans `graph` for the values of `targets` (default: its outputs). Nodes among the targets are
-    /// never folded away.
-    public init(graph: Graph, targets: [Int]? = nil) {
+    /// never folded away. `fastPooling: false` keeps pooling on the layers' own forward (the profile's
+    /// comparison).
+    public init(graph: Graph, targets: [Int]? = nil, fastPooling: Bool = true) {
         self.graph = graph
+        self.fastPooling = fastPooling
         let wanted = targets ?? graph.outputNodes
         self.targets = wanted
         let needed = graph.ancestors(of: wanted)
@@ -117,7 +128,7 @@ public final class InferencePlan {
         try graph.checkInputs(inputs)
         try graph.checkActivationSizes(of: needed, batch: inputs.first?.shape.first ?? 1)
         let batch = inputs.first?.batch ?? 1
-        if batch != primitiveBatch { primitives = [:]; primitiveBatch = batch }
+        if batch != primitiveBatch { primitives = [:]; poolings = [:]; primitiveBatch = batch }
         OneDNN.setThreads(Threading.count)
         var remaining = [Int](repeating: 0, count: graph.nodes.count)
         for n in graph.nodes where needed.contains(n.id) { for i in n.inputs { remaining[i] += 1 } }
@@ -131,6 +142,8 @@ public final class InferencePlan {
             }
         }
         for n in graph.nodes where needed.contains(n.id) && !absorbed.contains(n.id) {
+            let started = stepSeconds == nil ? 0 : Self.now()
+            defer { if stepSeconds != nil { stepSeconds![n.id, default: 0] += Self.now() - started } }
             if let k = graph.inputNodes.firstIndex(of: n.id) {
                 live[n.id] = inputs[k]
             } else if let step = fused[n.id] {                                  // n is the step's output
@@ -153,6 +166,14 @@ public final class InferencePlan {
                 if remaining[step.output] > 0 || keep.contains(step.output) { live[step.output] = y }
                 if keep.contains(step.output) { values[step.output] = y }
                 continue
+            } else if let pooling = try pooling(for: n, batch: batch) {
+                let x = live[n.inputs[0]]!, shape = [batch] + n.outputShape
+                var y = Tensor(shape: shape, data: Self.uninitialized(shape.reduce(1, *)))
+                try x.data.withUnsafeBufferPointer { xp in
+                    try y.data.withUnsafeMutableBufferPointer { yp in try pooling.run(xp.baseAddress!, yp.baseAddress!) }
+                }
+                release(n.inputs)
+                if remaining[n.id] > 0 || keep.contains(n.id) { live[n.id] = y }
             } else {
                 let y = try n.layer.forward(n.inputs.map { live[$0]! }, context: &context, tape: nil)
                 release(n.inputs)
@@ -174,6 +195,24 @@ public final class InferencePlan {
                                      groups: step.groups, epilogue: step.epilogue)
         primitives[step.convolution] = p
         return p
+    }
+
+    /// oneDNN's pooling for a windowed max or average pooling node (cached per node), nil for any other node.
+    private func pooling(for n: Node, batch: Int) throws -> FastPooling? {
+        if let p = poolings[n.id] { return p }
+        guard fastPooling, let (kind, geometry) = (n.layer as? any FastPoolable)?.fastPooling, n.inputs.count == 1 else { return nil }
+        let p = try FastPooling(kind: kind, geometry: geometry, batch: batch)
+        poolings[n.id] = p
+        return p
+    }
+
+    /// Which layers a step covers (the convolution first, the node it runs at last), for a profile.
+    public func covered(at node: Int) -> [Int] { fused[node]?.covers ?? [node] }
+
+    private static func now() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
     }
 
     private static func uninitialized(_ count: Int) -> [Float] {

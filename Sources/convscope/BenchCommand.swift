@@ -21,16 +21,17 @@ struct BenchOptions: ParsableArguments {
 }
 
 struct ForwardBench: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "forward", abstract: "Forward passes of built-in models (random weights), batch × threads.")
+    static let configuration = CommandConfiguration(commandName: "forward", abstract: "Forward passes of built-in models, batch × threads, against TensorFlow, onnxruntime and OpenVINO on the same weights (Keras' seeded ones; ConvScope's random ones with --no-tf).")
     @Option(parsing: .upToNextOption, help: "Models.") var arch: [String] = ["vgg16", "resnet50"]
     @Option(parsing: .upToNextOption, help: "Batch sizes.") var batch: [Int] = [1, 8]
     @OptionGroup var options: BenchOptions
     @Flag(help: "Print the report as JSON (Schemas/bench-forward.schema.json) on stdout, the table on stderr.") var json = false
+    @Flag(help: "After each ConvScope row, where the inference plan spends its time: per layer kind and the slowest steps.") var profile = false
 
     func run() throws {
         try ConvScope.guarded {
             try ForwardBenchmark.compare(archs: arch, batches: batch, threads: options.threads, repeats: options.repeats,
-                                         skipReference: options.noTF, json: json)
+                                         skipReference: options.noTF, json: json, profile: profile)
         }
     }
 }

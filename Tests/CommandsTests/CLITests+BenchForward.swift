@@ -15,6 +15,7 @@ extension CLITests {
         XCTAssertEqual(errors, [])
         XCTAssertEqual(json["rows"]?.arrayValue?.count, 1)
         XCTAssertEqual(json["rows"]?.arrayValue?.first?["batch"]?.intValue, 2)
+        XCTAssertEqual(json["weights"]?.stringValue, "convscope-random")                  // no reference engine ran
         XCTAssertTrue(json["machine"]?["inference_convolutions"]?.stringValue?.hasPrefix("oneDNN") == true)
         XCTAssertTrue(r.stderr.hasPrefix("CPU: "), r.stderr)
         XCTAssertTrue(r.stderr.contains("OpenBLAS core:") && r.stderr.contains("inference convolutions: oneDNN"), r.stderr)

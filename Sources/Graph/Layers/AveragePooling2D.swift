@@ -1,3 +1,4 @@
+import FastKernels
 import Tensor
 
 /// Keras `AveragePooling2D`. With "same" padding TensorFlow averages over the window's
@@ -6,6 +7,7 @@ public typealias AveragePooling2D = Pooling<WindowMean, Spatial2D>
 
 public enum WindowMean: PoolingOperation {
     public static let kerasClassStems = ["AveragePooling", "AvgPool"]
+    public static let fastKind: FastPooling.Kind? = .average
 
     /// The window of output (oy, ox) clipped to the image: rows y0..<y1, columns x0..<x1.
     @inline(__always)

@@ -1,3 +1,4 @@
+import FastKernels
 import Tensor
 
 /// Keras `MaxPooling2D`. Forward records the argmax of every window (the "switches");
@@ -6,6 +7,7 @@ public typealias MaxPooling2D = Pooling<WindowMaximum, Spatial2D>
 
 public enum WindowMaximum: PoolingOperation {
     public static let kerasClassStems = ["MaxPooling", "MaxPool"]
+    public static let fastKind: FastPooling.Kind? = .maximum
 
     public static func forward(_ x: Tensor, _ g: ConvGeometry, tape: Tape?) -> Tensor {
         let n = x.batch, c = g.channels

@@ -1,3 +1,4 @@
+import FastKernels
 import Tensor
 
 /// One windowed pooling kind (max, average): its Keras class names and its forward and backward over
@@ -9,6 +10,8 @@ public protocol PoolingOperation {
     static func forward(_ x: Tensor, _ g: ConvGeometry, tape: Tape?) -> Tensor
     /// dx (N, H, W, C) from upstream (N, outH, outW, C); the tape is the one forward filled.
     static func backward(_ upstream: Tensor, _ g: ConvGeometry, tape: Tape) -> Tensor
+    /// oneDNN's pooling that computes this reduction as Keras does (`InferencePlan`), if any.
+    static var fastKind: FastPooling.Kind? { get }
 }
 
 /// The layer of every windowed pooling (mlx-swift's `Pool`): settings, geometry and shape checks
@@ -41,6 +44,14 @@ public final class Pooling<Operation: PoolingOperation, Rank: SpatialRank>: Laye
     public func backward(_ upstream: Tensor, tape: Tape, rule: BackwardRule, weightGradients: Bool) throws -> LayerGradients {
         let g = try builtGeometry(geometry, for: tape.inputs[0], layer: name, rank: Rank.rank)
         return LayerGradients(inputs: [Operation.backward(upstream, g, tape: tape)])      // the input's shape
+    }
+}
+
+/// An inference plan runs the window through oneDNN's pooling (`InferencePlan`).
+extension Pooling: FastPoolable {
+    var fastPooling: (kind: FastPooling.Kind, geometry: ConvGeometry)? {
+        guard let kind = Operation.fastKind, let geometry else { return nil }
+        return (kind, geometry)
     }
 }
 
