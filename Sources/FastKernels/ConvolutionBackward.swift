@@ -23,6 +23,8 @@ public final class ConvolutionBackward: @unchecked Sendable {
     private let kernelDims: [Int]
     private let forwardHint: dnnl_primitive_desc_t
     private var data: DataPass?
+    /// The Keras kernel `data`'s blocked copy was reordered from.
+    private var reorderedKernel: [Float]?
     private var weights: WeightsPass?
 
     /// The oneDNN implementations chosen for the input gradient and the kernel gradient ("brg:avx512_core" …),
@@ -63,16 +65,24 @@ public final class ConvolutionBackward: @unchecked Sendable {
 
     /// dx = the transposed convolution of dy with the kernel (the DeconvNet's "deconvolution").
     /// dy: N·outH·outW·Cout values, kernel: Keras' (kh, kw, Cin/G, Cout), dx: N·H·W·Cin values (overwritten).
-    public func inputGradient(dy: UnsafePointer<Float>, kernel: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>) throws {
+    /// The kernel is reordered only when it differs from the last call's (an unchanged array compares by
+    /// identity): saliency, attribution and DeconvNet passes reuse it, a training step reorders it once.
+    public func inputGradient(dy: UnsafePointer<Float>, kernel: [Float], dx: UnsafeMutablePointer<Float>) throws {
         lock.lock(); defer { lock.unlock() }
         if data == nil { data = try DataPass(self) }
         let pass = data!
         let (_, stream) = try OneDNN.engineAndStream()
-        try OneDNN.check(dnnl_memory_set_data_handle(pass.userKernel, UnsafeMutableRawPointer(mutating: kernel)), "kernel")
+        if reorderedKernel != kernel {
+            try kernel.withUnsafeBufferPointer { kp in
+                try OneDNN.check(dnnl_memory_set_data_handle(pass.userKernel, UnsafeMutableRawPointer(mutating: kp.baseAddress!)), "kernel")
+                var reorder = [dnnl_exec_arg_t(arg: DNNL_ARG_SRC_0, memory: pass.userKernel), dnnl_exec_arg_t(arg: DNNL_ARG_DST_0, memory: pass.kernel)]
+                try OneDNN.check(dnnl_primitive_execute(pass.kernelReorder, stream, 2, &reorder), "kernel reorder")
+                try OneDNN.check(dnnl_stream_wait(stream), "kernel reorder")
+            }
+            reorderedKernel = kernel
+        }
         try OneDNN.check(dnnl_memory_set_data_handle(pass.diffDst, UnsafeMutableRawPointer(mutating: dy)), "output gradient")
         try OneDNN.check(dnnl_memory_set_data_handle(pass.diffSrc, dx), "input gradient")
-        var reorder = [dnnl_exec_arg_t(arg: DNNL_ARG_SRC_0, memory: pass.userKernel), dnnl_exec_arg_t(arg: DNNL_ARG_DST_0, memory: pass.kernel)]
-        try OneDNN.check(dnnl_primitive_execute(pass.kernelReorder, stream, 2, &reorder), "kernel reorder")
         var args = [dnnl_exec_arg_t(arg: DNNL_ARG_DIFF_DST_0, memory: pass.diffDst),
                     dnnl_exec_arg_t(arg: DNNL_ARG_WEIGHTS_0, memory: pass.kernel),
                     dnnl_exec_arg_t(arg: DNNL_ARG_DIFF_SRC_0, memory: pass.diffSrc)]

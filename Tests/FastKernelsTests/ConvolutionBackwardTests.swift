@@ -21,7 +21,10 @@ final class ConvolutionBackwardTests: XCTestCase {
             let kernel = try ConvolutionBackward(geometry: g, batch: c.batch, filters: c.cout, groups: c.groups)
             var dx = [Float](repeating: .nan, count: x.count), dk = [Float](repeating: .nan, count: k.count)
             var db = [Float](repeating: .nan, count: c.cout)
-            for _ in 0..<2 {                                            // a second call reuses the primitives
+            // A zero kernel first: the real one must then be reordered afresh, and a second call reuses it.
+            try kernel.inputGradient(dy: dy, kernel: [Float](repeating: 0, count: k.count), dx: &dx)
+            XCTAssertEqual(dx.map(abs).max(), 0, "case \(index): zero kernel")
+            for _ in 0..<2 {
                 try kernel.inputGradient(dy: dy, kernel: k, dx: &dx)
                 try kernel.kernelGradient(x: x, dy: dy, dk: &dk, dbias: &db)
             }

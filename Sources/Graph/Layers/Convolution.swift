@@ -23,6 +23,9 @@ public final class Convolution<Rank: SpatialRank>: Layer {
     /// Over the whole input, and over one group's channels (the same when `groups` is 1).
     public private(set) var geometry: ConvGeometry?
     private(set) var groupGeometry: ConvGeometry?
+    /// The oneDNN convolution of recorded forwards and the kernel it was made from (`recordedForward`).
+    private var recorded: (conv: FusedConvolution, kernel: [Float])?
+    private let recordedLock = NSLock()
 
     public init(name: String, config: JSON) throws {
         identity = LayerIdentity(Self.self, name: name, config: config)
@@ -179,10 +182,16 @@ public final class Convolution<Rank: SpatialRank>: Layer {
     /// (oneDNN's primitive cache keeps the compiled kernel). nil on the im2col path or where oneDNN has no kernel.
     private func recordedForward(_ x: Tensor, geometry g: ConvGeometry) -> Tensor? {
         guard ConvolutionBackwardCache.path == .oneDNN, x.batch > 0, g.outH > 0, g.outW > 0 else { return nil }
-        let epilogue = ConvolutionEpilogue(bias: window.useBias ? weights[1].value.data : nil)
-        guard let conv = try? FusedConvolution(geometry: g, batch: x.batch, kernel: weights[0].value.data, filters: filters,
-                                               groups: groups, epilogue: epilogue),
-              var y = try? conv(x) else { return nil }                                     // (N, outH, outW, Cout)
+        recordedLock.lock(); defer { recordedLock.unlock() }
+        let kernel = weights[0].value.data, bias = window.useBias ? weights[1].value.data : nil
+        // Kept while the batch, kernel and bias stay (unchanged arrays compare by identity): the reorder of the
+        // kernel into oneDNN's layout costs as much as the convolution.
+        if let r = recorded, r.conv.batch == x.batch, r.kernel == kernel, r.conv.epilogue.bias == bias {} else {
+            guard let conv = try? FusedConvolution(geometry: g, batch: x.batch, kernel: kernel, filters: filters, groups: groups,
+                                                   epilogue: ConvolutionEpilogue(bias: bias)) else { return nil }
+            recorded = (conv, kernel)
+        }
+        guard var y = try? recorded!.conv(x) else { return nil }                            // (N, outH, outW, Cout)
         y.shape = [x.batch] + Rank.sampleShape(planar: [g.outH, g.outW, filters])           // or (N, outW, Cout)
         return y
     }
@@ -192,10 +201,8 @@ public final class Convolution<Rank: SpatialRank>: Layer {
     private func backward(through kernel: ConvolutionBackward, x: Tensor, dz: Tensor, weightGradients: Bool) throws -> LayerGradients {
         var dx = Tensor(zeros: x.shape)                                                      // (N, H, W, Cin), every value written
         try dz.data.withUnsafeBufferPointer { dzp in
-            try weights[0].value.data.withUnsafeBufferPointer { kp in
-                try dx.data.withUnsafeMutableBufferPointer { dxp in
-                    try kernel.inputGradient(dy: dzp.baseAddress!, kernel: kp.baseAddress!, dx: dxp.baseAddress!)
-                }
+            try dx.data.withUnsafeMutableBufferPointer { dxp in
+                try kernel.inputGradient(dy: dzp.baseAddress!, kernel: weights[0].value.data, dx: dxp.baseAddress!)
             }
         }
         guard weightGradients else { return LayerGradients(inputs: [dx]) }
