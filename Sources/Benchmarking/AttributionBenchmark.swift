@@ -1,3 +1,4 @@
+import FastKernels
 import Foundation
 import Tensor
 import Visualize
@@ -23,6 +24,7 @@ public enum AttributionBenchmark {
             let mapper = try SaliencyMapper(graph: graph)
             for t in threads {
                 Threading.set(t)
+                OneDNN.setThreads(t)
                 let what: String, args: [String], items: Int
                 let body: () throws -> Void
                 switch method {

@@ -1,3 +1,4 @@
+import FastKernels
 import Foundation
 import Tensor
 import Visualize
@@ -14,6 +15,7 @@ public enum DeconvBenchmark {
         let x = ForwardBenchmark.randomInput([1, 224, 224, 3], seed: 3, scale: 256)
         for t in threads {
             Threading.set(t)
+            OneDNN.setThreads(t)
             let s = try medianSeconds(repeats: repeats) { _ = try projector.project(x, layers: layers, rule: .deconvnet, seed: .activation) }
             let tf = try TFReference.seconds(skip: skipReference, ["deconv", "--model", "vgg16", "--threads", "\(t)", "--repeats", "\(repeats)"])
             report("vgg16 deconv 13 layers threads \(t)", convscope: s, tf: tf)

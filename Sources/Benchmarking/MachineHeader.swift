@@ -33,7 +33,9 @@ public enum MachineHeader {
         return Info(cpu: field("model name") ?? "unknown CPU", cores: ProcessInfo.processInfo.activeProcessorCount,
                     vectorExtensions: extensions.filter(flags.contains), openBLASCore: Threading.blasCore,
                     inferenceConvolutions: OneDNN.description + ", fused epilogues, NHWC",
-                    gradientConvolutions: "im2col + OpenBLAS sgemm")
+                    gradientConvolutions: ConvolutionBackwardCache.path == .oneDNN
+                        ? OneDNN.description + " backward-data/backward-weights, whole batch, NHWC"
+                        : "im2col + OpenBLAS sgemm (CONVSCOPE_CONV_BACKWARD=im2col)")
     }
 
     public static var line: String {

@@ -1,3 +1,4 @@
+import FastKernels
 import Foundation
 import Tensor
 import Visualize
@@ -14,6 +15,7 @@ public enum MaximizeBenchmark {
             let start = m.paperStart(seed: 1)
             for t in threads {
                 Threading.set(t)
+                OneDNN.setThreads(t)
                 let step = try medianSeconds(repeats: repeats) { _ = try m.objectiveAndGradient(start) }
                 var settings = MaximizationSettings()
                 settings.steps = 20

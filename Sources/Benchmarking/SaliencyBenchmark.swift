@@ -1,3 +1,4 @@
+import FastKernels
 import Foundation
 import Tensor
 import Visualize
@@ -13,6 +14,7 @@ public enum SaliencyBenchmark {
         let x = ForwardBenchmark.randomInput([1, 224, 224, 3], seed: 3, scale: 256)
         for t in threads {
             Threading.set(t)
+            OneDNN.setThreads(t)
             let s = try medianSeconds(repeats: repeats) { _ = try mapper.inputGradient(x, classIndex: 0, rule: .gradient) }
             let tf = try TFReference.seconds(skip: skipReference, ["saliency", "--model", "resnet50", "--threads", "\(t)", "--repeats", "\(repeats)"])
             report("resnet50 saliency threads \(t)", convscope: s, tf: tf)

@@ -1,3 +1,4 @@
+import FastKernels
 import Foundation
 import Tensor
 import Training
@@ -10,6 +11,7 @@ public enum TrainBenchmark {
         print(MachineHeader.line)
         for t in threads {
             Threading.set(t)
+            OneDNN.setThreads(t)
             let conv = try Zoo.graph(named: "conv")
             ForwardBenchmark.randomizeWeights(conv)
             let trainer = try Trainer(graph: conv, optimizer: try OptimizerFactory.make("adam", learningRate: 1e-4, decay: 1e-6),

@@ -104,16 +104,26 @@ public enum Activation: String, CaseIterable, Sendable {
         if self == .softmax { Self.softmaxBackward(&g, y: y); return g }
         if self == .logSoftmax { Self.logSoftmaxBackward(&g, y: y); return g }
         if self == .sparsemax { Self.sparsemaxBackward(&g, x: x); return g }
+        if self == .relu {
+            // The common case on big feature maps: split over threads, as the forward is.
+            g.data.withUnsafeMutableBufferPointer { gp in
+                x.data.withUnsafeBufferPointer { xp in
+                    let gb = gp.baseAddress!, xb = xp.baseAddress!
+                    parallelRanges(gp.count) { r in
+                        switch rule {
+                        case .gradient: for i in r where !(xb[i] > 0) { gb[i] = 0 }
+                        case .deconvnet: for i in r { gb[i] = max(gb[i], 0) }
+                        case .guided: for i in r where !(xb[i] > 0 && gb[i] > 0) { gb[i] = 0 }
+                        }
+                    }
+                }
+            }
+            return g
+        }
         g.data.withUnsafeMutableBufferPointer { gp in
             x.data.withUnsafeBufferPointer { xp in
                 y.data.withUnsafeBufferPointer { yp in
                     switch self {
-                    case .relu:
-                        switch rule {
-                        case .gradient: for i in gp.indices where !(xp[i] > 0) { gp[i] = 0 }
-                        case .deconvnet: for i in gp.indices { gp[i] = max(gp[i], 0) }
-                        case .guided: for i in gp.indices where !(xp[i] > 0 && gp[i] > 0) { gp[i] = 0 }
-                        }
                     case .relu6: for i in gp.indices where !(xp[i] > 0 && xp[i] < 6) { gp[i] = 0 }
                     case .elu, .celu: for i in gp.indices where xp[i] <= 0 { gp[i] *= yp[i] + 1 }
                     case .selu:
@@ -149,7 +159,7 @@ public enum Activation: String, CaseIterable, Sendable {
                     case .squareplus:
                         for i in gp.indices { gp[i] *= 0.5 * (1 + xp[i] / (xp[i] * xp[i] + Self.squareplusB).squareRoot()) }
                     case .hardSigmoidLegacy: for i in gp.indices { gp[i] *= xp[i] > -2.5 && xp[i] < 2.5 ? 0.2 : 0 }
-                    case .linear, .softmax, .logSoftmax, .sparsemax: break
+                    case .linear, .softmax, .logSoftmax, .sparsemax, .relu: break
                     }
                 }
             }

@@ -1,3 +1,4 @@
+import FastKernels
 import Foundation
 import Tensor
 
@@ -22,6 +23,9 @@ public final class Convolution<Rank: SpatialRank>: Layer {
     /// Over the whole input, and over one group's channels (the same when `groups` is 1).
     public private(set) var geometry: ConvGeometry?
     private(set) var groupGeometry: ConvGeometry?
+    /// The oneDNN convolution of recorded forwards and the kernel it was made from (`recordedForward`).
+    private var recorded: (conv: FusedConvolution, kernel: [Float])?
+    private let recordedLock = NSLock()
 
     public init(name: String, config: JSON) throws {
         identity = LayerIdentity(Self.self, name: name, config: config)
@@ -47,6 +51,10 @@ public final class Convolution<Rank: SpatialRank>: Layer {
         let x = inputs[0]                                              // (N, H, W, Cin) or (N, W, Cin)
         let g = try builtGeometry(geometry, for: x, layer: name, rank: Rank.rank)
         let n = x.batch
+        if tape != nil, var y = recordedForward(x, geometry: g) {
+            window.activation.apply(&y, recordingOn: tape)
+            return y
+        }
         var y = Tensor(zeros: [n] + Rank.sampleShape(planar: [g.outH, g.outW, filters]))   // (N, outH, outW, Cout) or (N, outW, Cout)
         let gg = groupGeometry!, fg = filters / groups
         let identity = Im2Col.isIdentity(gg)
@@ -100,6 +108,9 @@ public final class Convolution<Rank: SpatialRank>: Layer {
         let g = try builtGeometry(geometry, for: x, layer: name, rank: Rank.rank)
         let n = x.batch
         let dz = window.activation.backward(upstream, tape: tape, rule: rule)                 // (N, outH, outW, Cout) or (N, outW, Cout)
+        if let fast = ConvolutionBackwardCache.kernel(geometry: g, batch: n, filters: filters, groups: groups) {
+            return try backward(through: fast, x: x, dz: dz, weightGradients: weightGradients)
+        }
         var dx = Tensor(zeros: x.shape)                                                      // (N, H, W, Cin) or (N, W, Cin)
         let gg = groupGeometry!, fg = filters / groups
         let identity = Im2Col.isIdentity(gg)
@@ -164,6 +175,50 @@ public final class Convolution<Rank: SpatialRank>: Layer {
         var grads = [dk]
         if window.useBias { grads.append(sumOverPositions(dz)) }
         return LayerGradients(inputs: [dx], weights: grads)
+    }
+
+    /// A recorded forward (the one backward passes follow) through oneDNN's convolution, the bias in its epilogue
+    /// and the activation left to the caller so the tape keeps its input; made for the current kernel on each call
+    /// (oneDNN's primitive cache keeps the compiled kernel). nil on the im2col path or where oneDNN has no kernel.
+    private func recordedForward(_ x: Tensor, geometry g: ConvGeometry) -> Tensor? {
+        guard ConvolutionBackwardCache.path == .oneDNN, x.batch > 0, g.outH > 0, g.outW > 0 else { return nil }
+        recordedLock.lock(); defer { recordedLock.unlock() }
+        let kernel = weights[0].value.data, bias = window.useBias ? weights[1].value.data : nil
+        // Kept while the batch, kernel and bias stay (unchanged arrays compare by identity): the reorder of the
+        // kernel into oneDNN's layout costs as much as the convolution.
+        if let r = recorded, r.conv.batch == x.batch, r.kernel == kernel, r.conv.epilogue.bias == bias {} else {
+            guard let conv = try? FusedConvolution(geometry: g, batch: x.batch, kernel: kernel, filters: filters, groups: groups,
+                                                   epilogue: ConvolutionEpilogue(bias: bias)) else { return nil }
+            recorded = (conv, kernel)
+        }
+        guard var y = try? recorded!.conv(x) else { return nil }                            // (N, outH, outW, Cout)
+        y.shape = [x.batch] + Rank.sampleShape(planar: [g.outH, g.outW, filters])           // or (N, outW, Cout)
+        return y
+    }
+
+    /// The backward pass over the whole batch through oneDNN's backward-data and backward-weights primitives;
+    /// the same results as the im2col path above (the reference and fallback) within float rounding.
+    private func backward(through kernel: ConvolutionBackward, x: Tensor, dz: Tensor, weightGradients: Bool) throws -> LayerGradients {
+        var dx = Tensor(zeros: x.shape)                                                      // (N, H, W, Cin), every value written
+        try dz.data.withUnsafeBufferPointer { dzp in
+            try dx.data.withUnsafeMutableBufferPointer { dxp in
+                try kernel.inputGradient(dy: dzp.baseAddress!, kernel: weights[0].value.data, dx: dxp.baseAddress!)
+            }
+        }
+        guard weightGradients else { return LayerGradients(inputs: [dx]) }
+        var dk = Tensor(zeros: weights[0].value.shape)                                       // (kh, kw, Cin/G, Cout)
+        var db = Tensor(zeros: [filters])
+        try x.data.withUnsafeBufferPointer { xp in
+            try dz.data.withUnsafeBufferPointer { dzp in
+                try dk.data.withUnsafeMutableBufferPointer { dkp in
+                    try db.data.withUnsafeMutableBufferPointer { dbp in
+                        try kernel.kernelGradient(x: xp.baseAddress!, dy: dzp.baseAddress!, dk: dkp.baseAddress!,
+                                                  dbias: window.useBias ? dbp.baseAddress! : nil)
+                    }
+                }
+            }
+        }
+        return LayerGradients(inputs: [dx], weights: window.useBias ? [dk, db] : [dk])
     }
 
     /// Output rows per block of the transposed convolution (≈ 4096 patches, a few MB of columns).

@@ -146,9 +146,17 @@ public final class GlobalPooling<Operation: GlobalPoolingOperation, Rank: Spatia
 /// backward of max poolings — plain gradient and DeconvNet unpooling alike.
 func unpoolToSwitches(_ upstream: Tensor, inputShape: [Int], tape: Tape) -> Tensor {
     var dx = Tensor(zeros: inputShape)                                        // (N, H, W, C)
+    // Image by image over the threads: an image's switches point into that image only.
+    let n = inputShape.first ?? 1, perImage = n > 0 ? tape.indices.count / n : 0
+    guard perImage > 0, dx.count > 0 else { return dx }
     dx.data.withUnsafeMutableBufferPointer { dp in
         upstream.data.withUnsafeBufferPointer { up in
-            for (o, i) in tape.indices.enumerated() { dp[Int(i)] += up[o] }
+            tape.indices.withUnsafeBufferPointer { sp in
+                let d = dp.baseAddress!, u = up.baseAddress!, s = sp.baseAddress!
+                parallelFor(n, minPerThread: 1) { b in
+                    for o in (b * perImage)..<((b + 1) * perImage) { d[Int(s[o])] += u[o] }
+                }
+            }
         }
     }
     return dx

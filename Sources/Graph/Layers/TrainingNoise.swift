@@ -75,9 +75,7 @@ func dropoutMask(shape: [Int], rate: Float, random: inout SeededRandom) -> Tenso
 func applyMask(_ x: Tensor, _ mask: Tensor, tape: Tape?) -> Tensor {
     let full = Merge.expand(mask, to: x.shape)
     var y = x
-    y.data.withUnsafeMutableBufferPointer { yp in
-        full.data.withUnsafeBufferPointer { mp in for i in yp.indices { yp[i] *= mp[i] } }
-    }
+    multiply(&y, by: full)
     tape?.saved = [full]
     return y
 }
@@ -86,10 +84,18 @@ func applyMask(_ x: Tensor, _ mask: Tensor, tape: Tape?) -> Tensor {
 func maskedGradient(_ upstream: Tensor, tape: Tape) -> Tensor {
     guard let mask = tape.saved.first else { return upstream }
     var g = upstream
-    g.data.withUnsafeMutableBufferPointer { gp in
-        mask.data.withUnsafeBufferPointer { mp in for i in gp.indices { gp[i] *= mp[i] } }
-    }
+    multiply(&g, by: mask)
     return g
+}
+
+/// t ⊙= mask (same size), over both cores on big tensors.
+private func multiply(_ t: inout Tensor, by mask: Tensor) {
+    t.data.withUnsafeMutableBufferPointer { tp in
+        mask.data.withUnsafeBufferPointer { mp in
+            guard let tb = tp.baseAddress, let mb = mp.baseAddress else { return }
+            parallelRanges(tp.count) { r in for i in r { tb[i] *= mb[i] } }
+        }
+    }
 }
 
 /// Keras 1: `p` (Dropout, GaussianDropout, SpatialDropout2D), `sigma` (GaussianNoise).
