@@ -8,6 +8,7 @@
 // peak threshold below means the same as OpenCV's contrastThreshold / nOctaveLayers
 // (0.04 / 3) and skimage.feature.SIFT's c_dog (0.04 / 3).
 import CVLFeat
+import Foundation
 
 /// A SIFT frame: centre (x = column, y = row, pixels), scale (sigma, pixels) and
 /// orientation (radians, image frame with y pointing down, as VLFeat reports it).
@@ -65,10 +66,38 @@ public struct SIFTFeatures: Sendable {
     public var count: Int { keypoints.count }
 }
 
+/// Who builds the Gaussian scale space (the results are bit-identical; SIFTScaleSpace.swift).
+enum SIFTScaleSpaceBuilder: Sendable {
+    /// vl_sift_process_first_octave / vl_sift_process_next_octave.
+    case vlfeat
+    /// SIFTScaleSpace: the same arithmetic along rows, vectorised.
+    case rows
+}
+
 /// SIFT extraction through VLFeat.
 public enum SIFT {
     /// Detects SIFT keypoints (all dominant orientations) and computes their descriptors.
     public static func extract(_ grey: GreyImage, parameters: SIFTParameters = SIFTParameters()) -> SIFTFeatures {
+        extract(grey, parameters: parameters, scaleSpace: .rows)
+    }
+
+    /// Features of every image, extracted on `threads` threads (input order; each image on one thread).
+    public static func extract(_ images: [GreyImage], parameters: SIFTParameters = SIFTParameters(),
+                               threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> [SIFTFeatures] {
+        let results = UnsafeMutableBufferPointer<SIFTFeatures?>.allocate(capacity: images.count)
+        results.initialize(repeating: nil)
+        defer { results.deallocate() }
+        let workers = max(1, min(threads, images.count))
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            for i in stride(from: worker, to: images.count, by: workers) {
+                results[i] = extract(images[i], parameters: parameters)
+            }
+        }
+        return results.map { $0! }
+    }
+
+    /// `extract` with a chosen scale-space builder (tests compare the two).
+    static func extract(_ grey: GreyImage, parameters: SIFTParameters, scaleSpace: SIFTScaleSpaceBuilder) -> SIFTFeatures {
         var keypoints: [SIFTKeypoint] = []
         var descriptors: [Float] = []
         guard grey.width >= 8, grey.height >= 8,
@@ -82,7 +111,12 @@ public enum SIFT {
         vl_sift_set_window_size(filter, parameters.windowSize)
 
         let data = grey.pixels.map { $0 / 255 }
-        var status = data.withUnsafeBufferPointer { vl_sift_process_first_octave(filter, $0.baseAddress) }
+        var status = data.withUnsafeBufferPointer {
+            switch scaleSpace {
+            case .vlfeat: vl_sift_process_first_octave(filter, $0.baseAddress)
+            case .rows: SIFTScaleSpace.processFirstOctave(filter, $0.baseAddress!)
+            }
+        }
         var angles = [Double](repeating: 0, count: 4)
         var descriptor = [Float](repeating: 0, count: SIFTFeatures.dimension)
         while status == VL_ERR_OK {
@@ -104,7 +138,10 @@ public enum SIFT {
                     }
                 }
             }
-            status = vl_sift_process_next_octave(filter)
+            switch scaleSpace {
+            case .vlfeat: status = vl_sift_process_next_octave(filter)
+            case .rows: status = SIFTScaleSpace.processNextOctave(filter)
+            }
         }
         return SIFTFeatures(keypoints: keypoints, descriptors: descriptors)
     }
