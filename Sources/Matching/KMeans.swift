@@ -3,7 +3,6 @@
 // `SplitMix64`, so a seed fixes the vocabulary. Stops when no assignment changes
 // or after `maxIterations`; an empty cluster keeps its previous centre.
 
-import Foundation
 import Tensor
 
 /// Deterministic k-means on flat row-major Float points.
@@ -57,26 +56,19 @@ public enum KMeans {
 
     /// Sets `assignment[p]` to the centre nearest to point p for all n points (as `nearestCentre`,
     /// the same sums in the same order, but all k centres at once from a dimension-major copy of
-    /// the centres, the points split over the cores); true when any assignment changed.
+    /// the centres, the points split over `Threading.count` threads); true when any assignment changed.
     @discardableResult
     static func assign(_ points: [Float], _ n: Int, _ centres: [Float], _ k: Int, _ dimension: Int,
                        into assignment: inout [Int]) -> Bool {
         var transposed = [Double](repeating: 0, count: k * dimension)  // (dimension, k)
         for c in 0..<k { for d in 0..<dimension { transposed[d * k + c] = Double(centres[c * dimension + d]) } }
-        let workers = n >= 2048 ? max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8)) : 1
-        let changedBy = UnsafeMutableBufferPointer<Bool>.allocate(capacity: workers)
-        changedBy.initialize(repeating: false)
-        defer { changedBy.deallocate() }
+        let before = assignment
         points.withUnsafeBufferPointer { pp in
             transposed.withUnsafeBufferPointer { tp in
-                assignment.withUnsafeMutableBufferPointer { ap in
-                    let out = ap  // each worker writes its own range
-                    DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                        let acc = UnsafeMutablePointer<Double>.allocate(capacity: k)
-                        defer { acc.deallocate() }
-                        var changed = false
-                        for p in (n * worker / workers)..<(n * (worker + 1) / workers) {
-                            acc.initialize(repeating: 0, count: k)
+                assignment.withUnsafeMutableBufferPointer { out in
+                    parallelFor(n, minPerThread: 1024) { p in
+                        withUnsafeTemporaryAllocation(of: Double.self, capacity: k) { acc in
+                            acc.initialize(repeating: 0)
                             let x = pp.baseAddress! + p * dimension
                             for d in 0..<dimension {
                                 let v = Double(x[d]), row = tp.baseAddress! + d * k
@@ -84,14 +76,13 @@ public enum KMeans {
                             }
                             var best = Double.infinity, bestIndex = 0
                             for c in 0..<k where acc[c] < best { best = acc[c]; bestIndex = c }
-                            if out[p] != bestIndex { out[p] = bestIndex; changed = true }
+                            out[p] = bestIndex
                         }
-                        changedBy[worker] = changed
                     }
                 }
             }
         }
-        return changedBy.contains(true)
+        return assignment != before
     }
 
     /// Index of the centre nearest to point p (Euclidean; ties go to the lower index).

@@ -8,7 +8,7 @@
 // peak threshold below means the same as OpenCV's contrastThreshold / nOctaveLayers
 // (0.04 / 3) and skimage.feature.SIFT's c_dog (0.04 / 3).
 import CVLFeat
-import Foundation
+import Tensor
 
 /// A SIFT frame: centre (x = column, y = row, pixels), scale (sigma, pixels) and
 /// orientation (radians, image frame with y pointing down, as VLFeat reports it).
@@ -81,19 +81,13 @@ public enum SIFT {
         extract(grey, parameters: parameters, scaleSpace: .rows)
     }
 
-    /// Features of every image, extracted on `threads` threads (input order; each image on one thread).
-    public static func extract(_ images: [GreyImage], parameters: SIFTParameters = SIFTParameters(),
-                               threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> [SIFTFeatures] {
-        let results = UnsafeMutableBufferPointer<SIFTFeatures?>.allocate(capacity: images.count)
-        results.initialize(repeating: nil)
-        defer { results.deallocate() }
-        let workers = max(1, min(threads, images.count))
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            for i in stride(from: worker, to: images.count, by: workers) {
-                results[i] = extract(images[i], parameters: parameters)
-            }
+    /// Features of every image (input order), the images split over `Threading.count` threads.
+    public static func extract(_ images: [GreyImage], parameters: SIFTParameters = SIFTParameters()) -> [SIFTFeatures] {
+        var results = [SIFTFeatures](repeating: SIFTFeatures(keypoints: [], descriptors: []), count: images.count)
+        results.withUnsafeMutableBufferPointer { out in
+            parallelFor(images.count) { i in out[i] = extract(images[i], parameters: parameters) }
         }
-        return results.map { $0! }
+        return results
     }
 
     /// `extract` with a chosen scale-space builder (tests compare the two).

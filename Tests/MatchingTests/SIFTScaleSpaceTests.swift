@@ -5,6 +5,7 @@
 import XCTest
 import Imaging
 @testable import Matching
+import Tensor
 
 final class SIFTScaleSpaceTests: XCTestCase {
     /// Scenes of several shapes (odd sizes exercise the edge replication and the subsampling).
@@ -37,7 +38,8 @@ final class SIFTScaleSpaceTests: XCTestCase {
 
     func testThreadedBatchKeepsOrderAndValues() {
         let greys = Array(images().dropFirst(1)) + Array(images().dropFirst(1))
-        let batch = SIFT.extract(greys, threads: 2)
+        Threading.set(2)
+        let batch = SIFT.extract(greys)
         XCTAssertEqual(batch.count, greys.count)
         for (i, grey) in greys.enumerated() { assertIdentical(batch[i], SIFT.extract(grey), "image \(i)") }
     }
