@@ -37,15 +37,16 @@ enum SIFTScaleSpace {
         f.pointee.octave_height = Int32(h)
         if f.pointee.O == 0 { return VL_ERR_EOF }
         let base = f.pointee.octave!
+        let temp = f.pointee.temp!  // VLFeat's scratch: one first-octave level
         if oMin == -1 {
-            upsample(image, width: width, height: height, into: base)
+            upsample(image, width: width, height: height, into: base, scratch: temp)
         } else {
             base.update(from: image, count: width * height)
         }
         let sa = f.pointee.sigma0 * pow(f.pointee.sigmak, Double(f.pointee.s_min))
         let sb = f.pointee.sigman * pow(2.0, Double(-oMin))
         if sa > sb {
-            smooth(base, into: base, width: w, height: h, sigma: (sa * sa - sb * sb).squareRoot())
+            smooth(base, into: base, width: w, height: h, sigma: (sa * sa - sb * sb).squareRoot(), scratch: temp)
         }
         fillLevels(f, width: w, height: h)
         return VL_ERR_OK
@@ -72,7 +73,7 @@ enum SIFTScaleSpace {
         }
         let sa = s.sigma0 * Double(powf(Float(s.sigmak), Float(s.s_min)))
         let sb = s.sigma0 * Double(powf(Float(s.sigmak), Float(sBest - Int(s.S))))
-        if sa > sb { smooth(base, into: base, width: ow, height: oh, sigma: (sa * sa - sb * sb).squareRoot()) }
+        if sa > sb { smooth(base, into: base, width: ow, height: oh, sigma: (sa * sa - sb * sb).squareRoot(), scratch: s.temp!) }
         fillLevels(f, width: ow, height: oh)
         return VL_ERR_OK
     }
@@ -86,7 +87,7 @@ enum SIFTScaleSpace {
         for level in Int(s.s_min + 1)...Int(s.s_max) {
             let previous = s.octave! + w * h * (level - 1 - Int(s.s_min))
             smooth(previous, into: previous + w * h, width: w, height: h,
-                   sigma: s.dsigma0 * pow(s.sigmak, Double(level)))
+                   sigma: s.dsigma0 * pow(s.sigmak, Double(level)), scratch: s.temp!)
         }
     }
 
@@ -104,14 +105,14 @@ enum SIFTScaleSpace {
         return g
     }
 
-    /// Separable smoothing (vertical then horizontal); `input` may equal `output`.
+    /// Separable smoothing (vertical then horizontal); `input` may equal `output`; `vertical` holds w·h
+    /// floats (the filter's own temp buffer, so no image-sized allocation per call).
     static func smooth(_ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>,
-                       width w: Int, height h: Int, sigma: Double) {
+                       width w: Int, height h: Int, sigma: Double, scratch vertical: UnsafeMutablePointer<Float>) {
         let g = filter(sigma: sigma)
         let half = g.count / 2, taps = g.count
-        let vertical = UnsafeMutablePointer<Float>.allocate(capacity: w * h)
         let padded = UnsafeMutablePointer<Float>.allocate(capacity: w + 2 * half)
-        defer { vertical.deallocate(); padded.deallocate() }
+        defer { padded.deallocate() }
         g.withUnsafeBufferPointer { gp in
             // Vertical: V(y, x) = Σ_t in(clamp(y - W + t), x) · g[2W - t].
             for y in 0..<h {
@@ -141,7 +142,8 @@ enum SIFTScaleSpace {
     }
 
     /// copy_and_upsample_rows twice: x doubled, then y; odd samples 0.5·(a + b), the last repeated.
-    static func upsample(_ image: UnsafePointer<Float>, width: Int, height: Int, into out: UnsafeMutablePointer<Float>) {
+    static func upsample(_ image: UnsafePointer<Float>, width: Int, height: Int, into out: UnsafeMutablePointer<Float>,
+                         scratch rows: UnsafeMutablePointer<Float>) {
         let w2 = 2 * width
         func doubled(_ row: UnsafePointer<Float>, _ n: Int, stride: Int, into dst: UnsafeMutablePointer<Float>, dstStride: Int) {
             for k in 0..<(n - 1) {
@@ -152,8 +154,6 @@ enum SIFTScaleSpace {
             dst[(2 * n - 2) * dstStride] = row[(n - 1) * stride]
             dst[(2 * n - 1) * dstStride] = row[(n - 1) * stride]
         }
-        let rows = UnsafeMutablePointer<Float>.allocate(capacity: w2 * height)
-        defer { rows.deallocate() }
         for y in 0..<height { doubled(image + y * width, width, stride: 1, into: rows + y * w2, dstStride: 1) }
         for x in 0..<w2 { doubled(rows + x, height, stride: w2, into: out + x, dstStride: w2) }
     }
