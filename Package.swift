@@ -84,7 +84,7 @@ let package = Package(
         ),
         // Benchmarks against TensorFlow/Keras/OpenCV (the Python side is Benchmarks/*.py) and the one
         // subprocess helper they share. Named apart from that top-level folder of scripts.
-        .target(name: "Benchmarking", dependencies: ["Commands", "Study", "Tensor", "FastKernels", "Graph", "KerasIO", "Zoo", "Imaging", "Visualize", "Training", "Matching",
+        .target(name: "Benchmarking", dependencies: ["Commands", "Cost", "Study", "Tensor", "FastKernels", "Graph", "KerasIO", "Zoo", "Imaging", "Visualize", "Training", "Matching",
                                                      "ONNXExport"]),
         .executableTarget(
             name: "convscope",

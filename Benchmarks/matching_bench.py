@@ -10,7 +10,10 @@ and time the same steps; every value is the median wall-clock time in seconds:
                      tf-idf (tf = count/total, idf = ln(N/n_w)), sqrt, L2, then SIFT of scene 1
                      and its cosine scores against the 30
 
-Usage: python Benchmarks/matching_bench.py [--repeats 5] [--write-npy DIR]
+  opencv_keypoints   cv2.SIFT feature counts of scenes 1 and 2
+OpenCV runs at --threads threads (cv2.setNumThreads), as ConvScope's side does.
+
+Usage: python Benchmarks/matching_bench.py [--repeats 5] [--threads N] [--write-npy DIR]
 (--write-npy saves the scenes as float32 HxWx3 .npy files, values in [0, 255]).
 """
 import argparse
@@ -129,8 +132,10 @@ def bow_scores(descriptor_sets, query, k=10):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--write-npy", metavar="DIR")
     args = parser.parse_args()
+    cv2.setNumThreads(args.threads)
 
     a, b = scene(PAIR_SEEDS[0]), scene(PAIR_SEEDS[1])
     bow_images = [scene(s) for s in BOW_SEEDS]
@@ -165,6 +170,8 @@ def main():
         "opencv_sift_pair": median_time(args.repeats, opencv_pair),
         "skimage_sift_pair": median_time(args.repeats, skimage_pair),
         "opencv_bow_30": median_time(args.repeats, opencv_bow),
+        "opencv_keypoints": [len(sift.detect(g, None)) for g in (ga, gb)],
+        "threads": cv2.getNumThreads(),
         "scene_1_checksum": float(a.astype(np.float64).sum()),
     }
     print(json.dumps(results, indent=1))

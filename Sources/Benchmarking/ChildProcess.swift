@@ -36,4 +36,24 @@ public enum ChildProcess {
             guard child.status == 0 else { throw CommandError("convscope \(arguments.joined(separator: " ")) failed (exit \(child.status))") }
         }
     }
+
+    /// Runs `executable` with `arguments` (output discarded, this process' environment) and returns its exit
+    /// status and peak resident memory in MB (wait4's ru_maxrss of that one child).
+    public static func peakMegabytes(_ executable: URL, _ arguments: [String]) throws -> (status: Int32, peakMB: Double) {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv = ([executable.path] + arguments).map { strdup($0) } + [nil]
+        defer { for p in argv { free(p) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable.path, &actions, nil, argv, environ)
+        guard spawned == 0 else { throw CommandError("cannot start \(executable.path): \(String(cString: strerror(spawned)))") }
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        let exited = status & 0x7f == 0
+        return (exited ? (status >> 8) & 0xff : status & 0x7f, Double(usage.ru_maxrss) / 1024)
+    }
 }

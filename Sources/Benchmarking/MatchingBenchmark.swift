@@ -12,6 +12,7 @@ import Foundation
 import Graph
 import Imaging
 import Matching
+import Tensor
 
 /// Matching benchmarks on synthetic scenes.
 public enum MatchingBenchmark {
@@ -26,8 +27,8 @@ public enum MatchingBenchmark {
         let bowImages = bowSeeds.map { SyntheticScene.image(seed: $0) }
         var result: [String: Double] = [:]
         result["sift_pair"] = median(repeats) {
-            let fa = SIFT.extract(GreyImage(a)), fb = SIFT.extract(GreyImage(b))
-            _ = DescriptorMatcher.match(query: fa.descriptors, train: fb.descriptors)
+            let f = SIFT.extract([GreyImage(a), GreyImage(b)])
+            _ = DescriptorMatcher.match(query: f[0].descriptors, train: f[1].descriptors)
         }
         let siftOptions = MatchOptions(method: .sift)
         result["sift_pair_ransac"] = median(repeats) {
@@ -44,10 +45,18 @@ public enum MatchingBenchmark {
     }
 
     /// `convscope bench matching`: `run` against OpenCV and scikit-image (Benchmarks/matching_bench.py) on the same scenes.
-    public static func compare(repeats: Int, skipReference: Bool) throws {
+    /// Both sides run at `threads` threads (Threading.set here, cv2.setNumThreads there); the SIFT settings
+    /// are the same (3 levels per octave, first octave -1 = image doubled, contrast 0.04 / 3, edge 10).
+    public static func compare(repeats: Int, threads: Int, skipReference: Bool) throws {
         print(MachineHeader.line)
+        Threading.set(threads)
         let ours = run(repeats: repeats)
-        let ref: JSON? = skipReference ? nil : try TFReference.run(["--repeats", "\(repeats)"], script: "matching_bench.py")
+        let ref: JSON? = skipReference ? nil
+            : try TFReference.run(["--repeats", "\(repeats)", "--threads", "\(threads)"], script: "matching_bench.py")
+        let counts = [pairSeeds.0, pairSeeds.1].map { SIFT.extract(GreyImage(SyntheticScene.image(seed: $0))).count }
+        let opencvCounts = (ref?["opencv_keypoints"]?.arrayValue ?? []).compactMap(\.doubleValue).map { Int($0) }
+        print("threads \(threads) (ConvScope and OpenCV); SIFT: 3 levels/octave, first octave -1 (doubled), contrast 0.04/3, edge 10;"
+              + " features of scenes 1 and 2: ConvScope (VLFeat) \(counts)" + (opencvCounts.isEmpty ? "" : ", OpenCV \(opencvCounts)"))
         let sift = ours["sift_pair"]!
         report("SIFT pair + NN matching (vs OpenCV)", convscope: sift, tf: ref?["opencv_sift_pair"]?.doubleValue)
         report("SIFT pair + NN matching (vs scikit-image)", convscope: sift, tf: ref?["skimage_sift_pair"]?.doubleValue)

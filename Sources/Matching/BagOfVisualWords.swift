@@ -61,9 +61,9 @@ public struct BagOfVisualWords: Sendable {
     /// Word counts of a descriptor set (nearest word, Euclidean).
     public static func histogram(_ descriptors: [Float], vocabulary: [Float], k: Int, dimension: Int) -> [Int] {
         var h = [Int](repeating: 0, count: k)
-        for p in 0..<(descriptors.count / dimension) {
-            h[KMeans.nearestCentre(descriptors, p, vocabulary, k, dimension)] += 1
-        }
+        var nearest = [Int](repeating: 0, count: descriptors.count / dimension)
+        KMeans.assign(descriptors, nearest.count, vocabulary, k, dimension, into: &nearest)
+        for w in nearest { h[w] += 1 }
         return h
     }
 

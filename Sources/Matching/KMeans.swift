@@ -39,12 +39,7 @@ public enum KMeans {
         // Lloyd iterations.
         var assignment = [Int](repeating: -1, count: n)
         for _ in 0..<maxIterations {
-            var changed = false
-            for p in 0..<n {
-                let a = nearestCentre(points, p, centres, k, dimension)
-                if a != assignment[p] { assignment[p] = a; changed = true }
-            }
-            if !changed { break }
+            if !assign(points, n, centres, k, dimension, into: &assignment) { break }
             var sums = [Double](repeating: 0, count: k * dimension)
             var counts = [Int](repeating: 0, count: k)
             for p in 0..<n {
@@ -57,6 +52,37 @@ public enum KMeans {
             }
         }
         return centres
+    }
+
+    /// Sets `assignment[p]` to the centre nearest to point p for all n points (as `nearestCentre`,
+    /// the same sums in the same order, but all k centres at once from a dimension-major copy of
+    /// the centres, the points split over `Threading.count` threads); true when any assignment changed.
+    @discardableResult
+    static func assign(_ points: [Float], _ n: Int, _ centres: [Float], _ k: Int, _ dimension: Int,
+                       into assignment: inout [Int]) -> Bool {
+        var transposed = [Double](repeating: 0, count: k * dimension)  // (dimension, k)
+        for c in 0..<k { for d in 0..<dimension { transposed[d * k + c] = Double(centres[c * dimension + d]) } }
+        let before = assignment
+        points.withUnsafeBufferPointer { pp in
+            transposed.withUnsafeBufferPointer { tp in
+                assignment.withUnsafeMutableBufferPointer { out in
+                    parallelFor(n, minPerThread: 1024) { p in
+                        withUnsafeTemporaryAllocation(of: Double.self, capacity: k) { acc in
+                            acc.initialize(repeating: 0)
+                            let x = pp.baseAddress! + p * dimension
+                            for d in 0..<dimension {
+                                let v = Double(x[d]), row = tp.baseAddress! + d * k
+                                for c in 0..<k { let e = v - row[c]; acc[c] += e * e }
+                            }
+                            var best = Double.infinity, bestIndex = 0
+                            for c in 0..<k where acc[c] < best { best = acc[c]; bestIndex = c }
+                            out[p] = bestIndex
+                        }
+                    }
+                }
+            }
+        }
+        return assignment != before
     }
 
     /// Index of the centre nearest to point p (Euclidean; ties go to the lower index).

@@ -10,6 +10,7 @@
 // 0.8 for both pipelines and degenerate RANSAC models refused; `.paper` is the above.
 import Foundation
 import Imaging
+import Tensor
 
 /// Which detector/descriptor pipeline to use.
 public enum MatchMethod: String, Codable, Sendable, CaseIterable {
@@ -174,8 +175,13 @@ func matchFeatures(_ q: ExtractedFeatures, _ o: ExtractedFeatures, name: String,
 /// Matches a query (e.g. a reconstructed input) against every image and ranks their contributions.
 public func matchQuery(query: Image, against images: [(name: String, image: Image)],
                        options: MatchOptions = MatchOptions()) -> MatchResult {
-    let q = extractFeatures(query, options: options)
-    var results = images.map { matchFeatures(q, extractFeatures($0.image, options: options), name: $0.name, options: options) }
+    let all = [query] + images.map(\.image)
+    var features = [ExtractedFeatures?](repeating: nil, count: all.count)
+    features.withUnsafeMutableBufferPointer { out in
+        parallelFor(all.count) { out[$0] = extractFeatures(all[$0], options: options) }  // one image per thread
+    }
+    let q = features[0]!
+    var results = images.indices.map { matchFeatures(q, features[$0 + 1]!, name: images[$0].name, options: options) }
     let ranking = Contribution.rank(names: results.map(\.name), inlierCounts: results.map(\.inliers))
     for entry in ranking { results[entry.index].contribution = entry.contribution }
     return MatchResult(method: options.method, matching: options.rule, model: options.resolvedModel, queryKeypoints: q.points.count,
@@ -224,7 +230,7 @@ public struct BoWResult: Codable, Equatable, Sendable {
 
 /// SIFT descriptors of every image, at the options' size.
 func siftDescriptors(_ images: [Image], size: Int?, parameters: SIFTParameters) -> [[Float]] {
-    images.map { SIFT.extract(GreyImage($0, size: size), parameters: parameters).descriptors }
+    SIFT.extract(images.map { GreyImage($0, size: size) }, parameters: parameters).map(\.descriptors)
 }
 
 /// Bag-of-visual-words scores of each query against the dataset (vocabulary learnt on the dataset).

@@ -8,6 +8,7 @@
 // peak threshold below means the same as OpenCV's contrastThreshold / nOctaveLayers
 // (0.04 / 3) and skimage.feature.SIFT's c_dog (0.04 / 3).
 import CVLFeat
+import Tensor
 
 /// A SIFT frame: centre (x = column, y = row, pixels), scale (sigma, pixels) and
 /// orientation (radians, image frame with y pointing down, as VLFeat reports it).
@@ -65,24 +66,74 @@ public struct SIFTFeatures: Sendable {
     public var count: Int { keypoints.count }
 }
 
+/// Who builds the Gaussian scale space (the results are bit-identical; SIFTScaleSpace.swift).
+enum SIFTScaleSpaceBuilder: Sendable {
+    /// vl_sift_process_first_octave / vl_sift_process_next_octave.
+    case vlfeat
+    /// SIFTScaleSpace: the same arithmetic along rows, vectorised.
+    case rows
+}
+
+/// One VLFeat filter kept for images of one size and parameters (its octave, DoG and gradient buffers
+/// are then allocated once, not per image). One thread at a time.
+final class SIFTWorkspace {
+    private var filter: UnsafeMutablePointer<VlSiftFilt>?
+    private var key: (width: Int, height: Int, parameters: SIFTParameters)?
+
+    /// The filter for this size and parameters, its gradient cache invalidated for a new image.
+    func filter(_ width: Int, _ height: Int, _ parameters: SIFTParameters) -> UnsafeMutablePointer<VlSiftFilt>? {
+        if let key, key.width == width, key.height == height, key.parameters == parameters, let filter {
+            filter.pointee.grad_o = filter.pointee.o_min - 1
+            return filter
+        }
+        if let filter { vl_sift_delete(filter) }
+        filter = vl_sift_new(Int32(width), Int32(height), Int32(parameters.octaves), Int32(parameters.levels), Int32(parameters.firstOctave))
+        key = filter == nil ? nil : (width, height, parameters)
+        return filter
+    }
+
+    deinit { if let filter { vl_sift_delete(filter) } }
+}
+
 /// SIFT extraction through VLFeat.
 public enum SIFT {
     /// Detects SIFT keypoints (all dominant orientations) and computes their descriptors.
     public static func extract(_ grey: GreyImage, parameters: SIFTParameters = SIFTParameters()) -> SIFTFeatures {
+        extract(grey, parameters: parameters, scaleSpace: .rows)
+    }
+
+    /// Features of every image (input order), the images split over `Threading.count` threads (each thread
+    /// reuses one VLFeat filter while the image size stays the same).
+    public static func extract(_ images: [GreyImage], parameters: SIFTParameters = SIFTParameters()) -> [SIFTFeatures] {
+        var results = [SIFTFeatures](repeating: SIFTFeatures(keypoints: [], descriptors: []), count: images.count)
+        results.withUnsafeMutableBufferPointer { out in
+            parallelRanges(images.count, minimum: 2) { range in
+                let workspace = SIFTWorkspace()
+                for i in range { out[i] = extract(images[i], parameters: parameters, scaleSpace: .rows, workspace: workspace) }
+            }
+        }
+        return results
+    }
+
+    /// `extract` with a chosen scale-space builder (tests compare the two) and a filter to reuse.
+    static func extract(_ grey: GreyImage, parameters: SIFTParameters, scaleSpace: SIFTScaleSpaceBuilder,
+                        workspace: SIFTWorkspace = SIFTWorkspace()) -> SIFTFeatures {
         var keypoints: [SIFTKeypoint] = []
         var descriptors: [Float] = []
-        guard grey.width >= 8, grey.height >= 8,
-              let filter = vl_sift_new(Int32(grey.width), Int32(grey.height), Int32(parameters.octaves),
-                                       Int32(parameters.levels), Int32(parameters.firstOctave))
+        guard grey.width >= 8, grey.height >= 8, let filter = workspace.filter(grey.width, grey.height, parameters)
         else { return SIFTFeatures(keypoints: [], descriptors: []) }
-        defer { vl_sift_delete(filter) }
         vl_sift_set_peak_thresh(filter, parameters.peakThreshold)
         vl_sift_set_edge_thresh(filter, parameters.edgeThreshold)
         vl_sift_set_magnif(filter, parameters.magnification)
         vl_sift_set_window_size(filter, parameters.windowSize)
 
         let data = grey.pixels.map { $0 / 255 }
-        var status = data.withUnsafeBufferPointer { vl_sift_process_first_octave(filter, $0.baseAddress) }
+        var status = data.withUnsafeBufferPointer {
+            switch scaleSpace {
+            case .vlfeat: vl_sift_process_first_octave(filter, $0.baseAddress)
+            case .rows: SIFTScaleSpace.processFirstOctave(filter, $0.baseAddress!)
+            }
+        }
         var angles = [Double](repeating: 0, count: 4)
         var descriptor = [Float](repeating: 0, count: SIFTFeatures.dimension)
         while status == VL_ERR_OK {
@@ -104,7 +155,10 @@ public enum SIFT {
                     }
                 }
             }
-            status = vl_sift_process_next_octave(filter)
+            switch scaleSpace {
+            case .vlfeat: status = vl_sift_process_next_octave(filter)
+            case .rows: status = SIFTScaleSpace.processNextOctave(filter)
+            }
         }
         return SIFTFeatures(keypoints: keypoints, descriptors: descriptors)
     }

@@ -117,10 +117,12 @@ struct MatchingBench: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "matching",
         abstract: "SIFT extraction + matching of a 224x224 pair and BoW over 30 images, against OpenCV and scikit-image on the same synthetic scenes.")
     @Option(help: "Timed runs.") var repeats = 5
+    @Option(help: "Threads of both sides (ConvScope's Threading, OpenCV's cv2.setNumThreads); default: the cores.")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Skip the Python side.") var noTF = false
 
     func run() throws {
-        try ConvScope.guarded { try MatchingBenchmark.compare(repeats: repeats, skipReference: noTF) }
+        try ConvScope.guarded { try MatchingBenchmark.compare(repeats: repeats, threads: threads, skipReference: noTF) }
     }
 }
 
