@@ -143,9 +143,10 @@ final class ONNXExportTests: XCTestCase {
                     if !c.own, try !Self.reproduces(model.graph, c) { foreign += 1; continue }
                 } catch let e as ONNXExportError {
                     XCTAssertTrue([.unsupportedLayer, .notRunnable].contains(e.kind), "\(c.model): \(e)")
-                    // Every kind the engine runs has a lowering: only Lambdas (and quantized layers without
-                    // --dequantize) are refused.
-                    XCTAssertTrue(e.kind == .notRunnable || e.description.contains("quantized"), "\(c.model) refused: \(e)")
+                    // Every kind the engine runs has a lowering: only Lambdas are refused, and float8 layers at
+                    // the default opset 17 (ONNXQuantizedExportTests exports them at 19 and 21).
+                    XCTAssertTrue(e.kind == .notRunnable || (e.description.contains("float8") && e.description.contains("opset 17")),
+                                  "\(c.model) refused: \(e)")
                     XCTAssertTrue(e.description.hasPrefix("layer '"), "the refusal names the layer: \(e)")
                     XCTAssertFalse(FileManager.default.fileExists(atPath: out), "nothing written for a refusal: \(out)")
                     refused.append("\(folder)/\(URL(fileURLWithPath: c.model).lastPathComponent): \(e)")
