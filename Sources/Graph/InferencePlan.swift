@@ -6,7 +6,9 @@ import Tensor
 /// after it that fold into its epilogue (inference BatchNormalization into its kernel and bias, ReLU,
 /// the residual `Add`) runs as one fused oneDNN primitive on NHWC activations (Keras' layout, so
 /// nothing converts between layers); max and average pooling run through oneDNN's pooling
-/// (`FastPooling`, NHWC too); every other layer runs its own forward. Activations are released
+/// (`FastPooling`, NHWC too), with a `ZeroPadding2D` right before one folded into its padding where
+/// that is exact (after a ReLU'd convolution for a maximum, `FastPooling.folds`); every other layer runs
+/// its own forward. Activations are released
 /// after their last consumer, and a residual's buffer becomes the convolution's output when nothing
 /// else reads it.
 ///
@@ -34,8 +36,10 @@ public final class InferencePlan {
     let needed: Set<Int>
     /// By the node id at which the step runs: its output's, the last node it covers.
     let fused: [Int: FusedStep]
-    /// Nodes computed inside a fused step other than its output.
+    /// Nodes computed inside a fused step other than its output, and zero paddings folded into a pooling.
     let absorbed: Set<Int>
+    /// By pooling node: the `ZeroPadding2D` node folded into it and its padding (top, bottom, left, right).
+    let foldedPadding: [Int: (node: Int, pad: [Int])]
     /// Whether the graph makes Keras masks or has multi-output layers, which only `Graph.forward` tracks:
     /// then `run` is `Graph.forward`.
     let needsGraphForward: Bool
@@ -111,12 +115,27 @@ public final class InferencePlan {
             covered.formUnion(covers)
         }
         self.fused = fused
+        var paddings: [Int: (node: Int, pad: [Int])] = [:]
+        for n in graph.nodes where fastPooling && !needsGraphForward && needed.contains(n.id) && n.inputs.count == 1 {
+            guard let (kind, g) = (n.layer as? any FastPoolable)?.fastPooling else { continue }
+            let p = graph.nodes[n.inputs[0]]
+            // The padding's input is non-negative when a convolution step ending in ReLU makes it.
+            guard let zero = p.layer as? ZeroPadding2D, p.inputs.count == 1, consumers[p.id] == [n.id], !keep.contains(p.id),
+                  !graph.inputNodes.contains(p.id),
+                  FastPooling.folds(zeroPadding: zero.pad, kind: kind, geometry: g, nonNegative: fused[p.inputs[0]]?.epilogue.relu == true)
+            else { continue }
+            paddings[n.id] = (p.id, zero.pad)
+            absorbed.insert(p.id)
+        }
+        self.foldedPadding = paddings
         self.absorbed = absorbed
     }
 
     /// How many convolutions run fused, and how many layers folded into them.
     public var fusedConvolutions: Int { fused.count }
     public var foldedLayers: Int { fused.values.reduce(0) { $0 + $1.covers.count - 1 } }
+    /// How many zero paddings folded into the pooling after them.
+    public var foldedPaddings: Int { foldedPadding.count }
 
     /// Runs the plan: one tensor per graph input, batch first; returns the targets' values by node id.
     public func run(_ inputs: [Tensor]) throws -> [Int: Tensor] {
@@ -167,12 +186,13 @@ public final class InferencePlan {
                 if keep.contains(step.output) { values[step.output] = y }
                 continue
             } else if let pooling = try pooling(for: n, batch: batch) {
-                let x = live[n.inputs[0]]!, shape = [batch] + n.outputShape
+                let source = foldedPadding[n.id].map { graph.nodes[$0.node].inputs[0] } ?? n.inputs[0]
+                let x = live[source]!, shape = [batch] + n.outputShape
                 var y = Tensor(shape: shape, data: Self.uninitialized(shape.reduce(1, *)))
                 try x.data.withUnsafeBufferPointer { xp in
                     try y.data.withUnsafeMutableBufferPointer { yp in try pooling.run(xp.baseAddress!, yp.baseAddress!) }
                 }
-                release(n.inputs)
+                release([source])
                 if remaining[n.id] > 0 || keep.contains(n.id) { live[n.id] = y }
             } else {
                 let y = try n.layer.forward(n.inputs.map { live[$0]! }, context: &context, tape: nil)
@@ -201,13 +221,13 @@ public final class InferencePlan {
     private func pooling(for n: Node, batch: Int) throws -> FastPooling? {
         if let p = poolings[n.id] { return p }
         guard fastPooling, let (kind, geometry) = (n.layer as? any FastPoolable)?.fastPooling, n.inputs.count == 1 else { return nil }
-        let p = try FastPooling(kind: kind, geometry: geometry, batch: batch)
+        let p = try FastPooling(kind: kind, geometry: geometry, batch: batch, zeroPadding: foldedPadding[n.id]?.pad ?? [0, 0, 0, 0])
         poolings[n.id] = p
         return p
     }
 
     /// Which layers a step covers (the convolution first, the node it runs at last), for a profile.
-    public func covered(at node: Int) -> [Int] { fused[node]?.covers ?? [node] }
+    public func covered(at node: Int) -> [Int] { fused[node]?.covers ?? foldedPadding[node].map { [$0.node, node] } ?? [node] }
 
     private static func now() -> Double {
         var t = timespec()

@@ -32,6 +32,7 @@ final class InferencePlanTests: XCTestCase {
         XCTAssertEqual(plan.fusedConvolutions, 53)
         // 53 BatchNormalizations, 16 residual Adds, 49 ReLUs (the ones after the Adds and inside the blocks, the stem's).
         XCTAssertEqual(plan.foldedLayers, 53 + 16 + 49)
+        XCTAssertEqual(plan.foldedPaddings, 1)                                  // pool1_pad, after the stem's ReLU
         let variances = graph.layers.flatMap { $0.weights.filter { $0.name == "moving_variance" }.map(\.value) }
         let fast = try plan.predict(x), reference = try graph.predict(x)
         XCTAssertEqual(fast.shape, reference.shape)
@@ -65,5 +66,58 @@ final class InferencePlanTests: XCTestCase {
         var ctx = ForwardContext()
         let want = try graph.forward([x], targets: [bn], context: &ctx).values[bn]!
         XCTAssertLessThanOrEqual(Fixture.relativeError(try plan.run([x])[bn]!, want), 1e-5)
+    }
+
+    /// A small ResNet-like graph on odd sizes: `ZeroPadding2D` + max pooling after a ReLU'd convolution and
+    /// + average pooling fold into oneDNN's pooling; a zero padding after a linear convolution, or one that
+    /// leaves a max window with only padded positions, stays a layer. The plan equals the layer-by-layer forward.
+    func testZeroPaddingFoldsIntoPoolingOnlyWhereExact() throws {
+        let graph = Graph(name: "padded_pools")
+        func add(_ cls: String, _ name: String, _ config: String, _ input: Int?) throws -> Int {
+            let layer = try LayerRegistry.make(className: cls, name: name, config: try JSONParser().parse(config))
+            return try graph.add(layer, inputs: input.map { [$0] } ?? [])
+        }
+        func conv(_ filters: Int, _ k: Int, _ activation: String) -> String {
+            #"{"filters": \#(filters), "kernel_size": [\#(k), \#(k)], "strides": [1, 1], "padding": "same", "activation": "\#(activation)", "use_bias": true}"#
+        }
+        func pool(_ k: Int, _ s: Int) -> String { #"{"pool_size": [\#(k), \#(k)], "strides": [\#(s), \#(s)], "padding": "valid"}"# }
+        let input = try add("InputLayer", "x", #"{"batch_shape": [null, 11, 13, 3], "dtype": "float32"}"#, nil)
+        graph.inputNodes = [input]
+        var y = try add("Conv2D", "c1", conv(5, 3, "relu"), input)
+        y = try add("ZeroPadding2D", "p1", #"{"padding": [[1, 2], [1, 0]]}"#, y)           // folds: 14×14, every 3×3/2 window reads the input
+        y = try add("MaxPooling2D", "m1", pool(3, 2), y)                                       // 6×6×5
+        y = try add("Conv2D", "c2", conv(4, 1, "linear"), y)
+        y = try add("ZeroPadding2D", "p2", #"{"padding": 1}"#, y)                                // folds: zeros counted as Keras counts them
+        y = try add("AveragePooling2D", "a2", pool(2, 2), y)                                     // 4×4×4, negative values
+        y = try add("ZeroPadding2D", "p3", #"{"padding": 1}"#, y)                                // stays: a maximum over a linear output
+        y = try add("MaxPooling2D", "m3", pool(2, 2), y)                                         // 3×3×4
+        y = try add("Conv2D", "c4", conv(3, 3, "relu"), y)
+        y = try add("ZeroPadding2D", "p4", #"{"padding": [[2, 0], [0, 1]]}"#, y)                 // stays: the first window row is all zeros
+        y = try add("MaxPooling2D", "m4", pool(2, 2), y)                                         // 2×2×3
+        graph.outputNodes = [y]
+        var rng = SeededRandom(seed: 11)
+        for layer in graph.layers {
+            for k in layer.weights.indices {
+                for i in layer.weights[k].value.data.indices { layer.weights[k].value.data[i] = rng.normal() * 0.5 }
+            }
+        }
+        let plan = InferencePlan(graph: graph)
+        XCTAssertEqual(plan.foldedPaddings, 2)
+        XCTAssertEqual(plan.covered(at: try graph.resolve("m1").id), [try graph.resolve("p1").id, try graph.resolve("m1").id])
+        for batch in [1, 3] {
+            let x = Tensor(shape: [batch, 11, 13, 3], data: (0..<(batch * 11 * 13 * 3)).map { _ in rng.normal() })
+            let fast = try plan.predict(x), reference = try graph.predict(x)
+            XCTAssertEqual(fast.shape, reference.shape)
+            XCTAssertLessThanOrEqual(Fixture.relativeError(fast, reference), 1e-5, "batch \(batch)")
+        }
+        // The conditions on their own: a linear input, a window of padding only, an average the pooling pads itself.
+        let g = ConvGeometry(inH: 14, inW: 14, channels: 5, kH: 3, kW: 3, strideH: 2, strideW: 2, padding: .valid)
+        XCTAssertTrue(FastPooling.folds(zeroPadding: [1, 2, 1, 0], kind: .maximum, geometry: g, nonNegative: true))
+        XCTAssertFalse(FastPooling.folds(zeroPadding: [1, 2, 1, 0], kind: .maximum, geometry: g, nonNegative: false))
+        XCTAssertFalse(FastPooling.folds(zeroPadding: [3, 0, 0, 0], kind: .maximum, geometry: g, nonNegative: true))
+        XCTAssertTrue(FastPooling.folds(zeroPadding: [1, 2, 1, 0], kind: .average, geometry: g, nonNegative: false))
+        let same = ConvGeometry(inH: 14, inW: 14, channels: 5, kH: 3, kW: 3, strideH: 2, strideW: 2, padding: .same)
+        XCTAssertFalse(FastPooling.folds(zeroPadding: [1, 1, 1, 1], kind: .average, geometry: same, nonNegative: true))
+        XCTAssertTrue(FastPooling.folds(zeroPadding: [1, 1, 1, 1], kind: .maximum, geometry: same, nonNegative: true))
     }
 }
