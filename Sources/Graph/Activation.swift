@@ -111,9 +111,10 @@ public enum Activation: String, CaseIterable, Sendable {
                     let gb = gp.baseAddress!, xb = xp.baseAddress!
                     parallelRanges(gp.count) { r in
                         switch rule {
-                        case .gradient: for i in r where !(xb[i] > 0) { gb[i] = 0 }
+                        // Selects rather than branches, so the loops vectorise.
+                        case .gradient: for i in r { gb[i] = xb[i] > 0 ? gb[i] : 0 }
                         case .deconvnet: for i in r { gb[i] = max(gb[i], 0) }
-                        case .guided: for i in r where !(xb[i] > 0 && gb[i] > 0) { gb[i] = 0 }
+                        case .guided: for i in r { let v = gb[i]; gb[i] = xb[i] > 0 && v > 0 ? v : 0 }
                         }
                     }
                 }

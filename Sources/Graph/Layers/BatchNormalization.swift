@@ -136,12 +136,19 @@ public final class BatchNormalization: Layer {
                             gamma.withUnsafeBufferPointer { gp in
                                 beta.withUnsafeBufferPointer { bp in
                                     let xb = xp.baseAddress!, yb = yp.baseAddress!, hb = hp.baseAddress
-                                    parallelFor(blocks, minPerThread: max(1, 16384 / max(inner, 1))) { b in
-                                        let k = b % c
-                                        for i in b * inner..<(b + 1) * inner {
-                                            let h = (xb[i] - mp[k]) * sp[k]
-                                            if record { hb![i] = h }
-                                            yb[i] = h * gp[k] + bp[k]
+                                    parallelRanges(x.count, unit: max(inner, 1)) { range in   // whole blocks per worker
+                                        var k = (range.lowerBound / max(inner, 1)) % c
+                                        var i = range.lowerBound
+                                        while i < range.upperBound {                   // one block of channel k
+                                            let end = i + inner, m = mp[k], s = sp[k], g = gp[k], o = bp[k]
+                                            if record {
+                                                for j in i..<end { let h = (xb[j] - m) * s; hb![j] = h; yb[j] = h * g + o }
+                                            } else {
+                                                for j in i..<end { yb[j] = (xb[j] - m) * s * g + o }
+                                            }
+                                            i = end
+                                            k += 1
+                                            if k == c { k = 0 }
                                         }
                                     }
                                 }
@@ -164,29 +171,33 @@ public final class BatchNormalization: Layer {
         let training = tape.indices.first == 1
         let (blocks, inner) = try blocks(upstream.shape)
         let gamma = vector(gammaIndex, default: 1)
-        // Per-channel Σ g and Σ g·x̂, in Double.
-        var sumG = [Double](repeating: 0, count: c), sumGH = [Double](repeating: 0, count: c)
-        upstream.data.withUnsafeBufferPointer { up in
-            xhat.data.withUnsafeBufferPointer { hp in
-                for b in 0..<blocks {
-                    for i in b * inner..<(b + 1) * inner {
-                        let g = Double(up[i])
-                        sumG[b % c] += g
-                        sumGH[b % c] += g * Double(hp[i])
-                    }
-                }
-            }
-        }
+        // Per-channel Σ g and Σ g·x̂, in Double: only training and the weight gradients need them.
+        let needSums = training || weightGradients
+        let (sumG, sumGH) = needSums ? channelSums(upstream, xhat, blocks: blocks, inner: inner) : ([], [])
         var dx = Tensor(zeros: upstream.shape)                                 // (N, …, C, …)
         let m = Double(upstream.count / max(c, 1))                             // values per channel
         // Training: dx = γ/σ · (g − mean(g) − x̂ · mean(g·x̂)); inference: dx = γ/σ · g.
-        let meanG = sumG.map { training ? Float($0 / m) : 0 }, meanGH = sumGH.map { training ? Float($0 / m) : 0 }
+        let factor = (0..<c).map { gamma[$0] * invStd[$0] }
+        let meanG = training ? sumG.map { Float($0 / m) } : [], meanGH = training ? sumGH.map { Float($0 / m) } : []
         upstream.data.withUnsafeBufferPointer { up in
             xhat.data.withUnsafeBufferPointer { hp in
                 dx.data.withUnsafeMutableBufferPointer { dp in
-                    for b in 0..<blocks {
-                        let k = b % c, scale = gamma[k] * invStd[k]
-                        for i in b * inner..<(b + 1) * inner { dp[i] = scale * (up[i] - meanG[k] - hp[i] * meanGH[k]) }
+                    let ub = up.baseAddress!, db = dp.baseAddress!, hb = hp.baseAddress
+                    parallelRanges(upstream.count, unit: max(inner, 1)) { range in   // whole blocks per worker
+                        var k = (range.lowerBound / max(inner, 1)) % c
+                        var i = range.lowerBound
+                        while i < range.upperBound {                           // one block of channel k
+                            let end = i + inner, s = factor[k]
+                            if training {
+                                let mg = meanG[k], mgh = meanGH[k]
+                                for j in i..<end { db[j] = s * (ub[j] - mg - hb![j] * mgh) }
+                            } else {
+                                for j in i..<end { db[j] = s * ub[j] }
+                            }
+                            i = end
+                            k += 1
+                            if k == c { k = 0 }
+                        }
                     }
                 }
             }
@@ -206,6 +217,45 @@ public final class BatchNormalization: Layer {
             }))
         }
         return LayerGradients(inputs: [dx], weights: grads)
+    }
+
+    /// Per-channel Σ g and Σ g·x̂ in Double over `blocks` blocks of `inner` values (block b holds channel b % C).
+    /// Eight fixed chunks of blocks sum apart (in parallel when the work pays) and add in chunk order, so the
+    /// result does not depend on the thread count.
+    private func channelSums(_ g: Tensor, _ h: Tensor, blocks: Int, inner: Int) -> ([Double], [Double]) {
+        let c = channels, chunks = min(8, max(blocks / max(c, 1), 1))
+        let perChunk = (blocks / c + chunks - 1) / chunks * c                 // whole rows of C blocks
+        var parts = [Double](repeating: 0, count: 2 * c * chunks)             // chunk q: Σg at q·2C, Σg·x̂ at q·2C + C
+        g.data.withUnsafeBufferPointer { up in
+            h.data.withUnsafeBufferPointer { hp in
+                parts.withUnsafeMutableBufferPointer { pp in
+                    let ub = up.baseAddress!, hb = hp.baseAddress!, pb = pp.baseAddress!
+                    parallelFor(chunks, minPerThread: blocks * inner >= 1 << 15 ? 1 : chunks) { q in
+                        let lo = q * perChunk, hi = q == chunks - 1 ? blocks : min(blocks, lo + perChunk)
+                        guard lo < hi else { return }
+                        let sg = pb + q * 2 * c, sgh = sg + c
+                        var k = lo % c
+                        for b in lo..<hi {
+                            var a = 0.0, a2 = 0.0
+                            for j in b * inner..<(b + 1) * inner {
+                                let v = Double(ub[j])
+                                a += v
+                                a2 += v * Double(hb[j])
+                            }
+                            sg[k] += a
+                            sgh[k] += a2
+                            k += 1
+                            if k == c { k = 0 }
+                        }
+                    }
+                }
+            }
+        }
+        var sumG = [Double](repeating: 0, count: c), sumGH = [Double](repeating: 0, count: c)
+        for q in 0..<chunks {
+            for k in 0..<c { sumG[k] += parts[q * 2 * c + k]; sumGH[k] += parts[q * 2 * c + c + k] }
+        }
+        return (sumG, sumGH)
     }
 }
 
