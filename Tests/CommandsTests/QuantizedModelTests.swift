@@ -232,19 +232,11 @@ final class QuantizedModelTests: XCTestCase {
         }
         let file = dir.appendingPathComponent("manifest.json")
         try JSONSerialization.data(withJSONObject: ["cases": manifest]).write(to: file)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = [Repository.root.appendingPathComponent("Tests/keras_load_check.py").path, file.path]
-        var env = ProcessInfo.processInfo.environment
-        env["TF_CPP_MIN_LOG_LEVEL"] = "3"
-        p.environment = env
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0, output)
+        let r = try ChildRun.run(URL(fileURLWithPath: python),
+                                 [Repository.root.appendingPathComponent("Tests/keras_load_check.py").path, file.path],
+                                 environment: ["TF_CPP_MIN_LOG_LEVEL": "3"])
+        let output = r.output
+        XCTAssertEqual(r.status, 0, output)
         XCTAssertTrue(output.contains("0 required checks failed"), output)
     }
 

@@ -64,21 +64,11 @@ final class FastPoolingTests: XCTestCase {
         guard me.path.hasSuffix(".xctest") else {
             throw XCTSkip("not running from an xctest bundle: \(me.path)")
         }
-        let process = Process()
-        process.executableURL = me
-        process.arguments = [Self.underAVX2.joined(separator: ",")]
-        var environment = ProcessInfo.processInfo.environment
-        environment["ONEDNN_MAX_CPU_ISA"] = "AVX2"
-        environment["DNNL_MAX_CPU_ISA"] = "AVX2"
-        process.environment = environment
-        process.currentDirectoryURL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, output)
+        let r = try ChildRun.run(me, [Self.underAVX2.joined(separator: ",")],
+                                 environment: ["ONEDNN_MAX_CPU_ISA": "AVX2", "DNNL_MAX_CPU_ISA": "AVX2"],
+                                 directory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        let output = r.output
+        XCTAssertEqual(r.status, 0, output)
         XCTAssertTrue(output.contains("Executed \(Self.underAVX2.count) tests, with 0 failures"), output)
     }
 }
