@@ -44,6 +44,19 @@ public enum Activation: String, CaseIterable, Sendable {
     /// Whether a backward rule (deconvnet, guided) replaces this activation's gradient.
     public var isRectifier: Bool { self == .relu }
 
+    /// y = f(x) as a new tensor: for `relu` one pass into a fresh buffer (no copy of a shared input first).
+    public func applied(to x: Tensor) -> Tensor {
+        guard self == .relu else { var y = x; apply(&y); return y }
+        var y = Tensor(uninitialized: x.shape)
+        y.data.withUnsafeMutableBufferPointer { yp in
+            x.data.withUnsafeBufferPointer { xp in
+                let yb = yp.baseAddress!, xb = xp.baseAddress!
+                parallelRanges(yp.count) { r in for i in r { yb[i] = max(xb[i], 0) } }
+            }
+        }
+        return y
+    }
+
     /// y = f(x), in place. `softmax` is over the last axis, so it needs the tensor's shape.
     public func apply(_ t: inout Tensor) {
         switch self {
@@ -100,27 +113,31 @@ public enum Activation: String, CaseIterable, Sendable {
     /// For `relu` the rule picks plain gradient, DeconvNet (relu of upstream) or guided backprop.
     public func backward(_ upstream: Tensor, input x: Tensor, output y: Tensor, rule: BackwardRule) -> Tensor {
         if self == .linear { return upstream }
-        var g = upstream
-        if self == .softmax { Self.softmaxBackward(&g, y: y); return g }
-        if self == .logSoftmax { Self.logSoftmaxBackward(&g, y: y); return g }
-        if self == .sparsemax { Self.sparsemaxBackward(&g, x: x); return g }
         if self == .relu {
-            // The common case on big feature maps: split over threads, as the forward is.
+            // The common case on big feature maps: split over threads, as the forward is, into a fresh tensor
+            // (the upstream is shared with the backward pass' table, so writing it in place would copy it first).
+            var g = Tensor(uninitialized: upstream.shape)
             g.data.withUnsafeMutableBufferPointer { gp in
-                x.data.withUnsafeBufferPointer { xp in
-                    let gb = gp.baseAddress!, xb = xp.baseAddress!
-                    parallelRanges(gp.count) { r in
-                        switch rule {
-                        // Selects rather than branches, so the loops vectorise.
-                        case .gradient: for i in r { gb[i] = xb[i] > 0 ? gb[i] : 0 }
-                        case .deconvnet: for i in r { gb[i] = max(gb[i], 0) }
-                        case .guided: for i in r { let v = gb[i]; gb[i] = xb[i] > 0 && v > 0 ? v : 0 }
+                upstream.data.withUnsafeBufferPointer { up in
+                    x.data.withUnsafeBufferPointer { xp in
+                        let gb = gp.baseAddress!, ub = up.baseAddress!, xb = xp.baseAddress!
+                        parallelRanges(gp.count) { r in
+                            switch rule {
+                            // Selects rather than branches, so the loops vectorise.
+                            case .gradient: for i in r { gb[i] = xb[i] > 0 ? ub[i] : 0 }
+                            case .deconvnet: for i in r { gb[i] = max(ub[i], 0) }
+                            case .guided: for i in r { let v = ub[i]; gb[i] = xb[i] > 0 && v > 0 ? v : 0 }
+                            }
                         }
                     }
                 }
             }
             return g
         }
+        var g = upstream
+        if self == .softmax { Self.softmaxBackward(&g, y: y); return g }
+        if self == .logSoftmax { Self.logSoftmaxBackward(&g, y: y); return g }
+        if self == .sparsemax { Self.sparsemaxBackward(&g, x: x); return g }
         g.data.withUnsafeMutableBufferPointer { gp in
             x.data.withUnsafeBufferPointer { xp in
                 y.data.withUnsafeBufferPointer { yp in

@@ -45,8 +45,8 @@ extension Graph {
             } else {
                 result = try node.layer.backward(grads[id]!, tape: tape, rule: rule, weightGradients: weightGradients)
             }
-            for (k, src) in node.inputs.enumerated() {
-                if grads[src] == nil { grads[src] = result.inputs[k] } else { grads[src]!.add(result.inputs[k]) }
+            for (k, src) in node.inputs.enumerated() {                          // a fork: the sum into a fresh tensor
+                if let g = grads[src] { grads[src] = g.adding(result.inputs[k]) } else { grads[src] = result.inputs[k] }
             }
             if weightGradients && !result.weights.isEmpty {
                 let key = ObjectIdentifier(node.layer)

@@ -51,6 +51,15 @@ public struct Tensor: Equatable, Sendable {
         memset(base, 0, block.count)
     }
 
+    /// A tensor whose values the caller writes, every one, before reading any: no zero fill, and a heap
+    /// chunk freed by the previous layer is reused as it is (a zero fill would clear it, or give its pages
+    /// back and take a page fault per 4 KiB on first touch). For outputs a kernel overwrites completely.
+    public init(uninitialized shape: [Int]) {
+        let count = shape.reduce(1, *)
+        self.shape = shape
+        self.data = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    }
+
     public init(repeating value: Float, shape: [Int]) {
         self.shape = shape
         self.data = [Float](repeating: value, count: shape.reduce(1, *))
@@ -107,6 +116,22 @@ extension Tensor {
                 for i in 0..<o.count { o[i] += b[i] }
             }
         }
+    }
+
+    /// self + other as a new tensor, one pass over both cores for large tensors: where `add` would first copy a
+    /// shared buffer (a gradient that is also another branch's), this reads each once and writes the sum once.
+    public func adding(_ other: Tensor) -> Tensor {
+        precondition(shape == other.shape, "adding: \(shape) vs \(other.shape)")
+        var out = Tensor(uninitialized: shape)
+        out.data.withUnsafeMutableBufferPointer { o in
+            data.withUnsafeBufferPointer { a in
+                other.data.withUnsafeBufferPointer { b in
+                    let ob = o.baseAddress, ab = a.baseAddress, bb = b.baseAddress
+                    parallelRanges(o.count) { r in for i in r { ob![i] = ab![i] + bb![i] } }
+                }
+            }
+        }
+        return out
     }
 
     public func sum() -> Double { data.reduce(0.0) { $0 + Double($1) } }

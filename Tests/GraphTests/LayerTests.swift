@@ -400,7 +400,8 @@ final class LayerTests: XCTestCase {
                 // u: the upstream at the rectifier's output (max pooling routes it to the switches).
                 let poolTape = pass.tapes[pool]!
                 let u = try g.nodes[pool].layer.backward(seed, tape: poolTape, rule: .gradient, weightGradients: false).inputs[0]
-                let z = reluAsLayer ? pass.tapes[id]!.inputs[0] : pass.tapes[1]!.saved[0]
+                // The sign of z: a fused ReLU's tape keeps only its output, and relu(z) > 0 exactly where z > 0.
+                let z = reluAsLayer ? pass.tapes[id]!.inputs[0] : pass.tapes[1]!.output
                 let linear = try make("Conv\(rank)", #"{"filters": 3, "kernel_size": 3, "padding": "same"}"#, name: "linear")
                 _ = try linear.build(inputShapes: [sample])
                 linear.weights = conv.weights

@@ -1,5 +1,6 @@
 import Foundation
 import Tensor
+import TestSupport
 import XCTest
 
 /// `Tensor(zeros:)` is zero whatever the allocator hands back. Gradient buffers accumulate into it
@@ -7,14 +8,9 @@ import XCTest
 /// mappings. Here glibc fills every allocation with a perturbation byte (`M_PERTURB`, as
 /// `MALLOC_PERTURB_` does), so memory that is not cleared by contract shows up as garbage.
 final class ZeroFilledTests: XCTestCase {
-    /// glibc's `mallopt(M_PERTURB, byte)` (malloc.h's M_PERTURB is -6); not in Swift's Glibc module.
-    /// Returns false where there is no such knob (e.g. under AddressSanitizer's allocator).
+    /// glibc's `mallopt(M_PERTURB, byte)` (`PerturbingAllocator`); false where there is no such knob.
     @discardableResult
-    static func perturb(_ byte: Int32) -> Bool {
-        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
-        guard let symbol = dlsym(nil, "mallopt") else { return false }
-        return unsafeBitCast(symbol, to: Mallopt.self)(-6, byte) == 1
-    }
+    static func perturb(_ byte: Int32) -> Bool { PerturbingAllocator.fill(byte) }
 
     override func setUp() { Self.perturb(0xA5) }
     override func tearDown() { Self.perturb(0) }

@@ -20,9 +20,7 @@ public final class ActivationLayer: Layer {
     }
 
     public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
-        var y = inputs[0]
-        activation.apply(&y)
-        return y
+        activation.applied(to: inputs[0])
     }
 
     public func backward(_ upstream: Tensor, tape: Tape, rule: BackwardRule, weightGradients: Bool) throws -> LayerGradients {

@@ -7,9 +7,7 @@ public enum Sum: MergeOperation {
     public static let kerasClassNames = ["Add"]
 
     public static func forward(_ inputs: [Tensor], tape: Tape?) -> Tensor {
-        var y = inputs[0]                                                    // (N, …)
-        for t in inputs.dropFirst() { y.add(t) }
-        return y
+        inputs.dropFirst().reduce(inputs[0]) { $0.adding($1) }              // (N, …), no copy of the first input
     }
 
     public static func backward(_ upstream: Tensor, inputs: [Tensor], tape: Tape) -> [Tensor] {

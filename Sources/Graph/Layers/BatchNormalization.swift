@@ -125,9 +125,11 @@ public final class BatchNormalization: Layer {
         }
         let gamma = vector(gammaIndex, default: 1), beta = vector(betaIndex, default: 0)
         let invStd = variance.map { 1 / ($0 + epsilon).squareRoot() }
-        var y = Tensor(zeros: x.shape)
-        var xhat = Tensor(zeros: tape == nil ? [0] : x.shape)
-        let record = tape != nil
+        var y = Tensor(uninitialized: x.shape)                                // every value written below
+        // x̂ is kept for a training backward; at inference the backward needs it only for weight gradients and
+        // recomputes it then from the recorded input (`normalizedInput`), so attribution passes skip the writes.
+        let record = tape != nil && training
+        var xhat = Tensor(uninitialized: record ? x.shape : [0])
         x.data.withUnsafeBufferPointer { xp in
             y.data.withUnsafeMutableBufferPointer { yp in
                 xhat.data.withUnsafeMutableBufferPointer { hp in
@@ -159,7 +161,7 @@ public final class BatchNormalization: Layer {
             }
         }
         if let tape {
-            tape.saved = [xhat, Tensor(shape: [c], data: invStd)]
+            tape.saved = [xhat, Tensor(shape: [c], data: invStd), Tensor(shape: [c], data: mean)]
             tape.indices = [training ? 1 : 0]
         }
         return y
@@ -167,14 +169,15 @@ public final class BatchNormalization: Layer {
 
     public func backward(_ upstream: Tensor, tape: Tape, rule: BackwardRule, weightGradients: Bool) throws -> LayerGradients {
         let c = channels
-        let xhat = tape.saved[0], invStd = tape.saved[1].data
+        let invStd = tape.saved[1].data
         let training = tape.indices.first == 1
         let (blocks, inner) = try blocks(upstream.shape)
         let gamma = vector(gammaIndex, default: 1)
         // Per-channel Σ g and Σ g·x̂, in Double: only training and the weight gradients need them.
         let needSums = training || weightGradients
+        let xhat = training || !needSums ? tape.saved[0] : normalizedInput(tape, blocks: blocks, inner: inner)
         let (sumG, sumGH) = needSums ? channelSums(upstream, xhat, blocks: blocks, inner: inner) : ([], [])
-        var dx = Tensor(zeros: upstream.shape)                                 // (N, …, C, …)
+        var dx = Tensor(uninitialized: upstream.shape)                         // (N, …, C, …), every value written
         let m = Double(upstream.count / max(c, 1))                             // values per channel
         // Training: dx = γ/σ · (g − mean(g) − x̂ · mean(g·x̂)); inference: dx = γ/σ · g.
         let factor = (0..<c).map { gamma[$0] * invStd[$0] }
@@ -217,6 +220,27 @@ public final class BatchNormalization: Layer {
             }))
         }
         return LayerGradients(inputs: [dx], weights: grads)
+    }
+
+    /// x̂ = (x − mean) · invStd of the recorded input with the forward's mean and 1/σ (an inference pass' tape).
+    private func normalizedInput(_ tape: Tape, blocks: Int, inner: Int) -> Tensor {
+        let x = tape.inputs[0], invStd = tape.saved[1].data, mean = tape.saved[2].data, c = channels
+        var h = Tensor(uninitialized: x.shape)                                 // every value written
+        x.data.withUnsafeBufferPointer { xp in
+            h.data.withUnsafeMutableBufferPointer { hp in
+                let xb = xp.baseAddress!, hb = hp.baseAddress!
+                parallelRanges(x.count, unit: max(inner, 1)) { range in          // whole blocks per worker
+                    var k = (range.lowerBound / max(inner, 1)) % c
+                    for b in stride(from: range.lowerBound, to: range.upperBound, by: max(inner, 1)) {
+                        let m = mean[k], s = invStd[k]
+                        for j in b..<(b + inner) { hb[j] = (xb[j] - m) * s }
+                        k += 1
+                        if k == c { k = 0 }
+                    }
+                }
+            }
+        }
+        return h
     }
 
     /// Per-channel Σ g and Σ g·x̂ in Double over `blocks` blocks of `inner` values (block b holds channel b % C).

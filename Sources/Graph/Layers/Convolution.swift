@@ -52,7 +52,7 @@ public final class Convolution<Rank: SpatialRank>: Layer {
         let g = try builtGeometry(geometry, for: x, layer: name, rank: Rank.rank)
         let n = x.batch
         if tape != nil, var y = recordedForward(x, geometry: g) {
-            window.activation.apply(&y, recordingOn: tape)
+            if window.activation != .relu { window.activation.apply(&y, recordingOn: tape) }   // ReLU: in the epilogue
             return y
         }
         var y = Tensor(zeros: [n] + Rank.sampleShape(planar: [g.outH, g.outW, filters]))   // (N, outH, outW, Cout) or (N, outW, Cout)
@@ -178,17 +178,19 @@ public final class Convolution<Rank: SpatialRank>: Layer {
     }
 
     /// A recorded forward (the one backward passes follow) through oneDNN's convolution, the bias in its epilogue
-    /// and the activation left to the caller so the tape keeps its input; made for the current kernel on each call
-    /// (oneDNN's primitive cache keeps the compiled kernel). nil on the im2col path or where oneDNN has no kernel.
+    /// and a ReLU activation too (its backward reads only the output's sign, `Activation.apply(_:recordingOn:)`);
+    /// other activations are left to the caller so the tape keeps their input. Made for the current kernel on each
+    /// call (oneDNN's primitive cache keeps the compiled kernel). nil on the im2col path or where oneDNN has no kernel.
     private func recordedForward(_ x: Tensor, geometry g: ConvGeometry) -> Tensor? {
         guard ConvolutionBackwardCache.path == .oneDNN, x.batch > 0, g.outH > 0, g.outW > 0 else { return nil }
         recordedLock.lock(); defer { recordedLock.unlock() }
         let kernel = weights[0].value.data, bias = window.useBias ? weights[1].value.data : nil
+        let epilogue = ConvolutionEpilogue(bias: bias, relu: window.activation == .relu)
         // Kept while the batch, kernel and bias stay (unchanged arrays compare by identity): the reorder of the
         // kernel into oneDNN's layout costs as much as the convolution.
-        if let r = recorded, r.conv.batch == x.batch, r.kernel == kernel, r.conv.epilogue.bias == bias {} else {
+        if let r = recorded, r.conv.batch == x.batch, r.kernel == kernel, r.conv.epilogue == epilogue {} else {
             guard let conv = try? FusedConvolution(geometry: g, batch: x.batch, kernel: kernel, filters: filters, groups: groups,
-                                                   epilogue: ConvolutionEpilogue(bias: bias)) else { return nil }
+                                                   epilogue: epilogue) else { return nil }
             recorded = (conv, kernel)
         }
         guard var y = try? recorded!.conv(x) else { return nil }                            // (N, outH, outW, Cout)
@@ -199,7 +201,8 @@ public final class Convolution<Rank: SpatialRank>: Layer {
     /// The backward pass over the whole batch through oneDNN's backward-data and backward-weights primitives;
     /// the same results as the im2col path above (the reference and fallback) within float rounding.
     private func backward(through kernel: ConvolutionBackward, x: Tensor, dz: Tensor, weightGradients: Bool) throws -> LayerGradients {
-        var dx = Tensor(zeros: x.shape)                                                      // (N, H, W, Cin), every value written
+        // (N, H, W, Cin): oneDNN writes every value; zeros first only where windows may skip input positions.
+        var dx = geometry.map(Self.windowsCoverInput) == true ? Tensor(uninitialized: x.shape) : Tensor(zeros: x.shape)
         try dz.data.withUnsafeBufferPointer { dzp in
             try dx.data.withUnsafeMutableBufferPointer { dxp in
                 try kernel.inputGradient(dy: dzp.baseAddress!, kernel: weights[0].value.data, dx: dxp.baseAddress!)
@@ -219,6 +222,13 @@ public final class Convolution<Rank: SpatialRank>: Layer {
             }
         }
         return LayerGradients(inputs: [dx], weights: window.useBias ? [dk, db] : [dk])
+    }
+
+    /// Whether the windows together read every input position (stride within the undilated kernel, nothing left
+    /// past the last window), so a transposed convolution writes a value at each.
+    static func windowsCoverInput(_ g: ConvGeometry) -> Bool {
+        g.dilationH == 1 && g.dilationW == 1 && g.strideH <= g.kH && g.strideW <= g.kW
+            && (g.outH - 1) * g.strideH + g.kH - g.padTop >= g.inH && (g.outW - 1) * g.strideW + g.kW - g.padLeft >= g.inW
     }
 
     /// Output rows per block of the transposed convolution (≈ 4096 patches, a few MB of columns).

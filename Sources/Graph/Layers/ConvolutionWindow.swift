@@ -130,14 +130,18 @@ func builtGeometry(_ geometry: ConvGeometry?, for x: Tensor, layer: String, rank
 }
 
 extension Activation {
-    /// Applies the activation in place; when recording, appends the pre-activation to the tape first.
+    /// Applies the activation in place; when recording, appends the pre-activation to the tape first — except for
+    /// `linear` and `relu`, whose backward needs no more than the output (relu(x) > 0 exactly where x > 0).
     func apply(_ y: inout Tensor, recordingOn tape: Tape?) {
-        if let tape, self != .linear { tape.saved.append(y) }
+        if let tape, !readsOutputOnly { tape.saved.append(y) }
         apply(&y)
     }
 
     /// The gradient at the pre-activation, from the tape `apply(_:recordingOn:)` filled (its last saved value).
     func backward(_ upstream: Tensor, tape: Tape, rule: BackwardRule) -> Tensor {
-        backward(upstream, input: self == .linear ? tape.output : tape.saved[tape.saved.count - 1], output: tape.output, rule: rule)
+        backward(upstream, input: readsOutputOnly ? tape.output : tape.saved[tape.saved.count - 1], output: tape.output, rule: rule)
     }
+
+    /// Whether the backward can take the output for the input: the identity, and ReLU's sign test.
+    private var readsOutputOnly: Bool { self == .linear || self == .relu }
 }

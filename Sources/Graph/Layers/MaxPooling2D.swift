@@ -11,8 +11,8 @@ public enum WindowMaximum: PoolingOperation {
 
     public static func forward(_ x: Tensor, _ g: ConvGeometry, tape: Tape?) -> Tensor {
         let n = x.batch, c = g.channels
-        var y = Tensor(zeros: [n, g.outH, g.outW, c])                          // (N, outH, outW, C)
-        var switches = [Int32](repeating: 0, count: tape == nil ? 0 : y.count)
+        var y = Tensor(uninitialized: [n, g.outH, g.outW, c])                  // (N, outH, outW, C), every value written
+        var switches = [Int32](unsafeUninitializedCapacity: tape == nil ? 0 : y.count) { _, k in k = tape == nil ? 0 : y.count }
         let record = tape != nil
         x.data.withUnsafeBufferPointer { xp in
             y.data.withUnsafeMutableBufferPointer { yp in

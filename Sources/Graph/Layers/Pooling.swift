@@ -145,8 +145,37 @@ public final class GlobalPooling<Operation: GlobalPoolingOperation, Rank: Spatia
 /// Each upstream value added at the input position forward recorded for it (`tape.indices`): the
 /// backward of max poolings — plain gradient and DeconvNet unpooling alike.
 func unpoolToSwitches(_ upstream: Tensor, inputShape: [Int], tape: Tape) -> Tensor {
+    var dx = Tensor(uninitialized: inputShape)                                // (N, H, W, C), zeroed below
+    let n = inputShape.first ?? 1, perImage = n > 0 ? tape.indices.count / n : 0
+    let c = inputShape.last ?? 1
+    guard perImage > 0, dx.count > 0, c > 0, perImage % c == 0 else {
+        return perImage > 0 ? unpoolImageByImage(upstream, inputShape: inputShape, tape: tape) : Tensor(zeros: inputShape)
+    }
+    // Over the threads by (image, channel range): the switch of output channel k points at input channel k of
+    // the same image, so the ranges write disjoint values even where windows overlap.
+    let parts = upstream.count >= 1 << 14 ? max(1, min(c / 8, 2 * Threading.count)) : 1, width = (c + parts - 1) / parts
+    dx.data.withUnsafeMutableBufferPointer { dp in
+        upstream.data.withUnsafeBufferPointer { up in
+            tape.indices.withUnsafeBufferPointer { sp in
+                let d = dp.baseAddress!, u = up.baseAddress!, s = sp.baseAddress!
+                parallelRanges(dp.count) { r in (d + r.lowerBound).initialize(repeating: 0, count: r.count) }
+                parallelFor(n * parts, minPerThread: 1) { job in
+                    let b = job / parts, k0 = job % parts * width, k1 = min(c, k0 + width)
+                    guard k0 < k1 else { return }
+                    for o in stride(from: b * perImage, to: (b + 1) * perImage, by: c) {
+                        for k in (o + k0)..<(o + k1) { d[Int(s[k])] += u[k] }
+                    }
+                }
+            }
+        }
+    }
+    return dx
+}
+
+/// The same as `unpoolToSwitches`, image by image (an image's switches point into that image only): the
+/// reference the channel-range split is tested against, and the path for shapes it does not cover.
+func unpoolImageByImage(_ upstream: Tensor, inputShape: [Int], tape: Tape) -> Tensor {
     var dx = Tensor(zeros: inputShape)                                        // (N, H, W, C)
-    // Image by image over the threads: an image's switches point into that image only.
     let n = inputShape.first ?? 1, perImage = n > 0 ? tape.indices.count / n : 0
     guard perImage > 0, dx.count > 0 else { return dx }
     dx.data.withUnsafeMutableBufferPointer { dp in

@@ -33,6 +33,7 @@ public final class ReLU: Layer {
     }
 
     public func forward(_ inputs: [Tensor], context: inout ForwardContext, tape: Tape?) throws -> Tensor {
+        if isPlain { return Activation.relu.applied(to: inputs[0]) }
         var y = inputs[0]
         let t = threshold, s = slope, m = maxValue
         y.data.withUnsafeMutableBufferPointer { p in
