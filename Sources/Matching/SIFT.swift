@@ -11,6 +11,7 @@
 // peak threshold below means the same as OpenCV's contrastThreshold / nOctaveLayers
 // (0.04 / 3) and skimage.feature.SIFT's c_dog (0.04 / 3).
 import CVLFeat
+import Synchronization
 import Tensor
 
 /// A SIFT frame: centre (x = column, y = row, pixels), scale (sigma, pixels) and
@@ -116,14 +117,16 @@ public enum SIFT {
         extract(grey, parameters: parameters, scaleSpace: .rows)
     }
 
-    /// Features of every image (input order), the images split over `Threading.count` threads (each thread
-    /// reuses one VLFeat filter while the image size stays the same).
+    /// Features of every image (input order), the images taken one at a time by `Threading.count` threads
+    /// (`sharedChunks`: a late thread holds back no image; each thread reuses one VLFeat filter per image size).
     public static func extract(_ images: [GreyImage], parameters: SIFTParameters = SIFTParameters()) -> [SIFTFeatures] {
         var results = [SIFTFeatures](repeating: SIFTFeatures(keypoints: [], descriptors: []), count: images.count)
         results.withUnsafeMutableBufferPointer { out in
-            parallelRanges(images.count, minimum: 2) { range in
-                let workspace = SIFTWorkspace()
+            let workspaces = Mutex<[SIFTWorkspace]>([])
+            sharedChunks(images.count, chunk: 1) { range in
+                let workspace = workspaces.withLock { $0.popLast() } ?? SIFTWorkspace()
                 for i in range { out[i] = extract(images[i], parameters: parameters, scaleSpace: .rows, workspace: workspace) }
+                workspaces.withLock { $0.append(workspace) }
             }
         }
         return results
