@@ -10,7 +10,7 @@
 //    |gy| + ε_f, r = (gx - |gy|)/(gx + |gy|) and π/4 when gx >= 0, else (gx + |gy|)/(|gy| - gx)
 //    and 3π/4, angle + ((0.1821·r)·r - 0.9675)·r, negated when gy < 0;
 //  - vl_mod_2pi_f: subtract Float(2π) while above it, then add it while below 0.
-// SIFTGradientTests-free check: SIFTDescriptorTests compares every orientation and descriptor
+// SIFTDescriptorTests checks the lanes against the scalar formulas and compares every orientation and descriptor
 // computed from these planes with VLFeat's own, bit for bit.
 import CVLFeat
 
