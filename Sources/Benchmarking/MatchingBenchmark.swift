@@ -55,12 +55,15 @@ public enum MatchingBenchmark {
             : try TFReference.run(["--repeats", "\(repeats)", "--threads", "\(threads)"], script: "matching_bench.py")
         let counts = [pairSeeds.0, pairSeeds.1].map { SIFT.extract(GreyImage(SyntheticScene.image(seed: $0))).count }
         let opencvCounts = (ref?["opencv_keypoints"]?.arrayValue ?? []).compactMap(\.doubleValue).map { Int($0) }
-        print("threads \(threads) (ConvScope and OpenCV); SIFT: 3 levels/octave, first octave -1 (doubled), contrast 0.04/3, edge 10;"
+        let opencvThreads = ref?["threads"]?.doubleValue.map { ", cv2.getNumThreads() \(Int($0))" } ?? ""
+        print("threads \(threads) (ConvScope and OpenCV\(opencvThreads)); SIFT: 3 levels/octave, first octave -1 (doubled), contrast 0.04/3, edge 10;"
               + " features of scenes 1 and 2: ConvScope (VLFeat) \(counts)" + (opencvCounts.isEmpty ? "" : ", OpenCV \(opencvCounts)"))
         let sift = ours["sift_pair"]!
-        report("SIFT pair + NN matching (vs OpenCV)", convscope: sift, tf: ref?["opencv_sift_pair"]?.doubleValue)
-        report("SIFT pair + NN matching (vs scikit-image)", convscope: sift, tf: ref?["skimage_sift_pair"]?.doubleValue)
-        report("BoW over 30 images (vs OpenCV + cv2.kmeans)", convscope: ours["bow_30"]!, tf: ref?["opencv_bow_30"]?.doubleValue)
+        report("SIFT pair + NN matching (vs OpenCV)", convscope: sift, tf: ref?["opencv_sift_pair"]?.doubleValue, reference: "OpenCV")
+        report("SIFT pair + NN matching (vs scikit-image)", convscope: sift, tf: ref?["skimage_sift_pair"]?.doubleValue,
+               reference: "skimage")
+        report("BoW over 30 images (vs OpenCV + cv2.kmeans)", convscope: ours["bow_30"]!, tf: ref?["opencv_bow_30"]?.doubleValue,
+               reference: "OpenCV")
         report("SIFT pair + RANSAC similarity", convscope: ours["sift_pair_ransac"]!, tf: nil)
         report("Harris pair + RANSAC affine", convscope: ours["harris_pair"]!, tf: nil)
     }

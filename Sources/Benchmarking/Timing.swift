@@ -24,9 +24,10 @@ public func peakRSSMegabytes() -> Double {
 }
 
 /// One line of a comparison table: ConvScope's median, the reference's, and the ratio.
-public func report(_ what: String, convscope: Double, tf: Double?) {
+public func report(_ what: String, convscope: Double, tf: Double?, reference: String = "TensorFlow") {
     if let tf {
-        print(String(format: "%-44@ ConvScope %9.1f ms   TensorFlow %9.1f ms   ratio %.2f", what as NSString, convscope * 1000, tf * 1000, convscope / tf))
+        print(String(format: "%-44@ ConvScope %9.1f ms   %-10@ %9.1f ms   ratio %.2f", what as NSString, convscope * 1000,
+                     reference as NSString, tf * 1000, convscope / tf))
     } else {
         print(String(format: "%-44@ ConvScope %9.1f ms", what as NSString, convscope * 1000))
     }

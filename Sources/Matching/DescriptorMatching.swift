@@ -35,7 +35,7 @@ public enum DescriptorMatcher {
 
     /// Row-major (nq, nt) squared distances: each the Float sum of (q[d] - t[d])² in d order, as
     /// `squaredDistance`, computed for 8 train rows at once from a dimension-major copy of each block
-    /// of 8 (lane j sums exactly what the scalar loop sums), the query rows split over `Threading.count` threads.
+    /// of 8 (lane j sums exactly what the scalar loop sums), chunks of query rows shared by `Threading.count` threads.
     static func squaredDistances(query: [Float], train: [Float], dimension: Int) -> [Double] {
         let nq = query.count / dimension, nt = train.count / dimension
         let blocks = (nt + 7) / 8
@@ -45,13 +45,15 @@ public enum DescriptorMatcher {
         query.withUnsafeBufferPointer { q in
             packed.withUnsafeBufferPointer { t in
                 squared.withUnsafeMutableBufferPointer { rows in
-                    parallelFor(nq, minPerThread: max(1, 16384 / max(nt, 1))) { i in
-                        let qi = q.baseAddress! + i * dimension
-                        for b in 0..<blocks {
-                            let tb = t.baseAddress! + b * dimension
-                            var s = SIMD8<Float>()
-                            for d in 0..<dimension { let e = SIMD8(repeating: qi[d]) - tb[d]; s += e * e }
-                            for l in 0..<min(8, nt - b * 8) { rows[i * nt + b * 8 + l] = Double(s[l]) }
+                    sharedChunks(nq, chunk: max(1, 4096 / max(nt, 1))) { range in
+                        for i in range {
+                            let qi = q.baseAddress! + i * dimension
+                            for b in 0..<blocks {
+                                let tb = t.baseAddress! + b * dimension
+                                var s = SIMD8<Float>()
+                                for d in 0..<dimension { let e = SIMD8(repeating: qi[d]) - tb[d]; s += e * e }
+                                for l in 0..<min(8, nt - b * 8) { rows[i * nt + b * 8 + l] = Double(s[l]) }
+                            }
                         }
                     }
                 }

@@ -56,7 +56,7 @@ public enum KMeans {
 
     /// Sets `assignment[p]` to the centre nearest to point p for all n points (as `nearestCentre`,
     /// the same sums in the same order, but all k centres at once from a dimension-major copy of
-    /// the centres, the points split over `Threading.count` threads); true when any assignment changed.
+    /// the centres, chunks of 1024 points shared by `Threading.count` threads); true when any assignment changed.
     @discardableResult
     static func assign(_ points: [Float], _ n: Int, _ centres: [Float], _ k: Int, _ dimension: Int,
                        into assignment: inout [Int]) -> Bool {
@@ -66,17 +66,19 @@ public enum KMeans {
         points.withUnsafeBufferPointer { pp in
             transposed.withUnsafeBufferPointer { tp in
                 assignment.withUnsafeMutableBufferPointer { out in
-                    parallelFor(n, minPerThread: 1024) { p in
+                    sharedChunks(n, chunk: 1024) { range in
                         withUnsafeTemporaryAllocation(of: Double.self, capacity: k) { acc in
-                            acc.initialize(repeating: 0)
-                            let x = pp.baseAddress! + p * dimension
-                            for d in 0..<dimension {
-                                let v = Double(x[d]), row = tp.baseAddress! + d * k
-                                for c in 0..<k { let e = v - row[c]; acc[c] += e * e }
+                            for p in range {
+                                acc.initialize(repeating: 0)
+                                let x = pp.baseAddress! + p * dimension
+                                for d in 0..<dimension {
+                                    let v = Double(x[d]), row = tp.baseAddress! + d * k
+                                    for c in 0..<k { let e = v - row[c]; acc[c] += e * e }
+                                }
+                                var best = Double.infinity, bestIndex = 0
+                                for c in 0..<k where acc[c] < best { best = acc[c]; bestIndex = c }
+                                out[p] = bestIndex
                             }
-                            var best = Double.infinity, bestIndex = 0
-                            for c in 0..<k where acc[c] < best { best = acc[c]; bestIndex = c }
-                            out[p] = bestIndex
                         }
                     }
                 }

@@ -3,11 +3,15 @@
 // 0.9.21 (vl_sift_new / vl_sift_process_first_octave / vl_sift_detect /
 // vl_sift_calc_keypoint_orientations / vl_sift_calc_keypoint_descriptor).
 //
+// Orientations and descriptors are computed by SIFTOrientation / SIFTDescriptor on SIFTGradient's
+// planes (the same arithmetic as VLFeat's, bit for bit), the scale space by SIFTScaleSpace.
+//
 // Input scaling: VLFeat takes `float` pixels; we pass grey / 255, i.e. the range
 // [0, 1] (the range of scikit-image and of OpenCV's internal contrast test), so the
 // peak threshold below means the same as OpenCV's contrastThreshold / nOctaveLayers
 // (0.04 / 3) and skimage.feature.SIFT's c_dog (0.04 / 3).
 import CVLFeat
+import Synchronization
 import Tensor
 
 /// A SIFT frame: centre (x = column, y = row, pixels), scale (sigma, pixels) and
@@ -74,14 +78,25 @@ enum SIFTScaleSpaceBuilder: Sendable {
     case rows
 }
 
+/// Who computes keypoint orientations and descriptors (the results are bit-identical; SIFTDescriptor.swift).
+enum SIFTFrameBuilder: Sendable {
+    /// vl_sift_calc_keypoint_orientations / vl_sift_calc_keypoint_descriptor.
+    case vlfeat
+    /// SIFTGradient, SIFTOrientation and SIFTDescriptor: the same arithmetic, the gradient vectorised.
+    case planes
+}
+
 /// One VLFeat filter kept for images of one size and parameters (its octave, DoG and gradient buffers
-/// are then allocated once, not per image). One thread at a time.
+/// are then allocated once, not per image), with its gradient planes. One thread at a time.
 final class SIFTWorkspace {
     private var filter: UnsafeMutablePointer<VlSiftFilt>?
     private var key: (width: Int, height: Int, parameters: SIFTParameters)?
+    /// Gradient planes of the current octave (SIFTFrameBuilder.planes).
+    let gradient = SIFTGradient()
 
-    /// The filter for this size and parameters, its gradient cache invalidated for a new image.
+    /// The filter for this size and parameters, its gradient caches invalidated for a new image.
     func filter(_ width: Int, _ height: Int, _ parameters: SIFTParameters) -> UnsafeMutablePointer<VlSiftFilt>? {
+        gradient.invalidate()
         if let key, key.width == width, key.height == height, key.parameters == parameters, let filter {
             filter.pointee.grad_o = filter.pointee.o_min - 1
             return filter
@@ -102,22 +117,24 @@ public enum SIFT {
         extract(grey, parameters: parameters, scaleSpace: .rows)
     }
 
-    /// Features of every image (input order), the images split over `Threading.count` threads (each thread
-    /// reuses one VLFeat filter while the image size stays the same).
+    /// Features of every image (input order), the images taken one at a time by `Threading.count` threads
+    /// (`sharedChunks`: a late thread holds back no image; each thread reuses one VLFeat filter per image size).
     public static func extract(_ images: [GreyImage], parameters: SIFTParameters = SIFTParameters()) -> [SIFTFeatures] {
         var results = [SIFTFeatures](repeating: SIFTFeatures(keypoints: [], descriptors: []), count: images.count)
         results.withUnsafeMutableBufferPointer { out in
-            parallelRanges(images.count, minimum: 2) { range in
-                let workspace = SIFTWorkspace()
+            let workspaces = Mutex<[SIFTWorkspace]>([])
+            sharedChunks(images.count, chunk: 1) { range in
+                let workspace = workspaces.withLock { $0.popLast() } ?? SIFTWorkspace()
                 for i in range { out[i] = extract(images[i], parameters: parameters, scaleSpace: .rows, workspace: workspace) }
+                workspaces.withLock { $0.append(workspace) }
             }
         }
         return results
     }
 
-    /// `extract` with a chosen scale-space builder (tests compare the two) and a filter to reuse.
+    /// `extract` with chosen scale-space and frame builders (tests compare them) and a filter to reuse.
     static func extract(_ grey: GreyImage, parameters: SIFTParameters, scaleSpace: SIFTScaleSpaceBuilder,
-                        workspace: SIFTWorkspace = SIFTWorkspace()) -> SIFTFeatures {
+                        frames: SIFTFrameBuilder = .planes, workspace: SIFTWorkspace = SIFTWorkspace()) -> SIFTFeatures {
         var keypoints: [SIFTKeypoint] = []
         var descriptors: [Float] = []
         guard grey.width >= 8, grey.height >= 8, let filter = workspace.filter(grey.width, grey.height, parameters)
@@ -139,15 +156,22 @@ public enum SIFT {
         while status == VL_ERR_OK {
             vl_sift_detect(filter)
             let count = Int(vl_sift_get_nkeypoints(filter))
+            // The planes need an octave of at least 2 x 2 (VLFeat's own smallest); smaller ones stay with VLFeat.
+            let planes = frames == .planes && filter.pointee.octave_width >= 2 && filter.pointee.octave_height >= 2
             if count > 0, let keys = vl_sift_get_keypoints(filter) {
                 for i in 0..<count {
                     let key = keys + i
-                    let nAngles = Int(angles.withUnsafeMutableBufferPointer {
-                        vl_sift_calc_keypoint_orientations(filter, $0.baseAddress, key)
-                    })
+                    let nAngles = angles.withUnsafeMutableBufferPointer {
+                        planes ? SIFTOrientation.orientations(filter, workspace.gradient, key.pointee, into: $0.baseAddress!)
+                            : Int(vl_sift_calc_keypoint_orientations(filter, $0.baseAddress, key))
+                    }
                     for a in 0..<nAngles {
                         descriptor.withUnsafeMutableBufferPointer {
-                            vl_sift_calc_keypoint_descriptor(filter, $0.baseAddress, key, angles[a])
+                            if planes {
+                                SIFTDescriptor.compute(filter, workspace.gradient, key.pointee, angle: angles[a], into: $0.baseAddress!)
+                            } else {
+                                vl_sift_calc_keypoint_descriptor(filter, $0.baseAddress, key, angles[a])
+                            }
                         }
                         keypoints.append(SIFTKeypoint(x: Double(key.pointee.x), y: Double(key.pointee.y),
                                                       scale: Double(key.pointee.sigma), orientation: angles[a]))

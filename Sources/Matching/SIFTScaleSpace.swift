@@ -106,23 +106,23 @@ enum SIFTScaleSpace {
     }
 
     /// Separable smoothing (vertical then horizontal); `input` may equal `output`; `vertical` holds w·h
-    /// floats (the filter's own temp buffer, so no image-sized allocation per call).
+    /// floats (the filter's own temp buffer, so no image-sized allocation per call). Each pass keeps 16
+    /// outputs of a row in registers over all taps (same products, same order as VLFeat per output).
     static func smooth(_ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>,
                        width w: Int, height h: Int, sigma: Double, scratch vertical: UnsafeMutablePointer<Float>) {
         let g = filter(sigma: sigma)
         let half = g.count / 2, taps = g.count
         let padded = UnsafeMutablePointer<Float>.allocate(capacity: w + 2 * half)
-        defer { padded.deallocate() }
-        g.withUnsafeBufferPointer { gp in
+        let sources = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: taps)
+        defer { padded.deallocate(); sources.deallocate() }
+        // Coefficients in tap order: tap t multiplies g[2W - t].
+        let coefficients = Array(g.reversed())
+        coefficients.withUnsafeBufferPointer { cp in
+            let c = cp.baseAddress!
             // Vertical: V(y, x) = Σ_t in(clamp(y - W + t), x) · g[2W - t].
             for y in 0..<h {
-                let acc = vertical + y * w
-                acc.initialize(repeating: 0, count: w)
-                for t in 0..<taps {
-                    let row = input + min(max(y - half + t, 0), h - 1) * w
-                    let c = gp[taps - 1 - t]
-                    for x in 0..<w { acc[x] += row[x] * c }
-                }
+                for t in 0..<taps { sources[t] = input + min(max(y - half + t, 0), h - 1) * w }
+                convolve(sources, count: w, taps: taps, coefficients: c, into: vertical + y * w)
             }
             // Horizontal on a row padded by its edge values: out(y, x) = Σ_t pad(x + t) · g[2W - t].
             for y in 0..<h {
@@ -130,14 +130,39 @@ enum SIFTScaleSpace {
                 padded.initialize(repeating: row[0], count: half)
                 (padded + half).update(from: row, count: w)
                 (padded + half + w).initialize(repeating: row[w - 1], count: half)
-                let acc = output + y * w
-                acc.update(repeating: 0, count: w)
-                for t in 0..<taps {
-                    let shifted = padded + t
-                    let c = gp[taps - 1 - t]
-                    for x in 0..<w { acc[x] += shifted[x] * c }
-                }
+                for t in 0..<taps { sources[t] = UnsafePointer(padded + t) }
+                convolve(sources, count: w, taps: taps, coefficients: c, into: output + y * w)
             }
+        }
+    }
+
+    /// out[x] = ((0 + s_0[x]·c_0) + s_1[x]·c_1) + ... for x in 0..<count, 16 outputs at a time held in
+    /// registers across the taps (then 4 at a time, then one).
+    @inline(__always)
+    static func convolve(_ sources: UnsafeMutablePointer<UnsafePointer<Float>>, count: Int, taps: Int,
+                         coefficients c: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        var x = 0
+        while x + 16 <= count {
+            var acc = SIMD16<Float>()
+            for t in 0..<taps {
+                acc += UnsafeRawPointer(sources[t] + x).loadUnaligned(as: SIMD16<Float>.self) * c[t]
+            }
+            UnsafeMutableRawPointer(out + x).storeBytes(of: acc, as: SIMD16<Float>.self)
+            x += 16
+        }
+        while x + 4 <= count {
+            var acc = SIMD4<Float>()
+            for t in 0..<taps {
+                acc += UnsafeRawPointer(sources[t] + x).loadUnaligned(as: SIMD4<Float>.self) * c[t]
+            }
+            UnsafeMutableRawPointer(out + x).storeBytes(of: acc, as: SIMD4<Float>.self)
+            x += 4
+        }
+        while x < count {
+            var acc: Float = 0
+            for t in 0..<taps { acc += sources[t][x] * c[t] }
+            out[x] = acc
+            x += 1
         }
     }
 
