@@ -75,6 +75,7 @@ public final class Trainer {
             throw TrainingError.badArgument("training needs a model with one input and one output; '\(graph.name)' has \(graph.inputNodes.count) and \(graph.outputNodes.count)")
         }
         try graph.checkRunnable()
+        _ = HeapRetention.enabled
         self.graph = graph
         self.optimizer = optimizer
         self.batchSize = batchSize

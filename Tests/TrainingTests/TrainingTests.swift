@@ -163,6 +163,12 @@ final class TrainingTests: XCTestCase {
         }
     }
 
+    func testTrainerKeepsFreedBlocksInTheHeap() throws {
+        #if os(Linux)
+        XCTAssertTrue(HeapRetention.enabled, "mallopt took the mmap and trim thresholds")
+        #endif
+    }
+
     /// Norm constraints over leading axes (the fast path: Dense and convolution kernels) and over others, against
     /// norms computed value by value; big enough to split the columns over the threads.
     func testNormConstraintsMatchNaiveNorms() {
