@@ -130,19 +130,14 @@ func builtGeometry(_ geometry: ConvGeometry?, for x: Tensor, layer: String, rank
 }
 
 extension Activation {
-    /// Whether the backward pass reads the pre-activation. ReLU's reads only its sign, which the output
-    /// has too (relu(z) > 0 exactly where z > 0), so a recorded pass keeps no copy of a ReLU's input.
-    var backwardReadsInput: Bool { self != .linear && self != .relu }
-
-    /// Applies the activation in place; when recording and `backwardReadsInput`, appends the pre-activation to the tape first.
+    /// Applies the activation in place; when recording, appends the pre-activation to the tape first.
     func apply(_ y: inout Tensor, recordingOn tape: Tape?) {
-        if let tape, backwardReadsInput { tape.saved.append(y) }
+        if let tape, self != .linear { tape.saved.append(y) }
         apply(&y)
     }
 
-    /// The gradient at the pre-activation, from the tape `apply(_:recordingOn:)` filled (its last saved value; the
-    /// output for linear and ReLU).
+    /// The gradient at the pre-activation, from the tape `apply(_:recordingOn:)` filled (its last saved value).
     func backward(_ upstream: Tensor, tape: Tape, rule: BackwardRule) -> Tensor {
-        backward(upstream, input: backwardReadsInput ? tape.saved[tape.saved.count - 1] : tape.output, output: tape.output, rule: rule)
+        backward(upstream, input: self == .linear ? tape.output : tape.saved[tape.saved.count - 1], output: tape.output, rule: rule)
     }
 }

@@ -58,7 +58,7 @@ public final class Dense: QuantizedLayer {
         let rows = x.count / inDim
         if let quantized {                                      // Keras' quantized product, bias included
             var y = Tensor(shape: Array(x.shape.dropLast()) + [units], data: try quantized.forward(x.data, rows: rows, weights))
-            if let tape, activation.backwardReadsInput { tape.saved = [y] }
+            if let tape, activation != .linear { tape.saved = [y] }
             activation.apply(&y)
             return y
         }
@@ -79,7 +79,7 @@ public final class Dense: QuantizedLayer {
                 }
             }
         }
-        if let tape, activation.backwardReadsInput { tape.saved = [y] }
+        if let tape, activation != .linear { tape.saved = [y] }
         activation.apply(&y)
         return y
     }
@@ -88,7 +88,7 @@ public final class Dense: QuantizedLayer {
         let x = tape.inputs[0]
         let inDim = quantized?.inDim ?? weights[0].value.shape[0]
         let rows = x.count / inDim
-        let preact = activation.backwardReadsInput ? tape.saved[0] : tape.output
+        let preact = activation == .linear ? tape.output : tape.saved[0]
         let dz = activation.backward(upstream, input: preact, output: tape.output, rule: rule)  // (rows, Units)
         if let quantized {                                      // Keras' custom gradient: inputs only
             guard !weightGradients else { throw quantized.trainingRefusal }
