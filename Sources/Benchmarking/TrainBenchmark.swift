@@ -39,7 +39,7 @@ public enum TrainBenchmark {
             resetPeakRSS()
             let epoch = try medianSeconds(repeats: 1) {
                 _ = try rt.trainStep(x: tx, y: ty)
-                _ = try resnet50.predict(vx)
+                _ = try InferencePlan(graph: resnet50).predict(vx)    // as `Trainer.evaluate` validates
             }
             let resnetPeak = peakRSSMegabytes()
             let tf: JSON? = skipReference ? nil

@@ -1,13 +1,13 @@
 /// Deterministic random numbers (SplitMix64 seeding xoshiro256**), so a `--seed` reproduces a run exactly.
 public struct SeededRandom: RandomNumberGenerator, Sendable {
-    private var s: (UInt64, UInt64, UInt64, UInt64)
+    @usableFromInline var s: (UInt64, UInt64, UInt64, UInt64)
 
     public init(seed: UInt64) {
         var seeding = SplitMix64(seed: seed)
         s = (seeding.next(), seeding.next(), seeding.next(), seeding.next())
     }
 
-    public mutating func next() -> UInt64 {
+    @inlinable public mutating func next() -> UInt64 {
         let result = rotl(s.1 &* 5, 7) &* 9
         let t = s.1 << 17
         s.2 ^= s.0; s.3 ^= s.1; s.1 ^= s.2; s.0 ^= s.3
@@ -16,10 +16,10 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         return result
     }
 
-    private func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+    @inlinable func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
     /// Uniform in [0, 1).
-    public mutating func uniform() -> Float { Float(next() >> 40) / Float(1 << 24) }
+    @inlinable public mutating func uniform() -> Float { Float(next() >> 40) / Float(1 << 24) }
 
     /// Standard normal (Box–Muller).
     public mutating func normal() -> Float {

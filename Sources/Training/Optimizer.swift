@@ -77,3 +77,32 @@ public enum OptimizerFactory {
         return make(kind, learningRate: learningRate, decay: decay, momentum: momentum, nesterov: nesterov)
     }
 }
+
+/// Runs `body` over the 16-value vectors of 0..<count (the last one shorter), on the threads by contiguous ranges
+/// when there is enough to split: an optimizer's elementwise update of one variable, in place. Each value's
+/// arithmetic is the scalar formula's (no fused operations), whatever the lane or the split, so the results are
+/// the same at any thread count.
+func elementwiseVectors(_ count: Int, _ body: (_ start: Int, _ lanes: Int) -> Void) {
+    // Whole vectors per range (`parallelRanges` splits whole units), the last one cut at `count`.
+    parallelRanges((count + 15) / 16 * 16, unit: 16, minimum: 1 << 15) { r in
+        for i in stride(from: r.lowerBound, to: min(r.upperBound, count), by: 16) { body(i, min(16, count - i)) }
+    }
+}
+
+/// 16 values from `p + i` (`lanes` of them; the others 0 and never stored back).
+@inline(__always) func load16(_ p: UnsafePointer<Float>, _ i: Int, _ lanes: Int) -> SIMD16<Float> {
+    if lanes == 16 { return UnsafeRawPointer(p + i).loadUnaligned(as: SIMD16<Float>.self) }
+    var v = SIMD16<Float>()
+    for l in 0..<lanes { v[l] = p[i + l] }
+    return v
+}
+
+@inline(__always) func load16(_ p: UnsafeMutablePointer<Float>, _ i: Int, _ lanes: Int) -> SIMD16<Float> {
+    load16(UnsafePointer(p), i, lanes)
+}
+
+/// Stores the first `lanes` values of `v` at `p + i`.
+@inline(__always) func store16(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>, _ i: Int, _ lanes: Int) {
+    if lanes == 16 { UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: SIMD16<Float>.self); return }
+    for l in 0..<lanes { p[i + l] = v[l] }
+}

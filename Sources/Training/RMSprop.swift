@@ -32,24 +32,37 @@ public final class RMSprop: Optimizer {
         let count = 1 + (momentum > 0 ? 1 : 0) + (centered ? 1 : 0)
         var s = slots(key, count: count, like: value)
         state.slots[key] = nil
-        let r = Float(rho), c = Float(1 - rho), eps = Float(epsilon), mu = Float(momentum)
+        let rh = Float(rho), c = Float(1 - rho), eps = Float(epsilon), mu = Float(momentum)
         let mi = momentum > 0 ? 1 : -1, ai = centered ? count - 1 : -1
         var m = mi >= 0 ? s[mi] : Tensor(zeros: [0])
         var a = ai >= 0 ? s[ai] : Tensor(zeros: [0])
-        s[0].data.withUnsafeMutableBufferPointer { v in
+        s[0].data.withUnsafeMutableBufferPointer { vp in
             m.data.withUnsafeMutableBufferPointer { mp in
                 a.data.withUnsafeMutableBufferPointer { ap in
-                    gradient.data.withUnsafeBufferPointer { g in
-                        value.data.withUnsafeMutableBufferPointer { w in
-                            for i in 0..<w.count {
-                                v[i] = r * v[i] + c * (g[i] * g[i])
-                                var d = v[i] + eps
-                                if ai >= 0 {
-                                    ap[i] = r * ap[i] + c * g[i]
-                                    d = v[i] - ap[i] * ap[i] + eps
+                    gradient.data.withUnsafeBufferPointer { gp in
+                        value.data.withUnsafeMutableBufferPointer { wp in
+                            guard let v = vp.baseAddress, let g = gp.baseAddress, let w = wp.baseAddress else { return }
+                            let mb = mi >= 0 ? mp.baseAddress : nil, ab = ai >= 0 ? ap.baseAddress : nil
+                            elementwiseVectors(wp.count) { i, n in
+                                let gi = load16(g, i, n)
+                                var vi = load16(v, i, n), wi = load16(w, i, n)
+                                vi = rh * vi + c * (gi * gi)
+                                var d = vi + eps
+                                if let ab {
+                                    let avg = rh * load16(ab, i, n) + c * gi
+                                    d = vi - avg * avg + eps
+                                    store16(avg, ab, i, n)
                                 }
-                                let inc = lr * g[i] / d.squareRoot()
-                                if mi >= 0 { mp[i] = mu * mp[i] + inc; w[i] -= mp[i] } else { w[i] -= inc }
+                                let inc = lr * gi / d.squareRoot()
+                                if let mb {
+                                    let mom = mu * load16(mb, i, n) + inc
+                                    wi -= mom
+                                    store16(mom, mb, i, n)
+                                } else {
+                                    wi -= inc
+                                }
+                                store16(vi, v, i, n)
+                                store16(wi, w, i, n)
                             }
                         }
                     }

@@ -22,20 +22,28 @@ public final class SGD: Optimizer {
 
     public func update(_ value: inout Tensor, gradient: Tensor, key: String, learningRate lr: Float) {
         guard momentum != 0 else {
-            value.data.withUnsafeMutableBufferPointer { w in
-                gradient.data.withUnsafeBufferPointer { g in for i in 0..<w.count { w[i] -= g[i] * lr } }
+            value.data.withUnsafeMutableBufferPointer { wp in
+                gradient.data.withUnsafeBufferPointer { gp in
+                    guard let w = wp.baseAddress, let g = gp.baseAddress else { return }
+                    elementwiseVectors(wp.count) { i, n in store16(load16(w, i, n) - load16(g, i, n) * lr, w, i, n) }
+                }
             }
             return
         }
         var s = slots(key, count: 1, like: value)
         state.slots[key] = nil
         let mu = Float(momentum), nest = nesterov
-        s[0].data.withUnsafeMutableBufferPointer { m in
-            gradient.data.withUnsafeBufferPointer { g in
-                value.data.withUnsafeMutableBufferPointer { w in
-                    for i in 0..<w.count {
-                        m[i] = m[i] * mu - g[i] * lr
-                        w[i] += nest ? m[i] * mu - g[i] * lr : m[i]
+        s[0].data.withUnsafeMutableBufferPointer { mp in
+            gradient.data.withUnsafeBufferPointer { gp in
+                value.data.withUnsafeMutableBufferPointer { wp in
+                    guard let m = mp.baseAddress, let g = gp.baseAddress, let w = wp.baseAddress else { return }
+                    elementwiseVectors(wp.count) { i, n in
+                        let gi = load16(g, i, n)
+                        var mi = load16(m, i, n), wi = load16(w, i, n)
+                        mi = mi * mu - gi * lr
+                        wi += nest ? mi * mu - gi * lr : mi
+                        store16(mi, m, i, n)
+                        store16(wi, w, i, n)
                     }
                 }
             }

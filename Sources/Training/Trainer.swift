@@ -75,6 +75,7 @@ public final class Trainer {
             throw TrainingError.badArgument("training needs a model with one input and one output; '\(graph.name)' has \(graph.inputNodes.count) and \(graph.outputNodes.count)")
         }
         try graph.checkRunnable()
+        _ = HeapRetention.enabled
         self.graph = graph
         self.optimizer = optimizer
         self.batchSize = batchSize
@@ -154,20 +155,21 @@ public final class Trainer {
         for s in standIns { s.original.weights = s.run.weights }
     }
 
-    /// Keras `evaluate`: mean loss and accuracy in inference mode, batch by batch.
+    /// Keras `evaluate`: mean loss and accuracy in inference mode, batch by batch, through the inference plan
+    /// (BatchNormalization folded, fused convolutions) of the current weights.
     public func evaluate(_ data: Dataset) throws -> (loss: Double, accuracy: Double) {
         var lossSum = 0.0, correct = 0.0
-        let out = runGraph.outputNodes[0]
+        guard data.count > 0 else { return (0, 0) }
+        let plan = InferencePlan(graph: runGraph)
         for start in stride(from: 0, to: data.count, by: batchSize) {
             let idx = Array(start..<min(start + batchSize, data.count))
             let (x, y) = try data.batch(idx, preprocess: preprocess)
-            var ctx = ForwardContext(mode: .inference)
-            let v = try runGraph.forward([x], context: &ctx).value(out)!
+            let v = try plan.predict(x)
             let (l, _, a) = lossAndGradient(v, y)
             lossSum += l * Double(idx.count)
             correct += a * Double(idx.count)
         }
-        return data.count == 0 ? (0, 0) : (lossSum / Double(data.count), correct / Double(data.count))
+        return (lossSum / Double(data.count), correct / Double(data.count))
     }
 
     // MARK: Epochs

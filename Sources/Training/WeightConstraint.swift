@@ -89,6 +89,10 @@ public enum WeightConstraint: Equatable, Sendable {
     private func rescale(_ w: inout Tensor, axes: [Int], factor: (Float) -> Float) {
         let rank = w.rank
         let reduced = Set(axes.map { $0 < 0 ? $0 + rank : $0 })
+        if reduced == Set(0..<reduced.count), reduced.count < rank {
+            rescaleLeading(&w, groups: w.shape[reduced.count...].reduce(1, *), factor: factor)
+            return
+        }
         // Index of each element's norm group: its coordinates with the reduced axes dropped.
         var groupStride = [Int](repeating: 0, count: rank)
         var groups = 1
@@ -109,5 +113,27 @@ public enum WeightConstraint: Equatable, Sendable {
         for i in 0..<w.count { sq[group[i]] += w.data[i] * w.data[i] }
         let f = sq.map { factor($0.squareRoot()) }
         for i in 0..<w.count { w.data[i] *= f[group[i]] }
+    }
+
+    /// `rescale` when the reduced axes lead (Dense's and the convolutions' kernels with Keras' default axes): w is
+    /// (rows, groups) and each group a column. The squares add row by row as in the general path (the same sums),
+    /// over ranges of columns on the threads.
+    private func rescaleLeading(_ w: inout Tensor, groups: Int, factor: (Float) -> Float) {
+        let rows = w.count / max(groups, 1)
+        var sq = [Float](repeating: 0, count: groups)
+        w.data.withUnsafeMutableBufferPointer { wp in
+            sq.withUnsafeMutableBufferPointer { sp in
+                guard let wb = wp.baseAddress, let sb = sp.baseAddress else { return }
+                // Ranges of columns on the threads (a row's columns are contiguous), when the kernel is big enough.
+                let minimum = rows * groups >= 1 << 15 ? 0 : Int.max
+                parallelRanges(groups, minimum: minimum) { cs in
+                    for row in 0..<rows { let base = wb + row * groups; for j in cs { sb[j] += base[j] * base[j] } }
+                }
+                for j in 0..<groups { sb[j] = factor(sb[j].squareRoot()) }
+                parallelRanges(groups, minimum: minimum) { cs in
+                    for row in 0..<rows { let base = wb + row * groups; for j in cs { base[j] *= sb[j] } }
+                }
+            }
+        }
     }
 }

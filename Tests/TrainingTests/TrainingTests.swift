@@ -105,6 +105,96 @@ final class TrainingTests: XCTestCase {
         _ = try replay("dense_maxnorm", SGD(schedule: .constant(5.0)))
     }
 
+    /// The vectorised, threaded updates against the scalar formulas value by value (bit for bit), on a variable long
+    /// enough to split over the threads and not a multiple of the vector width, at 1 and 2 threads.
+    func testOptimizerUpdatesMatchScalarFormulas() {
+        let saved = Threading.count
+        defer { Threading.set(saved) }
+        let n = 70_001, lr: Float = 0.01
+        var rng = SeededRandom(seed: 4)
+        let w0 = (0..<n).map { _ in rng.uniform() * 2 - 1 }
+        let grads = (0..<3).map { _ in (0..<n).map { _ in rng.uniform() * 2 - 1 } }
+        // Scalar references: (w, slots) after one step of gradient g at iteration t.
+        typealias Rule = (_ w: inout [Float], _ s: inout [[Float]], _ g: [Float], _ t: Int) -> Void
+        // The constants as the optimizers make them: Float of the Double hyper-parameters.
+        let f = { (d: Double) in Float(d) }
+        let eps = f(1e-7), mu = f(0.9)
+        let adam: Rule = { w, s, g, t in
+            let alpha = lr * (1 - powf(f(0.999), Float(t + 1))).squareRoot() / (1 - powf(f(0.9), Float(t + 1)))
+            for i in 0..<n {
+                s[0][i] += (g[i] - s[0][i]) * f(1 - 0.9)
+                s[1][i] += (g[i] * g[i] - s[1][i]) * f(1 - 0.999)
+                w[i] -= (s[0][i] * alpha) / (s[1][i].squareRoot() + eps)
+            }
+        }
+        let nesterov: Rule = { w, s, g, _ in
+            for i in 0..<n { s[0][i] = s[0][i] * mu - g[i] * lr; w[i] += s[0][i] * mu - g[i] * lr }
+        }
+        let plain: Rule = { w, _, g, _ in for i in 0..<n { w[i] -= g[i] * lr } }
+        let rmsCentered: Rule = { w, s, g, _ in
+            for i in 0..<n {
+                s[0][i] = mu * s[0][i] + f(1 - 0.9) * (g[i] * g[i])
+                s[2][i] = mu * s[2][i] + f(1 - 0.9) * g[i]
+                let d = s[0][i] - s[2][i] * s[2][i] + eps
+                s[1][i] = f(0.5) * s[1][i] + lr * g[i] / d.squareRoot()
+                w[i] -= s[1][i]
+            }
+        }
+        let cases: [(String, () -> any Optimizer, Int, Rule)] = [
+            ("Adam", { Adam(schedule: .constant(Double(lr))) }, 2, adam),
+            ("SGD nesterov", { SGD(schedule: .constant(Double(lr)), momentum: 0.9, nesterov: true) }, 1, nesterov),
+            ("SGD", { SGD(schedule: .constant(Double(lr))) }, 0, plain),
+            ("RMSprop centered, momentum", { RMSprop(schedule: .constant(Double(lr)), momentum: 0.5, centered: true) }, 3, rmsCentered),
+        ]
+        for (name, make, slotCount, rule) in cases {
+            var want = w0, slots = [[Float]](repeating: [Float](repeating: 0, count: n), count: slotCount)
+            for (t, g) in grads.enumerated() { rule(&want, &slots, g, t) }
+            for threads in [1, 2] {
+                Threading.set(threads)
+                let opt = make()
+                var vars: [(key: String, value: Tensor, gradient: Tensor)] = [("l/w", Tensor(shape: [n], data: w0), Tensor(zeros: [n]))]
+                for g in grads {
+                    vars[0].gradient = Tensor(shape: [n], data: g)
+                    opt.step(&vars)
+                }
+                XCTAssertEqual(vars[0].value.data, want, "\(name), \(threads) thread(s)")
+                XCTAssertEqual(opt.state.slots["l/w"]?.map(\.data) ?? [], slots, "\(name) slots, \(threads) thread(s)")
+            }
+        }
+    }
+
+    func testTrainerKeepsFreedBlocksInTheHeap() throws {
+        #if os(Linux)
+        XCTAssertTrue(HeapRetention.enabled, "mallopt took the mmap and trim thresholds")
+        #endif
+    }
+
+    /// Norm constraints over leading axes (the fast path: Dense and convolution kernels) and over others, against
+    /// norms computed value by value; big enough to split the columns over the threads.
+    func testNormConstraintsMatchNaiveNorms() {
+        var rng = SeededRandom(seed: 2)
+        for (shape, axes) in [([300, 130], [0]), ([3, 3, 5, 7], [0, 1, 2]), ([4, 6, 5], [1]), ([9, 4, 3], [-1])] {
+            var w = Tensor(zeros: shape)
+            for i in w.data.indices { w.data[i] = rng.uniform() * 2 - 1 }
+            let reduced = Set(axes.map { $0 < 0 ? $0 + shape.count : $0 })
+            // Group of each value: its coordinates on the kept axes.
+            func group(_ i: Int) -> [Int] {
+                var rest = i, coords = [Int](repeating: 0, count: shape.count)
+                for a in stride(from: shape.count - 1, through: 0, by: -1) { coords[a] = rest % shape[a]; rest /= shape[a] }
+                return coords.enumerated().filter { !reduced.contains($0.offset) }.map(\.element)
+            }
+            var norms: [[Int]: Double] = [:]
+            for (i, v) in w.data.enumerated() { norms[group(i), default: 0] += Double(v) * Double(v) }
+            let maxValue: Float = 0.8
+            var got = w
+            WeightConstraint.maxNorm(maxValue: maxValue, axes: axes).apply(&got)
+            for (i, v) in w.data.enumerated() {
+                let n = Float(norms[group(i)]!.squareRoot())
+                XCTAssertEqual(got.data[i], v * min(n, maxValue) / (WeightConstraint.epsilon + n), accuracy: 1e-6, "\(shape) \(axes) value \(i)")
+            }
+        }
+    }
+
     func testConstraintConfigForms() throws {
         let k2: JSON = ["class_name": "MaxNorm", "config": ["max_value": 2, "axis": [0, 1, 2]]]
         XCTAssertEqual(try WeightConstraint(config: k2, layer: "l"), .maxNorm(maxValue: 2, axes: [0, 1, 2]))

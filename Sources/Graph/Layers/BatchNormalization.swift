@@ -107,11 +107,16 @@ public final class BatchNormalization: Layer {
         if training {
             let rows = x.count / max(c, 1)                                     // values per channel
             guard rows > 0 else { throw LayerError(name, "training-mode batch statistics need a non-empty batch") }
-            var s = [Double](repeating: 0, count: c), s2 = [Double](repeating: 0, count: c)
+            // Two passes in Double (the mean, then the squared deviations from it), over both cores.
+            var s: [Double] = [], s2: [Double] = []
             x.data.withUnsafeBufferPointer { xp in
-                for b in 0..<blocks { for j in 0..<inner { s[b % c] += Double(xp[b * inner + j]) } }
+                let xb = xp.baseAddress!
+                s = channelSums(blocks: blocks, inner: inner) { j in (Double(xb[j]), 0) }.0
                 for k in 0..<c { s[k] /= Double(rows) }
-                for b in 0..<blocks { for j in 0..<inner { let d = Double(xp[b * inner + j]) - s[b % c]; s2[b % c] += d * d } }
+                s.withUnsafeBufferPointer { mp in
+                    let mb = mp.baseAddress!
+                    s2 = channelSums(blocks: blocks, inner: inner) { j, k in let d = Double(xb[j]) - mb[k]; return (d * d, 0) }.0
+                }
             }
             for k in 0..<c { mean[k] = Float(s[k]); variance[k] = Float(s2[k] / Double(rows)) }   // biased variance
             let m = meanIndex
@@ -244,42 +249,59 @@ public final class BatchNormalization: Layer {
     }
 
     /// Per-channel Σ g and Σ g·x̂ in Double over `blocks` blocks of `inner` values (block b holds channel b % C).
-    /// Eight fixed chunks of blocks sum apart (in parallel when the work pays) and add in chunk order, so the
-    /// result does not depend on the thread count.
     private func channelSums(_ g: Tensor, _ h: Tensor, blocks: Int, inner: Int) -> ([Double], [Double]) {
-        let c = channels, chunks = min(8, max(blocks / max(c, 1), 1))
-        let perChunk = (blocks / c + chunks - 1) / chunks * c                 // whole rows of C blocks
-        var parts = [Double](repeating: 0, count: 2 * c * chunks)             // chunk q: Σg at q·2C, Σg·x̂ at q·2C + C
         g.data.withUnsafeBufferPointer { up in
             h.data.withUnsafeBufferPointer { hp in
-                parts.withUnsafeMutableBufferPointer { pp in
-                    let ub = up.baseAddress!, hb = hp.baseAddress!, pb = pp.baseAddress!
-                    parallelFor(chunks, minPerThread: blocks * inner >= 1 << 15 ? 1 : chunks) { q in
-                        let lo = q * perChunk, hi = q == chunks - 1 ? blocks : min(blocks, lo + perChunk)
-                        guard lo < hi else { return }
-                        let sg = pb + q * 2 * c, sgh = sg + c
-                        var k = lo % c
-                        for b in lo..<hi {
-                            var a = 0.0, a2 = 0.0
-                            for j in b * inner..<(b + 1) * inner {
-                                let v = Double(ub[j])
-                                a += v
-                                a2 += v * Double(hb[j])
-                            }
-                            sg[k] += a
-                            sgh[k] += a2
-                            k += 1
-                            if k == c { k = 0 }
-                        }
+                let ub = up.baseAddress!, hb = hp.baseAddress!
+                return channelSums(blocks: blocks, inner: inner) { j in let v = Double(ub[j]); return (v, v * Double(hb[j])) }
+            }
+        }
+    }
+
+    /// Per-channel sums of the two terms `term(j)` over every value j, blocks of `inner` values (block b holds channel b % C).
+    /// Eight fixed chunks of blocks sum apart (in parallel when the work pays) and add in chunk order, so the
+    /// result does not depend on the thread count.
+    private func channelSums(blocks: Int, inner: Int, _ term: (Int) -> (Double, Double)) -> ([Double], [Double]) {
+        channelSums(blocks: blocks, inner: inner) { j, _ in term(j) }
+    }
+
+    /// `channelSums` whose terms also see their channel k. Channels last (`inner` 1) adds whole rows of C values at a time.
+    private func channelSums(blocks: Int, inner: Int, _ term: (Int, Int) -> (Double, Double)) -> ([Double], [Double]) {
+        let c = channels, chunks = min(8, max(blocks / max(c, 1), 1))
+        let perChunk = (blocks / c + chunks - 1) / chunks * c                 // whole rows of C blocks
+        var parts = [Double](repeating: 0, count: 2 * c * chunks)             // chunk q: first sums at q·2C, second at q·2C + C
+        parts.withUnsafeMutableBufferPointer { pp in
+            let pb = pp.baseAddress!
+            parallelFor(chunks, minPerThread: blocks * inner >= 1 << 15 ? 1 : chunks) { q in
+                let lo = q * perChunk, hi = q == chunks - 1 ? blocks : min(blocks, lo + perChunk)
+                guard lo < hi else { return }
+                let s1 = pb + q * 2 * c, s2 = s1 + c
+                if inner == 1 && lo % c == 0 && hi % c == 0 {
+                    for row in stride(from: lo, to: hi, by: c) {
+                        for k in 0..<c { let (a, b) = term(row + k, k); s1[k] += a; s2[k] += b }
                     }
+                    return
+                }
+                var k = lo % c
+                for b in lo..<hi {
+                    var a = 0.0, a2 = 0.0
+                    for j in b * inner..<(b + 1) * inner {
+                        let (t1, t2) = term(j, k)
+                        a += t1
+                        a2 += t2
+                    }
+                    s1[k] += a
+                    s2[k] += a2
+                    k += 1
+                    if k == c { k = 0 }
                 }
             }
         }
-        var sumG = [Double](repeating: 0, count: c), sumGH = [Double](repeating: 0, count: c)
+        var sum1 = [Double](repeating: 0, count: c), sum2 = [Double](repeating: 0, count: c)
         for q in 0..<chunks {
-            for k in 0..<c { sumG[k] += parts[q * 2 * c + k]; sumGH[k] += parts[q * 2 * c + c + k] }
+            for k in 0..<c { sum1[k] += parts[q * 2 * c + k]; sum2[k] += parts[q * 2 * c + c + k] }
         }
-        return (sumG, sumGH)
+        return (sum1, sum2)
     }
 }
 

@@ -31,6 +31,7 @@ public struct DropoutNoise: TrainingNoise {
 
     public func perturb(_ x: Tensor, random: inout SeededRandom, tape: Tape?, layer: String) throws -> Tensor {
         let shape = noiseShape.map { ns in zip(ns, x.shape).map { $0 == -1 ? $1 : $0 } } ?? x.shape
+        if shape == x.shape { return maskedDropout(x, rate: rate, random: &random, tape: tape) }
         return applyMask(x, dropoutMask(shape: shape, rate: rate, random: &random), tape: tape)
     }
 }

@@ -71,6 +71,29 @@ func dropoutMask(shape: [Int], rate: Float, random: inout SeededRandom) -> Tenso
     return m
 }
 
+/// x ⊙ `dropoutMask(shape: x.shape, …)` in one pass (the same draws in the same order, so the same mask and
+/// product as `applyMask(x, dropoutMask(…))`), without zero-filling or copying: the mask goes to the tape.
+func maskedDropout(_ x: Tensor, rate: Float, random: inout SeededRandom, tape: Tape?) -> Tensor {
+    let keep = 1 / (1 - rate), n = x.count
+    var rng = random
+    var mask = [Float](unsafeUninitializedCapacity: n) { _, made in made = n }
+    let y = [Float](unsafeUninitializedCapacity: n) { yp, made in
+        mask.withUnsafeMutableBufferPointer { mp in
+            x.data.withUnsafeBufferPointer { xp in
+                for i in 0..<n {
+                    let m: Float = rng.uniform() < rate ? 0 : keep
+                    mp[i] = m
+                    yp[i] = xp[i] * m
+                }
+            }
+        }
+        made = n
+    }
+    random = rng
+    tape?.saved = [Tensor(shape: x.shape, data: mask)]
+    return Tensor(shape: x.shape, data: y)
+}
+
 /// x ⊙ mask (mask broadcast over its size-1 axes); the full-size mask goes to the tape.
 func applyMask(_ x: Tensor, _ mask: Tensor, tape: Tape?) -> Tensor {
     let full = Merge.expand(mask, to: x.shape)
