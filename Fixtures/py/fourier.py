@@ -7,6 +7,9 @@
     rgb = sigmoid(t @ (C / max column norm of C).T), C = Lucid's color_correlation_svd_sqrt
   For an odd W Lucid keeps W//2+2 columns and crops the W+1-wide irfft to W; ConvScope uses numpy's
   irfft2(s=(H, W)) half spectrum (W//2+1 columns), which fft_length=[H, W] gives.
+- adam_*: TensorFlow's Adam (keras.optimizers.Adam(0.05, epsilon=1e-8): Lucid's tf.train.AdamOptimizer(0.05)) minimising -objective on float64
+  variables: adam_theta0.npy (5,), adam_grads.npy (T, 5) the objective's gradient per step (magnitudes 1e-9 to 1, where
+  epsilon on sqrt(v) and on sqrt(v-hat) differ), adam_thetas.npy (T, 5) the variable after each step.
 - expected.json: conv_small's conv4 channel 5 before its fused ReLU (conv4's input convolved with its kernel
   plus bias, linear), mean over positions, for Fixtures/maximize/start.npy; and after the ReLU.
 """
@@ -48,6 +51,16 @@ def generate(out):
         C.save_npy(os.path.join(d, f"param_{h}x{w}.npy"), param)
         C.save_npy(os.path.join(d, f"rgb_{h}x{w}.npy"), lucid_rgb(param, h, w))
         files[f"{h}x{w}"] = {"param": f"param_{h}x{w}.npy", "rgb": f"rgb_{h}x{w}.npy"}
+    theta0 = 0.1 * r.standard_normal(5)
+    grads = r.standard_normal((8, 5)) * np.array([1.0, 1e-3, 1e-6, 1e-8, 1e-9])
+    v = keras.Variable(theta0, dtype="float64")
+    opt = keras.optimizers.Adam(learning_rate=0.05, epsilon=1e-8)   # Lucid: tf.train.AdamOptimizer(0.05), epsilon 1e-8
+    thetas = []
+    for g in grads:
+        opt.apply_gradients([(tf.constant(-g, tf.float64), v)])
+        thetas.append(np.asarray(v.numpy(), np.float64))
+    for name, a in [("adam_theta0", theta0), ("adam_grads", grads), ("adam_thetas", np.stack(thetas))]:
+        np.save(os.path.join(d, name + ".npy"), a.astype(np.float64))
     m, _ = M.small_models()["conv_small"]
     start = np.load(os.path.join(out, "maximize", "start.npy"))
     conv = m.get_layer("conv4")

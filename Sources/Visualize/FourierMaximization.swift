@@ -1,8 +1,10 @@
 // `maximize --method fourier` (Olah et al., "Feature Visualization", Distill 2017): gradient ascent
 // with Adam on the spectrum of a FourierImage (decorrelated colour, scaled Fourier basis, sigmoid),
 // through a fresh RobustnessWarp each step (seeded), then the model's preprocessing (affine per
-// channel, probed from the mode), then the model. The gradient flows back the same way:
-//   spectrum → rgb (H, W, 3) ∈ (0, 1) → warp → 255·rgb → preprocess → model → objective
+// channel, probed from the mode), then the model. The image is rendered at (Hs, Ws) (Lucid's 128,
+// the model's aspect, never above its input) and the warp stretches it, with Lucid's margin, over
+// the model's (H, W). The gradient flows back the same way:
+//   spectrum → rgb (Hs, Ws, 3) ∈ (0, 1) → warp → (H, W, 3) → 255·rgb → preprocess → model → objective
 //   dspectrum ← rgbAdjoint ← warp.adjoint ← 255·Mᵀ ← ∂objective/∂x
 import Foundation
 import Graph
@@ -58,7 +60,16 @@ struct PixelAffine {
 }
 
 extension ActivationMaximizer {
-    /// Runs the Fourier-parameterised ascent; returns the final image in model input space (unwarped).
+    /// The rendered image's size for an (H, W) input: the longer side `renderSize`, capped at the input, same aspect.
+    public static func renderSize(_ longer: Int, input h: Int, _ w: Int) -> (height: Int, width: Int) {
+        let side = min(max(longer, 1), max(h, w))
+        if side == max(h, w) { return (h, w) }
+        let r = Double(side) / Double(max(h, w))
+        return (max(1, Int((Double(h) * r).rounded())), max(1, Int((Double(w) * r).rounded())))
+    }
+
+    /// Runs the Fourier-parameterised ascent; returns the final image in model input space (unwarped, the
+    /// render resized bilinearly to the input).
     public func runFourier(settings: MaximizationSettings, mode: Preprocessing,
                            progress: (MaximizationStep) -> Void = { _ in }) throws -> (image: Tensor, steps: [MaximizationStep]) {
         try check(.fourier)
@@ -66,28 +77,33 @@ extension ActivationMaximizer {
             throw GraphError.badInput("--method fourier needs a preprocessing that is affine per pixel; \(mode.rawValue) is not")
         }
         let (h, w) = (inputShape[0], inputShape[1])
-        var image = FourierImage(height: h, width: w, seed: settings.seed, decay: Double(settings.frequencyDecay))
+        let r = Self.renderSize(settings.renderSize, input: h, w)
+        let zoom = RobustnessWarp.lucidZoom(rendered: r, input: (h, w))
+        var image = FourierImage(height: r.height, width: r.width, seed: settings.seed, decay: Double(settings.frequencyDecay))
         var rng = SeededRandom(seed: settings.seed &+ 0xF0_0F)
         var adam = AdamAscent(count: image.spectrum.count, learningRate: Double(settings.stepSize))
         var history: [MaximizationStep] = []
         for step in 0..<settings.steps {
-            let rgb = image.rgb()                                                           // (H, W, 3) ∈ (0, 1)
-            let warp = RobustnessWarp.random(jitter: settings.jitter, maxDegrees: settings.rotationDegrees, using: &rng)
-            let warped = warp.apply(rgb, height: h, width: w, channels: 3)
+            let rgb = image.rgb()                                                           // (Hs, Ws, 3) ∈ (0, 1)
+            let warp = RobustnessWarp.random(jitter: settings.jitter, maxDegrees: settings.rotationDegrees, zoom: zoom, using: &rng)
+            let warped = warp.apply(rgb, from: r, to: (h, w), channels: 3)                  // (H, W, 3)
             let x = pre.apply(warped.map { $0 * 255 }, height: h, width: w)                // (1, H, W, 3)
             let (value, g) = try objectiveAndGradient(x)
             let dWarped = pre.adjoint(g).map { $0 * 255 }
-            let dRGB = warp.adjoint(dWarped, height: h, width: w, channels: 3)
+            let dRGB = warp.adjoint(dWarped, from: r, to: (h, w), channels: 3)
             adam.ascend(&image.spectrum, gradient: image.rgbAdjoint(dRGB, rgb: rgb))
             let rec = MaximizationStep(step: step, octave: 0, objective: value)
             history.append(rec)
             progress(rec)
         }
-        return (pre.apply(image.rgb().map { $0 * 255 }, height: h, width: w), history)
+        let rendered = Tensor(shape: [1, r.height, r.width, 3], data: image.rgb().map { Float($0 * 255) })
+        let shown = Resample.bilinear(rendered, height: h, width: w).data.map(Double.init)
+        return (pre.apply(shown, height: h, width: w), history)
     }
 }
 
-/// Adam (Kingma & Ba 2015; TensorFlow's defaults β1 0.9, β2 0.999, ε 1e−8) climbing, on float64 parameters.
+/// Adam as TensorFlow's (Lucid's `tf.train.AdamOptimizer`, Keras' `Adam`; β1 0.9, β2 0.999, ε 1e−8) climbing, on
+/// float64 parameters: α_t = lr·√(1 − β2^t)/(1 − β1^t), θ ← θ + α_t·m/(√v + ε) — ε on √v, not on √v̂ as Kingma & Ba.
 struct AdamAscent {
     var m: [Double], v: [Double], t = 0
     let learningRate: Double, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8
@@ -96,14 +112,13 @@ struct AdamAscent {
         m = [Double](repeating: 0, count: count); v = m; self.learningRate = learningRate
     }
 
-    /// θ ← θ + lr · m̂ / (√v̂ + ε).
     mutating func ascend(_ theta: inout [Double], gradient g: [Double]) {
         t += 1
-        let c1 = 1 - pow(beta1, Double(t)), c2 = 1 - pow(beta2, Double(t))
+        let alpha = learningRate * (1 - pow(beta2, Double(t))).squareRoot() / (1 - pow(beta1, Double(t)))
         for i in theta.indices {
             m[i] = beta1 * m[i] + (1 - beta1) * g[i]
             v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
-            theta[i] += learningRate * (m[i] / c1) / ((v[i] / c2).squareRoot() + epsilon)
+            theta[i] += alpha * m[i] / (v[i].squareRoot() + epsilon)
         }
     }
 }

@@ -38,6 +38,9 @@ public struct MaximizationSettings: Sendable {
     public var frequencyDecay: Float = 1
     /// A channel's value before its layer's fused activation (fourier's default) instead of the layer's output.
     public var preActivation = false
+    /// The longer side of the image the fourier method renders (Lucid: 128), capped at the model's input;
+    /// each step shows it, with Lucid's 12-pixel margin, stretched over the model's input.
+    public var renderSize = 128
 
     public init() {}
 
@@ -54,8 +57,8 @@ public struct MaximizationSettings: Sendable {
     }
 
     /// `convscope maximize --method fourier` by default (Lucid's): Adam with learning rate 0.05 on the
-    /// spectrum, jitter 8 px, rotation ±10°, scale 0.9…1.1, frequency decay 1, channels before their activation
-    /// (the caller sets steps).
+    /// spectrum, jitter 8 px, rotation ±10°, scale 0.9…1.1, frequency decay 1, channels before their activation,
+    /// a 128-pixel render (the caller sets steps).
     public static var fourier: MaximizationSettings {
         var s = MaximizationSettings()
         s.method = .fourier

@@ -119,9 +119,10 @@ struct MaximizeCommand: ParsableCommand, ReadsInputFiles {
         clipping to the valid pixel range, and octaves. --method fourier (Olah et al. 2017) optimises, with Adam
         (--step-size, default 0.05), a Fourier spectrum scaled by 1/max(frequency, 1/size)^--frequency-decay in a
         decorrelated colour space through a sigmoid, and each step sees the image randomly jittered (--jitter,
-        default 8 px), scaled (0.9 to 1.1) and rotated (--rotation, default 10 degrees); a channel is read before its
-        layer's activation (the pre-ReLU value, as Lucid; --no-pre-activation reads the layer's output); use a few
-        hundred steps (Lucid: 512).
+        default 8 px), scaled (0.9 to 1.1) and rotated (--rotation, default 10 degrees); the image is rendered at
+        --render-size (default 128 px on its longer side, as Lucid) and each step stretches it, with Lucid's 12 px
+        of grey margin, over the model's input; a channel is read before its layer's activation (the pre-ReLU
+        value, as Lucid; --no-pre-activation reads the layer's output); use a few hundred steps (Lucid: 512).
         """)
 
     @Argument(help: "Keras model or weights file.") var model: String
@@ -136,6 +137,7 @@ struct MaximizeCommand: ParsableCommand, ReadsInputFiles {
     @Option(help: "Jitter in pixels (regularized, fourier).") var jitter: Int?
     @Option(help: "Largest random rotation in degrees (fourier).") var rotation: Int?
     @Option(help: "Frequency decay of the spectrum scale (fourier).") var frequencyDecay: Float?
+    @Option(help: "Longer side of the rendered image in pixels, at most the model's input (fourier; default 128).") var renderSize: Int?
     @Flag(inversion: .prefixedNo, help: "Maximize a channel before its layer's activation (default: on for fourier, off otherwise).")
     var preActivation: Bool?
     @Option(help: "Gaussian blur sigma (regularized).") var blur: Float?
@@ -158,6 +160,7 @@ struct MaximizeCommand: ParsableCommand, ReadsInputFiles {
         if let jitter, jitter < 0 { throw ValidationError("--jitter \(jitter): must be 0 or more") }
         if let rotation, !(0...180).contains(rotation) { throw ValidationError("--rotation \(rotation): must be 0 to 180 degrees") }
         if let frequencyDecay, !(frequencyDecay >= 0 && frequencyDecay.isFinite) { throw ValidationError("--frequency-decay \(frequencyDecay): must be 0 or more") }
+        if let renderSize, renderSize < 1 { throw ValidationError("--render-size \(renderSize): must be positive") }
     }
 
     func run() throws {
@@ -181,6 +184,7 @@ struct MaximizeCommand: ParsableCommand, ReadsInputFiles {
                 s.jitter = jitter ?? preset.jitter
                 s.rotationDegrees = rotation ?? preset.rotationDegrees
                 s.frequencyDecay = frequencyDecay ?? preset.frequencyDecay
+                s.renderSize = renderSize ?? preset.renderSize
             }
             s.preActivation = preActivation ?? (s.method == .fourier ? MaximizationSettings.fourier.preActivation : false)
             let options = try imageOptions.options()

@@ -19,6 +19,7 @@ extension CLITests {
              "--init does not apply to --method fourier"),
             (["maximize", model, "--class", "3", "--method", "fourier", "--jitter=-1"], "--jitter -1"),
             (["maximize", model, "--class", "3", "--method", "fourier", "--rotation", "200"], "--rotation 200"),
+            (["maximize", model, "--class", "3", "--method", "fourier", "--render-size", "0"], "--render-size 0"),
             (["match", img, img, "--ratio", "1.5"], "--ratio 1.5"),
         ]
         for (args, needle) in cases {

@@ -40,18 +40,19 @@ final class FourierMaximizationTests: XCTestCase {
         XCTAssertEqual(cn[0][0] / raw[0][0], cn[2][1] / raw[2][1], accuracy: 1e-12)
     }
 
-    /// L = Σ r ⊙ warp(rgb(spectrum)): the analytic gradient (rgbAdjoint ∘ warp.adjoint) against central differences.
+    /// L = Σ r ⊙ warp(rgb(spectrum)): the analytic gradient (rgbAdjoint ∘ warp.adjoint) against central differences,
+    /// at one size and from a rendered image to a larger input (zoom < 1, as `maximize` does).
     func testParameterisationGradientByFiniteDifferences() {
-        for (h, w) in [(6, 8), (7, 5)] {
+        for (h, w, oh, ow, zoom) in [(6, 8, 6, 8, 1.0), (7, 5, 7, 5, 1.0), (6, 8, 9, 11, 0.8)] {
             var f = FourierImage(height: h, width: w, seed: 3, sd: 0.3)
-            let warp = RobustnessWarp(scale: 1.04, degrees: 7, dy: 1, dx: -1)
+            let warp = RobustnessWarp(scale: 1.04, degrees: 7, dy: 1, dx: -1, zoom: zoom)
             var rng = SeededRandom(seed: 9)
-            let r = (0..<(h * w * 3)).map { _ in Double(rng.normal()) }
+            let r = (0..<(oh * ow * 3)).map { _ in Double(rng.normal()) }
             func loss(_ g: FourierImage) -> Double {
-                zip(warp.apply(g.rgb(), height: h, width: w, channels: 3), r).reduce(0) { $0 + $1.0 * $1.1 }
+                zip(warp.apply(g.rgb(), from: (h, w), to: (oh, ow), channels: 3), r).reduce(0) { $0 + $1.0 * $1.1 }
             }
             let rgb = f.rgb()
-            let analytic = f.rgbAdjoint(warp.adjoint(r, height: h, width: w, channels: 3), rgb: rgb)
+            let analytic = f.rgbAdjoint(warp.adjoint(r, from: (h, w), to: (oh, ow), channels: 3), rgb: rgb)
             var worst = 0.0
             let base = f.spectrum
             for i in base.indices {
@@ -64,9 +65,55 @@ final class FourierMaximizationTests: XCTestCase {
                 worst = max(worst, abs(fd - analytic[i]) / max(1e-3, abs(fd)))
             }
             f.spectrum = base
-            XCTAssertLessThan(worst, 1e-5, "\(h)x\(w): worst relative error \(worst)")
+            XCTAssertLessThan(worst, 1e-5, "\(h)x\(w) → \(oh)x\(ow): worst relative error \(worst)")
             XCTAssertGreaterThan(analytic.map(abs).max()!, 1e-3, "the check must see non-zero gradients")
         }
+    }
+
+    /// From a rendered (Hs, Ws) image to a larger input: at zoom Hs/H with scale 1, no turn and no jitter the warp is
+    /// the half-pixel bilinear resize (q + ½ = (p + ½)·z, exact on a ramp); its adjoint is its transpose; Lucid's framing
+    /// (the render plus 12 px of margin across the input) and the render size (128 on the longer side, never above the input).
+    func testRobustnessWarpBetweenSizes() {
+        let (sh, sw, h, w) = (11, 21, 22, 42)
+        var ramp = [Double](repeating: 0, count: sh * sw * 2)
+        for y in 0..<sh { for x in 0..<sw { ramp[(y * sw + x) * 2] = Double(y); ramp[(y * sw + x) * 2 + 1] = Double(x) } }
+        let up = RobustnessWarp(scale: 1, degrees: 0, dy: 0, dx: 0, zoom: 0.5).apply(ramp, from: (sh, sw), to: (h, w), channels: 2)
+        XCTAssertEqual(up.count, h * w * 2)
+        for y in 1..<(h - 1) { for x in 1..<(w - 1) {
+            XCTAssertEqual(up[(y * w + x) * 2], (Double(y) + 0.5) * 0.5 - 0.5, accuracy: 1e-9)
+            XCTAssertEqual(up[(y * w + x) * 2 + 1], (Double(x) + 0.5) * 0.5 - 0.5, accuracy: 1e-9)
+        } }
+        XCTAssertEqual(up[0], 0.5 * (1 - 0.75 * 0.75), accuracy: 1e-9, "the corner blends in the grey pad")
+        var rng = SeededRandom(seed: 11)
+        let img = (0..<(5 * 7 * 2)).map { _ in Double(rng.uniform()) }
+        let g = (0..<(9 * 12 * 2)).map { _ in Double(rng.normal()) }
+        let warp = RobustnessWarp(scale: 1.06, degrees: -9, dy: 1, dx: -2, zoom: 0.7)
+        let pad = warp.apply([Double](repeating: 0, count: img.count), from: (5, 7), to: (9, 12), channels: 2)
+        let lhs = zip(zip(warp.apply(img, from: (5, 7), to: (9, 12), channels: 2), pad).map { $0 - $1 }, g).reduce(0) { $0 + $1.0 * $1.1 }
+        let rhs = zip(img, warp.adjoint(g, from: (5, 7), to: (9, 12), channels: 2)).reduce(0) { $0 + $1.0 * $1.1 }
+        XCTAssertEqual(lhs, rhs, accuracy: 1e-12)
+        XCTAssertGreaterThan(abs(lhs), 1e-3)
+        XCTAssertEqual(RobustnessWarp.lucidZoom(rendered: (128, 128), input: (224, 224)), 140.0 / 224, accuracy: 1e-15)
+        XCTAssertTrue(ActivationMaximizer.renderSize(128, input: 224, 224) == (128, 128))
+        XCTAssertTrue(ActivationMaximizer.renderSize(128, input: 32, 32) == (32, 32))
+        XCTAssertTrue(ActivationMaximizer.renderSize(128, input: 300, 200) == (128, 85))
+        XCTAssertTrue(ActivationMaximizer.renderSize(224, input: 224, 224) == (224, 224))
+    }
+
+    /// Adam as Lucid's (TensorFlow's): the variable after each step against keras.optimizers.Adam(0.05) on float64
+    /// (Fixtures/py/fourier.py), with gradients down to 1e−9, where ε on √v (TensorFlow) and on √v̂ (the paper) differ.
+    func testAdamMatchesTensorFlow() throws {
+        let theta0 = try Fixture.npy("fourier/adam_theta0.npy"), grads = try Fixture.npy("fourier/adam_grads.npy")
+        let want = try Fixture.npy("fourier/adam_thetas.npy")
+        let n = theta0.count
+        var theta = theta0.data.map(Double.init)
+        var adam = AdamAscent(count: n, learningRate: 0.05)
+        for t in 0..<grads.shape[0] {
+            adam.ascend(&theta, gradient: (0..<n).map { Double(grads.data[t * n + $0]) })
+            // 1e-5: Keras rounds β1, β2 to float32 (≈ 2e-7 a step here); ε on √v̂ instead would be off by 1e-4 to 4e-3.
+            for i in 0..<n { XCTAssertEqual(theta[i], Double(want.data[t * n + i]), accuracy: 1e-5, "step \(t) parameter \(i)") }
+        }
+        XCTAssertGreaterThan(abs(theta[4] - Double(theta0.data[4])), 1e-4, "the smallest gradient must still move the check")
     }
 
     /// The warp: identity when scale 1, angle 0, no jitter; an integer jitter shifts and pads with 0.5; adjoint = transpose.
@@ -103,6 +150,12 @@ final class FourierMaximizationTests: XCTestCase {
         XCTAssertTrue(picture.pixels.allSatisfy { $0 > -0.01 && $0 < 255.01 }, "sigmoid keeps pixels in (0, 255)")
         s.steps = 3
         XCTAssertEqual(try m.runFourier(settings: s, mode: .caffe).image, try m.runFourier(settings: s, mode: .caffe).image)
+        // Rendered smaller than the input: the result is resized to the model's input and stays a valid image.
+        s.renderSize = 16
+        let small = try m.runFourier(settings: s, mode: .caffe).image
+        XCTAssertEqual(small.shape, [1, 32, 32, 3])
+        XCTAssertTrue(Preprocessing.caffe.image(from: small).pixels.allSatisfy { $0 > -0.01 && $0 < 255.01 })
+        s.renderSize = 128
         s.seed = 8
         XCTAssertNotEqual(try m.runFourier(settings: s, mode: .caffe).image, try m.runFourier(settings: MaximizationSettings.fourier, mode: .caffe).image)
         // The pixel affine of each mode reproduces the mode.
