@@ -3,15 +3,21 @@ import Foundation
 
 /// `convscope bench inspect`: inspect of a Keras .h5 (metadata, and --weights statistics) against h5py walking the same file.
 public enum InspectBenchmark {
-    public static func compare(file: String, repeats: Int, skipReference: Bool) throws {
+    /// `metadataOnly`: only the in-process metadata line (quick, and a loop to profile).
+    public static func compare(file: String, repeats: Int, skipReference: Bool, metadataOnly: Bool = false) throws {
         print(MachineHeader.line)
-        try measure(path: file, reference: "inspect-h5", what: "", repeats: repeats, skipReference: skipReference)
+        try measure(path: file, reference: "inspect-h5", what: "", repeats: repeats, skipReference: skipReference, metadataOnly: metadataOnly)
     }
 
     /// Times `inspect` of `path` (metadata, then --weights) against `tf_reference.py REFERENCE` on the same file(s), then
     /// `convscope inspect` as a whole process against a Python process that imports h5py and walks the same file(s).
-    static func measure(path: String, reference: String, what: String, repeats: Int, skipReference: Bool) throws {
+    static func measure(path: String, reference: String, what: String, repeats: Int, skipReference: Bool, metadataOnly: Bool = false) throws {
         let meta = try medianSeconds(repeats: repeats) { _ = try Inspect.run(path: path, arch: nil, weights: false, tree: false, expandNested: false) }
+        if metadataOnly {
+            let h5Meta = try TFReference.seconds(skip: skipReference, [reference, "--file", path, "--repeats", "\(repeats)"])
+            report("inspect \(what)metadata (h5py walk)", convscope: meta, tf: h5Meta)
+            return
+        }
         let full = try medianSeconds(repeats: repeats) { _ = try Inspect.run(path: path, arch: nil, weights: true, tree: false, expandNested: false) }
         let h5Meta = try TFReference.seconds(skip: skipReference, [reference, "--file", path, "--repeats", "\(repeats)"])
         let h5Full = try TFReference.seconds(skip: skipReference, [reference, "--file", path, "--weights", "--repeats", "\(repeats)"])

@@ -30,7 +30,7 @@ public struct WeightVariable: Sendable {
             throw WeightDeclarationError(message: refusal)
         }
         self.name = name
-        self.value = Tensor(zeros: shape)
+        self.value = Tensor(shape: shape, data: Tensor.zeroFilled(shape.reduce(1, *), untouchedAbove: 16 << 10))
         self.trainable = trainable
     }
 }

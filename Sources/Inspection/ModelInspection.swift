@@ -75,7 +75,7 @@ public enum ModelInspection {
         } else if let m = file.model {
             summary = ModelSummary(m, expandNested: expandNested)
         }
-        var bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        var bytes = WholeFileRead.size(of: path)
         if let tf = file.tensorflow { bytes = tensorFlowBytes(tf) }
         if let t = file.tfjs { bytes = WholeFileRead.size(of: TFJSManifest.modelJSONPath(path)) + t.storedBytes }
         let facts = InspectReport.FileFacts(
@@ -116,6 +116,6 @@ public enum ModelInspection {
             let dir = URL(fileURLWithPath: tf.bundlePrefix).deletingLastPathComponent().deletingLastPathComponent().path
             files += ["saved_model.pb", "keras_metadata.pb", "fingerprint.pb"].map { dir + "/" + $0 }
         }
-        return files.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
+        return files.reduce(0) { $0 + WholeFileRead.size(of: $1) }
     }
 }

@@ -75,6 +75,7 @@ enum HDF5ModelReader {
                 let parser = ModelConfigParser(file: label, isKeras1: gen == .keras1, dialect: gen.activationDialect)
                 let m = try parser.parse(text: text)
                 var att = WeightAttacher(file: label, read: read)
+                att.valuesLoaded = loadValues
                 let orientation = KerasFile.orientation(gen, backend: backend)
                 att.kernels = KernelLayout(keras1: gen == .keras1, flipped: orientation != .tensorflow)
                 try att.attachLegacy(stored, to: m.layers, byName: false)
@@ -106,6 +107,7 @@ enum HDF5ModelReader {
                 let m = try ModelConfigParser(file: label.replacingOccurrences(of: ":model.weights.h5", with: ""))
                     .parse(json: cfg, object: "config.json")
                 var att = WeightAttacher(file: label, read: read)
+                att.valuesLoaded = loadValues
                 try att.attachKeras3(stored, to: m.layers)
                 model = m
                 attachment = att.report

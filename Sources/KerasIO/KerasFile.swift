@@ -9,7 +9,8 @@ public enum KerasFile {
     /// (an entry read into memory is checked against the memory limit).
     public static let maxArchiveBytes = 8 << 30
 
-    /// Opens `path`. With `loadValues` false, weights get their shapes but zero values (enough for `inspect`).
+    /// Opens `path`. With `loadValues` false, weights get their shapes but placeholder values (the layers' own: zeros, ones
+    /// for a normalization's scale; enough for `inspect`, which reads no values from the model).
     public static func open(_ path: String, loadValues: Bool = true) throws -> KerasModelFile {
         switch try sniff(path) {
         case .zip: return try KerasArchiveReader.open(path, loadValues: loadValues)

@@ -22,6 +22,9 @@ struct WeightAttacher {
     var report = WeightAttachment()
     /// How the file's convolution kernels are laid out (Keras 1, Theano); the current layout by default.
     var kernels = KernelLayout()
+    /// False when values are not loaded (`inspect`): a variable whose stored shape is the layer's keeps the zero
+    /// placeholder the layer's build made, and `read` is not called for it (no second placeholder is allocated).
+    var valuesLoaded = true
 
     init(file: String, read: @escaping (StoredWeight) throws -> [Float]) {
         self.file = file
@@ -71,6 +74,7 @@ struct WeightAttacher {
             vars[i].value = k
         }
         for (i, w) in stored.enumerated() where !oriented.contains(i) {
+            if !valuesLoaded && vars[i].value.shape == w.shape { continue }
             let values = try read(w)
             guard values.count == vars[i].value.count else {
                 throw KerasIOError(file: file, object: w.path, "read \(values.count) values, expected \(vars[i].value.count)")

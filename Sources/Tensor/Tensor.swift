@@ -28,7 +28,13 @@ public struct Tensor: Equatable, Sendable {
     /// Above 1 MiB (256 pages) the madvise is already cheaper than clearing: VGG16's 9 MB block4/5
     /// kernels cost nothing either.
     public static func zeroFilled(_ count: Int) -> [Float] {
-        guard count * MemoryLayout<Float>.stride > 1 << 20 else { return [Float](repeating: 0, count: count) }
+        zeroFilled(count, untouchedAbove: 1 << 20)
+    }
+
+    /// The same with the size above which pages are left untouched. A weight placeholder, which a file's values
+    /// or an initializer replace (or `inspect` never reads), uses 16 KiB: VGG16's small kernels cost no page faults either.
+    public static func zeroFilled(_ count: Int, untouchedAbove threshold: Int) -> [Float] {
+        guard count * MemoryLayout<Float>.stride > threshold else { return [Float](repeating: 0, count: count) }
         return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
             zeroPages(UnsafeMutableRawBufferPointer(buffer))
             initialized = count

@@ -95,10 +95,11 @@ struct InspectBench: ParsableCommand, ReadsInputFiles {
     @Argument(help: "A Keras .h5 file (e.g. Fixtures/cache/vgg16.keras3.h5).") var file: String
     @Option(help: "Timed runs.") var repeats = 3
     @Flag(help: "Skip the h5py side.") var noTF = false
+    @Flag(help: "Only the in-process metadata line (no --weights, no whole-process runs).") var metadataOnly = false
     @OptionGroup var memory: MemoryOptions
 
     func run() throws {
-        try ConvScope.guarded { try InspectBenchmark.compare(file: file, repeats: repeats, skipReference: noTF) }
+        try ConvScope.guarded { try InspectBenchmark.compare(file: file, repeats: repeats, skipReference: noTF, metadataOnly: metadataOnly) }
     }
 }
 
