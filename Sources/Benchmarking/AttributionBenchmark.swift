@@ -54,6 +54,24 @@ public enum AttributionBenchmark {
                     try body()
                     times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
                 }
+                if overhead && method == .occlusion {
+                    // The incremental path (the default) against every occluded image through the whole graph.
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    _ = try mapper.occlusion(x, patch: patch, stride: stride, fill: 0, classIndex: 0, path: .full)
+                    let full = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9, whole = times.sorted()[times.count / 2]
+                    print(String(format: "%@ threads %d: full path %.1f ms, incremental %.1f ms, ratio %.3f (incremental / full)",
+                                 what as NSString, t, full * 1000, whole * 1000, whole / full))
+                }
+                if overhead && method == .ig {
+                    // The batch the interpolated images go through in (each a recorded forward and a backward).
+                    for b in [8, 32] {
+                        let t0 = DispatchTime.now().uptimeNanoseconds
+                        _ = try mapper.integratedGradients(x, baseline: Tensor(zeros: x.shape), classIndex: 0, steps: steps, batchSize: b)
+                        let other = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9, whole = times.sorted()[times.count / 2]
+                        print(String(format: "%@ threads %d: batch %d %.1f ms, batch %d %.1f ms, ratio %.3f",
+                                     what as NSString, t, b, other * 1000, SaliencyMapper.batchSize, whole * 1000, other / whole))
+                    }
+                }
                 if overhead && method != .ig {
                     let t0 = DispatchTime.now().uptimeNanoseconds
                     try mapper.forEachBatch(count: items, itemShape: x.shape, make: { _, slot in _ = slot.update(fromContentsOf: x.data) },
