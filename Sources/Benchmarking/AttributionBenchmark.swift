@@ -72,7 +72,7 @@ public enum AttributionBenchmark {
                                      what as NSString, t, b, other * 1000, SaliencyMapper.batchSize, whole * 1000, other / whole))
                     }
                 }
-                if overhead && method != .ig {
+                if overhead && method == .scorecam {
                     let t0 = DispatchTime.now().uptimeNanoseconds
                     try mapper.forEachBatch(count: items, itemShape: x.shape, make: { _, slot in _ = slot.update(fromContentsOf: x.data) },
                                             consume: { _, _ in })
