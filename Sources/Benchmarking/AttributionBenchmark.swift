@@ -11,8 +11,9 @@ import Zoo
 public enum AttributionBenchmark {
     public enum Method: String, CaseIterable, Sendable { case occlusion, ig, scorecam }
 
-    /// `overhead`: also times the same number of batched forwards of the unchanged image (no patch, no mask, no
-    /// softmax), so what the method spends beyond the forward passes shows.
+    /// `overhead`: also times occlusion's full path (every occluded image through the whole graph) against the
+    /// incremental one, Integrated Gradients at batch 8 and 32 against 16, and for Score-CAM the same number of
+    /// batched forwards of the unchanged image (no mask, no softmax), so what it spends beyond them shows.
     public static func compare(methods: [Method], threads: [Int], repeats: Int, skipReference: Bool,
                                patch: Int, stride: Int, steps: Int, channels: Int, overhead: Bool = false) throws {
         print(MachineHeader.line)
