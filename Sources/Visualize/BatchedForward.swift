@@ -7,6 +7,9 @@ import Tensor
 extension SaliencyMapper {
     /// Items per batched pass.
     public static let batchSize = 16
+    /// Items per recorded forward and backward in Integrated Gradients: 8 measured fastest for ResNet50 at 224²
+    /// (batch 8 0.64× and batch 32 1.10× the time of batch 16, one run each, under load; docs/performance.md).
+    public static let gradientBatchSize = 8
 
     /// Runs `count` variants of an input of shape (1, …): `make(i, slot)` writes variant i into its slot of the
     /// batch; `consume(first, pass)` reads the pass over variants first ..< first + batch (logits at

@@ -26,7 +26,7 @@ extension SaliencyMapper {
     /// Integrated Gradients of class `c` from `baseline` in `steps` steps, the image's shape; the interpolated
     /// images go through in batches.
     public func integratedGradients(_ image: Tensor, baseline: Tensor, classIndex c: Int, steps: Int,
-                                    batchSize: Int = SaliencyMapper.batchSize, progress: ((Int) -> Void)? = nil) throws -> Tensor {
+                                    batchSize: Int = SaliencyMapper.gradientBatchSize, progress: ((Int) -> Void)? = nil) throws -> Tensor {
         guard steps > 0 else { throw GraphError.badInput("Integrated Gradients needs at least one step, got \(steps)") }
         guard baseline.shape == image.shape else { throw GraphError.badInput("the baseline has shape \(baseline.shape), the image \(image.shape)") }
         let (x, x0) = (image.data, baseline.data)
