@@ -11,12 +11,14 @@ import Zoo
 public enum AttributionBenchmark {
     public enum Method: String, CaseIterable, Sendable { case occlusion, ig, scorecam }
 
-    /// `overhead`: also times the same number of batched forwards of the unchanged image (no patch, no mask, no
-    /// softmax), so what the method spends beyond the forward passes shows.
+    /// `overhead`: also times occlusion's full path (every occluded image through the whole graph) against the
+    /// incremental one, Integrated Gradients at batch 16 and 32 against its default (8), and for Score-CAM the same number of
+    /// batched forwards of the unchanged image (no mask, no softmax), so what it spends beyond them shows.
     public static func compare(methods: [Method], threads: [Int], repeats: Int, skipReference: Bool,
                                patch: Int, stride: Int, steps: Int, channels: Int, overhead: Bool = false) throws {
         print(MachineHeader.line)
-        print("batches of \(SaliencyMapper.batchSize) images on both sides (SaliencyMapper.batchSize; attribution_bench.py BATCH)")
+        print("batches of \(SaliencyMapper.batchSize) images on both sides (SaliencyMapper.batchSize; attribution_bench.py BATCH); "
+              + "Integrated Gradients \(SaliencyMapper.gradientBatchSize) on ConvScope's side (SaliencyMapper.gradientBatchSize)")
         let x = ForwardBenchmark.randomInput([1, 224, 224, 3], seed: 3, scale: 256)
         for method in methods {
             let graph = try Zoo.graph(named: method == .occlusion ? "vgg16" : "resnet50")
@@ -54,7 +56,25 @@ public enum AttributionBenchmark {
                     try body()
                     times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
                 }
-                if overhead && method != .ig {
+                if overhead && method == .occlusion {
+                    // The incremental path (the default) against every occluded image through the whole graph.
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    _ = try mapper.occlusion(x, patch: patch, stride: stride, fill: 0, classIndex: 0, path: .full)
+                    let full = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9, whole = times.sorted()[times.count / 2]
+                    print(String(format: "%@ threads %d: full path %.1f ms, incremental %.1f ms, ratio %.3f (incremental / full)",
+                                 what as NSString, t, full * 1000, whole * 1000, whole / full))
+                }
+                if overhead && method == .ig {
+                    // The batch the interpolated images go through in (each a recorded forward and a backward).
+                    for b in [16, 32] {
+                        let t0 = DispatchTime.now().uptimeNanoseconds
+                        _ = try mapper.integratedGradients(x, baseline: Tensor(zeros: x.shape), classIndex: 0, steps: steps, batchSize: b)
+                        let other = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9, whole = times.sorted()[times.count / 2]
+                        print(String(format: "%@ threads %d: batch %d %.1f ms, batch %d %.1f ms, ratio %.3f",
+                                     what as NSString, t, b, other * 1000, SaliencyMapper.gradientBatchSize, whole * 1000, other / whole))
+                    }
+                }
+                if overhead && method == .scorecam {
                     let t0 = DispatchTime.now().uptimeNanoseconds
                     try mapper.forEachBatch(count: items, itemShape: x.shape, make: { _, slot in _ = slot.update(fromContentsOf: x.data) },
                                             consume: { _, _ in })

@@ -26,12 +26,12 @@ extension SaliencyMapper {
     /// Integrated Gradients of class `c` from `baseline` in `steps` steps, the image's shape; the interpolated
     /// images go through in batches.
     public func integratedGradients(_ image: Tensor, baseline: Tensor, classIndex c: Int, steps: Int,
-                                    progress: ((Int) -> Void)? = nil) throws -> Tensor {
+                                    batchSize: Int = SaliencyMapper.gradientBatchSize, progress: ((Int) -> Void)? = nil) throws -> Tensor {
         guard steps > 0 else { throw GraphError.badInput("Integrated Gradients needs at least one step, got \(steps)") }
         guard baseline.shape == image.shape else { throw GraphError.badInput("the baseline has shape \(baseline.shape), the image \(image.shape)") }
         let (x, x0) = (image.data, baseline.data)
         var sum = [Double](repeating: 0, count: x.count)
-        try forEachGradient(count: steps, itemShape: image.shape, classIndex: c, progress: progress, make: { k, slot in
+        try forEachGradient(count: steps, itemShape: image.shape, classIndex: c, batchSize: batchSize, progress: progress, make: { k, slot in
             let alpha = Float(k + 1) / Float(steps)                                 // right Riemann sum: k = 1 … N
             for p in 0..<x.count { slot[p] = x0[p] + alpha * (x[p] - x0[p]) }
         }, consume: { _, g in

@@ -17,6 +17,16 @@ public struct OcclusionMaps: Sendable {
     public var layer: String?
 }
 
+/// How occlusion runs the occluded images. Both give the same maps (to float rounding, within 1e-5).
+public enum OcclusionPath: String, CaseIterable, Sendable {
+    /// Only what the patch changes is recomputed along the graph's leading chain of convolutions, poolings,
+    /// paddings and positionwise layers (`RegionForward`); the rest runs batched. Graphs without such a chain
+    /// run `full`.
+    case incremental
+    /// Every occluded image through the whole graph, batched.
+    case full
+}
+
 extension SaliencyMapper {
     /// The patch's top-left corners along one side of length `size`.
     public static func occlusionPositions(size: Int, patch: Int, stride: Int) -> [Int] {
@@ -26,7 +36,8 @@ extension SaliencyMapper {
     /// Occlusion maps of `image` (1, H, W, C) for class `c`; `probe` = (layer, channel) adds the activation and
     /// top-class maps. `progress(done, total)` after each batch of occluded images.
     public func occlusion(_ image: Tensor, patch: Int, stride: Int, fill: Float, classIndex c: Int,
-                          probe: (layer: String, channel: Int)? = nil, progress: ((Int, Int) -> Void)? = nil) throws -> OcclusionMaps {
+                          probe: (layer: String, channel: Int)? = nil, path: OcclusionPath = .incremental,
+                          progress: ((Int, Int) -> Void)? = nil) throws -> OcclusionMaps {
         let (height, width, colours) = (image.shape[1], image.shape[2], image.shape[3])
         guard patch > 0, stride > 0 else { throw GraphError.badInput("--patch and --stride must be positive, got \(patch) and \(stride)") }
         guard patch <= height && patch <= width else {
@@ -47,14 +58,7 @@ extension SaliencyMapper {
         var maps = OcclusionMaps(classIndex: c, probability: Tensor(zeros: shape), activation: probe == nil ? nil : Tensor(zeros: shape),
                                  topClass: probe == nil ? nil : Tensor(zeros: shape), layer: probeNode?.name)
         let total = ys.count * xs.count
-        try forEachBatch(count: total, itemShape: image.shape, also: probeNode.map { [$0.id] } ?? [], progress: { progress?($0, total) },
-                         make: { i, slot in
-            _ = slot.update(fromContentsOf: image.data)
-            let (y0, x0) = (ys[i / xs.count], xs[i % xs.count])
-            for y in y0..<(y0 + patch) {
-                for x in x0..<(x0 + patch) { for q in 0..<colours { slot[(y * width + x) * colours + q] = fill } }
-            }
-        }, consume: { first, pass in
+        let consume = { (first: Int, pass: ForwardPass) throws in
             let y = pass.value(logits.outputNodes[0])!                                  // (b, classes)
             try checkClass(c, y)
             for (j, p) in SaliencyMapper.probabilities(y).enumerated() {
@@ -70,7 +74,40 @@ extension SaliencyMapper {
                     maps.activation!.data[first + j] = Float(s)
                 }
             }
-        })
+        }
+        let targets = [logits.outputNodes[0]] + (probeNode.map { [$0.id] } ?? [])
+        let patches: [SpatialRect] = (0..<total).map { i in
+            let (y0, x0) = (ys[i / xs.count], xs[i % xs.count])
+            return SpatialRect(rows: y0..<(y0 + patch), columns: x0..<(x0 + patch))
+        }
+        if path == .incremental,
+           let region = try RegionForward(graph: logits, targets: targets, image: image, changes: patches) {
+            var first = 0
+            while first < total {
+                let b = min(Self.batchSize, total - first)
+                let values = try region.run(first..<(first + b)) { i, window, slot in
+                    let r = patches[i], w = window.columns.count
+                    for y in r.rows {
+                        for x in r.columns {
+                            let at = ((y - window.rows.lowerBound) * w + (x - window.columns.lowerBound)) * colours
+                            for q in 0..<colours { slot[at + q] = fill }
+                        }
+                    }
+                }
+                try consume(first, ForwardPass(values: values))
+                first += b
+                progress?(first, total)
+            }
+            return maps
+        }
+        try forEachBatch(count: total, itemShape: image.shape, also: probeNode.map { [$0.id] } ?? [], progress: { progress?($0, total) },
+                         make: { i, slot in
+            _ = slot.update(fromContentsOf: image.data)
+            let r = patches[i]
+            for y in r.rows {
+                for x in r.columns { for q in 0..<colours { slot[(y * width + x) * colours + q] = fill } }
+            }
+        }, consume: consume)
         return maps
     }
 }

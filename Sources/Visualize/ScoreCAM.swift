@@ -19,7 +19,8 @@ extension SaliencyMapper {
         guard c >= 0 && c < scores0.count else { throw GraphError.badInput("class \(c) is out of range: the model has \(scores0.count) outputs") }
         let p0 = SaliencyMapper.softmax(scores0)[c]
         var alphas = [Double](repeating: 0, count: ch)                             // unused channels weigh 0
-        try forEachBatch(count: used, itemShape: image.shape, progress: { progress?($0, used) }, make: { k, slot in
+        // Each masked image is written by its own core: the resize and normalisation read only A and the image.
+        try forEachBatch(count: used, itemShape: image.shape, parallelMake: true, progress: { progress?($0, used) }, make: { k, slot in
             var plane = Tensor(zeros: [1, h, w, 1])
             for p in 0..<(h * w) { plane.data[p] = a.data[p * ch + k] }
             let mask = Resample.bilinear(plane, height: height, width: width)    // (1, H, W, 1)

@@ -36,7 +36,10 @@ struct OcclusionCommand: ParsableCommand, ReadsInputFiles {
         input space (after preprocessing). Writes occlusion_class<C>.npy, the (rows, columns) map of the softmax
         probability of class C with the patch at each position, and its PNG; with --layer/--channel also the map of
         that feature map's total activation and the map of the most probable class (Fig. 7 b-e). Occluded images
-        run in batches.
+        run in batches. Only what the patch changes is recomputed along the model's leading chain of convolutions,
+        poolings, paddings and positionwise layers (the region that differs, grown by each layer's window), the
+        rest of the model runs batched: the results are those of running every occluded image through the whole
+        model (to float rounding, within 1e-5).
         """)
 
     @Argument(help: "Keras model or weights file.") var model: String

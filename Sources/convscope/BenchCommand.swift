@@ -66,7 +66,7 @@ struct AttributionBench: ParsableCommand {
     @Option(help: "Timed runs (median reported).") var repeats = 1
     @Option(parsing: .upToNextOption, help: "Thread counts.") var threads: [Int] = [2]
     @Flag(help: "Skip the TensorFlow side.") var noTF = false
-    @Flag(help: "Also time the same number of batched forwards alone (what the method spends beyond them).") var overhead = false
+    @Flag(help: "Also time: occlusion through the whole model per occluded image (the full path), Integrated Gradients at batch 16 and 32 (its default: 8), Score-CAM's batched forwards alone (what it spends beyond them).") var overhead = false
 
     func run() throws {
         try ConvScope.guarded {
