@@ -140,9 +140,9 @@ final class InferencePlanTests: XCTestCase {
         var y = try add("ZeroPadding2D", "pad", #"{"padding": [[2, 1], [3, 2]]}"#, [input])          // folds into c1's padding
         y = try add("Conv2D", "c1", conv(13, 5, 2, "valid", "relu"), [y])                              // 10×12×13
         let trunk = try add("Conv2D", "c2", conv(21, 3, 1, "same", "relu"), [y])                       // read twice
-        y = try add("Conv2D", "c3", conv(9, 1, 1, "same", "relu"), [trunk])
-        let inner = try add("Conv2D", "c4", conv(21, 3, 1, "same", "linear"), [y])                     // a target
-        y = try add("Add", "sum", "{}", [inner, trunk])
+        let inner = try add("Conv2D", "c3", conv(9, 1, 1, "same", "relu"), [trunk])                 // a target
+        y = try add("Conv2D", "c4", conv(21, 3, 1, "same", "linear"), [inner])
+        y = try add("Add", "sum", "{}", [y, trunk])                                                    // c4's epilogue sums trunk
         y = try add("ReLU", "relu", "{}", [y])
         y = try add("MaxPooling2D", "pool", #"{"pool_size": [3, 3], "strides": [2, 2], "padding": "same"}"#, [y])   // 5×6×21
         y = try add("Conv2D", "c5", conv(35, 3, 2, "same", "relu"), [y])                               // 3×3×35
@@ -160,6 +160,7 @@ final class InferencePlanTests: XCTestCase {
         let chosen = InferencePlan(graph: graph, targets: targets), nhwc = InferencePlan(graph: graph, targets: targets, layout: .nhwc)
         XCTAssertEqual(chosen.fusedConvolutions, 5)
         XCTAssertEqual(chosen.foldedPaddings, 1)
+        XCTAssertEqual(chosen.foldedLayers, 2)                                                          // the Add and ReLU after c4
         for batch in [1, 3, 1] {                                        // back to 1: primitives and buffers made again
             let x = Tensor(shape: [batch, 19, 23, 3], data: (0..<(batch * 19 * 23 * 3)).map { _ in rng.normal() })
             var context = ForwardContext()
