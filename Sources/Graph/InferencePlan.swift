@@ -3,12 +3,13 @@ import Foundation
 import Tensor
 
 /// A graph compiled for inference, as the fast CPU engines run it: each convolution with the layers
-/// after it that fold into its epilogue (inference BatchNormalization into its kernel and bias, ReLU,
-/// the residual `Add`) runs as one fused oneDNN primitive on NHWC activations (Keras' layout, so
-/// nothing converts between layers); max and average pooling run through oneDNN's pooling
-/// (`FastPooling`, NHWC too), with a `ZeroPadding2D` right before one folded into its padding where
-/// that is exact (after a ReLU'd convolution for a maximum, `FastPooling.folds`); every other layer runs
-/// its own forward. Activations are released
+/// around it that fold into it (a `ZeroPadding2D` before it into its padding; inference BatchNormalization
+/// into its kernel and bias, ReLU and the residual `Add` into its epilogue) runs as one fused oneDNN
+/// primitive; max and average pooling run through oneDNN's pooling (`FastPooling`), with a `ZeroPadding2D`
+/// right before one folded into its padding where that is exact (after a ReLU'd convolution for a maximum,
+/// `FastPooling.folds`); every other layer runs its own forward. Between oneDNN steps activations stay in
+/// the layout oneDNN picks (`layout`: NHWC on AVX-512, blocked `nChw8c` on AVX2) in buffers of a plan-owned
+/// arena, reordered to NHWC tensors only for a layer's own forward and the targets. Values are released
 /// after their last consumer, and a residual's buffer becomes the convolution's output when nothing
 /// else reads it.
 ///
