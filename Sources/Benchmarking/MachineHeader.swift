@@ -32,7 +32,7 @@ public enum MachineHeader {
         let flags = Set((field("flags") ?? "").split(separator: " ").map(String.init))
         return Info(cpu: field("model name") ?? "unknown CPU", cores: ProcessInfo.processInfo.activeProcessorCount,
                     vectorExtensions: extensions.filter(flags.contains), openBLASCore: Threading.blasCore,
-                    inferenceConvolutions: OneDNN.description + ", fused epilogues, NHWC",
+                    inferenceConvolutions: OneDNN.description + ", fused epilogues, activations in the layout oneDNN picks (NHWC brgconv on AVX-512, nChw8c on AVX2)",
                     gradientConvolutions: ConvolutionBackwardCache.path == .oneDNN
                         ? OneDNN.description + " backward-data/backward-weights, whole batch, NHWC"
                         : "im2col + OpenBLAS sgemm (CONVSCOPE_CONV_BACKWARD=im2col)")

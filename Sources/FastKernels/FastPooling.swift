@@ -23,17 +23,27 @@ public final class FastPooling: @unchecked Sendable {
 
     /// The zero padding folded in: top, bottom, left, right (Keras `ZeroPadding2D`'s order).
     public let zeroPadding: [Int]
+    /// The layouts x and y are in: NHWC, or the `source` layout asked for and the one oneDNN chose for y.
+    public let sourceLayout: OneDNNLayout, destinationLayout: OneDNNLayout
 
     /// `geometry` is the pooling's over the zero-padded input; x has `zeroPadding` fewer rows and columns.
-    public init(kind: Kind, geometry g: ConvGeometry, batch: Int, zeroPadding: [Int] = [0, 0, 0, 0]) throws {
+    /// `source`: the layout x comes in (a blocked one from the convolution before); nil for NHWC.
+    public init(kind: Kind, geometry g: ConvGeometry, batch: Int, zeroPadding: [Int] = [0, 0, 0, 0], source: OneDNNLayout? = nil) throws {
         precondition(zeroPadding == [0, 0, 0, 0] || Self.folds(zeroPadding: zeroPadding, kind: kind, geometry: g, nonNegative: true),
                      "FastPooling: zero padding \(zeroPadding) does not fold into \(g)")
         geometry = g; self.batch = batch; self.kind = kind; self.zeroPadding = zeroPadding
         let (engine, _) = try OneDNN.engineAndStream()
         let z = zeroPadding, inH = g.inH - z[0] - z[1], inW = g.inW - z[2] - z[3]
         var srcMD = dnnl_memory_desc_t(), dstMD = dnnl_memory_desc_t()
-        try OneDNN.check(dnnl_memory_desc_init_by_tag(&srcMD, 4, dims([batch, g.channels, inH, inW]), dnnl_f32, dnnl_nhwc), "pooling source layout")
-        try OneDNN.check(dnnl_memory_desc_init_by_tag(&dstMD, 4, dims([batch, g.channels, g.outH, g.outW]), dnnl_f32, dnnl_nhwc), "pooling destination layout")
+        if let source {
+            precondition(Array([source.desc.dims.0, source.desc.dims.1, source.desc.dims.2, source.desc.dims.3]) == [batch, g.channels, inH, inW].map(Int64.init),
+                         "FastPooling: source layout of another shape")
+            srcMD = source.desc
+        } else {
+            try OneDNN.check(dnnl_memory_desc_init_by_tag(&srcMD, 4, dims([batch, g.channels, inH, inW]), dnnl_f32, dnnl_nhwc), "pooling source layout")
+        }
+        try OneDNN.check(dnnl_memory_desc_init_by_tag(&dstMD, 4, dims([batch, g.channels, g.outH, g.outW]), dnnl_f32,
+                                                      source == nil ? dnnl_nhwc : dnnl_format_tag_any), "pooling destination layout")
         let pads = Self.pads(g)
         // Zeros counted in an average are oneDNN's included padding; a maximum over non-negative values
         // that reads one of them in every window ignores zeros and -∞ padding alike (`folds`).
@@ -44,9 +54,11 @@ public final class FastPooling: @unchecked Sendable {
             &srcMD, &dstMD, dims([g.strideH, g.strideW]), dims([g.kH, g.kW]), dims([0, 0]),
             dims([pads.top + z[0], pads.left + z[2]]), dims([pads.bottom + z[1], pads.right + z[3]])), "pooling \(g)")
         let made = try OneDNN.primitive(&desc, attributes: nil, "pooling \(g), batch \(batch)")
-        dnnl_primitive_desc_destroy(made.descriptor)
         primitive = made.primitive
         implementation = made.implementation
+        dstMD = dnnl_primitive_desc_query_md(made.descriptor, dnnl_query_dst_md, 0)!.pointee
+        dnnl_primitive_desc_destroy(made.descriptor)
+        sourceLayout = OneDNNLayout(srcMD); destinationLayout = OneDNNLayout(dstMD)
         var s: dnnl_memory_t?, d: dnnl_memory_t?
         try OneDNN.check(dnnl_memory_create(&s, &srcMD, engine, nil), "pooling source memory")
         try OneDNN.check(dnnl_memory_create(&d, &dstMD, engine, nil), "pooling destination memory")
@@ -101,6 +113,7 @@ public final class FastPooling: @unchecked Sendable {
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
         let z = zeroPadding
         precondition(x.count == batch * (geometry.inH - z[0] - z[1]) * (geometry.inW - z[2] - z[3]) * geometry.channels, "FastPooling: input \(x.shape)")
+        precondition(sourceLayout.isNHWC && destinationLayout.isNHWC, "FastPooling: a tensor is NHWC")
         let shape = [batch, geometry.outH, geometry.outW, geometry.channels], count = shape.reduce(1, *)
         var y = Tensor(shape: shape, data: [Float](unsafeUninitializedCapacity: count) { _, n in n = count })
         try x.data.withUnsafeBufferPointer { xp in

@@ -32,18 +32,28 @@ public final class FusedConvolution: @unchecked Sendable {
 
     /// The oneDNN implementation chosen ("brg:avx512_core", "jit:avx2" …).
     public let implementation: String
+    /// The layouts x and y are in (NHWC unless made with `.oneDNNChoice`).
+    public let sourceLayout: OneDNNLayout, destinationLayout: OneDNNLayout
+    /// The zero padding folded in: top, bottom, left, right (Keras `ZeroPadding2D`'s order).
+    public let zeroPadding: [Int]
 
+    /// `geometry` is the convolution's over the zero-padded input; x has `zeroPadding` fewer rows and
+    /// columns (a `ZeroPadding2D` before a convolution is more of the convolution's own zero padding).
     public init(geometry g: ConvGeometry, batch: Int, kernel: [Float], filters: Int, groups: Int = 1,
-                epilogue: ConvolutionEpilogue) throws {
+                epilogue: ConvolutionEpilogue, layout: ActivationLayoutChoice = .nhwc, zeroPadding: [Int] = [0, 0, 0, 0]) throws {
         precondition(kernel.count == g.kH * g.kW * (g.channels / groups) * filters, "FusedConvolution: kernel size")
+        precondition(zeroPadding.count == 4 && zeroPadding.allSatisfy { $0 >= 0 }, "FusedConvolution: zero padding \(zeroPadding)")
         geometry = g; self.batch = batch; self.filters = filters; self.groups = groups; self.epilogue = epilogue
+        self.zeroPadding = zeroPadding
         biasValues = epilogue.bias ?? []
         let (engine, _) = try OneDNN.engineAndStream()
         let cin = g.channels, cig = cin / groups, fg = filters / groups
+        let z = zeroPadding, inH = g.inH - z[0] - z[1], inW = g.inW - z[2] - z[3]
+        let tag = layout == .nhwc ? dnnl_nhwc : dnnl_format_tag_any
         var srcMD = dnnl_memory_desc_t(), dstMD = dnnl_memory_desc_t(), anyWeightsMD = dnnl_memory_desc_t()
         var biasMD = dnnl_memory_desc_t(), userWeightsMD = dnnl_memory_desc_t()
-        try OneDNN.check(dnnl_memory_desc_init_by_tag(&srcMD, 4, dims([batch, cin, g.inH, g.inW]), dnnl_f32, dnnl_nhwc), "source layout")
-        try OneDNN.check(dnnl_memory_desc_init_by_tag(&dstMD, 4, dims([batch, filters, g.outH, g.outW]), dnnl_f32, dnnl_nhwc), "destination layout")
+        try OneDNN.check(dnnl_memory_desc_init_by_tag(&srcMD, 4, dims([batch, cin, inH, inW]), dnnl_f32, tag), "source layout")
+        try OneDNN.check(dnnl_memory_desc_init_by_tag(&dstMD, 4, dims([batch, filters, g.outH, g.outW]), dnnl_f32, tag), "destination layout")
         // Keras' kernel (kh, kw, Cin/G, G·Cout/G) seen as oneDNN's (G, O, I, H, W) by its strides.
         let kStrides = [fg, 1, filters, g.kW * cig * filters, cig * filters]
         if groups == 1 {
@@ -61,15 +71,15 @@ public final class FusedConvolution: @unchecked Sendable {
         // Padding: TensorFlow's top/left, and whatever makes oneDNN's output size match at the bottom/right
         // (negative where "valid" leaves input rows unread).
         let effH = (g.kH - 1) * g.dilationH + 1, effW = (g.kW - 1) * g.dilationW + 1
-        let padBottom = (g.outH - 1) * g.strideH + effH - g.inH - g.padTop
-        let padRight = (g.outW - 1) * g.strideW + effW - g.inW - g.padLeft
+        let padBottom = (g.outH - 1) * g.strideH + effH - g.inH - g.padTop + z[1]
+        let padRight = (g.outW - 1) * g.strideW + effW - g.inW - g.padLeft + z[3]
         var desc = dnnl_convolution_desc_t()
         let hasBias = epilogue.bias != nil
         try withUnsafePointer(to: &biasMD) { biasPointer in
             try OneDNN.check(dnnl_dilated_convolution_forward_desc_init(
                 &desc, dnnl_forward_inference, dnnl_convolution_direct, &srcMD, &anyWeightsMD,
                 hasBias ? biasPointer : nil, &dstMD, dims([g.strideH, g.strideW]),
-                dims([g.dilationH - 1, g.dilationW - 1]), dims([g.padTop, g.padLeft]), dims([padBottom, padRight])), "convolution \(g)")
+                dims([g.dilationH - 1, g.dilationW - 1]), dims([g.padTop + z[0], g.padLeft + z[2]]), dims([padBottom, padRight])), "convolution \(g)")
         }
         var attr: dnnl_primitive_attr_t?
         try OneDNN.check(dnnl_primitive_attr_create(&attr), "attributes")
@@ -91,8 +101,11 @@ public final class FusedConvolution: @unchecked Sendable {
         var w: dnnl_memory_t?, s: dnnl_memory_t?, d: dnnl_memory_t?
         try OneDNN.check(dnnl_memory_create(&w, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), engine, allocate), "weights memory")
         weights = w!
-        try OneDNN.check(dnnl_memory_create(&s, &srcMD, engine, nil), "source memory")
-        try OneDNN.check(dnnl_memory_create(&d, &dstMD, engine, nil), "destination memory")
+        let chosenSource = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0)!.pointee
+        let chosenDestination = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0)!.pointee
+        sourceLayout = OneDNNLayout(chosenSource); destinationLayout = OneDNNLayout(chosenDestination)
+        try withUnsafePointer(to: chosenSource) { try OneDNN.check(dnnl_memory_create(&s, $0, engine, nil), "source memory") }
+        try withUnsafePointer(to: chosenDestination) { try OneDNN.check(dnnl_memory_create(&d, $0, engine, nil), "destination memory") }
         src = s!; dst = d!
         var b: dnnl_memory_t?
         if epilogue.bias != nil {                                   // its handle is set on each run
@@ -108,13 +121,24 @@ public final class FusedConvolution: @unchecked Sendable {
         }
     }
 
+    /// Whether a zero padding (top, bottom, left, right) before a convolution of geometry `g` (over the padded
+    /// input) folds into its own padding: always exact (both pad with zeros); kept to paddings below the
+    /// dilated kernel on each side, which oneDNN's JIT kernels take, and an input left to read.
+    public static func folds(zeroPadding z: [Int], geometry g: ConvGeometry) -> Bool {
+        guard z.count == 4, z.allSatisfy({ $0 >= 0 }), g.inH - z[0] - z[1] > 0, g.inW - z[2] - z[3] > 0 else { return false }
+        let effH = (g.kH - 1) * g.dilationH + 1, effW = (g.kW - 1) * g.dilationW + 1
+        let bottom = (g.outH - 1) * g.strideH + effH - g.inH - g.padTop, right = (g.outW - 1) * g.strideW + effW - g.inW - g.padLeft
+        return g.padTop + z[0] < effH && bottom + z[1] < effH && g.padLeft + z[2] < effW && right + z[3] < effW
+    }
+
     deinit {
         dnnl_primitive_destroy(primitive)
         for m in [src, dst, weights] { dnnl_memory_destroy(m) }
         if let bias { dnnl_memory_destroy(bias) }
     }
 
-    /// y = epilogue(conv(x)); with `sum`, y holds the residual on entry. x: N·H·W·Cin values, y: N·outH·outW·Cout.
+    /// y = epilogue(conv(x)); with `sum`, y holds the residual on entry. x: N·H·W·Cin values, y: N·outH·outW·Cout
+    /// (H, W without `zeroPadding`), in `sourceLayout` and `destinationLayout`.
     public func run(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) throws {
         let (_, stream) = try OneDNN.engineAndStream()
         try OneDNN.check(dnnl_memory_set_data_handle(src, UnsafeMutableRawPointer(mutating: x)), "source")
@@ -133,7 +157,9 @@ public final class FusedConvolution: @unchecked Sendable {
     /// The convolution of a whole tensor: x (N, H, W, Cin) → (N, outH, outW, Cout); `residual`, when the
     /// epilogue sums, is what is added before the ReLU.
     public func callAsFunction(_ x: Tensor, residual: Tensor? = nil) throws -> Tensor {
-        precondition(x.count == batch * geometry.inH * geometry.inW * geometry.channels, "FusedConvolution: input \(x.shape)")
+        let z = zeroPadding
+        precondition(x.count == batch * (geometry.inH - z[0] - z[1]) * (geometry.inW - z[2] - z[3]) * geometry.channels, "FusedConvolution: input \(x.shape)")
+        precondition(sourceLayout.isNHWC && destinationLayout.isNHWC, "FusedConvolution: a tensor is NHWC")
         precondition(epilogue.sum == (residual != nil), "FusedConvolution: a residual exactly when the epilogue sums")
         let shape = [batch, geometry.outH, geometry.outW, filters]
         var y = residual.map { Tensor(shape: shape, data: $0.data) } ?? Tensor(shape: shape, data: [Float](unsafeUninitializedCapacity: shape.reduce(1, *)) { _, n in n = shape.reduce(1, *) })

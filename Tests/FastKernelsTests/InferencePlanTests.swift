@@ -32,7 +32,7 @@ final class InferencePlanTests: XCTestCase {
         XCTAssertEqual(plan.fusedConvolutions, 53)
         // 53 BatchNormalizations, 16 residual Adds, 49 ReLUs (the ones after the Adds and inside the blocks, the stem's).
         XCTAssertEqual(plan.foldedLayers, 53 + 16 + 49)
-        XCTAssertEqual(plan.foldedPaddings, 1)                                  // pool1_pad, after the stem's ReLU
+        XCTAssertEqual(plan.foldedPaddings, 2)                                  // conv1_pad into conv1; pool1_pad, after the stem's ReLU
         let variances = graph.layers.flatMap { $0.weights.filter { $0.name == "moving_variance" }.map(\.value) }
         let fast = try plan.predict(x), reference = try graph.predict(x)
         XCTAssertEqual(fast.shape, reference.shape)
@@ -119,5 +119,63 @@ final class InferencePlanTests: XCTestCase {
         let same = ConvGeometry(inH: 14, inW: 14, channels: 5, kH: 3, kW: 3, strideH: 2, strideW: 2, padding: .same)
         XCTAssertFalse(FastPooling.folds(zeroPadding: [1, 1, 1, 1], kind: .average, geometry: same, nonNegative: true))
         XCTAssertTrue(FastPooling.folds(zeroPadding: [1, 1, 1, 1], kind: .maximum, geometry: same, nonNegative: true))
+    }
+
+    /// Activations kept in oneDNN's own layout between steps (blocked `nChw8c`/`nChw16c` where it picks one, as
+    /// under AVX2): channel counts that are not multiples of 8 or 16, odd sizes, batch 1 and 3, a zero padding
+    /// folded into a convolution, a residual read twice (by a convolution and by the sum), pooling between
+    /// convolutions, a target inside the chain and a Dense layer at the end. Equal to the layer-by-layer forward,
+    /// and to the plan with every activation in NHWC.
+    func testOneDNNLayoutChainsMatchTheForward() throws {
+        let graph = Graph(name: "layout_chain")
+        func add(_ cls: String, _ name: String, _ config: String, _ inputs: [Int]) throws -> Int {
+            let layer = try LayerRegistry.make(className: cls, name: name, config: try JSONParser().parse(config))
+            return try graph.add(layer, inputs: inputs)
+        }
+        func conv(_ filters: Int, _ k: Int, _ s: Int, _ padding: String, _ activation: String) -> String {
+            #"{"filters": \#(filters), "kernel_size": [\#(k), \#(k)], "strides": [\#(s), \#(s)], "padding": "\#(padding)", "activation": "\#(activation)", "use_bias": true}"#
+        }
+        let input = try add("InputLayer", "x", #"{"batch_shape": [null, 19, 23, 3], "dtype": "float32"}"#, [])
+        graph.inputNodes = [input]
+        var y = try add("ZeroPadding2D", "pad", #"{"padding": [[2, 1], [3, 2]]}"#, [input])          // folds into c1's padding
+        y = try add("Conv2D", "c1", conv(13, 5, 2, "valid", "relu"), [y])                              // 10×12×13
+        let trunk = try add("Conv2D", "c2", conv(21, 3, 1, "same", "relu"), [y])                       // read twice
+        let inner = try add("Conv2D", "c3", conv(9, 1, 1, "same", "relu"), [trunk])                 // a target
+        y = try add("Conv2D", "c4", conv(21, 3, 1, "same", "linear"), [inner])
+        y = try add("Add", "sum", "{}", [y, trunk])                                                    // c4's epilogue sums trunk
+        y = try add("ReLU", "relu", "{}", [y])
+        y = try add("MaxPooling2D", "pool", #"{"pool_size": [3, 3], "strides": [2, 2], "padding": "same"}"#, [y])   // 5×6×21
+        y = try add("Conv2D", "c5", conv(35, 3, 2, "same", "relu"), [y])                               // 3×3×35
+        y = try add("AveragePooling2D", "avg", #"{"pool_size": [2, 2], "strides": [1, 1], "padding": "valid"}"#, [y])
+        y = try add("Flatten", "flat", "{}", [y])
+        y = try add("Dense", "dense", #"{"units": 7, "activation": "linear", "use_bias": true}"#, [y])
+        graph.outputNodes = [y]
+        var rng = SeededRandom(seed: 17)
+        for layer in graph.layers {
+            for k in layer.weights.indices {
+                for i in layer.weights[k].value.data.indices { layer.weights[k].value.data[i] = rng.normal() * 0.3 }
+            }
+        }
+        let targets = [y, inner]
+        let chosen = InferencePlan(graph: graph, targets: targets), nhwc = InferencePlan(graph: graph, targets: targets, layout: .nhwc)
+        XCTAssertEqual(chosen.fusedConvolutions, 5)
+        XCTAssertEqual(chosen.foldedPaddings, 1)
+        XCTAssertEqual(chosen.foldedLayers, 2)                                                          // the Add and ReLU after c4
+        for batch in [1, 3, 1] {                                        // back to 1: primitives and buffers made again
+            let x = Tensor(shape: [batch, 19, 23, 3], data: (0..<(batch * 19 * 23 * 3)).map { _ in rng.normal() })
+            var context = ForwardContext()
+            let want = try graph.forward([x], targets: targets, context: &context).values
+            for plan in [chosen, nhwc] {
+                for _ in 0..<2 {                                        // the second call reuses the arena's buffers
+                    let got = try plan.run([x])
+                    for t in targets {
+                        XCTAssertEqual(got[t]!.shape, want[t]!.shape)
+                        XCTAssertLessThanOrEqual(Fixture.relativeError(got[t]!, want[t]!), 1e-5, "batch \(batch), node \(t), \(plan.layout)")
+                    }
+                }
+            }
+            XCTAssertEqual(nhwc.blockedSteps, 0)
+            if OneDNN.isa == "avx2" { XCTAssertGreaterThan(chosen.blockedSteps, 0, "AVX2 picks nChw8c") }
+        }
     }
 }

@@ -32,6 +32,32 @@ final class KernelTests: XCTestCase {
     }
 
     /// "same" padding puts the odd extra row/column at the bottom/right (TensorFlow), so out = ceil(in / stride).
+    /// One-row products (a Dense layer on one image) run as sgemv: every transposition, strides wider than
+    /// the matrices, alpha and beta, against the naive double sum.
+    func testOneRowProductsMatchTheNaiveSum() {
+        var rng = SeededRandom(seed: 23)
+        for (transA, transB) in [(false, false), (false, true), (true, false), (true, true)] {
+            let n = 37, k = 301, lda = transA ? 3 : k + 2, ldb = transB ? k + 5 : n + 3
+            let a = (0..<(transA ? k * lda : lda)).map { _ in rng.normal() }
+            let b = (0..<((transB ? n : k) * ldb)).map { _ in rng.normal() }
+            let c0 = (0..<n).map { _ in rng.normal() }
+            var c = c0
+            a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
+                sgemm(transA: transA, transB: transB, m: 1, n: n, k: k, alpha: 0.5, a: ap.baseAddress!, lda: lda,
+                      b: bp.baseAddress!, ldb: ldb, beta: 2, c: cp.baseAddress!, ldc: n)
+            } } }
+            for j in 0..<n {
+                var sum = 0.0
+                for p in 0..<k {
+                    let x = Double(transA ? a[p * lda] : a[p]), w = Double(transB ? b[j * ldb + p] : b[p * ldb + j])
+                    sum += x * w
+                }
+                let want = 0.5 * sum + 2 * Double(c0[j])
+                XCTAssertEqual(Double(c[j]), want, accuracy: 1e-4 * max(1, abs(want)), "transA \(transA), transB \(transB), column \(j)")
+            }
+        }
+    }
+
     func testSamePaddingGeometry() {
         let g = ConvGeometry(inH: 8, inW: 7, channels: 1, kH: 3, kW: 3, strideH: 2, strideW: 2, padding: .same)
         XCTAssertEqual([g.outH, g.outW], [4, 4])
