@@ -44,7 +44,8 @@ public enum DescriptorMatcher {
         var squared = [Double](repeating: 0, count: nq * nt)
         query.withUnsafeBufferPointer { q in
             packed.withUnsafeBufferPointer { t in
-                squared.withUnsafeMutableBufferPointer { rows in
+                squared.withUnsafeMutableBufferPointer { buffer in
+                    let rows = buffer  // a copy the workers share: the inout parameter itself is not accessed from them
                     sharedChunks(nq, chunk: max(1, 4096 / max(nt, 1))) { range in
                         for i in range {
                             let qi = q.baseAddress! + i * dimension

@@ -65,7 +65,8 @@ public enum KMeans {
         let before = assignment
         points.withUnsafeBufferPointer { pp in
             transposed.withUnsafeBufferPointer { tp in
-                assignment.withUnsafeMutableBufferPointer { out in
+                assignment.withUnsafeMutableBufferPointer { buffer in
+                    let out = buffer  // a copy the workers share: the inout parameter itself is not accessed from them
                     sharedChunks(n, chunk: 1024) { range in
                         withUnsafeTemporaryAllocation(of: Double.self, capacity: k) { acc in
                             for p in range {

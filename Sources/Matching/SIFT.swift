@@ -121,7 +121,8 @@ public enum SIFT {
     /// (`sharedChunks`: a late thread holds back no image; each thread reuses one VLFeat filter per image size).
     public static func extract(_ images: [GreyImage], parameters: SIFTParameters = SIFTParameters()) -> [SIFTFeatures] {
         var results = [SIFTFeatures](repeating: SIFTFeatures(keypoints: [], descriptors: []), count: images.count)
-        results.withUnsafeMutableBufferPointer { out in
+        results.withUnsafeMutableBufferPointer { buffer in
+            let out = buffer  // a copy the workers share: the inout parameter itself is not accessed from them
             let workspaces = Mutex<[SIFTWorkspace]>([])
             sharedChunks(images.count, chunk: 1) { range in
                 let workspace = workspaces.withLock { $0.popLast() } ?? SIFTWorkspace()
