@@ -110,6 +110,15 @@ final class SIFTWorkspace {
     deinit { if let filter { vl_sift_delete(filter) } }
 }
 
+/// The VLFeat filters of one multi-image `extract` call, handed between its threads (a thread takes one for its
+/// chunk and gives it back). A class holding the lock, so the threads share a reference rather than each
+/// accessing a captured local variable (which Swift's exclusivity checks see as conflicting modifications).
+private final class SIFTWorkspacePool: @unchecked Sendable {
+    private let items = Mutex<[SIFTWorkspace]>([])
+    func take() -> SIFTWorkspace { items.withLock { $0.popLast() } ?? SIFTWorkspace() }
+    func give(_ workspace: SIFTWorkspace) { items.withLock { $0.append(workspace) } }
+}
+
 /// SIFT extraction through VLFeat.
 public enum SIFT {
     /// Detects SIFT keypoints (all dominant orientations) and computes their descriptors.
@@ -123,11 +132,11 @@ public enum SIFT {
         var results = [SIFTFeatures](repeating: SIFTFeatures(keypoints: [], descriptors: []), count: images.count)
         results.withUnsafeMutableBufferPointer { buffer in
             let out = buffer  // a copy the workers share: the inout parameter itself is not accessed from them
-            let workspaces = Mutex<[SIFTWorkspace]>([])
+            let workspaces = SIFTWorkspacePool()
             sharedChunks(images.count, chunk: 1) { range in
-                let workspace = workspaces.withLock { $0.popLast() } ?? SIFTWorkspace()
+                let workspace = workspaces.take()
                 for i in range { out[i] = extract(images[i], parameters: parameters, scaleSpace: .rows, workspace: workspace) }
-                workspaces.withLock { $0.append(workspace) }
+                workspaces.give(workspace)
             }
         }
         return results
