@@ -11,7 +11,7 @@
 // peak threshold below means the same as OpenCV's contrastThreshold / nOctaveLayers
 // (0.04 / 3) and skimage.feature.SIFT's c_dog (0.04 / 3).
 import CVLFeat
-import Synchronization
+import Foundation
 import Tensor
 
 /// A SIFT frame: centre (x = column, y = row, pixels), scale (sigma, pixels) and
@@ -111,12 +111,14 @@ final class SIFTWorkspace {
 }
 
 /// The VLFeat filters of one multi-image `extract` call, handed between its threads (a thread takes one for its
-/// chunk and gives it back). A class holding the lock, so the threads share a reference rather than each
-/// accessing a captured local variable (which Swift's exclusivity checks see as conflicting modifications).
+/// chunk and gives it back).
+/// The lock is a pthread mutex (`NSLock`), which ThreadSanitizer models; it does not see the ordering that
+/// `Synchronization.Mutex`'s futex gives on Linux and reported its guarded array as a race.
 private final class SIFTWorkspacePool: @unchecked Sendable {
-    private let items = Mutex<[SIFTWorkspace]>([])
-    func take() -> SIFTWorkspace { items.withLock { $0.popLast() } ?? SIFTWorkspace() }
-    func give(_ workspace: SIFTWorkspace) { items.withLock { $0.append(workspace) } }
+    private let lock = NSLock()
+    private var items: [SIFTWorkspace] = []
+    func take() -> SIFTWorkspace { lock.withLock { items.popLast() } ?? SIFTWorkspace() }
+    func give(_ workspace: SIFTWorkspace) { lock.withLock { items.append(workspace) } }
 }
 
 /// SIFT extraction through VLFeat.
